@@ -1,0 +1,8 @@
+//! scim-harness: plays the identity provider against a SCIM 2.0 server.
+//!
+//! Stages, in the order data flows: `scenario` → `idp` → `profile` → `engine` → `client`,
+//! then `check` and `report`. `server` is the built-in reference SCIM server; it shares only
+//! the SCIM vocabulary in `scim` with the rest.
+
+pub mod scim;
+pub mod server;

@@ -1,0 +1,1 @@
+//! Brings incoming JSON into the canonical stored form.
