@@ -153,7 +153,7 @@ impl ResourceTypeDef {
     ///
     /// Returns the remaining dotted sub-attribute text, if the qualified name carried one
     /// (`urn:…:User:name.givenName` → `givenName`).
-    pub fn resolve(&self, name: &str) -> Option<(Resolved, Option<&str>)> {
+    pub fn resolve<'a>(&self, name: &'a str) -> Option<(Resolved, Option<&'a str>)> {
         let (schema, in_extension, rest) = match self.split_urn(name) {
             Some((schema, rest)) => (schema, !std::ptr::eq(schema, self.schema), rest),
             None => (self.schema, false, name),
@@ -251,26 +251,62 @@ const fn complex(
     a
 }
 
-/// The `value`/`display`/`type`/`primary` shape shared by emails, phoneNumbers, ims, photos…
+/// Declares the `value`/`display`/`type`/`primary` table shared by emails, phoneNumbers, ims…
 macro_rules! multi_valued_subs {
-    ($types:expr) => {
-        &[
+    ($name:ident, $types:expr) => {
+        static $name: &[AttributeDef] = &[
             string("value", "The value of the attribute."),
-            string("display", "A human-readable name, primarily used for display purposes."),
+            string(
+                "display",
+                "A human-readable name, primarily used for display purposes.",
+            ),
             {
                 let mut a = string("type", "A label indicating the attribute's function.");
                 a.canonical_values = $types;
                 a
             },
             attr("primary", AttrType::Boolean),
-        ]
+        ];
     };
 }
+
+multi_valued_subs!(EMAIL_SUBS, &["work", "home", "other"]);
+multi_valued_subs!(
+    PHONE_SUBS,
+    &["work", "home", "mobile", "fax", "pager", "other"]
+);
+multi_valued_subs!(
+    IM_SUBS,
+    &["aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"]
+);
+multi_valued_subs!(PHOTO_SUBS, &["photo", "thumbnail"]);
+multi_valued_subs!(PLAIN_SUBS, &[]);
 
 const fn read_only(mut a: AttributeDef) -> AttributeDef {
     a.mutability = Mutability::ReadOnly;
     a
 }
+
+static META_SUBS: &[AttributeDef] = &[
+    {
+        let mut a = read_only(string("resourceType", "The resource type name."));
+        a.case_exact = true;
+        a
+    },
+    read_only(attr("created", AttrType::DateTime)),
+    read_only(attr("lastModified", AttrType::DateTime)),
+    {
+        let mut a = read_only(attr("location", AttrType::Reference));
+        a.case_exact = true;
+        a.reference_types = &["uri"];
+        a
+    },
+    {
+        let mut a = read_only(string("version", "The version (ETag) of the resource."));
+        a.case_exact = true;
+        a
+    },
+];
 
 /// Attributes every resource carries (RFC 7643 §3.1).
 pub static COMMON_ATTRIBUTES: &[AttributeDef] = &[
@@ -283,35 +319,14 @@ pub static COMMON_ATTRIBUTES: &[AttributeDef] = &[
         a
     },
     {
-        let mut a = string("externalId", "Identifier assigned by the provisioning client.");
+        let mut a = string(
+            "externalId",
+            "Identifier assigned by the provisioning client.",
+        );
         a.case_exact = true;
         a
     },
-    complex(
-        "meta",
-        false,
-        &[
-            {
-                let mut a = read_only(string("resourceType", "The resource type name."));
-                a.case_exact = true;
-                a
-            },
-            read_only(attr("created", AttrType::DateTime)),
-            read_only(attr("lastModified", AttrType::DateTime)),
-            {
-                let mut a = read_only(attr("location", AttrType::Reference));
-                a.case_exact = true;
-                a.reference_types = &["uri"];
-                a
-            },
-            {
-                let mut a = read_only(string("version", "The version (ETag) of the resource."));
-                a.case_exact = true;
-                a
-            },
-        ],
-        "Resource metadata.",
-    ),
+    complex("meta", false, META_SUBS, "Resource metadata."),
 ];
 
 static NAME_SUBS: &[AttributeDef] = &[
@@ -365,7 +380,12 @@ pub static USER_SCHEMA: SchemaDef = SchemaDef {
             a.uniqueness = Uniqueness::Server;
             a
         },
-        complex("name", false, NAME_SUBS, "The components of the user's name."),
+        complex(
+            "name",
+            false,
+            NAME_SUBS,
+            "The components of the user's name.",
+        ),
         string("displayName", "The name of the User, suitable for display."),
         string("nickName", "The casual way to address the user."),
         {
@@ -374,8 +394,14 @@ pub static USER_SCHEMA: SchemaDef = SchemaDef {
             a
         },
         string("title", "The user's title, such as \"Vice President\"."),
-        string("userType", "The relationship between the organization and the user."),
-        string("preferredLanguage", "The user's preferred written or spoken language."),
+        string(
+            "userType",
+            "The relationship between the organization and the user.",
+        ),
+        string(
+            "preferredLanguage",
+            "The user's preferred written or spoken language.",
+        ),
         string("locale", "The user's default location."),
         string("timezone", "The User's time zone in IANA format."),
         attr("active", AttrType::Boolean),
@@ -385,30 +411,20 @@ pub static USER_SCHEMA: SchemaDef = SchemaDef {
             a.returned = Returned::Never;
             a
         },
-        complex(
-            "emails",
-            true,
-            multi_valued_subs!(&["work", "home", "other"]),
-            "Email addresses for the user.",
-        ),
+        complex("emails", true, EMAIL_SUBS, "Email addresses for the user."),
         complex(
             "phoneNumbers",
             true,
-            multi_valued_subs!(&["work", "home", "mobile", "fax", "pager", "other"]),
+            PHONE_SUBS,
             "Phone numbers for the User.",
         ),
         complex(
             "ims",
             true,
-            multi_valued_subs!(&["aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"]),
+            IM_SUBS,
             "Instant messaging addresses for the User.",
         ),
-        complex(
-            "photos",
-            true,
-            multi_valued_subs!(&["photo", "thumbnail"]),
-            "URLs of photos of the User.",
-        ),
+        complex("photos", true, PHOTO_SUBS, "URLs of photos of the User."),
         complex(
             "addresses",
             true,
@@ -424,23 +440,31 @@ pub static USER_SCHEMA: SchemaDef = SchemaDef {
         complex(
             "entitlements",
             true,
-            multi_valued_subs!(&[]),
+            PLAIN_SUBS,
             "A list of entitlements for the User.",
         ),
-        complex(
-            "roles",
-            true,
-            multi_valued_subs!(&[]),
-            "A list of roles for the User.",
-        ),
+        complex("roles", true, PLAIN_SUBS, "A list of roles for the User."),
         complex(
             "x509Certificates",
             true,
-            multi_valued_subs!(&[]),
+            PLAIN_SUBS,
             "A list of certificates issued to the User.",
         ),
     ],
 };
+
+static MANAGER_SUBS: &[AttributeDef] = &[
+    string(
+        "value",
+        "The id of the SCIM resource representing the manager.",
+    ),
+    {
+        let mut a = attr("$ref", AttrType::Reference);
+        a.reference_types = &["User"];
+        a
+    },
+    read_only(string("displayName", "The displayName of the manager.")),
+];
 
 /// `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User` (RFC 7643 §4.3).
 pub static ENTERPRISE_USER_SCHEMA: SchemaDef = SchemaDef {
@@ -448,27 +472,43 @@ pub static ENTERPRISE_USER_SCHEMA: SchemaDef = SchemaDef {
     name: "EnterpriseUser",
     description: "Enterprise User",
     attributes: &[
-        string("employeeNumber", "Numeric or alphanumeric identifier assigned to a person."),
+        string(
+            "employeeNumber",
+            "Numeric or alphanumeric identifier assigned to a person.",
+        ),
         string("costCenter", "Identifies the name of a cost center."),
         string("organization", "Identifies the name of an organization."),
         string("division", "Identifies the name of a division."),
         string("department", "Identifies the name of a department."),
-        complex(
-            "manager",
-            false,
-            &[
-                string("value", "The id of the SCIM resource representing the manager."),
-                {
-                    let mut a = attr("$ref", AttrType::Reference);
-                    a.reference_types = &["User"];
-                    a
-                },
-                read_only(string("displayName", "The displayName of the manager.")),
-            ],
-            "The User's manager.",
-        ),
+        complex("manager", false, MANAGER_SUBS, "The User's manager."),
     ],
 };
+
+static MEMBER_SUBS: &[AttributeDef] = &[
+    {
+        let mut a = string("value", "Identifier of the member of this Group.");
+        a.mutability = Mutability::Immutable;
+        a.case_exact = true;
+        a
+    },
+    {
+        let mut a = attr("$ref", AttrType::Reference);
+        a.mutability = Mutability::Immutable;
+        a.reference_types = &["User", "Group"];
+        a
+    },
+    {
+        let mut a = string("display", "A human-readable name of the member.");
+        a.mutability = Mutability::ReadOnly;
+        a
+    },
+    {
+        let mut a = string("type", "A label indicating the type of resource.");
+        a.mutability = Mutability::Immutable;
+        a.canonical_values = &["User", "Group"];
+        a
+    },
+];
 
 /// `urn:ietf:params:scim:schemas:core:2.0:Group` (RFC 7643 §4.2).
 pub static GROUP_SCHEMA: SchemaDef = SchemaDef {
@@ -485,31 +525,7 @@ pub static GROUP_SCHEMA: SchemaDef = SchemaDef {
         complex(
             "members",
             true,
-            &[
-                {
-                    let mut a = string("value", "Identifier of the member of this Group.");
-                    a.mutability = Mutability::Immutable;
-                    a.case_exact = true;
-                    a
-                },
-                {
-                    let mut a = attr("$ref", AttrType::Reference);
-                    a.mutability = Mutability::Immutable;
-                    a.reference_types = &["User", "Group"];
-                    a
-                },
-                {
-                    let mut a = string("display", "A human-readable name of the member.");
-                    a.mutability = Mutability::ReadOnly;
-                    a
-                },
-                {
-                    let mut a = string("type", "A label indicating the type of resource.");
-                    a.mutability = Mutability::Immutable;
-                    a.canonical_values = &["User", "Group"];
-                    a
-                },
-            ],
+            MEMBER_SUBS,
             "A list of members of the Group.",
         ),
     ],
