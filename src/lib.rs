@@ -4,5 +4,6 @@
 //! then `check` and `report`. `server` is the built-in reference SCIM server; it shares only
 //! the SCIM vocabulary in `scim` with the rest.
 
+pub mod cli;
 pub mod scim;
 pub mod server;

@@ -1,0 +1,68 @@
+//! The command line: the only place where the stages are joined. It parses arguments, runs a
+//! command, and maps each class of failure to a documented exit code.
+
+mod serve;
+
+use clap::{Parser, Subcommand};
+
+/// Documented exit codes (README "Exit codes").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    /// Everything passed.
+    Ok = 0,
+    /// A scenario failed.
+    ScenarioFailed = 1,
+    /// Bad command line or scenario file.
+    Usage = 2,
+    /// Target unreachable or misconfigured (auth, TLS, base URL, address in use).
+    Target = 3,
+    /// A bug in scim-harness.
+    Internal = 4,
+}
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "scim-harness",
+    version,
+    about = "Plays the identity provider against a SCIM 2.0 server",
+    long_about = "Plays the identity provider: replays how Microsoft Entra ID, Okta, PingFederate \
+                  and PingOne provision users and groups over SCIM 2.0, against any SCIM server, \
+                  and checks the directory state the server ends up with.",
+    after_help = "Exit codes: 0 all passed, 1 a scenario failed, 2 usage or scenario-file error, \
+                  3 target unreachable or misconfigured, 4 internal error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the built-in reference SCIM server until Ctrl-C.
+    Serve(serve::ServeArgs),
+}
+
+/// Parses the command line and runs it; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { ExitCode::Usage } else { ExitCode::Ok };
+            let _ = e.print();
+            return code as i32;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: failed to start the async runtime: {e}");
+            return ExitCode::Internal as i32;
+        }
+    };
+    let code = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve::run(args).await,
+        }
+    });
+    code as i32
+}
