@@ -5,5 +5,6 @@
 //! the SCIM vocabulary in `scim` with the rest.
 
 pub mod cli;
+pub mod scenario;
 pub mod scim;
 pub mod server;

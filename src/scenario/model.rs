@@ -1,0 +1,240 @@
+//! The scenario language as data: what a scenario file says, after parsing and validation.
+//! Steps act on the IdP side (directory, assignment, provisioning) or check the outcome; none
+//! is raw HTTP. Objects are named by refs (`alice`), never by server ids.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// A position in a scenario file, 1-based, for diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// A value with the position it was read from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+/// A name for a source object (user or group) chosen by the scenario author.
+pub type Ref = String;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// The file it was read from (as given on the command line or found under `scenarios/`).
+    pub file: PathBuf,
+    pub name: String,
+    pub description: String,
+    /// The real-world symptom the scenario reproduces, shown by `list`.
+    pub symptom: String,
+    /// Profiles the scenario is written for; `None` means every profile that supports its steps.
+    pub profiles: Option<Vec<String>>,
+    /// Profile options (`patch_dialect: aadOptscim062020`), overridable with `--option`.
+    pub options: BTreeMap<String, Spanned<String>>,
+    pub steps: Vec<Spanned<Step>>,
+}
+
+/// Source attributes of an Entra-like directory user (idp-behavior.md §1.1 mapping sources).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum UserAttr {
+    UserPrincipalName,
+    Mail,
+    MailNickname,
+    GivenName,
+    Surname,
+    DisplayName,
+    JobTitle,
+    Department,
+    EmployeeId,
+    AccountEnabled,
+    /// A ref to another user.
+    Manager,
+}
+
+impl UserAttr {
+    pub const ALL: &'static [(&'static str, UserAttr)] = &[
+        ("userPrincipalName", UserAttr::UserPrincipalName),
+        ("mail", UserAttr::Mail),
+        ("mailNickname", UserAttr::MailNickname),
+        ("givenName", UserAttr::GivenName),
+        ("surname", UserAttr::Surname),
+        ("displayName", UserAttr::DisplayName),
+        ("jobTitle", UserAttr::JobTitle),
+        ("department", UserAttr::Department),
+        ("employeeId", UserAttr::EmployeeId),
+        ("accountEnabled", UserAttr::AccountEnabled),
+        ("manager", UserAttr::Manager),
+    ];
+
+    pub fn name(self) -> &'static str {
+        UserAttr::ALL
+            .iter()
+            .find(|(_, a)| *a == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("?")
+    }
+}
+
+/// A scalar attribute value as written in YAML; `accountEnabled` is a boolean, the rest text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttrValue {
+    Text(String),
+    Bool(bool),
+    /// `null` in `update_user`: clear the attribute.
+    Clear,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserSpec {
+    pub user: Ref,
+    pub attrs: BTreeMap<UserAttr, AttrValue>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupSpec {
+    pub group: Ref,
+    pub display_name: String,
+    pub members: Vec<Ref>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeMode {
+    AssignedOnly,
+    All,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncKind {
+    Initial,
+    Incremental,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestartKind {
+    /// Keeps source↔target links (Entra "Restart provisioning").
+    KeepLinks,
+    /// Clears the connector data store (Graph `restart` with `resetScope: Full`).
+    Full,
+}
+
+/// The outcome a step (`test_connection`) or log record is expected to have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Success,
+    Warning,
+    Failure,
+    Skipped,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    // --- source directory ---
+    CreateUser(UserSpec),
+    UpdateUser(UserSpec),
+    DisableUser(Ref),
+    EnableUser(Ref),
+    SoftDeleteUser(Ref),
+    RestoreUser(Ref),
+    HardDeleteUser(Ref),
+    CreateGroup(GroupSpec),
+    AddMember { group: Ref, member: Ref },
+    RemoveMember { group: Ref, member: Ref },
+    DeleteGroup(Ref),
+    // --- application scope ---
+    Assign(Ref),
+    Unassign(Ref),
+    SetScope(ScopeMode),
+    // --- provisioning ---
+    Sync(SyncKind),
+    Restart(RestartKind),
+    ProvisionOnDemand(Ref),
+    /// `expect_status` is the outcome the author expects (default success).
+    TestConnection { expect_status: Status },
+    // --- target side, for conflict cases ---
+    /// A record created directly on the server, as if it pre-existed. `attributes` is the
+    /// SCIM JSON to POST (the run prefix is added to userName/externalId/displayName).
+    TargetCreateUser {
+        user: Ref,
+        attributes: serde_json::Value,
+    },
+    // --- checks ---
+    Expect(Expectation),
+    Snapshot(String),
+}
+
+impl Step {
+    /// The YAML key that introduces the step, for messages.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            Step::CreateUser(_) => "create_user",
+            Step::UpdateUser(_) => "update_user",
+            Step::DisableUser(_) => "disable_user",
+            Step::EnableUser(_) => "enable_user",
+            Step::SoftDeleteUser(_) => "soft_delete_user",
+            Step::RestoreUser(_) => "restore_user",
+            Step::HardDeleteUser(_) => "hard_delete_user",
+            Step::CreateGroup(_) => "create_group",
+            Step::AddMember { .. } => "add_member",
+            Step::RemoveMember { .. } => "remove_member",
+            Step::DeleteGroup(_) => "delete_group",
+            Step::Assign(_) => "assign",
+            Step::Unassign(_) => "unassign",
+            Step::SetScope(_) => "set_scope",
+            Step::Sync(_) => "sync",
+            Step::Restart(_) => "restart",
+            Step::ProvisionOnDemand(_) => "provision_on_demand",
+            Step::TestConnection { .. } => "test_connection",
+            Step::TargetCreateUser { .. } => "target_create_user",
+            Step::Expect(_) => "expect",
+            Step::Snapshot(_) => "snapshot",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expectation {
+    /// The target's record of a source object.
+    Object(ObjectExpectation),
+    /// A provisioning-log record of the last cycle (or on-demand run).
+    Log(LogExpectation),
+    /// Logical requests sent in the last cycle; retries of transient faults not counted.
+    Requests(RequestExpectation),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObjectExpectation {
+    /// `user: alice` or `group: sales`.
+    pub object: Ref,
+    pub is_group: bool,
+    /// Present on the target (default true when other fields are given).
+    pub present: Option<bool>,
+    pub active: Option<bool>,
+    /// SCIM attribute paths (`userName`, `name.givenName`, `emails[type eq "work"].value`,
+    /// `urn:…:enterprise:2.0:User:department`) to expected values. `null` means absent.
+    pub attributes: BTreeMap<String, serde_json::Value>,
+    /// Group members, as refs.
+    pub members: Option<Vec<Ref>>,
+    /// How many target records carry this object's userName (counting tombstones is not
+    /// this: they carry a prefixed userName). Catches duplicates after re-create.
+    pub count: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogExpectation {
+    pub object: Ref,
+    /// `create | update | delete | disable | stagedDelete | other`.
+    pub action: Option<String>,
+    pub status: Option<Status>,
+    pub skip_reason: Option<String>,
+    pub error_code: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RequestExpectation {
+    pub total: Option<u64>,
+    /// Per HTTP method (`GET`, `POST`, `PATCH`, `PUT`, `DELETE`).
+    pub by_method: BTreeMap<String, u64>,
+}
