@@ -5,6 +5,8 @@
 //! the SCIM vocabulary in `scim` with the rest.
 
 pub mod cli;
+pub mod idp;
+pub mod profile;
 pub mod scenario;
 pub mod scim;
 pub mod server;

@@ -4,6 +4,7 @@
 //! Nothing here knows about identity providers; the built-in server and the harness both
 //! build on it.
 
+pub mod lookup;
 pub mod schema;
 
 use serde::{Deserialize, Serialize};

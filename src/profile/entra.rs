@@ -1,0 +1,404 @@
+//! Microsoft Entra ID's provisioning service (idp-behavior.md §1): the custom SCIM app's
+//! default user mapping (§1.1), the test-connection probe (§1.2), the POST body (§1.3), and
+//! PATCH in its two dialects (§1.4). Entra never uses PUT and deprovisions by PATCHing
+//! `active`; it sends DELETE only on a hard delete (§1.6, decided by the engine).
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Map, Value};
+
+use super::{
+    encode_query_value, quote, set_path, DesiredUser, ModifiedProperty, Profile, ProfileError,
+    ScimRequest, Update, Verb,
+};
+use crate::idp::SourceUser;
+use crate::scenario::model::{Step, UserAttr};
+use crate::scim::lookup::ClientPath;
+use crate::scim::schema::USER;
+use crate::scim::urn;
+
+/// Entra's two PATCH dialects (§1.4). The flag is `aadOptscim062020` in the tenant URL's query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// Capitalised ops, string booleans, one path per attribute.
+    Default,
+    /// `aadOptscim062020`: lowercase ops, JSON booleans, one path-less replace with dotted and
+    /// URN keys, `members[value eq]` removal.
+    Scim062020,
+}
+
+/// What differs between the dialects, as data.
+struct DialectTable {
+    add: &'static str,
+    replace: &'static str,
+    string_booleans: bool,
+    /// Combine plain replaces into one path-less replace with dotted keys.
+    pathless_replace: bool,
+}
+
+impl Dialect {
+    fn table(self) -> DialectTable {
+        match self {
+            Dialect::Default => DialectTable {
+                add: "Add",
+                replace: "Replace",
+                string_booleans: true,
+                pathless_replace: false,
+            },
+            Dialect::Scim062020 => DialectTable {
+                add: "add",
+                replace: "replace",
+                string_booleans: false,
+                pathless_replace: true,
+            },
+        }
+    }
+
+    pub fn option_value(self) -> &'static str {
+        match self {
+            Dialect::Default => "default",
+            Dialect::Scim062020 => "aadOptscim062020",
+        }
+    }
+}
+
+pub const ENTERPRISE_EMPLOYEE_NUMBER: &str =
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber";
+pub const ENTERPRISE_DEPARTMENT: &str =
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department";
+pub const WORK_EMAIL: &str = "emails[type eq \"work\"].value";
+
+/// The custom SCIM app's default user mapping (§1.1), in the order Entra evaluates it.
+/// `userName` is the matching attribute (precedence 1).
+const MAPPING: &[(&str, Source)] = &[
+    ("userName", Source::Upn),
+    ("active", Source::Active),
+    ("displayName", Source::Prefixed(UserAttr::DisplayName)),
+    ("title", Source::Attr(UserAttr::JobTitle)),
+    (WORK_EMAIL, Source::Attr(UserAttr::Mail)),
+    ("name.givenName", Source::Attr(UserAttr::GivenName)),
+    ("name.familyName", Source::Attr(UserAttr::Surname)),
+    ("name.formatted", Source::FormattedName),
+    ("externalId", Source::MailNickname),
+    (
+        ENTERPRISE_EMPLOYEE_NUMBER,
+        Source::Attr(UserAttr::EmployeeId),
+    ),
+    (ENTERPRISE_DEPARTMENT, Source::Attr(UserAttr::Department)),
+];
+
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    Upn,
+    Active,
+    Attr(UserAttr),
+    Prefixed(UserAttr),
+    FormattedName,
+    MailNickname,
+}
+
+#[derive(Debug, Clone)]
+pub struct Entra {
+    pub dialect: Dialect,
+}
+
+/// Options a scenario or `--option` may set.
+pub const OPTIONS: &[&str] = &["patch_dialect"];
+
+impl Entra {
+    pub fn from_options(options: &BTreeMap<String, String>) -> Result<Self, ProfileError> {
+        let mut entra = Entra {
+            dialect: Dialect::Default,
+        };
+        for (key, value) in options {
+            match key.as_str() {
+                "patch_dialect" => {
+                    entra.dialect = match value.as_str() {
+                        "default" | "AzureAdScimPatch2017" => Dialect::Default,
+                        "aadOptscim062020" => Dialect::Scim062020,
+                        _ => {
+                            return Err(ProfileError::BadOption {
+                                key: key.clone(),
+                                value: value.clone(),
+                                expected: "`default` or `aadOptscim062020`",
+                            })
+                        }
+                    }
+                }
+                _ => {
+                    return Err(ProfileError::UnknownOption {
+                        profile: "entra",
+                        key: key.clone(),
+                        known: OPTIONS.join(", "),
+                    })
+                }
+            }
+        }
+        Ok(entra)
+    }
+
+    fn patch_body(&self, ops: Vec<Value>) -> Value {
+        json!({"schemas": [urn::PATCH_OP], "Operations": ops})
+    }
+}
+
+fn text(v: Option<&str>) -> Option<Value> {
+    v.filter(|s| !s.is_empty())
+        .map(|s| Value::String(s.to_string()))
+}
+
+impl Profile for Entra {
+    fn name(&self) -> &'static str {
+        "entra"
+    }
+
+    fn supports(&self, _step: &Step) -> bool {
+        true
+    }
+
+    /// §1.2: a filter on the matching attribute for a random GUID; success is 200 + empty list.
+    fn test_connection(&self) -> ScimRequest {
+        let probe = uuid::Uuid::new_v4().to_string();
+        ScimRequest::get(format!(
+            "/Users?filter={}",
+            encode_query_value(&format!("userName eq {}", quote(&probe)))
+        ))
+    }
+
+    fn desired_user(&self, user: &SourceUser, prefix: &str, active: bool) -> DesiredUser {
+        let mut attrs = Vec::new();
+        for (path, source) in MAPPING {
+            let value = match source {
+                Source::Upn => {
+                    // The tombstone prefix goes in front of the whole UPN (§1.6), and the
+                    // run prefix is part of the UPN the run created.
+                    let upn = user.text(UserAttr::UserPrincipalName).unwrap_or_default();
+                    let full = format!("{prefix}{upn}");
+                    Some(Value::String(if user.soft_deleted {
+                        format!("{}{full}", user.object_id.simple())
+                    } else {
+                        full
+                    }))
+                }
+                Source::Active => Some(Value::Bool(active)),
+                Source::Attr(a) => text(user.text(*a)),
+                Source::Prefixed(a) => user.text(*a).map(|s| Value::String(format!("{prefix}{s}"))),
+                Source::FormattedName => {
+                    let parts: Vec<&str> =
+                        [user.text(UserAttr::GivenName), user.text(UserAttr::Surname)]
+                            .into_iter()
+                            .flatten()
+                            .collect();
+                    text(Some(&parts.join(" ")))
+                }
+                Source::MailNickname => {
+                    Some(Value::String(format!("{prefix}{}", user.mail_nickname())))
+                }
+            };
+            // "Null attributes can't be provisioned" (§1.3): unmapped values are not sent.
+            if let Some(v) = value {
+                attrs.push((*path, v));
+            }
+        }
+        DesiredUser { attrs }
+    }
+
+    fn match_user(&self, desired: &DesiredUser) -> ScimRequest {
+        let name = desired.user_name().unwrap_or_default();
+        ScimRequest::get(format!(
+            "/Users?filter={}",
+            encode_query_value(&format!("userName eq {}", quote(name)))
+        ))
+    }
+
+    /// §1.3's documented body: both schemas, `meta.resourceType`, `roles: []`, only mapped
+    /// attributes with values.
+    fn create_user(&self, desired: &DesiredUser) -> ScimRequest {
+        let mut body = Map::new();
+        body.insert("schemas".into(), json!([urn::USER, urn::ENTERPRISE_USER]));
+        for (path, value) in &desired.attrs {
+            set_path(&mut body, path, value.clone());
+        }
+        body.insert("meta".into(), json!({"resourceType": "User"}));
+        body.insert("roles".into(), json!([]));
+        ScimRequest::with_body(Verb::Post, "/Users", Value::Object(body))
+    }
+
+    /// §1.4: GET then diff; only changed attributes are sent. A value the source no longer
+    /// has is not sent ("null attributes can't be provisioned", §1.3 / §9.5).
+    fn update_user(&self, id: &str, current: &Value, desired: &DesiredUser) -> Option<Update> {
+        let table = self.dialect.table();
+        let mut ops = Vec::new();
+        let mut pathless = Map::new();
+        let mut modified = Vec::new();
+        for (path, want) in &desired.attrs {
+            let have = ClientPath::parse(path, &USER)
+                .ok()
+                .and_then(|p| p.get(current).cloned());
+            if have.as_ref() == Some(want) {
+                continue;
+            }
+            modified.push(ModifiedProperty {
+                name: (*path).to_string(),
+                old: have.clone(),
+                new: Some(want.clone()),
+            });
+            let wire = match want {
+                Value::Bool(b) if table.string_booleans => {
+                    Value::String(if *b { "True" } else { "False" }.into())
+                }
+                other => other.clone(),
+            };
+            let is_add = have.is_none();
+            let keeps_path = is_add || *path == "active" || path.contains('[');
+            if table.pathless_replace && !keeps_path {
+                pathless.insert((*path).to_string(), wire);
+            } else {
+                let op = if is_add { table.add } else { table.replace };
+                ops.push(json!({"op": op, "path": path, "value": wire}));
+            }
+        }
+        if !pathless.is_empty() {
+            ops.push(json!({"op": table.replace, "value": Value::Object(pathless)}));
+        }
+        if ops.is_empty() {
+            return None;
+        }
+        Some(Update {
+            request: ScimRequest::with_body(
+                Verb::Patch,
+                format!("/Users/{id}"),
+                self.patch_body(ops),
+            ),
+            modified,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::idp::Tenant;
+    use crate::scenario::model::AttrValue;
+
+    fn alice(t: &mut Tenant) -> SourceUser {
+        let attrs = BTreeMap::from([
+            (
+                UserAttr::UserPrincipalName,
+                AttrValue::Text("alice@contoso.com".into()),
+            ),
+            (UserAttr::Mail, AttrValue::Text("alice@contoso.com".into())),
+            (UserAttr::GivenName, AttrValue::Text("Alice".into())),
+            (UserAttr::Surname, AttrValue::Text("Smith".into())),
+        ]);
+        t.create_user("alice", attrs).expect("create");
+        t.user("alice").cloned().expect("alice")
+    }
+
+    fn entra(dialect: &str) -> Entra {
+        Entra::from_options(&BTreeMap::from([(
+            "patch_dialect".to_string(),
+            dialect.to_string(),
+        )]))
+        .expect("valid option")
+    }
+
+    #[test]
+    fn post_body_matches_the_documented_shape() {
+        let mut t = Tenant::new();
+        let user = alice(&mut t);
+        let e = entra("default");
+        let req = e.create_user(&e.desired_user(&user, "", true));
+        assert_eq!(req.verb, Verb::Post);
+        assert_eq!(
+            req.body,
+            Some(json!({
+                "schemas": [urn::USER, urn::ENTERPRISE_USER],
+                "userName": "alice@contoso.com",
+                "active": true,
+                "emails": [{"primary": true, "type": "work", "value": "alice@contoso.com"}],
+                "name": {"givenName": "Alice", "familyName": "Smith", "formatted": "Alice Smith"},
+                "externalId": "alice",
+                "meta": {"resourceType": "User"},
+                "roles": []
+            }))
+        );
+    }
+
+    #[test]
+    fn disable_in_each_dialect() {
+        let mut t = Tenant::new();
+        let user = alice(&mut t);
+        let current = json!({"userName": "alice@contoso.com", "active": true, "externalId": "alice",
+            "emails": [{"type": "work", "value": "alice@contoso.com"}],
+            "name": {"givenName": "Alice", "familyName": "Smith", "formatted": "Alice Smith"}});
+        for (dialect, op) in [
+            (
+                "default",
+                json!({"op": "Replace", "path": "active", "value": "False"}),
+            ),
+            (
+                "aadOptscim062020",
+                json!({"op": "replace", "path": "active", "value": false}),
+            ),
+        ] {
+            let e = entra(dialect);
+            let update = e
+                .update_user("id1", &current, &e.desired_user(&user, "", false))
+                .expect("an update");
+            assert_eq!(update.request.path, "/Users/id1");
+            assert_eq!(
+                update.request.body,
+                Some(json!({"schemas": [urn::PATCH_OP], "Operations": [op]}))
+            );
+        }
+    }
+
+    #[test]
+    fn flag_dialect_combines_replaces_into_one_pathless_op() {
+        let mut t = Tenant::new();
+        let user = alice(&mut t);
+        let current = json!({"userName": "alice@contoso.com", "active": true, "externalId": "alice",
+            "emails": [{"type": "work", "value": "old@contoso.com"}],
+            "name": {"givenName": "Al", "familyName": "Smith", "formatted": "Al Smith"}});
+        let e = entra("aadOptscim062020");
+        let update = e
+            .update_user("id1", &current, &e.desired_user(&user, "", true))
+            .expect("update");
+        assert_eq!(
+            update.request.body.expect("body")["Operations"],
+            json!([
+                {"op": "replace", "path": WORK_EMAIL, "value": "alice@contoso.com"},
+                {"op": "replace", "value": {"name.givenName": "Alice", "name.formatted": "Alice Smith"}}
+            ])
+        );
+        assert_eq!(update.modified.len(), 3);
+    }
+
+    #[test]
+    fn nothing_to_send_when_the_target_already_matches() {
+        let mut t = Tenant::new();
+        let user = alice(&mut t);
+        let e = entra("default");
+        let desired = e.desired_user(&user, "", true);
+        let mut current = Map::new();
+        for (p, v) in &desired.attrs {
+            set_path(&mut current, p, v.clone());
+        }
+        assert_eq!(
+            e.update_user("id1", &Value::Object(current), &desired),
+            None
+        );
+    }
+
+    #[test]
+    fn unknown_options_are_rejected() {
+        let err = Entra::from_options(&BTreeMap::from([("dialect".to_string(), "x".to_string())]));
+        assert!(matches!(err, Err(ProfileError::UnknownOption { .. })));
+        let err = Entra::from_options(&BTreeMap::from([(
+            "patch_dialect".to_string(),
+            "x".to_string(),
+        )]));
+        assert!(matches!(err, Err(ProfileError::BadOption { .. })));
+    }
+}

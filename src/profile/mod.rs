@@ -1,0 +1,270 @@
+//! IdP profiles: how a change in the source directory becomes SCIM requests — which verb,
+//! which body, which op casing, how objects are matched and deprovisioned. One module per IdP;
+//! what differs between IdPs is data (`Dialect`, the attribute mapping) where a table serves.
+//! A profile builds requests; it never sends them (that is `client`) nor decides when (`engine`).
+
+pub mod entra;
+
+use std::collections::BTreeMap;
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde_json::Value;
+
+use crate::idp::SourceUser;
+use crate::scenario::model::Step;
+
+/// HTTP verbs a profile uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+pub enum Verb {
+    #[serde(rename = "GET")]
+    Get,
+    #[serde(rename = "POST")]
+    Post,
+    #[serde(rename = "PUT")]
+    Put,
+    #[serde(rename = "PATCH")]
+    Patch,
+    #[serde(rename = "DELETE")]
+    Delete,
+}
+
+impl Verb {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verb::Get => "GET",
+            Verb::Post => "POST",
+            Verb::Put => "PUT",
+            Verb::Patch => "PATCH",
+            Verb::Delete => "DELETE",
+        }
+    }
+}
+
+/// One request a profile wants sent, relative to the tenant URL.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScimRequest {
+    pub verb: Verb,
+    /// Path and query relative to the base URL, already encoded: `/Users?filter=…`.
+    pub path: String,
+    pub body: Option<Value>,
+}
+
+impl ScimRequest {
+    pub fn get(path: impl Into<String>) -> Self {
+        ScimRequest {
+            verb: Verb::Get,
+            path: path.into(),
+            body: None,
+        }
+    }
+
+    pub fn with_body(verb: Verb, path: impl Into<String>, body: Value) -> Self {
+        ScimRequest {
+            verb,
+            path: path.into(),
+            body: Some(body),
+        }
+    }
+}
+
+/// Query-string encoding as IdPs send it: space as `+`, quotes as `%22` (§1.2).
+const QUERY: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b' ');
+
+pub fn encode_query_value(value: &str) -> String {
+    utf8_percent_encode(value, QUERY)
+        .to_string()
+        .replace(' ', "+")
+}
+
+/// A filter string value, quoted with `"` and `\` escaped (RFC 7644 §3.4.2.2).
+pub fn quote(value: &str) -> String {
+    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// What the IdP wants the target to hold for a user: attribute paths in mapping order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DesiredUser {
+    pub attrs: Vec<(&'static str, Value)>,
+}
+
+impl DesiredUser {
+    pub fn get(&self, path: &str) -> Option<&Value> {
+        self.attrs.iter().find(|(p, _)| *p == path).map(|(_, v)| v)
+    }
+
+    pub fn user_name(&self) -> Option<&str> {
+        self.get("userName").and_then(Value::as_str)
+    }
+}
+
+/// A changed attribute, as Entra's provisioning log lists it (`modifiedProperties`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ModifiedProperty {
+    #[serde(rename = "displayName")]
+    pub name: String,
+    #[serde(rename = "oldValue")]
+    pub old: Option<Value>,
+    #[serde(rename = "newValue")]
+    pub new: Option<Value>,
+}
+
+/// An update a profile computed from what the target holds and what it wants.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Update {
+    pub request: ScimRequest,
+    pub modified: Vec<ModifiedProperty>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ProfileError {
+    #[error("unknown profile `{0}`; known profiles: {known}", known = NAMES.join(", "))]
+    UnknownProfile(String),
+    #[error("unknown option `{key}` for profile {profile}; known options: {known}")]
+    UnknownOption {
+        profile: &'static str,
+        key: String,
+        known: String,
+    },
+    #[error("invalid value `{value}` for option `{key}`: expected {expected}")]
+    BadOption {
+        key: String,
+        value: String,
+        expected: &'static str,
+    },
+}
+
+/// How an IdP provisions users. Implementations are one file each under `profile/`.
+pub trait Profile: Send + Sync {
+    fn name(&self) -> &'static str;
+
+    /// Whether the profile can replay a step (e.g. only Entra has provision-on-demand).
+    fn supports(&self, step: &Step) -> bool;
+
+    /// The connection probe sent on "Test Connection" and at the start of each cycle.
+    fn test_connection(&self) -> ScimRequest;
+
+    /// The attribute mapping: what the target should hold for a source user.
+    /// `prefix` marks every object of this run; `active` is the entitlement outcome.
+    fn desired_user(&self, user: &SourceUser, prefix: &str, active: bool) -> DesiredUser;
+
+    /// The query that looks for an unlinked user on the target before creating it.
+    fn match_user(&self, desired: &DesiredUser) -> ScimRequest;
+
+    fn create_user(&self, desired: &DesiredUser) -> ScimRequest;
+
+    fn read_user(&self, id: &str) -> ScimRequest {
+        ScimRequest::get(format!("/Users/{id}"))
+    }
+
+    /// The update that brings `current` (as the target returned it) to `desired`, if any.
+    fn update_user(&self, id: &str, current: &Value, desired: &DesiredUser) -> Option<Update>;
+
+    fn delete_user(&self, id: &str) -> ScimRequest {
+        ScimRequest {
+            verb: Verb::Delete,
+            path: format!("/Users/{id}"),
+            body: None,
+        }
+    }
+}
+
+/// Every profile name `--profile` accepts.
+pub const NAMES: &[&str] = &["entra"];
+
+/// Builds a profile from its name and options (`--option key=value` and scenario options).
+pub fn by_name(
+    name: &str,
+    options: &BTreeMap<String, String>,
+) -> Result<Box<dyn Profile>, ProfileError> {
+    match name {
+        "entra" => Ok(Box::new(entra::Entra::from_options(options)?)),
+        other => Err(ProfileError::UnknownProfile(other.to_string())),
+    }
+}
+
+/// Sets `value` at a mapped attribute path inside a JSON body, creating the containers:
+/// `name.givenName` nests, `emails[type eq "work"].value` creates a typed element,
+/// extension URNs nest under their schema key.
+pub fn set_path(body: &mut serde_json::Map<String, Value>, path: &str, value: Value) {
+    use crate::scim::lookup::ClientPath;
+    use crate::scim::schema::USER;
+    let Ok(p) = ClientPath::parse(path, &USER) else {
+        body.insert(path.to_string(), value);
+        return;
+    };
+    let holder = match p.extension {
+        Some(urn) => {
+            let entry = body
+                .entry(urn.to_string())
+                .or_insert_with(|| Value::Object(Default::default()));
+            match entry.as_object_mut() {
+                Some(h) => h,
+                None => return,
+            }
+        }
+        None => body,
+    };
+    match (&p.select, &p.sub) {
+        (Some((key, selector)), Some(sub)) => {
+            let list = holder
+                .entry(p.attr.clone())
+                .or_insert_with(|| Value::Array(vec![]));
+            if let Some(items) = list.as_array_mut() {
+                let mut element = serde_json::Map::new();
+                element.insert("primary".into(), Value::Bool(items.is_empty()));
+                element.insert(key.clone(), Value::String(selector.clone()));
+                element.insert(sub.clone(), value);
+                items.push(Value::Object(element));
+            }
+        }
+        (None, Some(sub)) => {
+            let parent = holder
+                .entry(p.attr.clone())
+                .or_insert_with(|| Value::Object(Default::default()));
+            if let Some(obj) = parent.as_object_mut() {
+                obj.insert(sub.clone(), value);
+            }
+        }
+        _ => {
+            holder.insert(p.attr, value);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn filter_values_are_encoded_as_idps_send_them() {
+        let f = format!("userName eq {}", quote("a+b@x.com"));
+        assert_eq!(encode_query_value(&f), "userName+eq+%22a%2Bb%40x.com%22");
+        assert_eq!(quote(r#"we"ird\"#), r#""we\"ird\\""#);
+    }
+
+    #[test]
+    fn set_path_builds_nested_bodies() {
+        let mut body = serde_json::Map::new();
+        set_path(&mut body, "name.givenName", json!("A"));
+        set_path(&mut body, "emails[type eq \"work\"].value", json!("a@x"));
+        set_path(
+            &mut body,
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+            json!("R&D"),
+        );
+        assert_eq!(
+            Value::Object(body),
+            json!({
+                "name": {"givenName": "A"},
+                "emails": [{"primary": true, "type": "work", "value": "a@x"}],
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "R&D"}
+            })
+        );
+    }
+}
