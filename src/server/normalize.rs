@@ -201,6 +201,60 @@ pub(crate) fn prune(value: &mut Value) -> bool {
     }
 }
 
+/// Re-normalises a whole stored resource after a change (PATCH), so it is canonical
+/// whatever path the change took: each writable attribute goes through
+/// `normalize_attr_value` again (a `manager` left with only `$ref` is refused, duplicate
+/// members collapse, empty values go). The store-owned `id`, `meta` and `schemas` are kept
+/// as they are; other readOnly attributes are only pruned.
+pub(crate) fn recanonicalize(
+    resource: &mut Map<String, Value>,
+    rt: &'static ResourceTypeDef,
+) -> Result<(), NormalizeError> {
+    let mut out = Map::new();
+    for (key, value) in std::mem::take(resource) {
+        if matches!(key.as_str(), "id" | "meta" | "schemas") {
+            out.insert(key, value);
+            continue;
+        }
+        if let Some(extension) = rt.extension(&key) {
+            let mut kept = Map::new();
+            for (name, value) in value.as_object().into_iter().flatten() {
+                let attr = schema::find(extension.attributes, name);
+                if let Some(value) = renormalize(attr, value.clone(), rt)? {
+                    kept.insert(name.clone(), value);
+                }
+            }
+            if !kept.is_empty() {
+                out.insert(key, Value::Object(kept));
+            }
+            continue;
+        }
+        let attr = schema::find(rt.schema.attributes, &key)
+            .or_else(|| schema::find(schema::COMMON_ATTRIBUTES, &key));
+        if let Some(value) = renormalize(attr, value, rt)? {
+            out.insert(key, value);
+        }
+    }
+    *resource = out;
+    Ok(())
+}
+
+/// One attribute for `recanonicalize`; `None` when it ends up unassigned. Keys the tables do
+/// not know cannot come from normalisation; they are only pruned, never invented away.
+fn renormalize(
+    attr: Option<&'static AttributeDef>,
+    mut value: Value,
+    rt: &'static ResourceTypeDef,
+) -> Result<Option<Value>, NormalizeError> {
+    match attr {
+        Some(attr) if attr.mutability != Mutability::ReadOnly => {
+            let value = normalize_attr_value(attr, &value, rt)?;
+            Ok((!value.is_null()).then_some(value))
+        }
+        _ => Ok(prune(&mut value).then_some(value)),
+    }
+}
+
 /// The first required core attribute `resource` lacks (userName, Group displayName).
 pub(crate) fn missing_required(
     resource: &Map<String, Value>,
@@ -328,6 +382,10 @@ fn normalize_complex(
     let Value::Object(given) = value else {
         return Err(type_error(name, "an object", value));
     };
+    if given.values().all(Value::is_null) {
+        // `{}` is unassigned (RFC 7643 §2.5), even where a value would be required.
+        return Ok(Value::Null);
+    }
     let mut out = Map::new();
     for (key, value) in given.iter().filter(|(_, v)| !v.is_null()) {
         let sub = attr
@@ -724,6 +782,11 @@ mod tests {
             normalize_attr_value(user_attr("emails"), &json!([]), &USER),
             Ok(Value::Null)
         );
+        let group = json!({"displayName": "S", "members": [{}, {"value": null}]});
+        assert_eq!(
+            normalize_resource(&group, &GROUP),
+            Ok(json!({"displayName": "S"}))
+        );
     }
 
     #[test]
@@ -733,6 +796,39 @@ mod tests {
         assert!(normalize_scalar(created, "meta.created", &json!("2011-05-13T04:42:34Z")).is_ok());
         assert!(normalize_scalar(created, "meta.created", &json!("2011-05-13T04:42:34")).is_ok());
         assert!(normalize_scalar(created, "meta.created", &json!("last tuesday")).is_err());
+    }
+
+    #[test]
+    fn recanonicalize_restores_the_canonical_form_and_keeps_store_owned_keys() {
+        let mut group = json!({
+            "schemas": [urn::GROUP], "id": "g1", "meta": {"version": "W/\"1\""},
+            "displayName": "Sales",
+            "members": [{"value": "u1"}, {"value": "u1", "type": "User"}, {}],
+            "externalId": null
+        });
+        let Value::Object(map) = &mut group else {
+            panic!("object")
+        };
+        recanonicalize(map, &GROUP).expect("canonical");
+        assert_eq!(
+            group,
+            json!({"schemas": [urn::GROUP], "id": "g1", "meta": {"version": "W/\"1\""},
+                   "displayName": "Sales", "members": [{"value": "u1"}]})
+        );
+        let mut user = json!({"userName": "a", urn::ENTERPRISE_USER: {"manager": {"$ref": "x"}}});
+        let Value::Object(map) = &mut user else {
+            panic!("object")
+        };
+        assert_eq!(
+            recanonicalize(map, &USER),
+            Err(NormalizeError::MissingValue("manager".into()))
+        );
+        let mut user = json!({"userName": "a", urn::ENTERPRISE_USER: {"department": null}});
+        let Value::Object(map) = &mut user else {
+            panic!("object")
+        };
+        recanonicalize(map, &USER).expect("canonical");
+        assert_eq!(user, json!({"userName": "a"}));
     }
 
     #[test]
