@@ -2,6 +2,7 @@
 //! Every attribute name is checked against the schema tables when parsing, so evaluation
 //! never fails; it must never match an attribute the tables do not define.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime};
@@ -305,15 +306,11 @@ fn compare(def: &AttributeDef, op: CompareOp, stored: &Value, literal: &Value) -
             let (Some(a), Some(b)) = (stored.as_str(), literal.as_str()) else {
                 return false;
             };
-            let (a, b) = if def.case_exact {
-                (a.to_string(), b.to_string())
-            } else {
-                (a.to_lowercase(), b.to_lowercase())
-            };
+            let (a, b) = (fold(a, def.case_exact), fold(b, def.case_exact));
             match op {
-                CompareOp::Co => return a.contains(&b),
-                CompareOp::Sw => return a.starts_with(&b),
-                CompareOp::Ew => return a.ends_with(&b),
+                CompareOp::Co => return a.contains(b.as_ref()),
+                CompareOp::Sw => return a.starts_with(b.as_ref()),
+                CompareOp::Ew => return a.ends_with(b.as_ref()),
                 _ => Some(a.cmp(&b)),
             }
         }
@@ -330,6 +327,16 @@ fn compare(def: &AttributeDef, op: CompareOp, stored: &Value, literal: &Value) -
         CompareOp::Le => ordering != Ordering::Greater,
         // Substring operators on numbers were refused when parsing.
         CompareOp::Co | CompareOp::Sw | CompareOp::Ew => false,
+    }
+}
+
+/// The form a string is compared in: as is for caseExact attributes, lower-cased (and only
+/// then allocated) for the others.
+fn fold(s: &str, case_exact: bool) -> Cow<'_, str> {
+    if case_exact {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(s.to_lowercase())
     }
 }
 
