@@ -1,8 +1,6 @@
-//! Brings incoming JSON into the canonical stored form: canonical attribute spelling,
-//! extension attributes under their URN key, JSON booleans, `manager` as `{"value": id}`,
-//! members as `{"value", "type"}`, and no null or empty values.
-//! It must never keep an attribute the schema tables do not define, nor the store-owned
-//! `id`, `meta` and `schemas`.
+//! Brings incoming JSON into the canonical stored form (canonical names, extensions under
+//! their URN, JSON booleans, `manager` as `{"value": id}`, no nulls or empties).
+//! It must never keep an unknown attribute, nor the store-owned `id`, `meta` and `schemas`.
 
 use serde_json::{Map, Value};
 use thiserror::Error;
@@ -88,6 +86,9 @@ pub fn normalize_resource(
             .map_err(|_| NormalizeError::UnknownAttribute(key.clone()))?;
         ingest(&mut out, &path, value, rt)?;
     }
+    // Keys merged into one attribute (`manager.$ref` beside `manager`, an extension whose
+    // every value was empty) are only canonical once the whole result is normalised again.
+    recanonicalize(&mut out, rt)?;
     if let Some(missing) = missing_required(&out, rt) {
         return Err(NormalizeError::Required(missing.to_string()));
     }
@@ -96,7 +97,8 @@ pub fn normalize_resource(
 
 /// Normalises one attribute's value by the same rules; `Value::Null` means "unassigned"
 /// (null, `[]`, `{}`, or a manager with an empty id). Refuses readOnly attributes, since a
-/// caller naming one explicitly (a PATCH path) is trying to change it.
+/// caller naming one explicitly (a PATCH path) is trying to change it. Every rule follows
+/// from `attr` today; `rt` is part of the contract for rules that will depend on the type.
 pub fn normalize_attr_value(
     attr: &'static AttributeDef,
     value: &Value,
@@ -321,7 +323,8 @@ fn ingest(
 }
 
 /// The object holding `path`'s attribute: the resource itself, or its extension object
-/// (created when missing, so a caller can set into it; `prune` drops it if left empty).
+/// (created when missing, so a caller can set into it; `recanonicalize` drops it if left
+/// empty).
 pub(crate) fn container_mut<'m>(
     resource: &'m mut Map<String, Value>,
     path: &AttrPath,
@@ -657,6 +660,16 @@ mod tests {
             normalize_attr_value(manager, &json!({"$ref": "https://x"}), &USER),
             Err(NormalizeError::MissingValue("manager".into()))
         );
+        let got = user(json!({
+            "userName": "a",
+            format!("{}:manager.$ref", urn::ENTERPRISE_USER): "https://x/Users/m1",
+            format!("{}:manager.value", urn::ENTERPRISE_USER): "m1",
+        }))
+        .expect("accepted");
+        assert_eq!(
+            got,
+            json!({"userName": "a", urn::ENTERPRISE_USER: {"manager": {"value": "m1"}}})
+        );
         let got =
             user(json!({"userName": "a", urn::ENTERPRISE_USER: {"manager": [{"value": "m1"}]}}))
                 .expect("accepted");
@@ -775,7 +788,8 @@ mod tests {
 
     #[test]
     fn empty_values_are_unassigned() {
-        let got = user(json!({"userName": "a", "name": {"givenName": null}, "emails": [{}], "roles": [{"value": null}]}))
+        let got = user(json!({"userName": "a", "name": {"givenName": null}, "emails": [{}], "roles": [{"value": null}],
+            urn::ENTERPRISE_USER: {"manager": {}, "department": null}}))
             .expect("accepted");
         assert_eq!(got, json!({"userName": "a"}));
         assert_eq!(
