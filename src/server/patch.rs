@@ -1,7 +1,6 @@
-//! PATCH operations (RFC 7644 §3.5.2) and every variant real IdPs send: Entra's default
-//! dialect and `aadOptscim062020`, Okta's path-less values (idp-behavior.md §1.4–§1.9, §2.4–§2.5).
-//! It patches a copy and must never leave a resource half-patched, non-canonical, or with
-//! `id`, `meta` or `schemas` changed.
+//! PATCH operations (RFC 7644 §3.5.2) in every dialect real IdPs send (idp-behavior.md §1.4–§1.9,
+//! §2.4–§2.5). It patches a copy and must never leave a resource half-patched, non-canonical,
+//! or with `id`, `meta` or `schemas` changed.
 
 use serde_json::{Map, Value};
 use thiserror::Error;
@@ -125,7 +124,7 @@ struct Operation<'b> {
     rt: &'static ResourceTypeDef,
 }
 
-/// Which of the values a remove's filter selects its `value` further narrows to.
+/// Which of the values a remove's path selects its `value` further narrows to.
 enum Wanted {
     Any,
     /// Those whose sub-attribute equals this (already normalised) value.
@@ -188,9 +187,13 @@ impl<'b> Operation<'b> {
             let given = self.value.filter(|v| !v.is_null());
             return match &self.path {
                 None => Err(self.no_target("remove needs a \"path\"".into())),
-                Some(PatchPath::Attr(path)) => self.remove_attr(map, path, given),
+                Some(PatchPath::Attr(path)) => self.remove(map, path, None, given),
                 Some(PatchPath::ValuePath { attr, filter, sub }) => {
-                    self.remove_selected(map, attr, filter, *sub, given)
+                    let path = AttrPath {
+                        resolved: attr.resolved,
+                        sub: *sub,
+                    };
+                    self.remove(map, &path, Some(filter), given)
                 }
             };
         }
@@ -435,93 +438,35 @@ impl<'b> Operation<'b> {
             .map(Some)
     }
 
-    /// Remove by attribute path. With a value (Entra's default dialect) only what equals
-    /// the value goes: the listed members, the manager if it is that id, the email if it is
-    /// that address. Removing what is not there is a no-op.
-    fn remove_attr(
+    /// Remove (RFC 7644 §3.5.2.2): the values `path` holds, or those `filter` selects,
+    /// narrowed further by a value when one is given (Entra's default dialect: the listed
+    /// members, the manager if it is that id, the work email if it is that address). A path
+    /// ending in a sub-attribute removes only that sub-attribute from the selected values.
+    /// Removing what is not there is a no-op.
+    fn remove(
         &self,
         map: &mut Map<String, Value>,
         path: &AttrPath,
+        filter: Option<&Filter>,
         given: Option<&Value>,
     ) -> Result<(), PatchError> {
         self.writable(path)?;
         let attr = path.attr();
-        let container = container_mut(map, path);
-        match (path.sub, given) {
-            (None, None) => {
-                container.shift_remove(attr.name);
-            }
-            (None, Some(given)) if attr.multi_valued => {
-                let targets = self.removal_targets(attr, given)?;
-                if let Some(Value::Array(items)) = container.get_mut(attr.name) {
-                    items.retain(|element| !targets.iter().any(|t| selects(attr, element, t)));
-                }
-            }
-            (None, Some(given)) => {
-                let given =
-                    normalize_attr_value(attr, given, self.rt).map_err(|e| self.value_error(e))?;
-                if container
-                    .get(attr.name)
-                    .is_some_and(|current| selects(attr, current, &given))
-                {
-                    container.shift_remove(attr.name);
-                }
-            }
-            (Some(sub), given) => {
-                let given = given
-                    .map(|v| normalize_sub_value(attr, sub, v))
-                    .transpose()
-                    .map_err(|e| self.value_error(e))?;
-                let hit = |element: &Value| {
-                    element.get(sub.name).is_some_and(|current| {
-                        given.as_ref().is_none_or(|g| same_value(sub, current, g))
-                    })
-                };
-                if attr.multi_valued {
-                    if let Some(Value::Array(items)) = container.get_mut(attr.name) {
-                        items.retain_mut(|element| !hit(element) || strip(element, sub));
-                    }
-                } else if let Some(current) = container.get_mut(attr.name) {
-                    if hit(current) {
-                        set_member(current, sub.name, Value::Null);
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Remove through a value path: `members[value eq "id"]` drops those members,
-    /// `manager[value eq "id"]` the manager if it is that one, `emails[…].type` a
-    /// sub-attribute. A value narrows the selection further (Entra's default dialect sends
-    /// `emails[type eq "work"].value` with the old address): only values equal to it go.
-    fn remove_selected(
-        &self,
-        map: &mut Map<String, Value>,
-        attr_path: &AttrPath,
-        filter: &Filter,
-        sub: Option<&'static AttributeDef>,
-        given: Option<&Value>,
-    ) -> Result<(), PatchError> {
-        self.writable(&AttrPath {
-            resolved: attr_path.resolved,
-            sub,
-        })?;
-        let attr = attr_path.attr();
-        let wanted = match (sub, given) {
+        let wanted = match (path.sub, given) {
             (_, None) => Wanted::Any,
             (Some(sub), Some(given)) => Wanted::Sub(
                 sub,
                 normalize_sub_value(attr, sub, given).map_err(|e| self.value_error(e))?,
             ),
-            (None, Some(given)) => Wanted::OneOf(if attr.multi_valued {
-                self.removal_targets(attr, given)?
-            } else {
-                vec![normalize_attr_value(attr, given, self.rt).map_err(|e| self.value_error(e))?]
-            }),
+            (None, Some(given)) if attr.multi_valued => {
+                Wanted::OneOf(self.removal_targets(attr, given)?)
+            }
+            (None, Some(given)) => Wanted::OneOf(vec![
+                normalize_attr_value(attr, given, self.rt).map_err(|e| self.value_error(e))?
+            ]),
         };
         let selected = |element: &Value| {
-            filter.matches(element)
+            filter.is_none_or(|f| f.matches(element))
                 && match &wanted {
                     Wanted::Any => true,
                     Wanted::Sub(sub, value) => element
@@ -530,20 +475,22 @@ impl<'b> Operation<'b> {
                     Wanted::OneOf(targets) => targets.iter().any(|t| selects(attr, element, t)),
                 }
         };
-        let container = container_mut(map, attr_path);
+        let container = container_mut(map, path);
         if attr.multi_valued {
             if let Some(Value::Array(items)) = container.get_mut(attr.name) {
                 items.retain_mut(|element| {
-                    !selected(element) || sub.is_some_and(|sub| strip(element, sub))
+                    !selected(element) || path.sub.is_some_and(|sub| strip(element, sub))
                 });
             }
         } else if container.get(attr.name).is_some_and(selected) {
-            match sub {
+            match path.sub {
+                // `name.givenName`: the rest of the name stays.
                 Some(sub) if sub.name != "value" => {
                     if let Some(current) = container.get_mut(attr.name) {
                         set_member(current, sub.name, Value::Null);
                     }
                 }
+                // The attribute itself, or `manager.value`, without which there is no manager.
                 _ => {
                     container.shift_remove(attr.name);
                 }
@@ -863,6 +810,18 @@ mod tests {
         assert_eq!(
             got["phoneNumbers"],
             json!([{"type": "mobile", "value": "+1 555"}])
+        );
+
+        // Entra's address mapping: one sub-attribute at a time on the work address.
+        let got = patched(
+            alice(),
+            json!([{"op": "Add", "path": "addresses[type eq \"work\"].streetAddress", "value": "1 Main St"},
+                   {"op": "Add", "path": "addresses[type eq \"work\"].locality", "value": "Springfield"}]),
+            &USER,
+        );
+        assert_eq!(
+            got["addresses"],
+            json!([{"type": "work", "streetAddress": "1 Main St", "locality": "Springfield"}])
         );
     }
 
