@@ -1,1 +1,1477 @@
-//! PATCH operations (RFC 7644 §3.5.2) and every variant real IdPs send.
+//! PATCH operations (RFC 7644 §3.5.2) in every dialect real IdPs send (idp-behavior.md §1.4–§1.9,
+//! §2.4–§2.5). It patches a copy and must never leave a resource half-patched, non-canonical,
+//! or with `id`, `meta` or `schemas` changed.
+
+use serde_json::{Map, Value};
+use thiserror::Error;
+
+use super::filter::Filter;
+use super::normalize::{
+    container_mut, missing_required, normalize_attr_value, normalize_element, normalize_sub_value,
+    prune, push_unique, recanonicalize, same_value, NormalizeError,
+};
+use super::path::{self, AttrPath, PatchPath, PathError};
+use crate::scim::schema::{AttrType, AttributeDef, Mutability, ResourceTypeDef};
+
+/// Why a PATCH was refused. Every variant is a 400; `scim_type` says which kind.
+/// `op` is the index of the failing entry in `Operations`.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum PatchError {
+    #[error("invalid PATCH request: {0}")]
+    Syntax(String),
+    #[error("Operations[{op}]: {source}")]
+    Path { op: usize, source: PathError },
+    #[error("Operations[{op}]: {source}")]
+    Value { op: usize, source: NormalizeError },
+    #[error("Operations[{op}]: {detail}")]
+    NoTarget { op: usize, detail: String },
+    #[error("Operations[{op}]: {detail}")]
+    Mutability { op: usize, detail: String },
+    #[error("the patched resource would be invalid: {0}")]
+    Result(NormalizeError),
+}
+
+impl PatchError {
+    /// The RFC 7644 §3.12 `scimType` for this error.
+    pub fn scim_type(&self) -> &'static str {
+        match self {
+            PatchError::Syntax(_) => "invalidSyntax",
+            PatchError::Path { source, .. } => source.scim_type(),
+            PatchError::Value { source, .. } | PatchError::Result(source) => source.scim_type(),
+            PatchError::NoTarget { .. } => "noTarget",
+            PatchError::Mutability { .. } => "mutability",
+        }
+    }
+}
+
+/// Applies a PatchOp body to a canonical `resource` (which carries `id`, `meta`, `schemas`).
+/// All operations apply or none do: on error `resource` is exactly as it was.
+pub fn apply_patch(
+    resource: &mut Value,
+    body: &Value,
+    rt: &'static ResourceTypeDef,
+) -> Result<(), PatchError> {
+    let operations = operations(body)?;
+    let mut patched = resource.clone();
+    let map = patched
+        .as_object_mut()
+        .ok_or_else(|| PatchError::Syntax("the resource to patch is not an object".into()))?;
+    let complete_before = missing_required(map, rt).is_none();
+    for (index, operation) in operations.iter().enumerate() {
+        Operation::parse(operation, index, rt)?.apply(map)?;
+    }
+    recanonicalize(map, rt).map_err(PatchError::Result)?;
+    if complete_before {
+        if let Some(missing) = missing_required(map, rt) {
+            return Err(PatchError::Result(NormalizeError::Required(
+                missing.to_string(),
+            )));
+        }
+    }
+    *resource = patched;
+    Ok(())
+}
+
+/// The `Operations` array. `schemas` is not checked: the op list is what matters, and a
+/// client that omits the PatchOp URN still means a PATCH.
+fn operations(body: &Value) -> Result<&[Value], PatchError> {
+    let body = body
+        .as_object()
+        .ok_or_else(|| PatchError::Syntax("the body must be a JSON object".into()))?;
+    let operations = member(body, "Operations")
+        .ok_or_else(|| PatchError::Syntax("the body has no \"Operations\"".into()))?
+        .as_array()
+        .ok_or_else(|| PatchError::Syntax("\"Operations\" must be an array".into()))?;
+    if operations.is_empty() {
+        return Err(PatchError::Syntax("\"Operations\" is empty".into()));
+    }
+    Ok(operations)
+}
+
+/// A member by name, exact spelling first, then case-insensitively. Unlike `path::get_ci`
+/// an explicit `null` is returned, since `"value": null` and no value differ for `add`.
+fn member<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    map.get(name).or_else(|| {
+        map.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OpKind {
+    Add,
+    Replace,
+    Remove,
+}
+
+impl OpKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            OpKind::Add => "add",
+            OpKind::Replace => "replace",
+            OpKind::Remove => "remove",
+        }
+    }
+}
+
+/// One entry of `Operations`, parsed; it also builds the errors, which carry its index.
+struct Operation<'b> {
+    index: usize,
+    kind: OpKind,
+    path: Option<PatchPath>,
+    value: Option<&'b Value>,
+    rt: &'static ResourceTypeDef,
+}
+
+/// Which of the values a remove's path selects its `value` further narrows to.
+enum Wanted {
+    Any,
+    /// Those whose sub-attribute equals this (already normalised) value.
+    Sub(&'static AttributeDef, Value),
+    /// Those named by one of these values (see `selects`).
+    OneOf(Vec<Value>),
+}
+
+/// How a value path changes each value its filter selects.
+enum Change {
+    /// Set (or, with `Null`, remove) one sub-attribute: `emails[type eq "work"].value`.
+    Sub(&'static AttributeDef, Value),
+    /// Add merges the new object into the value, replace swaps it, `Null` removes it.
+    Whole(Value),
+}
+
+impl<'b> Operation<'b> {
+    fn parse(
+        operation: &'b Value,
+        index: usize,
+        rt: &'static ResourceTypeDef,
+    ) -> Result<Self, PatchError> {
+        let syntax = |what: String| PatchError::Syntax(format!("Operations[{index}]: {what}"));
+        let operation = operation
+            .as_object()
+            .ok_or_else(|| syntax("must be an object".into()))?;
+        let op = member(operation, "op")
+            .and_then(Value::as_str)
+            .ok_or_else(|| syntax("has no \"op\"".into()))?;
+        // Entra sends `Replace`, Okta `replace` (idp-behavior.md §1.4).
+        let kind = [OpKind::Add, OpKind::Replace, OpKind::Remove]
+            .into_iter()
+            .find(|k| k.as_str().eq_ignore_ascii_case(op))
+            .ok_or_else(|| {
+                syntax(format!(
+                    "unknown op \"{op}\", expected add, replace or remove"
+                ))
+            })?;
+        let path = match member(operation, "path") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(text)) if text.trim().is_empty() => None,
+            Some(Value::String(text)) => Some(
+                path::parse_patch_path(text, rt)
+                    .map_err(|source| PatchError::Path { op: index, source })?,
+            ),
+            Some(_) => return Err(syntax("\"path\" must be a string".into())),
+        };
+        Ok(Operation {
+            index,
+            kind,
+            path,
+            value: member(operation, "value"),
+            rt,
+        })
+    }
+
+    fn apply(&self, map: &mut Map<String, Value>) -> Result<(), PatchError> {
+        if self.kind == OpKind::Remove {
+            // A null value is no value: it must not turn a remove-by-value into remove-all.
+            let given = self.value.filter(|v| !v.is_null());
+            return match &self.path {
+                None => Err(self.no_target("remove needs a \"path\"".into())),
+                Some(PatchPath::Attr(path)) => self.remove(map, path, None, given),
+                Some(PatchPath::ValuePath { attr, filter, sub }) => {
+                    let path = AttrPath {
+                        resolved: attr.resolved,
+                        sub: *sub,
+                    };
+                    self.remove(map, &path, Some(filter), given)
+                }
+            };
+        }
+        let Some(value) = self.value else {
+            return Err(PatchError::Syntax(format!(
+                "Operations[{}]: {} needs a \"value\"",
+                self.index,
+                self.kind.as_str()
+            )));
+        };
+        match &self.path {
+            None => self.set_pathless(map, value),
+            Some(PatchPath::Attr(path)) => self.set_attr(map, path, value),
+            Some(PatchPath::ValuePath { attr, filter, sub }) => {
+                self.set_selected(map, attr, filter, *sub, value)
+            }
+        }
+    }
+
+    /// Path-less add/replace: each key of `value` is an operation on that attribute. Keys
+    /// may be dotted (`name.givenName`, Entra's flag dialect) or URN-qualified, or be an
+    /// extension URN holding an object. `schemas` and `meta` are the store's and skipped.
+    fn set_pathless(&self, map: &mut Map<String, Value>, value: &Value) -> Result<(), PatchError> {
+        let Value::Object(entries) = value else {
+            return Err(PatchError::Syntax(format!(
+                "Operations[{}]: without a \"path\", \"value\" must be an object of attributes",
+                self.index
+            )));
+        };
+        for (key, value) in entries {
+            if key.eq_ignore_ascii_case("schemas") || key.eq_ignore_ascii_case("meta") {
+                continue;
+            }
+            if let Some(extension) = self.rt.extension(key) {
+                let Value::Object(inner) = value else {
+                    return Err(self.value_error(NormalizeError::ExtensionNotObject(key.clone())));
+                };
+                for (name, value) in inner {
+                    let path = self.attr_path(&format!("{}:{name}", extension.id))?;
+                    self.set_attr(map, &path, value)?;
+                }
+                continue;
+            }
+            let path = self.attr_path(key)?;
+            self.set_attr(map, &path, value)?;
+        }
+        Ok(())
+    }
+
+    fn set_attr(
+        &self,
+        map: &mut Map<String, Value>,
+        path: &AttrPath,
+        raw: &Value,
+    ) -> Result<(), PatchError> {
+        // Okta's path-less group rename carries the group's own `id`: restating a readOnly
+        // value is not a change.
+        if path.sub.is_none() && unchanged(map, path, raw) {
+            return Ok(());
+        }
+        self.writable(path)?;
+        let attr = path.attr();
+        let rt = self.rt;
+        let container = container_mut(map, path);
+        let Some(sub) = path.sub else {
+            let value = if !attr.multi_valued && is_blank(raw) {
+                Value::Null
+            } else {
+                normalize_attr_value(attr, raw, rt).map_err(|e| self.value_error(e))?
+            };
+            match value {
+                // Adding no values adds nothing; replacing with none (or null, "") clears.
+                Value::Null if attr.multi_valued && self.kind == OpKind::Add => {}
+                Value::Null => {
+                    container.shift_remove(attr.name);
+                }
+                Value::Array(new) if self.kind == OpKind::Add => {
+                    let items = elements_mut(container, attr.name);
+                    for element in new {
+                        push_unique(attr, items, element);
+                    }
+                }
+                // Complex single-valued: sub-attributes not given are left alone (§3.5.2.3).
+                Value::Object(new) if !attr.multi_valued => match container.get_mut(attr.name) {
+                    Some(Value::Object(existing)) => existing.extend(new),
+                    _ => {
+                        container.insert(attr.name.to_string(), Value::Object(new));
+                    }
+                },
+                value => {
+                    container.insert(attr.name.to_string(), value);
+                }
+            }
+            return Ok(());
+        };
+        let value = if is_blank(raw) {
+            Value::Null
+        } else {
+            normalize_sub_value(attr, sub, raw).map_err(|e| self.value_error(e))?
+        };
+        if attr.multi_valued {
+            // `emails.type` without a filter addresses every email; with none yet, one is made.
+            let items = elements_mut(container, attr.name);
+            if items.is_empty() {
+                if !value.is_null() {
+                    items.push(Value::Object(Map::from_iter([(
+                        sub.name.to_string(),
+                        value,
+                    )])));
+                }
+            } else {
+                for element in items.iter_mut() {
+                    set_member(element, sub.name, value.clone());
+                }
+            }
+        } else {
+            match container.get_mut(attr.name) {
+                Some(existing @ Value::Object(_)) => set_member(existing, sub.name, value),
+                _ if !value.is_null() => {
+                    container.insert(
+                        attr.name.to_string(),
+                        Value::Object(Map::from_iter([(sub.name.to_string(), value)])),
+                    );
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Add/replace through a value path. When no value matches and the filter is a
+    /// conjunction of `eq`s, the value is created from them: Entra's `Add` on
+    /// `emails[type eq "work"].value` for a user without a work email must create it.
+    fn set_selected(
+        &self,
+        map: &mut Map<String, Value>,
+        attr_path: &AttrPath,
+        filter: &Filter,
+        sub: Option<&'static AttributeDef>,
+        raw: &Value,
+    ) -> Result<(), PatchError> {
+        self.writable(&AttrPath {
+            resolved: attr_path.resolved,
+            sub,
+        })?;
+        let attr = attr_path.attr();
+        let change = match sub {
+            Some(sub) if is_blank(raw) => Change::Sub(sub, Value::Null),
+            Some(sub) => Change::Sub(
+                sub,
+                normalize_sub_value(attr, sub, raw).map_err(|e| self.value_error(e))?,
+            ),
+            None => Change::Whole(self.normalize_one(attr, raw)?),
+        };
+        let container = container_mut(map, attr_path);
+        if attr.multi_valued {
+            let items = elements_mut(container, attr.name);
+            let mut matched = false;
+            items.retain_mut(|element| {
+                if !filter.matches(element) {
+                    return true;
+                }
+                matched = true;
+                self.change(element, &change)
+            });
+            if !matched {
+                if let Some(created) = self.create(attr_path, filter, &change)? {
+                    push_unique(attr, items, created);
+                }
+            }
+        } else {
+            match container.get_mut(attr.name) {
+                Some(current) if filter.matches(current) => {
+                    if !self.change(current, &change) {
+                        container.shift_remove(attr.name);
+                    }
+                }
+                _ => {
+                    if let Some(created) = self.create(attr_path, filter, &change)? {
+                        container.insert(attr.name.to_string(), created);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies `change` to one selected value; false when the value is to be dropped.
+    fn change(&self, element: &mut Value, change: &Change) -> bool {
+        match change {
+            Change::Sub(sub, value) => {
+                set_member(element, sub.name, value.clone());
+                true
+            }
+            Change::Whole(Value::Null) => false,
+            Change::Whole(Value::Object(new)) if self.kind == OpKind::Add => {
+                if let Value::Object(existing) = element {
+                    existing.extend(new.clone());
+                }
+                true
+            }
+            Change::Whole(new) => {
+                // Replace swaps the selected value (RFC 7644 §3.5.2.3).
+                *element = new.clone();
+                true
+            }
+        }
+    }
+
+    /// The value a value-path add/replace creates when nothing matched, or `None` when the
+    /// change only clears (nothing to create).
+    fn create(
+        &self,
+        attr_path: &AttrPath,
+        filter: &Filter,
+        change: &Change,
+    ) -> Result<Option<Value>, PatchError> {
+        if matches!(
+            change,
+            Change::Sub(_, Value::Null) | Change::Whole(Value::Null)
+        ) {
+            return Ok(None);
+        }
+        let parts = filter.eq_conjunction().ok_or_else(|| {
+            self.no_target(format!(
+                "no value of \"{attr_path}\" matches the filter, and only a filter of \"eq\" \
+                 comparisons joined by \"and\" says what to create"
+            ))
+        })?;
+        let mut created: Map<String, Value> = parts
+            .into_iter()
+            .map(|(def, value)| (def.name.to_string(), value.clone()))
+            .collect();
+        match change {
+            Change::Sub(sub, value) => {
+                created.insert(sub.name.to_string(), value.clone());
+            }
+            Change::Whole(Value::Object(new)) => created.extend(new.clone()),
+            Change::Whole(_) => {}
+        }
+        self.normalize_one(attr_path.attr(), &Value::Object(created))
+            .map(Some)
+    }
+
+    /// Remove (RFC 7644 §3.5.2.2): the values `path` holds, or those `filter` selects,
+    /// narrowed further by a value when one is given (Entra's default dialect: the listed
+    /// members, the manager if it is that id, the work email if it is that address). A path
+    /// ending in a sub-attribute removes only that sub-attribute from the selected values.
+    /// Removing what is not there is a no-op.
+    fn remove(
+        &self,
+        map: &mut Map<String, Value>,
+        path: &AttrPath,
+        filter: Option<&Filter>,
+        given: Option<&Value>,
+    ) -> Result<(), PatchError> {
+        self.writable(path)?;
+        let attr = path.attr();
+        let wanted = match (path.sub, given) {
+            (_, None) => Wanted::Any,
+            (Some(sub), Some(given)) => Wanted::Sub(
+                sub,
+                normalize_sub_value(attr, sub, given).map_err(|e| self.value_error(e))?,
+            ),
+            (None, Some(given)) if attr.multi_valued => {
+                Wanted::OneOf(self.removal_targets(attr, given)?)
+            }
+            (None, Some(given)) => Wanted::OneOf(vec![
+                normalize_attr_value(attr, given, self.rt).map_err(|e| self.value_error(e))?
+            ]),
+        };
+        let selected = |element: &Value| {
+            filter.is_none_or(|f| f.matches(element))
+                && match &wanted {
+                    Wanted::Any => true,
+                    Wanted::Sub(sub, value) => element
+                        .get(sub.name)
+                        .is_some_and(|current| same_value(sub, current, value)),
+                    Wanted::OneOf(targets) => targets.iter().any(|t| selects(attr, element, t)),
+                }
+        };
+        let container = container_mut(map, path);
+        if attr.multi_valued {
+            if let Some(Value::Array(items)) = container.get_mut(attr.name) {
+                items.retain_mut(|element| {
+                    !selected(element) || path.sub.is_some_and(|sub| strip(element, sub))
+                });
+            }
+        } else if container.get(attr.name).is_some_and(selected) {
+            match path.sub {
+                // `name.givenName`: the rest of the name stays.
+                Some(sub) if sub.name != "value" => {
+                    if let Some(current) = container.get_mut(attr.name) {
+                        set_member(current, sub.name, Value::Null);
+                    }
+                }
+                // The attribute itself, or `manager.value`, without which there is no manager.
+                _ => {
+                    container.shift_remove(attr.name);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The values a remove-with-value names, normalised like stored ones. A bare string
+    /// for a complex attribute stands for its `value` (a member id).
+    fn removal_targets(
+        &self,
+        attr: &'static AttributeDef,
+        given: &Value,
+    ) -> Result<Vec<Value>, PatchError> {
+        let items = match given {
+            Value::Array(items) => items.iter().collect(),
+            one => vec![one],
+        };
+        let mut targets = Vec::new();
+        for item in items {
+            let item = match item {
+                Value::String(_) if attr.kind == AttrType::Complex => {
+                    Value::Object(Map::from_iter([("value".to_string(), item.clone())]))
+                }
+                other => other.clone(),
+            };
+            let target = normalize_element(attr, &item).map_err(|e| self.value_error(e))?;
+            if !target.is_null() {
+                targets.push(target);
+            }
+        }
+        Ok(targets)
+    }
+
+    /// Normalises one value of `attr` (an element if multi-valued, else the whole value,
+    /// so that `manager` shapes are reduced too).
+    fn normalize_one(&self, attr: &'static AttributeDef, raw: &Value) -> Result<Value, PatchError> {
+        if attr.multi_valued {
+            normalize_element(attr, raw)
+        } else {
+            normalize_attr_value(attr, raw, self.rt)
+        }
+        .map_err(|e| self.value_error(e))
+    }
+
+    fn attr_path(&self, text: &str) -> Result<AttrPath, PatchError> {
+        path::parse_attr_path(text, self.rt).map_err(|source| PatchError::Path {
+            op: self.index,
+            source,
+        })
+    }
+
+    fn writable(&self, path: &AttrPath) -> Result<(), PatchError> {
+        if path.attr().mutability == Mutability::ReadOnly
+            || path
+                .sub
+                .is_some_and(|s| s.mutability == Mutability::ReadOnly)
+        {
+            return Err(PatchError::Mutability {
+                op: self.index,
+                detail: format!("attribute \"{path}\" is readOnly and cannot be changed"),
+            });
+        }
+        Ok(())
+    }
+
+    fn no_target(&self, detail: String) -> PatchError {
+        PatchError::NoTarget {
+            op: self.index,
+            detail,
+        }
+    }
+
+    fn value_error(&self, source: NormalizeError) -> PatchError {
+        PatchError::Value {
+            op: self.index,
+            source,
+        }
+    }
+}
+
+/// True when `raw` restates the current value of a readOnly attribute (or both are
+/// unassigned); only then may a client "set" it.
+fn unchanged(map: &Map<String, Value>, path: &AttrPath, raw: &Value) -> bool {
+    if path.attr().mutability != Mutability::ReadOnly {
+        return false;
+    }
+    let container = if path.resolved.in_extension {
+        map.get(path.resolved.schema.id).and_then(Value::as_object)
+    } else {
+        Some(map)
+    };
+    let current = container.and_then(|c| c.get(path.attr().name));
+    let mut given = raw.clone();
+    let given_assigned = prune(&mut given);
+    match current {
+        None => !given_assigned,
+        Some(current) => given_assigned && same_value(path.attr(), current, &given),
+    }
+}
+
+/// Whether `target` (from a remove-with-value) names `element`: complex values are the
+/// same when their `value`s are, or else when every sub-attribute given is equal.
+fn selects(attr: &AttributeDef, element: &Value, target: &Value) -> bool {
+    let Value::Object(target) = target else {
+        return same_value(attr, element, target);
+    };
+    if let (Some(value_def), Some(wanted)) = (attr.sub("value"), target.get("value")) {
+        return element
+            .get("value")
+            .is_some_and(|v| same_value(value_def, v, wanted));
+    }
+    !target.is_empty()
+        && target.iter().all(|(name, wanted)| {
+            attr.sub(name).is_some_and(|def| {
+                element
+                    .get(def.name)
+                    .is_some_and(|v| same_value(def, v, wanted))
+            })
+        })
+}
+
+/// Removes `sub` from one value of a multi-valued attribute; false when the value should
+/// then go too: it is empty, or it lost its `value` (a work email without an address is
+/// no email, so removing `emails[type eq "work"].value` removes the work email).
+fn strip(element: &mut Value, sub: &AttributeDef) -> bool {
+    set_member(element, sub.name, Value::Null);
+    sub.name != "value" && element.as_object().is_some_and(|o| !o.is_empty())
+}
+
+/// Sets `name` in an object value, or removes it when `value` is null.
+fn set_member(element: &mut Value, name: &str, value: Value) {
+    if let Value::Object(map) = element {
+        if value.is_null() {
+            map.shift_remove(name);
+        } else {
+            map.insert(name.to_string(), value);
+        }
+    }
+}
+
+/// `container[name]` as an array, created (empty) if missing; `recanonicalize` drops it
+/// again if it stays empty.
+fn elements_mut<'m>(container: &'m mut Map<String, Value>, name: &str) -> &'m mut Vec<Value> {
+    let slot = container
+        .entry(name)
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if !slot.is_array() {
+        // Canonical multi-valued attributes are arrays; anything else is replaced, not trusted.
+        *slot = Value::Array(Vec::new());
+    }
+    match slot {
+        Value::Array(items) => items,
+        _ => unreachable!("the slot was just made an array"),
+    }
+}
+
+/// null and "" clear a single-valued attribute (Microsoft's validator clears the manager
+/// with an empty replace).
+fn is_blank(value: &Value) -> bool {
+    value.is_null() || value.as_str() == Some("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scim::schema::{GROUP, USER};
+    use crate::scim::urn;
+    use serde_json::json;
+
+    const ENT: &str = urn::ENTERPRISE_USER;
+
+    fn meta() -> Value {
+        json!({"resourceType": "User", "created": "2024-01-01T00:00:00Z",
+               "lastModified": "2024-01-01T00:00:00Z", "version": "W/\"1\""})
+    }
+
+    /// A stored user: canonical, with the store-owned keys.
+    fn alice() -> Value {
+        json!({
+            "schemas": [urn::USER, ENT],
+            "id": "u1",
+            "meta": meta(),
+            "userName": "alice@contoso.com",
+            "active": true,
+            "displayName": "Alice",
+            "name": {"givenName": "Alice", "familyName": "Adams"},
+            "emails": [{"value": "alice@contoso.com", "type": "work", "primary": true}],
+            ENT: {"employeeNumber": "1", "manager": {"value": "m1"}}
+        })
+    }
+
+    fn sales() -> Value {
+        json!({
+            "schemas": [urn::GROUP],
+            "id": "g1",
+            "meta": meta(),
+            "displayName": "Sales",
+            "members": [{"value": "u1"}, {"value": "u2", "type": "User"}]
+        })
+    }
+
+    /// Applies `ops` with the PatchOp envelope and returns the result.
+    fn patched(mut resource: Value, ops: Value, rt: &'static ResourceTypeDef) -> Value {
+        let body = json!({"schemas": [urn::PATCH_OP], "Operations": ops});
+        apply_patch(&mut resource, &body, rt).unwrap_or_else(|e| panic!("{e}"));
+        resource
+    }
+
+    /// Applies `body` expecting an error, and checks the resource was left untouched.
+    fn refused(resource: Value, body: Value, rt: &'static ResourceTypeDef) -> PatchError {
+        let mut copy = resource.clone();
+        let err = apply_patch(&mut copy, &body, rt).expect_err("refused");
+        assert_eq!(copy, resource, "resource changed by a failed PATCH");
+        err
+    }
+
+    fn refused_ops(resource: Value, ops: Value, rt: &'static ResourceTypeDef) -> PatchError {
+        refused(resource, json!({"Operations": ops}), rt)
+    }
+
+    /// `alice()` with `edit` applied, for stating expected results as differences.
+    fn alice_with(edit: impl FnOnce(&mut Map<String, Value>)) -> Value {
+        let mut user = alice();
+        if let Value::Object(map) = &mut user {
+            edit(map);
+        }
+        user
+    }
+
+    // ----- Entra default dialect (idp-behavior.md §1.4) -------------------------------------
+
+    #[test]
+    fn entra_default_dialect_update() {
+        let got = patched(
+            alice(),
+            json!([
+                {"op": "Replace", "path": "emails[type eq \"work\"].value", "value": "new@contoso.com"},
+                {"op": "Replace", "path": "name.familyName", "value": "Smith"},
+                {"op": "Replace", "path": format!("{ENT}:employeeNumber"), "value": "42"},
+                {"op": "Add", "path": "nickName", "value": "Babs"}
+            ]),
+            &USER,
+        );
+        let expected = alice_with(|u| {
+            u["emails"] = json!([{"value": "new@contoso.com", "type": "work", "primary": true}]);
+            u["name"] = json!({"givenName": "Alice", "familyName": "Smith"});
+            u[ENT]["employeeNumber"] = json!("42");
+            u.insert("nickName".into(), json!("Babs"));
+        });
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn disable_and_enable_in_every_documented_shape() {
+        for op in [
+            json!({"op": "Replace", "path": "active", "value": "False"}),
+            json!({"op": "replace", "path": "active", "value": false}),
+            json!({"op": "Replace", "path": "active", "value": false}),
+        ] {
+            let got = patched(alice(), json!([op.clone()]), &USER);
+            assert_eq!(got["active"], json!(false), "{op}");
+        }
+        let disabled = alice_with(|u| u["active"] = json!(false));
+        let got = patched(
+            disabled,
+            json!([{"op": "Replace", "path": "active", "value": "True"}]),
+            &USER,
+        );
+        assert_eq!(got, alice());
+    }
+
+    #[test]
+    fn entra_soft_delete_renames_and_disables_in_one_patch() {
+        let got = patched(
+            alice(),
+            json!([
+                {"op": "Replace", "path": "userName", "value": "283405f5c2alice@contoso.com"},
+                {"op": "Replace", "path": "active", "value": "False"}
+            ]),
+            &USER,
+        );
+        assert_eq!(
+            got,
+            alice_with(|u| {
+                u["userName"] = json!("283405f5c2alice@contoso.com");
+                u["active"] = json!(false);
+            })
+        );
+    }
+
+    #[test]
+    fn add_on_missing_filtered_element_creates_it() {
+        let no_emails = alice_with(|u| {
+            u.shift_remove("emails");
+        });
+        let got = patched(
+            no_emails,
+            json!([{"op": "Add", "path": "emails[type eq \"work\"].value", "value": "a@x"}]),
+            &USER,
+        );
+        assert_eq!(got["emails"], json!([{"type": "work", "value": "a@x"}]));
+
+        // Alongside an element of another type, a new one is made; the home one is untouched.
+        let home_only = alice_with(|u| u["emails"] = json!([{"value": "h@x", "type": "home"}]));
+        let got = patched(
+            home_only,
+            json!([{"op": "Replace", "path": "phoneNumbers[type eq \"mobile\"].value", "value": "+1 555"},
+                   {"op": "Add", "path": "emails[type eq \"work\"].value", "value": "w@x"}]),
+            &USER,
+        );
+        assert_eq!(
+            got["emails"],
+            json!([{"value": "h@x", "type": "home"}, {"type": "work", "value": "w@x"}])
+        );
+        assert_eq!(
+            got["phoneNumbers"],
+            json!([{"type": "mobile", "value": "+1 555"}])
+        );
+
+        // Entra's address mapping: one sub-attribute at a time on the work address.
+        let got = patched(
+            alice(),
+            json!([{"op": "Add", "path": "addresses[type eq \"work\"].streetAddress", "value": "1 Main St"},
+                   {"op": "Add", "path": "addresses[type eq \"work\"].locality", "value": "Springfield"}]),
+            &USER,
+        );
+        assert_eq!(
+            got["addresses"],
+            json!([{"type": "work", "streetAddress": "1 Main St", "locality": "Springfield"}])
+        );
+    }
+
+    #[test]
+    fn filtered_add_without_an_eq_conjunction_and_no_match_is_no_target() {
+        let err = refused_ops(
+            alice(),
+            json!([{"op": "Add", "path": "emails[type eq \"home\" or type eq \"other\"].value", "value": "a@x"}]),
+            &USER,
+        );
+        assert_eq!(err.scim_type(), "noTarget");
+        let err = refused_ops(
+            alice(),
+            json!([{"op": "replace", "path": "emails[value co \"nobody\"].type", "value": "home"}]),
+            &USER,
+        );
+        assert_eq!(err.scim_type(), "noTarget");
+    }
+
+    #[test]
+    fn entra_remove_with_value_removes_only_an_equal_value() {
+        // Not the current work email: nothing happens.
+        let op =
+            json!({"op": "Remove", "path": "emails[type eq \"work\"].value", "value": "old@x"});
+        assert_eq!(patched(alice(), json!([op]), &USER), alice());
+        // The current one (case-insensitively, emails.value is not caseExact): the email goes.
+        let op = json!({"op": "Remove", "path": "emails[type eq \"work\"].value", "value": "ALICE@contoso.com"});
+        let got = patched(alice(), json!([op]), &USER);
+        assert_eq!(
+            got,
+            alice_with(|u| {
+                u.shift_remove("emails");
+            })
+        );
+        // Single-valued attributes too: "False" is compared as the boolean false.
+        let op = json!({"op": "Remove", "path": "active", "value": "False"});
+        assert_eq!(patched(alice(), json!([op]), &USER), alice());
+        let op = json!({"op": "Remove", "path": "displayName", "value": "alice"});
+        assert!(patched(alice(), json!([op]), &USER)
+            .get("displayName")
+            .is_none());
+    }
+
+    #[test]
+    fn entra_group_add_members_batched_and_deduplicated() {
+        let got = patched(
+            sales(),
+            json!([{"op": "Add", "path": "members", "value": [
+                {"$ref": null, "value": "u3"}, {"$ref": null, "value": "u1"}, {"value": "u3"}
+            ]}]),
+            &GROUP,
+        );
+        assert_eq!(
+            got["members"],
+            json!([{"value": "u1"}, {"value": "u2", "type": "User"}, {"value": "u3"}])
+        );
+    }
+
+    #[test]
+    fn entra_default_remove_members_by_value_list_never_removes_all() {
+        let got = patched(
+            sales(),
+            json!([{"op": "Remove", "path": "members", "value": [{"value": "u2"}, {"value": "nobody"}]}]),
+            &GROUP,
+        );
+        assert_eq!(got["members"], json!([{"value": "u1"}]));
+        // An empty list removes nothing.
+        let got = patched(
+            sales(),
+            json!([{"op": "Remove", "path": "members", "value": []}]),
+            &GROUP,
+        );
+        assert_eq!(got, sales());
+        // Without a value, remove clears the attribute (RFC 7644 §3.5.2.2).
+        let got = patched(
+            sales(),
+            json!([{"op": "remove", "path": "members"}]),
+            &GROUP,
+        );
+        assert!(got.get("members").is_none());
+        assert_eq!(got["displayName"], json!("Sales"));
+    }
+
+    #[test]
+    fn entra_group_rename() {
+        let got = patched(
+            sales(),
+            json!([{"op": "Replace", "path": "displayName", "value": "Sales EMEA"}]),
+            &GROUP,
+        );
+        let mut expected = sales();
+        expected["displayName"] = json!("Sales EMEA");
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn entra_roles_with_json_encoded_value_are_stored_verbatim() {
+        let role = "{\"id\":\"r1\",\"value\":\"Admin\",\"displayName\":\"Admin\"}";
+        let got = patched(
+            alice(),
+            json!([{"op": "Add", "path": "roles", "value": [{"value": role}]}]),
+            &USER,
+        );
+        assert_eq!(got["roles"], json!([{"value": role}]));
+    }
+
+    // ----- Entra aadOptscim062020 -------------------------------------------------------------
+
+    #[test]
+    fn flag_dialect_pathless_replace_with_dotted_and_urn_keys() {
+        let got = patched(
+            alice(),
+            json!([
+                {"op": "replace", "path": "emails[type eq \"work\"].value", "value": "new@contoso.com"},
+                {"op": "replace", "value": {
+                    "displayName": "Bjfe", "name.givenName": "Kkom", "name.familyName": "Unua",
+                    format!("{ENT}:employeeNumber"): "Aklq"
+                }}
+            ]),
+            &USER,
+        );
+        let expected = alice_with(|u| {
+            u["emails"][0]["value"] = json!("new@contoso.com");
+            u["displayName"] = json!("Bjfe");
+            u["name"] = json!({"givenName": "Kkom", "familyName": "Unua"});
+            u[ENT]["employeeNumber"] = json!("Aklq");
+        });
+        assert_eq!(got, expected);
+        assert!(got.get("name.givenName").is_none());
+    }
+
+    #[test]
+    fn flag_dialect_add_and_member_removal_by_filter() {
+        let got = patched(
+            alice(),
+            json!([{"op": "add", "path": "title", "value": "CEO"}]),
+            &USER,
+        );
+        assert_eq!(got["title"], json!("CEO"));
+        let got = patched(
+            sales(),
+            json!([{"op": "remove", "path": "members[value eq \"u1\"]"}]),
+            &GROUP,
+        );
+        assert_eq!(got["members"], json!([{"value": "u2", "type": "User"}]));
+    }
+
+    // ----- Manager (§1.5) -----------------------------------------------------------------
+
+    fn without_manager() -> Value {
+        alice_with(|u| u[ENT] = json!({"employeeNumber": "1"}))
+    }
+
+    #[test]
+    fn manager_is_stored_as_value_object_from_every_shape() {
+        for op in [
+            json!({"op": "add", "path": format!("{ENT}:manager"), "value": "m2"}),
+            json!({"op": "Add", "path": "manager", "value": [{"$ref": "https://x/Users/m2", "value": "m2"}]}),
+            json!({"op": "Replace", "path": format!("{ENT}:manager"), "value": {"value": "m2", "displayName": "Bob"}}),
+            json!({"op": "replace", "value": {ENT: {"manager": {"value": "m2", "$ref": "https://x/Users/m2"}}}}),
+            json!({"op": "replace", "path": format!("{ENT}:manager.value"), "value": "m2"}),
+        ] {
+            for start in [alice(), without_manager()] {
+                let got = patched(start, json!([op.clone()]), &USER);
+                assert_eq!(
+                    got[ENT],
+                    json!({"employeeNumber": "1", "manager": {"value": "m2"}}),
+                    "{op}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn manager_removal_shapes() {
+        let path = format!("{ENT}:manager");
+        // Remove with the current id (string or object), by filter, or by path alone.
+        for op in [
+            json!({"op": "Remove", "path": path, "value": "m1"}),
+            json!({"op": "Remove", "path": path, "value": {"value": "m1"}}),
+            json!({"op": "remove", "path": format!("{path}[value eq \"m1\"]")}),
+            json!({"op": "remove", "path": "manager[value eq \"m1\"]"}),
+            json!({"op": "Remove", "path": path}),
+            // Microsoft's validator clears with an empty replace.
+            json!({"op": "Replace", "path": path, "value": ""}),
+            json!({"op": "Replace", "path": path, "value": {"value": ""}}),
+        ] {
+            let got = patched(alice(), json!([op.clone()]), &USER);
+            assert_eq!(got, without_manager(), "{op}");
+        }
+        // Another manager's id: no-op.
+        for op in [
+            json!({"op": "Remove", "path": path, "value": "m9"}),
+            json!({"op": "remove", "path": format!("{path}[value eq \"m9\"]")}),
+        ] {
+            assert_eq!(
+                patched(alice(), json!([op.clone()]), &USER),
+                alice(),
+                "{op}"
+            );
+        }
+    }
+
+    #[test]
+    fn removing_the_last_extension_attribute_drops_the_extension_object() {
+        let got = patched(
+            alice(),
+            json!([{"op": "remove", "path": format!("{ENT}:manager")},
+                   {"op": "remove", "path": format!("{ENT}:employeeNumber")}]),
+            &USER,
+        );
+        assert!(got.get(ENT).is_none(), "{got}");
+        assert_eq!(
+            got["schemas"],
+            alice()["schemas"],
+            "schemas are the store's to change"
+        );
+    }
+
+    #[test]
+    fn manager_ref_sub_path_never_leaves_more_than_the_id() {
+        let path = format!("{ENT}:manager.$ref");
+        let got = patched(
+            alice(),
+            json!([{"op": "add", "path": path, "value": "https://x/Users/m1"}]),
+            &USER,
+        );
+        assert_eq!(got, alice());
+        // A manager with no id at all is refused rather than stored half-made.
+        let err = refused_ops(
+            without_manager(),
+            json!([{"op": "add", "path": path, "value": "https://x/Users/m1"}]),
+            &USER,
+        );
+        assert_eq!(err.scim_type(), "invalidValue");
+    }
+
+    // ----- Okta (§2.4, §2.5) --------------------------------------------------------------
+
+    #[test]
+    fn okta_deactivate_pathless_without_schemas() {
+        let mut user = alice();
+        let body = json!({"Operations": [{"op": "replace", "value": {"active": false}}]});
+        apply_patch(&mut user, &body, &USER).expect("accepted");
+        assert_eq!(user, alice_with(|u| u["active"] = json!(false)));
+    }
+
+    #[test]
+    fn okta_group_rename_carries_the_group_id() {
+        let got = patched(
+            sales(),
+            json!([{"op": "replace", "value": {"id": "g1", "displayName": "Sales 2"}}]),
+            &GROUP,
+        );
+        let mut expected = sales();
+        expected["displayName"] = json!("Sales 2");
+        assert_eq!(got, expected);
+        let err = refused_ops(
+            sales(),
+            json!([{"op": "replace", "value": {"id": "other", "displayName": "Sales 2"}}]),
+            &GROUP,
+        );
+        assert_eq!(err.scim_type(), "mutability");
+    }
+
+    #[test]
+    fn okta_membership_remove_and_add_in_one_body() {
+        let got = patched(
+            sales(),
+            json!([
+                {"op": "remove", "path": "members[value eq \"u2\"]"},
+                {"op": "add", "path": "members", "value": [{"value": "u3", "display": "test.user@okta.local"}]}
+            ]),
+            &GROUP,
+        );
+        assert_eq!(got["members"], json!([{"value": "u1"}, {"value": "u3"}]));
+    }
+
+    #[test]
+    fn okta_full_push_replaces_all_members() {
+        let got = patched(
+            sales(),
+            json!([{"op": "replace", "path": "members", "value": [{"value": "u9", "display": "x"}]}]),
+            &GROUP,
+        );
+        assert_eq!(got["members"], json!([{"value": "u9"}]));
+        let got = patched(
+            sales(),
+            json!([{"op": "replace", "path": "members", "value": []}]),
+            &GROUP,
+        );
+        assert!(got.get("members").is_none());
+    }
+
+    // ----- RFC 7644 semantics ------------------------------------------------------------
+
+    #[test]
+    fn pathless_add_merges_nested_objects_and_extension_objects() {
+        let got = patched(
+            alice(),
+            json!([{"op": "add", "value": {
+                "name": {"middleName": "B"},
+                ENT: {"department": "Sales"},
+                "schemas": ["ignored"],
+                "meta": {"version": "ignored"}
+            }}]),
+            &USER,
+        );
+        let expected = alice_with(|u| {
+            u["name"]["middleName"] = json!("B");
+            u[ENT]["department"] = json!("Sales");
+        });
+        assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn complex_single_valued_merges_for_add_and_replace() {
+        for op in ["add", "replace"] {
+            let got = patched(
+                alice(),
+                json!([{"op": op, "path": "name", "value": {"givenName": "Al"}}]),
+                &USER,
+            );
+            assert_eq!(
+                got["name"],
+                json!({"givenName": "Al", "familyName": "Adams"}),
+                "{op}"
+            );
+        }
+    }
+
+    #[test]
+    fn multi_valued_add_appends_unless_equal_and_replace_replaces() {
+        let extra = json!({"value": "h@x", "type": "home"});
+        let same = json!({"value": "alice@contoso.com", "type": "work", "primary": "True"});
+        let got = patched(
+            alice(),
+            json!([{"op": "add", "path": "emails", "value": [same.clone(), extra.clone()]}]),
+            &USER,
+        );
+        assert_eq!(
+            got["emails"],
+            json!([{"value": "alice@contoso.com", "type": "work", "primary": true}, extra])
+        );
+        let got = patched(
+            alice(),
+            json!([{"op": "replace", "path": "emails", "value": [extra.clone()]}]),
+            &USER,
+        );
+        assert_eq!(got["emails"], json!([extra]));
+        // OneLogin: one object instead of an array.
+        let got = patched(
+            alice(),
+            json!([{"op": "replace", "path": "emails", "value": extra.clone()}]),
+            &USER,
+        );
+        assert_eq!(got["emails"], json!([extra]));
+    }
+
+    #[test]
+    fn value_path_add_merges_and_replace_swaps_the_element() {
+        let path = "emails[type eq \"work\"]";
+        let got = patched(
+            alice(),
+            json!([{"op": "add", "path": path, "value": {"display": "Work"}}]),
+            &USER,
+        );
+        assert_eq!(
+            got["emails"],
+            json!([{"value": "alice@contoso.com", "type": "work", "primary": true, "display": "Work"}])
+        );
+        let got = patched(
+            alice(),
+            json!([{"op": "replace", "path": path, "value": {"value": "n@x", "type": "work"}}]),
+            &USER,
+        );
+        assert_eq!(got["emails"], json!([{"value": "n@x", "type": "work"}]));
+    }
+
+    #[test]
+    fn sub_attribute_of_multi_valued_without_filter_addresses_every_value() {
+        let two = alice_with(|u| {
+            u["emails"] = json!([{"value": "w@x", "type": "work"}, {"value": "h@x"}])
+        });
+        let got = patched(
+            two,
+            json!([{"op": "replace", "path": "emails.type", "value": "other"}]),
+            &USER,
+        );
+        assert_eq!(
+            got["emails"],
+            json!([{"value": "w@x", "type": "other"}, {"value": "h@x", "type": "other"}])
+        );
+        let none = alice_with(|u| {
+            u.shift_remove("emails");
+        });
+        let got = patched(
+            none,
+            json!([{"op": "add", "path": "emails.value", "value": "n@x"}]),
+            &USER,
+        );
+        assert_eq!(got["emails"], json!([{"value": "n@x"}]));
+    }
+
+    #[test]
+    fn replace_with_null_or_empty_string_clears_single_valued() {
+        let got = patched(
+            alice(),
+            json!([{"op": "replace", "path": "displayName", "value": ""},
+                   {"op": "Replace", "path": "name.givenName", "value": null},
+                   {"op": "replace", "value": {"name.familyName": ""}}]),
+            &USER,
+        );
+        assert_eq!(
+            got,
+            alice_with(|u| {
+                u.shift_remove("displayName");
+                u.shift_remove("name");
+            })
+        );
+    }
+
+    #[test]
+    fn remove_is_idempotent() {
+        for op in [
+            json!({"op": "remove", "path": "nickName"}),
+            json!({"op": "remove", "path": "name.middleName"}),
+            json!({"op": "remove", "path": "phoneNumbers[type eq \"fax\"]"}),
+            json!({"op": "remove", "path": "addresses"}),
+        ] {
+            assert_eq!(
+                patched(alice(), json!([op.clone()]), &USER),
+                alice(),
+                "{op}"
+            );
+        }
+        let op = json!({"op": "remove", "path": "members[value eq \"nobody\"]"});
+        assert_eq!(patched(sales(), json!([op]), &GROUP), sales());
+    }
+
+    #[test]
+    fn remove_sub_attribute_of_value_path() {
+        let two = alice_with(|u| {
+            u["emails"] = json!([
+                {"value": "w@x", "type": "work", "primary": true},
+                {"value": "h@x", "type": "home"}
+            ])
+        });
+        let got = patched(
+            two.clone(),
+            json!([{"op": "remove", "path": "emails[type eq \"work\"].primary"}]),
+            &USER,
+        );
+        assert_eq!(
+            got["emails"],
+            json!([{"value": "w@x", "type": "work"}, {"value": "h@x", "type": "home"}])
+        );
+        let got = patched(
+            two,
+            json!([{"op": "remove", "path": "emails[type eq \"work\"].value"}]),
+            &USER,
+        );
+        assert_eq!(got["emails"], json!([{"value": "h@x", "type": "home"}]));
+    }
+
+    #[test]
+    fn multi_valued_remove_without_value_removes_all() {
+        let got = patched(alice(), json!([{"op": "Remove", "path": "emails"}]), &USER);
+        assert!(got.get("emails").is_none());
+        let got = patched(
+            alice(),
+            json!([{"op": "Remove", "path": "emails", "value": null}]),
+            &USER,
+        );
+        assert!(got.get("emails").is_none(), "a null value is no value");
+    }
+
+    #[test]
+    fn op_names_are_case_insensitive() {
+        let got = patched(
+            alice(),
+            json!([{"op": "ADD", "path": "title", "value": "x"}, {"Op": "rEpLaCe", "Path": "nickName", "Value": "y"}]),
+            &USER,
+        );
+        assert_eq!(
+            (got["title"].clone(), got["nickName"].clone()),
+            (json!("x"), json!("y"))
+        );
+    }
+
+    // ----- refusals ----------------------------------------------------------------------
+
+    #[test]
+    fn malformed_bodies_are_invalid_syntax() {
+        for (body, detail) in [
+            (json!([]), "invalid PATCH request: the body must be a JSON object"),
+            (json!({"schemas": [urn::PATCH_OP]}), "invalid PATCH request: the body has no \"Operations\""),
+            (json!({"Operations": {}}), "invalid PATCH request: \"Operations\" must be an array"),
+            (json!({"Operations": []}), "invalid PATCH request: \"Operations\" is empty"),
+            (json!({"Operations": [{"op": "merge", "path": "title", "value": "x"}]}),
+             "invalid PATCH request: Operations[0]: unknown op \"merge\", expected add, replace or remove"),
+            (json!({"Operations": [{"path": "title", "value": "x"}]}), "invalid PATCH request: Operations[0]: has no \"op\""),
+            (json!({"Operations": [{"op": "add", "path": "title"}]}), "invalid PATCH request: Operations[0]: add needs a \"value\""),
+            (json!({"Operations": [{"op": "replace", "value": "x"}]}),
+             "invalid PATCH request: Operations[0]: without a \"path\", \"value\" must be an object of attributes"),
+        ] {
+            let err = refused(alice(), body.clone(), &USER);
+            assert_eq!(err.scim_type(), "invalidSyntax", "{body}");
+            assert_eq!(err.to_string(), detail);
+        }
+    }
+
+    #[test]
+    fn remove_without_path_is_no_target() {
+        let err = refused_ops(
+            alice(),
+            json!([{"op": "remove", "value": {"title": "x"}}]),
+            &USER,
+        );
+        assert_eq!(err.scim_type(), "noTarget");
+    }
+
+    #[test]
+    fn bad_paths_are_invalid_path_or_invalid_filter() {
+        for (path, scim_type) in [
+            ("nickname2", "invalidPath"),
+            ("name.nick", "invalidPath"),
+            ("emails[type eq \"work\"", "invalidPath"),
+            ("emails[type eq \"work\"]x", "invalidPath"),
+            ("emails[typo eq \"work\"].value", "invalidFilter"),
+            ("emails[type eq].value", "invalidFilter"),
+        ] {
+            let err = refused_ops(
+                alice(),
+                json!([{"op": "replace", "path": path, "value": "x"}]),
+                &USER,
+            );
+            assert_eq!(err.scim_type(), scim_type, "{path}: {err}");
+        }
+        let err = refused_ops(
+            alice(),
+            json!([{"op": "replace", "value": {"nickname2": "x"}}]),
+            &USER,
+        );
+        assert_eq!(
+            err.to_string(),
+            "Operations[0]: unknown attribute \"nickname2\""
+        );
+        assert_eq!(err.scim_type(), "invalidPath");
+    }
+
+    #[test]
+    fn read_only_targets_are_mutability_errors() {
+        for op in [
+            json!({"op": "add", "path": "groups", "value": [{"value": "g1"}]}),
+            json!({"op": "remove", "path": "groups"}),
+            json!({"op": "replace", "path": "meta.version", "value": "W/\"2\""}),
+            json!({"op": "replace", "path": "id", "value": "u2"}),
+            json!({"op": "replace", "path": format!("{ENT}:manager.displayName"), "value": "Bob"}),
+        ] {
+            let err = refused_ops(alice(), json!([op.clone()]), &USER);
+            assert_eq!(err.scim_type(), "mutability", "{op}");
+        }
+        // Restating a readOnly value is not a change: the current id, or Okta echoing an
+        // empty `groups` in a path-less value.
+        let got = patched(
+            alice(),
+            json!([{"op": "replace", "value": {"groups": [], "title": "t"}}]),
+            &USER,
+        );
+        assert_eq!(got["title"], json!("t"));
+        let err = refused_ops(
+            alice(),
+            json!([{"op": "replace", "value": {"groups": [{"value": "g1"}]}}]),
+            &USER,
+        );
+        assert_eq!(err.scim_type(), "mutability");
+        assert_eq!(
+            patched(
+                alice(),
+                json!([{"op": "replace", "path": "id", "value": "u1"}]),
+                &USER
+            ),
+            alice()
+        );
+    }
+
+    #[test]
+    fn invalid_values_are_refused() {
+        let err = refused_ops(
+            alice(),
+            json!([{"op": "replace", "path": "active", "value": "maybe"}]),
+            &USER,
+        );
+        assert_eq!(err.scim_type(), "invalidValue");
+        assert_eq!(
+            err.to_string(),
+            "Operations[0]: attribute \"active\" must be a boolean, got the string \"maybe\""
+        );
+        let err = refused_ops(
+            alice(),
+            json!([{"op": "replace", "path": "displayName", "value": ["a", "b"]}]),
+            &USER,
+        );
+        assert_eq!(err.scim_type(), "invalidSyntax");
+    }
+
+    #[test]
+    fn a_failing_operation_undoes_the_earlier_ones() {
+        let err = refused_ops(
+            alice(),
+            json!([{"op": "replace", "path": "displayName", "value": "Changed"},
+                   {"op": "remove", "path": "emails"},
+                   {"op": "replace", "path": "nope", "value": "x"}]),
+            &USER,
+        );
+        assert!(matches!(err, PatchError::Path { op: 2, .. }), "{err:?}");
+    }
+
+    #[test]
+    fn removing_a_required_attribute_is_refused() {
+        let err = refused_ops(
+            alice(),
+            json!([{"op": "remove", "path": "userName"}]),
+            &USER,
+        );
+        assert_eq!(err.scim_type(), "invalidValue");
+        let err = refused_ops(
+            sales(),
+            json!([{"op": "replace", "path": "displayName", "value": ""}]),
+            &GROUP,
+        );
+        assert_eq!(
+            err.to_string(),
+            "the patched resource would be invalid: required attribute \"displayName\" is missing"
+        );
+    }
+
+    #[test]
+    fn store_owned_keys_are_left_alone() {
+        let got = patched(
+            alice(),
+            json!([{"op": "replace", "value": {"meta": {"version": "x"}, "schemas": [], "id": "u1", "title": "t"}}]),
+            &USER,
+        );
+        assert_eq!(
+            got,
+            alice_with(|u| {
+                u.insert("title".into(), json!("t"));
+            })
+        );
+    }
+}
