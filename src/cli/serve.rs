@@ -15,7 +15,12 @@ pub struct ServeArgs {
     pub listen: SocketAddr,
     /// Accepted bearer token; repeat to accept several at once (token rotation).
     /// Without one, a random token is generated and printed.
-    #[arg(long = "token", value_name = "TOKEN", env = "SCIM_TOKEN", value_delimiter = ',')]
+    #[arg(
+        long = "token",
+        value_name = "TOKEN",
+        env = "SCIM_TOKEN",
+        value_delimiter = ','
+    )]
     pub tokens: Vec<String>,
     /// Path prefix of the SCIM endpoints.
     #[arg(long, default_value = "/scim/v2", value_name = "PATH")]
@@ -29,7 +34,11 @@ pub async fn run(args: ServeArgs) -> ExitCode {
     } else {
         args.tokens
     };
-    let shown_token = if generated { tokens[0].clone() } else { "<your token>".to_string() };
+    let shown_token = if generated {
+        tokens[0].clone()
+    } else {
+        "<your token>".to_string()
+    };
     let count = tokens.len();
     let running = match server::start(ServerConfig {
         listen: args.listen,
@@ -53,7 +62,9 @@ pub async fn run(args: ServeArgs) -> ExitCode {
     } else {
         println!("  token    : {count} token(s) from --token / SCIM_TOKEN (not echoed)");
     }
-    println!("  try      : curl -H 'Authorization: Bearer {shown_token}' {base}/ServiceProviderConfig");
+    println!(
+        "  try      : curl -H 'Authorization: Bearer {shown_token}' {base}/ServiceProviderConfig"
+    );
     println!("Ctrl-C to stop.");
     match tokio::signal::ctrl_c().await {
         Ok(()) => {

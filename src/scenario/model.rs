@@ -140,8 +140,14 @@ pub enum Step {
     RestoreUser(Ref),
     HardDeleteUser(Ref),
     CreateGroup(GroupSpec),
-    AddMember { group: Ref, member: Ref },
-    RemoveMember { group: Ref, member: Ref },
+    AddMember {
+        group: Ref,
+        member: Ref,
+    },
+    RemoveMember {
+        group: Ref,
+        member: Ref,
+    },
     DeleteGroup(Ref),
     // --- application scope ---
     Assign(Ref),
@@ -152,7 +158,9 @@ pub enum Step {
     Restart(RestartKind),
     ProvisionOnDemand(Ref),
     /// `expect_status` is the outcome the author expects (default success).
-    TestConnection { expect_status: Status },
+    TestConnection {
+        expect_status: Status,
+    },
     // --- target side, for conflict cases ---
     /// A record created directly on the server, as if it pre-existed. `attributes` is the
     /// SCIM JSON to POST (the run prefix is added to userName/externalId/displayName).

@@ -32,7 +32,10 @@ impl TokenSet {
     }
 
     pub fn len(&self) -> usize {
-        self.tokens.read().unwrap_or_else(PoisonError::into_inner).len()
+        self.tokens
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -67,7 +70,8 @@ pub async fn require_bearer(State(state): State<AppState>, req: Request, next: N
     match bearer(&req) {
         Some(token) if state.tokens().accepts(token) => next.run(req).await,
         Some(_) => ApiError::unauthorized("the bearer token is not valid").into_response(),
-        None => ApiError::unauthorized("missing 'Authorization: Bearer <token>' header")
-            .into_response(),
+        None => {
+            ApiError::unauthorized("missing 'Authorization: Bearer <token>' header").into_response()
+        }
     }
 }

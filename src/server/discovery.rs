@@ -5,7 +5,9 @@
 use serde_json::{json, Value};
 
 use super::listing::MAX_RESULTS;
-use crate::scim::schema::{AttributeDef, ResourceTypeDef, SchemaDef, ALL_RESOURCE_TYPES, ALL_SCHEMAS};
+use crate::scim::schema::{
+    AttributeDef, ResourceTypeDef, SchemaDef, ALL_RESOURCE_TYPES, ALL_SCHEMAS,
+};
 use crate::scim::urn;
 
 /// The largest request body accepted; larger bodies get 413.
@@ -105,7 +107,10 @@ pub fn find_resource_type(name: &str) -> Option<&'static ResourceTypeDef> {
 }
 
 pub fn all_schemas(base_url: &str) -> Vec<Value> {
-    ALL_SCHEMAS.iter().map(|s| schema_json(s, base_url)).collect()
+    ALL_SCHEMAS
+        .iter()
+        .map(|s| schema_json(s, base_url))
+        .collect()
 }
 
 pub fn all_resource_types(base_url: &str) -> Vec<Value> {

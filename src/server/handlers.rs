@@ -39,11 +39,17 @@ fn json_body(body: Body) -> Result<Value, ApiError> {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::payload_too_large(discovery::MAX_PAYLOAD_BYTES)
         } else {
-            ApiError::bad_request("invalidSyntax", format!("unreadable request body: {rejection}"))
+            ApiError::bad_request(
+                "invalidSyntax",
+                format!("unreadable request body: {rejection}"),
+            )
         }
     })?;
     serde_json::from_slice(&bytes).map_err(|e| {
-        ApiError::bad_request("invalidSyntax", format!("request body is not valid JSON: {e}"))
+        ApiError::bad_request(
+            "invalidSyntax",
+            format!("request body is not valid JSON: {e}"),
+        )
     })
 }
 

@@ -171,7 +171,9 @@ fn compare(a: &Value, b: &Value, case_exact: bool) -> Ordering {
 
 /// RFC 7644 §3.4.2.3: resources without a value sort last ascending, first descending.
 fn sort(hits: &mut [&Stored], path: &AttrPath, descending: bool) {
-    let case_exact = path.sub.map_or(path.resolved.attr.case_exact, |s| s.case_exact);
+    let case_exact = path
+        .sub
+        .map_or(path.resolved.attr.case_exact, |s| s.case_exact);
     hits.sort_by(|a, b| {
         let ord = match (sort_key(a, path), sort_key(b, path)) {
             (Some(x), Some(y)) => compare(x, y, case_exact),
@@ -198,7 +200,9 @@ fn parse_list(raw: &str, rt: &'static ResourceTypeDef) -> Result<Vec<AttrPath>, 
         .filter(|s| !s.is_empty())
         .map(|name| {
             parse_attr_path(name, rt).map_err(|e| {
-                ApiError::invalid_value(format!("unknown attribute '{name}' in attribute list: {e}"))
+                ApiError::invalid_value(format!(
+                    "unknown attribute '{name}' in attribute list: {e}"
+                ))
             })
         })
         .collect()
@@ -214,7 +218,10 @@ impl Projection {
             .filter(|a| !a.trim().is_empty())
             .map(|a| parse_list(a, rt))
             .transpose()?;
-        let exclude = excluded.map(|e| parse_list(e, rt)).transpose()?.unwrap_or_default();
+        let exclude = excluded
+            .map(|e| parse_list(e, rt))
+            .transpose()?
+            .unwrap_or_default();
         Ok(Projection { include, exclude })
     }
 
@@ -246,7 +253,9 @@ impl Projection {
 
 /// The JSON object holding a path's attribute: the resource itself or its extension object.
 fn container_key(path: &AttrPath) -> Option<&'static str> {
-    path.resolved.in_extension.then_some(path.resolved.schema.id)
+    path.resolved
+        .in_extension
+        .then_some(path.resolved.schema.id)
 }
 
 fn copy_path(from: &Map<String, Value>, to: &mut Map<String, Value>, path: &AttrPath) {

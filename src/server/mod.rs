@@ -96,11 +96,17 @@ impl AppState {
     // Writes are validated on a copy and committed whole, so a poisoned lock still guards a
     // consistent directory: recover it instead of failing every later request.
     pub fn read(&self) -> RwLockReadGuard<'_, Directory> {
-        self.shared.dir.read().unwrap_or_else(PoisonError::into_inner)
+        self.shared
+            .dir
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     pub fn write(&self) -> RwLockWriteGuard<'_, Directory> {
-        self.shared.dir.write().unwrap_or_else(PoisonError::into_inner)
+        self.shared
+            .dir
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -118,15 +124,16 @@ fn resource_routes(kind: Kind) -> Router<AppState> {
     Router::new()
         .route(
             "/",
-            get(move |State(s): State<AppState>, q| handlers::list_resources(kind, s, q)).post(
-                move |State(s): State<AppState>, q, body| handlers::create(kind, s, q, body),
-            ),
+            get(move |State(s): State<AppState>, q| handlers::list_resources(kind, s, q))
+                .post(move |State(s): State<AppState>, q, body| handlers::create(kind, s, q, body)),
         )
         .route(
             "/{id}",
-            get(move |State(s): State<AppState>, Path(id): Path<String>, q| {
-                handlers::get(kind, s, id, q)
-            })
+            get(
+                move |State(s): State<AppState>, Path(id): Path<String>, q| {
+                    handlers::get(kind, s, id, q)
+                },
+            )
             .put(
                 move |State(s): State<AppState>, Path(id): Path<String>, h: HeaderMap, q, b| {
                     handlers::update(kind, Write::Replace, s, id, h, q, b)

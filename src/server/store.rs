@@ -139,7 +139,10 @@ fn unique_value(kind: Kind, attrs: &Value) -> Result<String, ApiError> {
         .filter(|s| !s.trim().is_empty())
         .map(str::to_string)
         .ok_or_else(|| {
-            ApiError::bad_request("invalidValue", format!("required attribute '{name}' is missing"))
+            ApiError::bad_request(
+                "invalidValue",
+                format!("required attribute '{name}' is missing"),
+            )
         })
 }
 
@@ -239,7 +242,9 @@ impl Directory {
         if kind == Kind::Group {
             for member in member_ids(attrs) {
                 if Some(member.as_str()) == self_id {
-                    return Err(ApiError::invalid_value("a group cannot be a member of itself"));
+                    return Err(ApiError::invalid_value(
+                        "a group cannot be a member of itself",
+                    ));
                 }
                 if self.kind_of(&member).is_none() {
                     return Err(ApiError::invalid_value(format!(
@@ -378,7 +383,10 @@ impl Directory {
         self.existing(kind, id, if_match)?;
         let c = self.collection_mut(kind);
         let Some(seq) = c.seq_of.remove(id) else {
-            return Err(ApiError::not_found(format!("{} '{id}' not found", kind.def().name)));
+            return Err(ApiError::not_found(format!(
+                "{} '{id}' not found",
+                kind.def().name
+            )));
         };
         let removed = c.by_seq.remove(&seq);
         if let Some(removed) = &removed {
@@ -397,7 +405,8 @@ impl Directory {
             let version = self.bump_version();
             let time = now();
             if let Some(group) = self.groups.get_mut(&group_id) {
-                if let Some(members) = group.attrs.get_mut("members").and_then(Value::as_array_mut) {
+                if let Some(members) = group.attrs.get_mut("members").and_then(Value::as_array_mut)
+                {
                     members.retain(|m| m.get("value").and_then(Value::as_str) != Some(id));
                     if members.is_empty() {
                         if let Some(obj) = group.attrs.as_object_mut() {
@@ -407,7 +416,14 @@ impl Directory {
                 }
                 let created = group.created().unwrap_or_else(|| time.clone());
                 group.version = version;
-                stamp(&mut group.attrs, Kind::Group, &group_id, &created, &time, version);
+                stamp(
+                    &mut group.attrs,
+                    Kind::Group,
+                    &group_id,
+                    &created,
+                    &time,
+                    version,
+                );
             }
         }
         self.member_of.remove(id);
@@ -459,7 +475,11 @@ impl Directory {
                 out.insert("groups".into(), Value::Array(groups));
             }
         }
-        let mut meta = stored.attrs.get("meta").cloned().unwrap_or_else(|| json!({}));
+        let mut meta = stored
+            .attrs
+            .get("meta")
+            .cloned()
+            .unwrap_or_else(|| json!({}));
         if let Some(m) = meta.as_object_mut() {
             m.insert(
                 "location".into(),
@@ -471,7 +491,11 @@ impl Directory {
     }
 
     fn render_member(&self, member: &mut Value, base_url: &str) {
-        let Some(id) = member.get("value").and_then(Value::as_str).map(str::to_string) else {
+        let Some(id) = member
+            .get("value")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+        else {
             return;
         };
         let Some(kind) = self.kind_of(&id) else {
@@ -481,7 +505,11 @@ impl Directory {
             Kind::User => (
                 self.users
                     .get(&id)
-                    .and_then(|u| u.attrs.get("displayName").or_else(|| u.attrs.get("userName")))
+                    .and_then(|u| {
+                        u.attrs
+                            .get("displayName")
+                            .or_else(|| u.attrs.get("userName"))
+                    })
                     .cloned(),
                 "Users",
             ),
@@ -494,7 +522,10 @@ impl Directory {
             ),
         };
         if let Some(obj) = member.as_object_mut() {
-            obj.insert("$ref".into(), Value::String(format!("{base_url}/{endpoint}/{id}")));
+            obj.insert(
+                "$ref".into(),
+                Value::String(format!("{base_url}/{endpoint}/{id}")),
+            );
             obj.insert("type".into(), Value::String(kind.def().name.to_string()));
             if let Some(display) = display {
                 obj.insert("display".into(), display);
@@ -510,9 +541,10 @@ fn check_if_match(stored: &Stored, if_match: Option<&str>) -> Result<(), ApiErro
     };
     let current = stored.etag();
     let strong = current.trim_start_matches("W/");
-    let ok = if_match.split(',').map(str::trim).any(|tag| {
-        tag == "*" || tag == current || tag.trim_start_matches("W/") == strong
-    });
+    let ok = if_match
+        .split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag == current || tag.trim_start_matches("W/") == strong);
     if ok {
         Ok(())
     } else {
