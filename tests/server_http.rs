@@ -314,7 +314,7 @@ async fn error_bodies() {
             json!({"userName": "u@x.test", "favouriteColour": "blue"}),
         )
         .await;
-    assert_scim_error(&r, 400, Some("invalidValue"));
+    assert_scim_error(&r, 400, Some("invalidSyntax"));
     assert!(r.body["detail"]
         .as_str()
         .is_some_and(|d| d.contains("favouriteColour")));
