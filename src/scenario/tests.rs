@@ -1,7 +1,7 @@
 //! Tests of the scenario stage through its public API: every step form parsed into exact
 //! model values, and one test per error class pinning the rendered line, column and field.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde_json::json;
@@ -806,6 +806,19 @@ fn unknown_profile_and_option_value() {
 }
 
 // --- files ----------------------------------------------------------------------------
+
+#[test]
+fn syntax_tour_uses_every_step_and_parses() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/examples/syntax-tour.yaml");
+    let s = match load_file(&path) {
+        Ok(s) => s,
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(s.name, "syntax-tour");
+    let used: BTreeSet<&str> = s.steps.iter().map(|s| s.value.keyword()).collect();
+    let all: BTreeSet<&str> = STEP_KEYWORDS.iter().copied().collect();
+    assert_eq!(used, all);
+}
 
 #[test]
 fn load_file_names_a_missing_file() {
