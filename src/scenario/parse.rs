@@ -1,0 +1,998 @@
+//! Scenario YAML → `model::Scenario`: the file format, the form of each step, and ref checks
+//! in step order. It reads only the text it is handed and reports every problem it can find
+//! in one pass; it never sends anything and never guesses a fix.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use saphyr::{LoadableYamlNode, MarkedYaml, Marker, YamlData};
+
+use super::error::{ErrorKind, ScenarioError, ScenarioErrors};
+use super::model::{
+    AttrValue, Expectation, GroupSpec, LogExpectation, ObjectExpectation, Ref, RequestExpectation,
+    RestartKind, Scenario, ScopeMode, Span, Spanned, Status, Step, SyncKind, UserAttr, UserSpec,
+};
+use super::node::{as_str, found, is_null, item, At, Entry, Map, Node, Reader};
+use super::refs::{Accept, Problem, RefKind, Refs, Usage};
+use super::suggest::did_you_mean;
+
+const TOP_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "symptom",
+    "profiles",
+    "options",
+    "steps",
+];
+
+/// Profiles a scenario may name. The profile layer owns their behaviour; the parser only
+/// refuses names that would silently match nothing.
+pub const PROFILES: &[&str] = &["entra", "okta", "pingfederate", "pingone"];
+
+/// Every step keyword, in the order the format documents them.
+pub const STEP_KEYWORDS: &[&str] = &[
+    "create_user",
+    "update_user",
+    "disable_user",
+    "enable_user",
+    "soft_delete_user",
+    "restore_user",
+    "hard_delete_user",
+    "create_group",
+    "add_member",
+    "remove_member",
+    "delete_group",
+    "assign",
+    "unassign",
+    "set_scope",
+    "sync",
+    "restart",
+    "provision_on_demand",
+    "test_connection",
+    "target_create_user",
+    "expect",
+    "snapshot",
+];
+
+const SCOPES: &[(&str, ScopeMode)] = &[
+    ("assigned-only", ScopeMode::AssignedOnly),
+    ("all", ScopeMode::All),
+];
+const SYNCS: &[(&str, SyncKind)] = &[
+    ("initial", SyncKind::Initial),
+    ("incremental", SyncKind::Incremental),
+];
+const RESTARTS: &[(&str, RestartKind)] = &[
+    ("keep-links", RestartKind::KeepLinks),
+    ("full", RestartKind::Full),
+];
+const STATUSES: &[(&str, Status)] = &[
+    ("success", Status::Success),
+    ("warning", Status::Warning),
+    ("failure", Status::Failure),
+    ("skipped", Status::Skipped),
+];
+/// `test_connection` either works or does not; warning and skipped have no meaning there.
+const CONNECTION_STATUSES: &[(&str, Status)] =
+    &[("success", Status::Success), ("failure", Status::Failure)];
+const ACTIONS: &[(&str, &str)] = &[
+    ("create", "create"),
+    ("update", "update"),
+    ("delete", "delete"),
+    ("disable", "disable"),
+    ("stagedDelete", "stagedDelete"),
+    ("other", "other"),
+];
+
+const EXPECT_FORMS: &[&str] = &["user", "group", "log", "requests"];
+const OBJECT_CHECKS: &[&str] = &["present", "active", "attributes", "members", "count"];
+const LOG_KEYS: &[&str] = &["object", "action", "status", "skip_reason", "error_code"];
+const REQUEST_KEYS: &[&str] = &["total", "GET", "POST", "PUT", "PATCH", "DELETE"];
+
+/// Parses and validates one scenario file's text. `file` is used only in messages and in
+/// `Scenario::file`.
+pub fn parse(text: &str, file: &Path) -> Result<Scenario, ScenarioErrors> {
+    let mut p = Parser {
+        r: Reader::new(file, text),
+        refs: Refs::default(),
+        unresolved: Vec::new(),
+        snapshots: HashMap::new(),
+    };
+    let docs = match MarkedYaml::load_from_str(text) {
+        Ok(docs) => docs,
+        Err(e) => {
+            let at = At {
+                start: *e.marker(),
+                end: *e.marker(),
+            };
+            let message = format!("invalid YAML: {}", e.info());
+            return Err(p.r.error_at(at, ErrorKind::Syntax, "", message).into());
+        }
+    };
+    let scenario = match docs.first() {
+        Some(root) => {
+            if let Some(second) = docs.get(1) {
+                let message =
+                    "a scenario file holds one YAML document; found a second one".to_string();
+                p.r.report(At::start_of(second), ErrorKind::InvalidShape, "", message);
+            }
+            p.scenario(root, file)
+        }
+        None => {
+            let start = Marker::new(0, 1, 0);
+            let message = format!(
+                "the file is empty; expected a scenario map with keys {}",
+                TOP_KEYS.join(", ")
+            );
+            let at = At { start, end: start };
+            p.r.report(at, ErrorKind::MissingKey, "", message);
+            None
+        }
+    };
+    let mut errors = p.finish();
+    match scenario {
+        Some(s) if errors.is_empty() => Ok(s),
+        _ => {
+            if errors.is_empty() {
+                // Every path that yields no scenario reports why; this keeps a slip in that
+                // rule from turning into an empty error list.
+                errors.push(ScenarioError::file_level(
+                    ErrorKind::InvalidShape,
+                    file,
+                    "could not read the scenario",
+                ));
+            }
+            Err(ScenarioErrors(errors))
+        }
+    }
+}
+
+struct Parser<'t> {
+    r: Reader<'t>,
+    refs: Refs,
+    /// Uses of refs unknown at their step, with the error to report. Resolved at the end,
+    /// once it is known whether a later step creates the ref (used too early) or none does.
+    unresolved: Vec<(String, Accept, ScenarioError)>,
+    /// Snapshot name → line of its first use.
+    snapshots: HashMap<String, usize>,
+}
+
+fn span_of(node: &Node) -> Span {
+    Span {
+        line: node.span.start.line(),
+        column: node.span.start.col() + 1,
+    }
+}
+
+impl Parser<'_> {
+    fn finish(mut self) -> Vec<ScenarioError> {
+        for (name, accept, mut err) in std::mem::take(&mut self.unresolved) {
+            if let Some(line) = self.refs.first_created(&name) {
+                err.kind = ErrorKind::RefUsedBeforeCreate;
+                err.message =
+                    format!("ref `{name}` is used before it is created (created at line {line})");
+            } else {
+                err.kind = ErrorKind::UnknownRef;
+                err.message = format!("unknown ref `{name}`: expected {}", accept.expected());
+                if let Some(s) = did_you_mean(&name, self.refs.names()) {
+                    err.help = Some(format!("did you mean `{s}`?"));
+                }
+            }
+            self.r.push(err);
+        }
+        let mut errors = self.r.errors;
+        errors.sort_by_key(|e| e.span.map(|s| (s.line, s.column)));
+        errors
+    }
+
+    // --- top level ---------------------------------------------------------------------
+
+    fn scenario(&mut self, root: &Node, file: &Path) -> Option<Scenario> {
+        if !matches!(root.data, YamlData::Mapping(_)) {
+            let message = format!(
+                "expected a scenario map with keys {}, found {}",
+                TOP_KEYS.join(", "),
+                found(root)
+            );
+            self.r
+                .report(At::start_of(root), ErrorKind::InvalidShape, "", message);
+            return None;
+        }
+        let map = self.r.map(root, At::start_of(root), "", "a map")?;
+        self.r.check_keys(&map, TOP_KEYS);
+
+        let name = self.required_string(&map, "name", false);
+        let description = self.required_string(&map, "description", true);
+        let symptom = self.required_string(&map, "symptom", true);
+        let profiles = map.get("profiles").map(|e| self.profiles(e));
+        let options = map.get("options").map(|e| self.options(e));
+        let steps = self.r.required(&map, "steps").and_then(|e| self.steps(e));
+        Some(Scenario {
+            file: file.to_path_buf(),
+            name: name?,
+            description: description?,
+            symptom: symptom?,
+            profiles: match profiles {
+                Some(p) => Some(p?),
+                None => None,
+            },
+            options: match options {
+                Some(o) => o?,
+                None => BTreeMap::new(),
+            },
+            steps: steps?,
+        })
+    }
+
+    /// A required non-empty string. Folded (`>`) blocks end in a newline that is YAML
+    /// syntax, not content, so prose fields are trimmed at the end.
+    fn required_string(&mut self, map: &Map, key: &str, prose: bool) -> Option<String> {
+        let e = self.r.required(map, key)?;
+        let s = self.r.string(e.value, &e.path)?;
+        Some(if prose { s.trim_end().to_string() } else { s })
+    }
+
+    fn profiles(&mut self, e: &Entry) -> Option<Vec<String>> {
+        let items = self.r.list(e.value, &e.path)?;
+        if items.is_empty() {
+            self.r.invalid(
+                e.value,
+                &e.path,
+                "at least one profile (omit `profiles` to mean every profile)",
+            );
+            return None;
+        }
+        let choices: Vec<(&str, &str)> = PROFILES.iter().map(|p| (*p, *p)).collect();
+        let mut out: Vec<String> = Vec::new();
+        let mut ok = true;
+        for (i, node) in items.iter().enumerate() {
+            let path = item(&e.path, i);
+            match self.r.word(node, &path, &choices) {
+                Some(p) if out.iter().any(|q| q == p) => {
+                    let message = format!("profile `{p}` is listed twice");
+                    self.r
+                        .report(At::of(node), ErrorKind::Duplicate, &path, message);
+                    ok = false;
+                }
+                Some(p) => out.push(p.to_string()),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn options(&mut self, e: &Entry) -> Option<BTreeMap<String, Spanned<String>>> {
+        let map = self.r.map(
+            e.value,
+            At::of(e.key_node),
+            &e.path,
+            "a map of option names to values",
+        )?;
+        let mut out = BTreeMap::new();
+        let mut ok = true;
+        for o in &map.entries {
+            match self.r.scalar_text(o.value, &o.path) {
+                Some(value) => {
+                    out.insert(
+                        o.key.to_string(),
+                        Spanned {
+                            value,
+                            span: span_of(o.value),
+                        },
+                    );
+                }
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn steps(&mut self, e: &Entry) -> Option<Vec<Spanned<Step>>> {
+        let items = self.r.list(e.value, &e.path)?;
+        if items.is_empty() {
+            self.r
+                .invalid(e.value, &e.path, "a non-empty list of steps");
+            return None;
+        }
+        let mut out = Vec::with_capacity(items.len());
+        let mut ok = true;
+        for (i, node) in items.iter().enumerate() {
+            match self.step(node, &item(&e.path, i)) {
+                Some(step) => out.push(step),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    // --- one step ----------------------------------------------------------------------
+
+    fn step(&mut self, node: &Node, path: &str) -> Option<Spanned<Step>> {
+        if let Some(word) = as_str(node) {
+            if word == "test_connection" {
+                return Some(Spanned {
+                    value: Step::TestConnection {
+                        expect_status: Status::Success,
+                    },
+                    span: span_of(node),
+                });
+            }
+            if STEP_KEYWORDS.contains(&word) {
+                let message = format!("step `{word}` needs a value: write `- {word}: …`");
+                self.r
+                    .report(At::of(node), ErrorKind::InvalidShape, path, message);
+            } else {
+                self.unknown_step(node, word, path);
+            }
+            return None;
+        }
+        if !matches!(node.data, YamlData::Mapping(_)) {
+            self.r.invalid(
+                node,
+                path,
+                "a step: a one-key map such as `- sync: initial`",
+            );
+            return None;
+        }
+        let map = self.r.map(node, At::start_of(node), path, "a step")?;
+        let [entry] = map.entries.as_slice() else {
+            self.not_one_key(node, &map, path);
+            return None;
+        };
+        let step = match entry.key {
+            "create_user" => self.create_user(entry),
+            "update_user" => self.update_user(entry),
+            "disable_user" => self.user_ref(entry).map(Step::DisableUser),
+            "enable_user" => self.user_ref(entry).map(Step::EnableUser),
+            "soft_delete_user" => self.user_ref(entry).map(Step::SoftDeleteUser),
+            "restore_user" => self.user_ref(entry).map(Step::RestoreUser),
+            "hard_delete_user" => self.user_ref(entry).map(|user| {
+                self.refs.delete(&user, At::of(entry.value).line());
+                Step::HardDeleteUser(user)
+            }),
+            "create_group" => self.create_group(entry),
+            "add_member" => self
+                .membership(entry)
+                .map(|(group, member)| Step::AddMember { group, member }),
+            "remove_member" => self
+                .membership(entry)
+                .map(|(group, member)| Step::RemoveMember { group, member }),
+            "delete_group" => self
+                .use_ref(entry.value, &entry.path, Accept::Group, Usage::Act)
+                .map(|group| {
+                    self.refs.delete(&group, At::of(entry.value).line());
+                    Step::DeleteGroup(group)
+                }),
+            "assign" => self.scope_ref(entry).map(Step::Assign),
+            "unassign" => self.scope_ref(entry).map(Step::Unassign),
+            "set_scope" => self
+                .r
+                .word(entry.value, &entry.path, SCOPES)
+                .map(Step::SetScope),
+            "sync" => self.r.word(entry.value, &entry.path, SYNCS).map(Step::Sync),
+            "restart" => self
+                .r
+                .word(entry.value, &entry.path, RESTARTS)
+                .map(Step::Restart),
+            "provision_on_demand" => self.scope_ref(entry).map(Step::ProvisionOnDemand),
+            "test_connection" => self.test_connection(entry),
+            "target_create_user" => self.target_create_user(entry),
+            "expect" => self.expect(entry).map(Step::Expect),
+            "snapshot" => self.snapshot(entry).map(Step::Snapshot),
+            other => {
+                self.unknown_step(entry.key_node, other, path);
+                None
+            }
+        }?;
+        Some(Spanned {
+            value: step,
+            span: span_of(entry.key_node),
+        })
+    }
+
+    fn unknown_step(&mut self, at: &Node, word: &str, path: &str) {
+        let message = format!(
+            "unknown step `{word}`; expected one of: {}",
+            STEP_KEYWORDS.join(", ")
+        );
+        let mut err = self
+            .r
+            .error_at(At::of(at), ErrorKind::UnknownStep, path, message);
+        if let Some(s) = did_you_mean(word, STEP_KEYWORDS.iter().copied()) {
+            err = err.with_help(format!("did you mean `{s}`?"));
+        }
+        self.r.push(err);
+    }
+
+    /// A step map with zero or several keys. The usual cause is fields written at the
+    /// keyword's indentation instead of under it, so say so when the shape fits.
+    fn not_one_key(&mut self, node: &Node, map: &Map, path: &str) {
+        let Some(second) = map.entries.get(1) else {
+            let message = "a step is a map with exactly one key, the step keyword; found an \
+                           empty map"
+                .to_string();
+            self.r
+                .report(At::of(node), ErrorKind::InvalidShape, path, message);
+            return;
+        };
+        let keys: Vec<String> = map.entries.iter().map(|e| format!("`{}`", e.key)).collect();
+        let message = format!(
+            "a step is a map with exactly one key, the step keyword; found {} keys: {}",
+            keys.len(),
+            keys.join(", ")
+        );
+        let mut err = self.r.error_at(
+            At::of(second.key_node),
+            ErrorKind::InvalidShape,
+            path,
+            message,
+        );
+        let first = &map.entries[0];
+        if STEP_KEYWORDS.contains(&first.key) && is_null(first.value) {
+            err = err.with_help(format!(
+                "indent the fields of `{}` further than the keyword",
+                first.key
+            ));
+        }
+        self.r.push(err);
+    }
+
+    // --- refs --------------------------------------------------------------------------
+
+    /// A ref's spelling: text that reads as a name. Refs appear in redacted snapshots
+    /// (`<user:alice>`), so spaces and punctuation are kept out.
+    fn ref_name(&mut self, node: &Node, field: &str, what: &str) -> Option<String> {
+        let valid = |s: &str| {
+            let mut chars = s.chars();
+            chars
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+                && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        };
+        match as_str(node) {
+            Some(s) if valid(s) => Some(s.to_string()),
+            _ => {
+                self.r.invalid(
+                    node,
+                    field,
+                    &format!("{what} (a name such as `alice`: letters, digits, `_`, `-`, `.`)"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Reads a ref and checks it against the refs created so far. Returns the name even when
+    /// the check fails: the error is recorded, and the step's shape is still worth checking.
+    fn use_ref(&mut self, node: &Node, field: &str, accept: Accept, usage: Usage) -> Option<Ref> {
+        let what = match accept {
+            Accept::User | Accept::ExpectedUser => "a user ref",
+            Accept::Group => "a group ref",
+            Accept::UserOrGroup => "a user or group ref",
+        };
+        let name = self.ref_name(node, field, what)?;
+        match self.refs.check(&name, accept, usage) {
+            Ok(()) => {}
+            Err(Problem::Unknown) => {
+                // Message filled in by `finish`, once later steps are known.
+                let err =
+                    self.r
+                        .error_at(At::of(node), ErrorKind::UnknownRef, field, String::new());
+                self.unresolved.push((name.clone(), accept, err));
+            }
+            Err(Problem::WrongKind { kind, created_line }) => {
+                let usable = if kind == RefKind::TargetUser {
+                    "; target-only refs (from `target_create_user`) can be used only in \
+                     `expect: { user: … }`"
+                } else {
+                    ""
+                };
+                let message = format!(
+                    "`{name}` is {} (created at line {created_line}); expected {what}{usable}",
+                    kind.describe()
+                );
+                self.r
+                    .report(At::of(node), ErrorKind::RefMismatch, field, message);
+            }
+            Err(Problem::Deleted { kind, deleted_line }) => {
+                let (noun, create) = match kind {
+                    RefKind::Group => ("group", "create_group"),
+                    _ => ("user", "create_user"),
+                };
+                let message = format!(
+                    "{noun} `{name}` was deleted at line {deleted_line}; `{create}` it again \
+                     before acting on it"
+                );
+                self.r
+                    .report(At::of(node), ErrorKind::RefMismatch, field, message);
+            }
+            Err(Problem::Duplicate { .. }) => {}
+        }
+        Some(name)
+    }
+
+    /// Reads a ref that a step creates; a live object of the same name is an error.
+    fn create_ref(&mut self, node: &Node, field: &str, kind: RefKind) -> Option<Ref> {
+        let name = self.ref_name(node, field, kind.describe())?;
+        if let Err(Problem::Duplicate { created_line }) =
+            self.refs.create(&name, kind, At::of(node).line())
+        {
+            let message = format!("ref `{name}` already exists (created at line {created_line})");
+            let mut err = self
+                .r
+                .error_at(At::of(node), ErrorKind::DuplicateRef, field, message);
+            if kind == RefKind::User {
+                err = err.with_help(format!(
+                    "to re-create the user, `hard_delete_user: {name}` first, or pick another ref"
+                ));
+            }
+            self.r.push(err);
+        }
+        Some(name)
+    }
+
+    fn user_ref(&mut self, e: &Entry) -> Option<Ref> {
+        self.use_ref(e.value, &e.path, Accept::User, Usage::Act)
+    }
+
+    /// `assign`, `unassign`, `provision_on_demand`: users and groups are both in scope.
+    fn scope_ref(&mut self, e: &Entry) -> Option<Ref> {
+        self.use_ref(e.value, &e.path, Accept::UserOrGroup, Usage::Act)
+    }
+
+    // --- users and groups --------------------------------------------------------------
+
+    fn step_map<'n, 'i>(&mut self, e: &Entry<'n, 'i>, expected: &str) -> Option<Map<'n, 'i>> {
+        self.r.map(e.value, At::of(e.key_node), &e.path, expected)
+    }
+
+    fn user_keys() -> Vec<&'static str> {
+        std::iter::once("user")
+            .chain(UserAttr::ALL.iter().map(|(n, _)| *n))
+            .collect()
+    }
+
+    fn create_user(&mut self, e: &Entry) -> Option<Step> {
+        let map = self.step_map(
+            e,
+            "a map with `user`, `userPrincipalName` and other attributes",
+        )?;
+        self.r.check_keys(&map, &Self::user_keys());
+        let user_entry = self.r.required(&map, "user");
+        self.r.required(&map, "userPrincipalName");
+        let attrs = self.user_attrs(&map, false);
+        // The ref is registered after the attributes so `manager` cannot name the user itself.
+        let user = user_entry.and_then(|u| self.create_ref(u.value, &u.path, RefKind::User));
+        let mut attrs = attrs?;
+        // The default is resolved here so the engine has one source of truth for it.
+        attrs
+            .entry(UserAttr::AccountEnabled)
+            .or_insert(AttrValue::Bool(true));
+        Some(Step::CreateUser(UserSpec { user: user?, attrs }))
+    }
+
+    fn update_user(&mut self, e: &Entry) -> Option<Step> {
+        let map = self.step_map(e, "a map with `user` and the attributes to change")?;
+        self.r.check_keys(&map, &Self::user_keys());
+        let user = self
+            .r
+            .required(&map, "user")
+            .and_then(|u| self.use_ref(u.value, &u.path, Accept::User, Usage::Act));
+        if map.entries.iter().all(|a| a.key == "user") {
+            let message =
+                "`update_user` changes nothing: give at least one attribute besides `user`"
+                    .to_string();
+            self.r.report(
+                At::of(e.key_node),
+                ErrorKind::InvalidShape,
+                &e.path,
+                message,
+            );
+            return None;
+        }
+        let attrs = self.user_attrs(&map, true)?;
+        Some(Step::UpdateUser(UserSpec { user: user?, attrs }))
+    }
+
+    /// The attribute keys of a `create_user`/`update_user` map. Unknown keys were reported by
+    /// `check_keys` and are skipped here.
+    fn user_attrs(&mut self, map: &Map, update: bool) -> Option<BTreeMap<UserAttr, AttrValue>> {
+        let mut attrs = BTreeMap::new();
+        let mut ok = true;
+        for a in &map.entries {
+            let Some((_, attr)) = UserAttr::ALL.iter().find(|(n, _)| *n == a.key) else {
+                continue;
+            };
+            let value = if is_null(a.value) {
+                self.null_attr(a, *attr, update)
+            } else {
+                match attr {
+                    UserAttr::AccountEnabled => {
+                        self.r.boolean(a.value, &a.path).map(AttrValue::Bool)
+                    }
+                    UserAttr::Manager => self
+                        .use_ref(a.value, &a.path, Accept::User, Usage::Act)
+                        .map(AttrValue::Text),
+                    _ => self.r.text(a.value, &a.path).map(AttrValue::Text),
+                }
+            };
+            match value {
+                Some(v) => {
+                    attrs.insert(*attr, v);
+                }
+                None => ok = false,
+            }
+        }
+        ok.then_some(attrs)
+    }
+
+    /// `null` clears an attribute in `update_user`; a user always has a UPN and an enabled
+    /// state, and a new user has nothing to clear.
+    fn null_attr(&mut self, a: &Entry, attr: UserAttr, update: bool) -> Option<AttrValue> {
+        let clearable = !matches!(attr, UserAttr::UserPrincipalName | UserAttr::AccountEnabled);
+        if update && clearable {
+            return Some(AttrValue::Clear);
+        }
+        let expected = match attr {
+            UserAttr::AccountEnabled => "a boolean (true or false)",
+            UserAttr::Manager => "a user ref",
+            _ => "text",
+        };
+        let why = if update {
+            format!("`{}` cannot be cleared", a.key)
+        } else {
+            "null clears an attribute only in `update_user`; omit the key instead".to_string()
+        };
+        let message = format!(
+            "invalid value for `{}`: expected {expected}, found null ({why})",
+            a.key
+        );
+        self.r
+            .report(At::of(a.value), ErrorKind::InvalidValue, &a.path, message);
+        None
+    }
+
+    fn create_group(&mut self, e: &Entry) -> Option<Step> {
+        let map = self.step_map(
+            e,
+            "a map with `group`, `displayName` and optional `members`",
+        )?;
+        self.r
+            .check_keys(&map, &["group", "displayName", "members"]);
+        let group_entry = self.r.required(&map, "group");
+        let display_name = self
+            .r
+            .required(&map, "displayName")
+            .and_then(|d| self.r.text(d.value, &d.path));
+        let members = match map.get("members") {
+            Some(m) => self.member_refs(m, Usage::Act),
+            None => Some(Vec::new()),
+        };
+        // Registered after the members so a group cannot contain itself.
+        let group = group_entry.and_then(|g| self.create_ref(g.value, &g.path, RefKind::Group));
+        Some(Step::CreateGroup(GroupSpec {
+            group: group?,
+            display_name: display_name?,
+            members: members?,
+        }))
+    }
+
+    fn member_refs(&mut self, e: &Entry, usage: Usage) -> Option<Vec<Ref>> {
+        let items = self.r.list(e.value, &e.path)?;
+        let mut out = Vec::with_capacity(items.len());
+        let mut ok = true;
+        for (i, node) in items.iter().enumerate() {
+            match self.use_ref(node, &item(&e.path, i), Accept::UserOrGroup, usage) {
+                Some(r) => out.push(r),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn membership(&mut self, e: &Entry) -> Option<(Ref, Ref)> {
+        let map = self.step_map(e, "a map with `group` and `member`")?;
+        self.r.check_keys(&map, &["group", "member"]);
+        let group = self
+            .r
+            .required(&map, "group")
+            .and_then(|g| self.use_ref(g.value, &g.path, Accept::Group, Usage::Act));
+        let member = self
+            .r
+            .required(&map, "member")
+            .and_then(|m| self.use_ref(m.value, &m.path, Accept::UserOrGroup, Usage::Act));
+        Some((group?, member?))
+    }
+
+    // --- provisioning and the target ---------------------------------------------------
+
+    fn test_connection(&mut self, e: &Entry) -> Option<Step> {
+        if is_null(e.value) {
+            return Some(Step::TestConnection {
+                expect_status: Status::Success,
+            });
+        }
+        let map = self.step_map(e, "nothing, or a map with `expect: success|failure`")?;
+        self.r.check_keys(&map, &["expect"]);
+        let expect_status = match map.get("expect") {
+            Some(x) => self.r.word(x.value, &x.path, CONNECTION_STATUSES)?,
+            None => Status::Success,
+        };
+        Some(Step::TestConnection { expect_status })
+    }
+
+    fn target_create_user(&mut self, e: &Entry) -> Option<Step> {
+        let map = self.step_map(e, "a map with `user` and `attributes`")?;
+        self.r.check_keys(&map, &["user", "attributes"]);
+        let user = self
+            .r
+            .required(&map, "user")
+            .and_then(|u| self.create_ref(u.value, &u.path, RefKind::TargetUser));
+        let attributes = self.r.required(&map, "attributes").and_then(|a| {
+            if matches!(a.value.data, YamlData::Mapping(_)) {
+                self.r.json(a.value, &a.path)
+            } else {
+                self.r
+                    .invalid(a.value, &a.path, "a map of SCIM attributes to POST");
+                None
+            }
+        });
+        Some(Step::TargetCreateUser {
+            user: user?,
+            attributes: attributes?,
+        })
+    }
+
+    fn snapshot(&mut self, e: &Entry) -> Option<String> {
+        // Snapshot names become file names, hence the narrow alphabet.
+        let valid = |s: &str| {
+            let mut chars = s.chars();
+            chars
+                .next()
+                .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && chars
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+        };
+        let name = match as_str(e.value) {
+            Some(s) if valid(s) => s.to_string(),
+            _ => {
+                self.r.invalid(
+                    e.value,
+                    &e.path,
+                    "a snapshot name matching [a-z0-9][a-z0-9_-]*",
+                );
+                return None;
+            }
+        };
+        let line = At::of(e.value).line();
+        if let Some(first) = self.snapshots.get(&name) {
+            let message = format!("snapshot `{name}` is already taken (at line {first})");
+            self.r
+                .report(At::of(e.value), ErrorKind::Duplicate, &e.path, message);
+            return None;
+        }
+        self.snapshots.insert(name.clone(), line);
+        Some(name)
+    }
+
+    // --- expect ------------------------------------------------------------------------
+
+    fn expect(&mut self, e: &Entry) -> Option<Expectation> {
+        let map = self.step_map(e, "a map with one of `user`, `group`, `log` or `requests`")?;
+        let allowed: Vec<&str> = EXPECT_FORMS.iter().chain(OBJECT_CHECKS).copied().collect();
+        self.r.check_keys(&map, &allowed);
+        let forms: Vec<&Entry> = EXPECT_FORMS.iter().filter_map(|f| map.get(f)).collect();
+        let form = match forms.as_slice() {
+            [one] => *one,
+            [] => {
+                let message = "`expect` needs exactly one of `user`, `group`, `log` or \
+                               `requests`; found none"
+                    .to_string();
+                self.r.report(
+                    At::of(e.key_node),
+                    ErrorKind::InvalidShape,
+                    &e.path,
+                    message,
+                );
+                return None;
+            }
+            [_, second, ..] => {
+                let names: Vec<String> = forms.iter().map(|f| format!("`{}`", f.key)).collect();
+                let message = format!(
+                    "`expect` takes exactly one of `user`, `group`, `log` or `requests`; found {}",
+                    names.join(" and ")
+                );
+                self.r.report(
+                    At::of(second.key_node),
+                    ErrorKind::InvalidShape,
+                    &e.path,
+                    message,
+                );
+                return None;
+            }
+        };
+        match form.key {
+            "log" => {
+                self.checks_not_allowed(&map, OBJECT_CHECKS, "log");
+                self.expect_log(form).map(Expectation::Log)
+            }
+            "requests" => {
+                self.checks_not_allowed(&map, OBJECT_CHECKS, "requests");
+                self.expect_requests(form).map(Expectation::Requests)
+            }
+            _ => self.expect_object(&map, form).map(Expectation::Object),
+        }
+    }
+
+    /// Reports keys of `map` in `keys` that make no sense with the `form` of expectation.
+    fn checks_not_allowed(&mut self, map: &Map, keys: &[&str], form: &str) {
+        for e in map.entries.iter().filter(|e| keys.contains(&e.key)) {
+            let owner = match e.key {
+                "members" => "`group:`",
+                "count" => "`user:`",
+                _ => "`user:` and `group:`",
+            };
+            let message = format!(
+                "`{}` cannot be used with `{form}`: it belongs to {owner} expectations",
+                e.key
+            );
+            self.r.report(
+                At::of(e.key_node),
+                ErrorKind::InvalidShape,
+                &e.path,
+                message,
+            );
+        }
+    }
+
+    fn expect_object(&mut self, map: &Map, form: &Entry) -> Option<ObjectExpectation> {
+        let is_group = form.key == "group";
+        let accept = if is_group {
+            Accept::Group
+        } else {
+            Accept::ExpectedUser
+        };
+        let object = self.use_ref(form.value, &form.path, accept, Usage::Check);
+        let misplaced = if is_group { "count" } else { "members" };
+        self.checks_not_allowed(map, &[misplaced], form.key);
+
+        let mut ok = true;
+        let present = self.r.optional(map, "present", Reader::boolean);
+        let active = self.r.optional(map, "active", Reader::boolean);
+        let mut attributes = BTreeMap::new();
+        if let Some(a) = map.get("attributes") {
+            let expected = "a map of SCIM attribute paths to values";
+            match self.r.map(a.value, At::of(a.key_node), &a.path, expected) {
+                Some(attrs) => {
+                    for x in &attrs.entries {
+                        match self.r.json(x.value, &x.path) {
+                            Some(v) => {
+                                attributes.insert(x.key.to_string(), v);
+                            }
+                            None => ok = false,
+                        }
+                    }
+                }
+                None => ok = false,
+            }
+        }
+        let members = match map.get("members").filter(|_| is_group) {
+            Some(m) => {
+                let refs = self.member_refs(m, Usage::Check);
+                ok &= refs.is_some();
+                refs
+            }
+            None => None,
+        };
+        let count = match map.get("count").filter(|_| !is_group) {
+            Some(c) => {
+                let n = self.r.count(c.value, &c.path);
+                ok &= n.is_some();
+                n
+            }
+            None => None,
+        };
+        let (Some(present), Some(active)) = (present, active) else {
+            return None;
+        };
+        // An absent object has no state to check; `count` stays allowed (`count: 0`).
+        if present == Some(false) {
+            for key in ["active", "attributes", "members"] {
+                if let Some(x) = map.get(key) {
+                    let message = format!(
+                        "`{key}` cannot be checked on an object expected absent (`present: false`)"
+                    );
+                    self.r.report(
+                        At::of(x.key_node),
+                        ErrorKind::InvalidShape,
+                        &x.path,
+                        message,
+                    );
+                    ok = false;
+                }
+            }
+        }
+        if !ok {
+            return None;
+        }
+        Some(ObjectExpectation {
+            object: object?,
+            is_group,
+            present,
+            active,
+            attributes,
+            members,
+            count,
+        })
+    }
+
+    fn expect_log(&mut self, form: &Entry) -> Option<LogExpectation> {
+        let map = self.r.map(
+            form.value,
+            At::of(form.key_node),
+            &form.path,
+            "a map with `object` and optional `action`, `status`, `skip_reason`, `error_code`",
+        )?;
+        self.r.check_keys(&map, LOG_KEYS);
+        let object = self
+            .r
+            .required(&map, "object")
+            .and_then(|o| self.use_ref(o.value, &o.path, Accept::UserOrGroup, Usage::Check));
+        let action = self
+            .r
+            .optional(&map, "action", |r, n, p| r.word(n, p, ACTIONS));
+        let status = self
+            .r
+            .optional(&map, "status", |r, n, p| r.word(n, p, STATUSES));
+        let skip_reason = self.r.optional(&map, "skip_reason", Reader::string);
+        let error_code = self.r.optional(&map, "error_code", Reader::string);
+        Some(LogExpectation {
+            object: object?,
+            action: action?.map(str::to_string),
+            status: status?,
+            skip_reason: skip_reason?,
+            error_code: error_code?,
+        })
+    }
+
+    fn expect_requests(&mut self, form: &Entry) -> Option<RequestExpectation> {
+        let map = self.r.map(
+            form.value,
+            At::of(form.key_node),
+            &form.path,
+            "a map of `total` and HTTP methods to counts",
+        )?;
+        self.r.check_keys(&map, REQUEST_KEYS);
+        let mut out = RequestExpectation::default();
+        let mut ok = true;
+        let mut any = false;
+        for x in &map.entries {
+            if !REQUEST_KEYS.contains(&x.key) {
+                ok = false;
+                continue;
+            }
+            any = true;
+            match (self.r.count(x.value, &x.path), x.key) {
+                (Some(n), "total") => out.total = Some(n),
+                (Some(n), method) => {
+                    out.by_method.insert(method.to_string(), n);
+                }
+                (None, _) => ok = false,
+            }
+        }
+        if !any && ok {
+            let message = format!(
+                "`requests` needs at least one of: {}",
+                REQUEST_KEYS.join(", ")
+            );
+            self.r.report(
+                At::of(form.key_node),
+                ErrorKind::InvalidShape,
+                &form.path,
+                message,
+            );
+            return None;
+        }
+        ok.then_some(out)
+    }
+}
