@@ -4,9 +4,13 @@
 //! then `check` and `report`. `server` is the built-in reference SCIM server; it shares only
 //! the SCIM vocabulary in `scim` with the rest.
 
+pub mod check;
 pub mod cli;
+pub mod client;
+pub mod engine;
 pub mod idp;
 pub mod profile;
+pub mod report;
 pub mod scenario;
 pub mod scim;
 pub mod server;

@@ -1,6 +1,7 @@
 //! The command line: the only place where the stages are joined. It parses arguments, runs a
 //! command, and maps each class of failure to a documented exit code.
 
+mod run;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -38,6 +39,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run scenarios: replay IdP provisioning against a SCIM server and check the result.
+    Run(run::RunArgs),
+    /// List scenarios with the symptom each reproduces and the profiles it runs under.
+    List(run::ListArgs),
     /// Run the built-in reference SCIM server until Ctrl-C.
     Serve(serve::ServeArgs),
 }
@@ -68,6 +73,8 @@ pub fn main() -> i32 {
     };
     let code = runtime.block_on(async {
         match cli.command {
+            Command::Run(args) => run::run(args).await,
+            Command::List(args) => run::list(args),
             Command::Serve(args) => serve::run(args).await,
         }
     });

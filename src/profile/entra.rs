@@ -203,6 +203,10 @@ impl Profile for Entra {
         DesiredUser { attrs }
     }
 
+    fn managed_paths(&self) -> Vec<&'static str> {
+        MAPPING.iter().map(|(p, _)| *p).collect()
+    }
+
     fn match_user(&self, desired: &DesiredUser) -> ScimRequest {
         let name = desired.user_name().unwrap_or_default();
         ScimRequest::get(format!(

@@ -155,6 +155,9 @@ pub trait Profile: Send + Sync {
     /// The query that looks for an unlinked user on the target before creating it.
     fn match_user(&self, desired: &DesiredUser) -> ScimRequest;
 
+    /// The target attribute paths the mapping writes; snapshots keep only these.
+    fn managed_paths(&self) -> Vec<&'static str>;
+
     fn create_user(&self, desired: &DesiredUser) -> ScimRequest;
 
     fn read_user(&self, id: &str) -> ScimRequest {

@@ -809,7 +809,7 @@ fn unknown_profile_and_option_value() {
 
 #[test]
 fn syntax_tour_uses_every_step_and_parses() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/examples/syntax-tour.yaml");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/syntax-tour.yaml");
     let s = match load_file(&path) {
         Ok(s) => s,
         Err(e) => panic!("{e}"),

@@ -1,0 +1,248 @@
+//! Reads the target's state back and compares it with what the scenario expects: objects
+//! (present, active, attributes, members, duplicates), provisioning-log records, request counts,
+//! and whole-directory snapshots. It only reads the target; it never writes to it.
+
+pub mod snapshot;
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::client::ScimClient;
+use crate::engine::log::{status_str, LogRecord};
+use crate::engine::CycleReport;
+use crate::profile::{encode_query_value, quote, ScimRequest};
+use crate::scenario::model::{LogExpectation, ObjectExpectation, RequestExpectation};
+use crate::scim::lookup::ClientPath;
+use crate::scim::schema::{GROUP, USER};
+
+/// A failed check: what was expected, what was found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mismatch {
+    pub message: String,
+    /// Expected and actual text, for a diff.
+    pub diff: Option<(String, String)>,
+}
+
+impl Mismatch {
+    pub fn new(message: impl Into<String>) -> Self {
+        Mismatch {
+            message: message.into(),
+            diff: None,
+        }
+    }
+}
+
+/// Where the target holds a ref's object, as far as the run knows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Whereabouts {
+    /// Linked or created: the target id.
+    Id(String),
+    /// Not linked: look it up by userName.
+    UserName(String),
+    /// Not known to the run at all.
+    Unknown,
+}
+
+/// Removes the run prefix so values compare with what the scenario wrote.
+pub fn strip_prefix(value: &Value, prefix: &str) -> Value {
+    match value {
+        Value::String(s) if !prefix.is_empty() => Value::String(s.replace(prefix, "")),
+        Value::Array(a) => Value::Array(a.iter().map(|v| strip_prefix(v, prefix)).collect()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, v)| (k.clone(), strip_prefix(v, prefix)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+async fn fetch(client: &ScimClient, path: String) -> Result<Option<Value>, Mismatch> {
+    match client.send(&ScimRequest::get(path.clone())).await {
+        Ok(r) if r.status == 200 => Ok(r.body),
+        Ok(r) if r.status == 404 => Ok(None),
+        Ok(r) => Err(Mismatch::new(format!(
+            "reading back GET {path} answered HTTP {}",
+            r.status
+        ))),
+        Err(e) => Err(Mismatch::new(format!("reading back GET {path} failed: {e}"))),
+    }
+}
+
+/// All target users whose userName equals `name` (case-insensitively, as the filter is).
+pub async fn users_named(client: &ScimClient, name: &str) -> Result<Vec<Value>, Mismatch> {
+    let path = format!(
+        "/Users?filter={}",
+        encode_query_value(&format!("userName eq {}", quote(name)))
+    );
+    let list = fetch(client, path).await?.unwrap_or(Value::Null);
+    Ok(list
+        .get("Resources")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default())
+}
+
+/// Checks an object expectation against the target.
+pub async fn object(
+    client: &ScimClient,
+    exp: &ObjectExpectation,
+    whereabouts: Whereabouts,
+    prefix: &str,
+    member_ref: &dyn Fn(&str) -> Option<String>,
+) -> Result<(), Mismatch> {
+    let endpoint = if exp.is_group { "Groups" } else { "Users" };
+    let found = match &whereabouts {
+        Whereabouts::Id(id) => fetch(client, format!("/{endpoint}/{id}")).await?,
+        Whereabouts::UserName(name) => users_named(client, name).await?.into_iter().next(),
+        Whereabouts::Unknown => None,
+    };
+    let present = exp.present.unwrap_or(true);
+    let what = if exp.is_group { "group" } else { "user" };
+    let Some(resource) = found else {
+        return if present {
+            Err(Mismatch::new(format!(
+                "{what} `{}` is not on the target ({})",
+                exp.object,
+                describe(&whereabouts)
+            )))
+        } else {
+            Ok(())
+        };
+    };
+    if !present {
+        return Err(Mismatch::new(format!(
+            "{what} `{}` is still on the target as id {}",
+            exp.object,
+            resource.get("id").and_then(Value::as_str).unwrap_or("?")
+        )));
+    }
+    let mut problems = Vec::new();
+    let mut expected_lines = Vec::new();
+    let mut actual_lines = Vec::new();
+    let mut compare = |name: &str, want: &Value, got: Option<Value>| {
+        let got_text = got.as_ref().map_or("(absent)".to_string(), Value::to_string);
+        let want_text = if want.is_null() { "(absent)".to_string() } else { want.to_string() };
+        expected_lines.push(format!("{name}: {want_text}"));
+        actual_lines.push(format!("{name}: {got_text}"));
+        if want_text != got_text {
+            problems.push(format!("{name} is {got_text}, expected {want_text}"));
+        }
+    };
+    if let Some(active) = exp.active {
+        compare("active", &Value::Bool(active), resource.get("active").cloned());
+    }
+    let rt = if exp.is_group { &GROUP } else { &USER };
+    for (path, want) in &exp.attributes {
+        let got = match ClientPath::parse(path, rt) {
+            Ok(p) => p.get(&resource).map(|v| strip_prefix(v, prefix)),
+            Err(e) => return Err(Mismatch::new(e.to_string())),
+        };
+        compare(path, want, got);
+    }
+    if let Some(members) = &exp.members {
+        let mut want: Vec<String> = members.clone();
+        want.sort();
+        let mut got: Vec<String> = resource
+            .get("members")
+            .and_then(Value::as_array)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|x| x.get("value").and_then(Value::as_str))
+                    .map(|id| member_ref(id).unwrap_or_else(|| format!("<unknown id {id}>")))
+                    .collect()
+            })
+            .unwrap_or_default();
+        got.sort();
+        compare("members", &serde_json::json!(want), Some(serde_json::json!(got)));
+    }
+    if let Some(count) = exp.count {
+        let name = resource
+            .get("userName")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let n = users_named(client, &name).await?.len() as u64;
+        compare("count of users with this userName", &Value::from(count), Some(Value::from(n)));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Mismatch {
+            message: format!("{what} `{}`: {}", exp.object, problems.join("; ")),
+            diff: Some((expected_lines.join("\n"), actual_lines.join("\n"))),
+        })
+    }
+}
+
+fn describe(w: &Whereabouts) -> String {
+    match w {
+        Whereabouts::Id(id) => format!("GET by its id {id} answered 404"),
+        Whereabouts::UserName(n) => format!("no user with userName {n}"),
+        Whereabouts::Unknown => "the run never provisioned it".into(),
+    }
+}
+
+/// Checks that some record of the object, in the records given, has every expected field.
+pub fn log(records: &[LogRecord], exp: &LogExpectation) -> Result<(), Mismatch> {
+    let mine: Vec<&LogRecord> = records.iter().filter(|r| r.object == exp.object).collect();
+    let matches = |r: &&LogRecord| {
+        exp.action.as_deref().is_none_or(|a| a == r.provisioning_action.as_str())
+            && exp.status.is_none_or(|s| s == r.status)
+            && exp.skip_reason.as_ref().is_none_or(|s| Some(s) == r.skip_reason.as_ref())
+            && exp.error_code.as_ref().is_none_or(|c| Some(c) == r.error_code.as_ref())
+    };
+    if mine.iter().any(matches) {
+        return Ok(());
+    }
+    let mut want = Vec::new();
+    if let Some(a) = &exp.action {
+        want.push(format!("action {a}"));
+    }
+    if let Some(s) = exp.status {
+        want.push(format!("status {}", status_str(s)));
+    }
+    if let Some(s) = &exp.skip_reason {
+        want.push(format!("SkipReason {s}"));
+    }
+    if let Some(c) = &exp.error_code {
+        want.push(format!("errorCode {c}"));
+    }
+    let found: Vec<String> = mine.iter().map(|r| r.summary()).collect();
+    Err(Mismatch {
+        message: format!(
+            "no provisioning-log record for `{}` with {}; found {}",
+            exp.object,
+            want.join(", "),
+            if found.is_empty() { "none".to_string() } else { found.join("; ") }
+        ),
+        diff: None,
+    })
+}
+
+/// Checks request counts of a cycle.
+pub fn requests(report: &CycleReport, exp: &RequestExpectation) -> Result<(), Mismatch> {
+    let mut problems = Vec::new();
+    if let Some(total) = exp.total {
+        if report.total_requests() != total {
+            problems.push(format!("{} requests in all, expected {total}", report.total_requests()));
+        }
+    }
+    for (method, want) in &exp.by_method {
+        let got = report.requests.get(method.as_str()).copied().unwrap_or(0);
+        if got != *want {
+            problems.push(format!("{got} {method}, expected {want}"));
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        let counts: BTreeMap<_, _> = report.requests.iter().collect();
+        Err(Mismatch::new(format!(
+            "the last cycle sent {}: {:?}",
+            problems.join(", "),
+            counts
+        )))
+    }
+}

@@ -1,0 +1,169 @@
+//! Directory snapshots: the run's own objects as the target holds them, normalized so one
+//! file holds for every correct server (server ids → refs, run prefix stripped, objectIds →
+//! `<objectId:ref>`, only the attributes the profile manages). Files use insta's `.snap`
+//! format so `cargo insta review` works; nothing is written when `CI` is set.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+/// What to do when the stored snapshot differs or is missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Write `.snap.new` beside the file for review (insta's default).
+    Review,
+    /// Overwrite the `.snap` (`--accept`).
+    Accept,
+    /// Write nothing (`CI` set).
+    ReadOnly,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Matched,
+    /// Accepted or newly written with `--accept`.
+    Written(PathBuf),
+    Mismatch {
+        expected: Option<String>,
+        actual: String,
+        /// Where the new version was written for review, if it was.
+        pending: Option<PathBuf>,
+    },
+}
+
+/// `snapshots/<scenario>__<snapshot>@<profile>.snap`.
+pub fn file_name(dir: &Path, scenario: &str, snapshot: &str, profile: &str) -> PathBuf {
+    dir.join(format!("{scenario}__{snapshot}@{profile}.snap"))
+}
+
+fn render(source: &str, expression: &str, content: &str) -> String {
+    format!("---\nsource: {source}\nexpression: \"{expression}\"\n---\n{content}\n")
+}
+
+/// The body of a `.snap` file: everything after the second `---` line.
+pub fn body(text: &str) -> Option<String> {
+    let rest = text.strip_prefix("---\n")?;
+    let end = rest.find("\n---\n")?;
+    Some(rest[end + 5..].trim_end_matches('\n').to_string())
+}
+
+/// Compares `actual` with the stored snapshot and writes according to `mode`.
+pub fn compare(
+    path: &Path,
+    source: &str,
+    expression: &str,
+    actual: &str,
+    mode: Mode,
+) -> std::io::Result<Outcome> {
+    let expected = match std::fs::read_to_string(path) {
+        Ok(text) => body(&text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e),
+    };
+    if expected.as_deref() == Some(actual) {
+        let pending = path.with_extension("snap.new");
+        if pending.exists() {
+            std::fs::remove_file(pending)?;
+        }
+        return Ok(Outcome::Matched);
+    }
+    let text = render(source, expression, actual);
+    match mode {
+        Mode::Accept => {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(path, text)?;
+            Ok(Outcome::Written(path.to_path_buf()))
+        }
+        Mode::Review => {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            let pending = path.with_extension("snap.new");
+            std::fs::write(&pending, text)?;
+            Ok(Outcome::Mismatch {
+                expected,
+                actual: actual.to_string(),
+                pending: Some(pending),
+            })
+        }
+        Mode::ReadOnly => Ok(Outcome::Mismatch {
+            expected,
+            actual: actual.to_string(),
+            pending: None,
+        }),
+    }
+}
+
+/// Replaces every occurrence of the given strings (server ids, objectId hex, run prefix).
+pub fn redact(value: &Value, replacements: &[(String, String)]) -> Value {
+    match value {
+        Value::String(s) => {
+            let mut out = s.clone();
+            for (from, to) in replacements {
+                if !from.is_empty() {
+                    out = out.replace(from.as_str(), to);
+                }
+            }
+            Value::String(out)
+        }
+        Value::Array(items) => {
+            let mut v: Vec<Value> = items.iter().map(|x| redact(x, replacements)).collect();
+            // Multi-valued attributes are unordered (RFC 7643 §2.4): sort for stability.
+            v.sort_by_key(|x| x.to_string());
+            Value::Array(v)
+        }
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, v)| (k.clone(), redact(v, replacements)))
+                .collect::<Map<_, _>>(),
+        ),
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn tmp(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("scim-harness-snap-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn review_writes_pending_and_accept_makes_it_match() {
+        let dir = tmp("review");
+        let path = file_name(&dir, "sc", "after", "entra");
+        let first = compare(&path, "sc.yaml", "snapshot after", "{\"a\": 1}", Mode::Review).expect("io");
+        let Outcome::Mismatch { expected: None, pending: Some(p), .. } = first else {
+            panic!("missing snapshot is a mismatch with a pending file: {first:?}");
+        };
+        assert!(p.ends_with("sc__after@entra.snap.new"));
+        assert_eq!(compare(&path, "sc.yaml", "snapshot after", "{\"a\": 1}", Mode::Accept).expect("io"), Outcome::Written(path.clone()));
+        assert_eq!(compare(&path, "sc.yaml", "snapshot after", "{\"a\": 1}", Mode::ReadOnly).expect("io"), Outcome::Matched);
+        assert!(!p.exists(), "a match removes the stale pending file");
+        let text = std::fs::read_to_string(&path).expect("written");
+        assert!(text.starts_with("---\nsource: sc.yaml\n"));
+        assert_eq!(body(&text).as_deref(), Some("{\"a\": 1}"));
+    }
+
+    #[test]
+    fn read_only_mode_writes_nothing() {
+        let dir = tmp("ci");
+        let path = file_name(&dir, "sc", "s", "entra");
+        let out = compare(&path, "sc.yaml", "snapshot s", "x", Mode::ReadOnly).expect("io");
+        assert!(matches!(out, Outcome::Mismatch { pending: None, .. }));
+        assert!(!dir.exists());
+    }
+
+    #[test]
+    fn redaction_replaces_ids_and_sorts_multi_valued() {
+        let v = json!({"id": "abc-123", "members": [{"value": "u2"}, {"value": "u1"}], "userName": "RUNX-alice"});
+        let out = redact(&v, &[("abc-123".into(), "<user:alice>".into()), ("RUNX-".into(), String::new()), ("u1".into(), "<user:a>".into()), ("u2".into(), "<user:b>".into())]);
+        assert_eq!(out, json!({"id": "<user:alice>", "members": [{"value": "<user:a>"}, {"value": "<user:b>"}], "userName": "alice"}));
+    }
+}

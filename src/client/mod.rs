@@ -1,0 +1,327 @@
+//! HTTP to the target: bearer auth, timeouts, and a transcript of every exchange with the
+//! Authorization header redacted. The token lives in `Secret`, which has no way to print it;
+//! nothing here decides what to send (profiles do) or when (the engine does).
+
+use std::io::Write as _;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::profile::{ScimRequest, Verb};
+
+/// A bearer token. Debug and Display never show it.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(token: impl Into<String>) -> Self {
+        Secret(token.into())
+    }
+
+    fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// True when `text` contains the token: reports use it to prove they never leak it.
+    pub fn appears_in(&self, text: &str) -> bool {
+        !self.0.is_empty() && text.contains(&self.0)
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret([REDACTED])")
+    }
+}
+
+/// The tenant URL as an admin types it: base URL plus Entra's behaviour flags in the query
+/// (`https://host/scim/v2?aadOptscim062020`). The query is never part of request paths.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantUrl {
+    pub base: String,
+    pub flags: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum UrlError {
+    #[error("invalid target URL `{0}`: expected http://host[:port]/path")]
+    Invalid(String),
+}
+
+impl TenantUrl {
+    pub fn parse(text: &str) -> Result<TenantUrl, UrlError> {
+        let parsed = reqwest::Url::parse(text).map_err(|_| UrlError::Invalid(text.to_string()))?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+            return Err(UrlError::Invalid(text.to_string()));
+        }
+        let flags = parsed
+            .query()
+            .map(|q| {
+                q.split('&')
+                    .filter(|s| !s.is_empty())
+                    .map(|s| s.split('=').next().unwrap_or(s).to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut base = parsed.clone();
+        base.set_query(None);
+        base.set_fragment(None);
+        let base = base.as_str().trim_end_matches('/').to_string();
+        Ok(TenantUrl { base, flags })
+    }
+
+    pub fn has_flag(&self, flag: &str) -> bool {
+        self.flags.iter().any(|f| f.eq_ignore_ascii_case(flag))
+    }
+}
+
+/// What the target answered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    pub status: u16,
+    /// The parsed JSON body; `None` for an empty or non-JSON body.
+    pub body: Option<Value>,
+    /// The raw body, for diagnostics when it is not JSON.
+    pub text: String,
+    /// Seconds from a `Retry-After` header, if any.
+    pub retry_after: Option<u64>,
+}
+
+impl Response {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+pub enum ClientError {
+    #[error("failed to connect to {url}: {reason}")]
+    Connect { url: String, reason: String },
+    #[error("no answer from {url} within {seconds} s")]
+    Timeout { url: String, seconds: u64 },
+    #[error("failed to talk to {url}: {reason}")]
+    Http { url: String, reason: String },
+}
+
+/// One request and its outcome, as the transcript and reports record it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Exchange {
+    pub method: Verb,
+    pub url: String,
+    /// Always `Bearer [REDACTED]` when a token was sent.
+    pub authorization: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_body: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub response_body: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub duration_ms: u64,
+}
+
+/// The SCIM client for one target.
+pub struct ScimClient {
+    http: reqwest::Client,
+    base: String,
+    token: Option<Secret>,
+    timeout: Duration,
+    transcript: Option<Mutex<std::fs::File>>,
+    exchanges: Mutex<Vec<Exchange>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientSetupError {
+    #[error("failed to build the HTTP client: {0}")]
+    Build(String),
+    #[error("failed to open transcript {path}: {source}")]
+    Transcript {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+impl ScimClient {
+    pub fn new(
+        base: &str,
+        token: Option<Secret>,
+        timeout: Duration,
+    ) -> Result<ScimClient, ClientSetupError> {
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .user_agent(concat!("scim-harness/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ClientSetupError::Build(e.to_string()))?;
+        Ok(ScimClient {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            token,
+            timeout,
+            transcript: None,
+            exchanges: Mutex::new(vec![]),
+        })
+    }
+
+    /// `--transcript FILE`: append every exchange as a JSON line.
+    pub fn transcript(mut self, path: &Path) -> Result<Self, ClientSetupError> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|source| ClientSetupError::Transcript {
+                path: path.display().to_string(),
+                source,
+            })?;
+        self.transcript = Some(Mutex::new(file));
+        Ok(self)
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// Every exchange since the last `take_exchanges`.
+    pub fn take_exchanges(&self) -> Vec<Exchange> {
+        std::mem::take(&mut *self.exchanges.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    fn record(&self, exchange: Exchange) {
+        if let Some(file) = &self.transcript {
+            if let Ok(line) = serde_json::to_string(&exchange) {
+                let mut f = file.lock().unwrap_or_else(|e| e.into_inner());
+                // A transcript that cannot be written must not stop the run; it is a side output.
+                let _ = writeln!(f, "{line}");
+            }
+        }
+        self.exchanges
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(exchange);
+    }
+
+    pub async fn send(&self, req: &ScimRequest) -> Result<Response, ClientError> {
+        let url = format!("{}{}", self.base, req.path);
+        let started = Instant::now();
+        let mut exchange = Exchange {
+            method: req.verb,
+            url: url.clone(),
+            authorization: self.token.as_ref().map(|_| "Bearer [REDACTED]"),
+            request_body: req.body.clone(),
+            status: None,
+            response_body: None,
+            error: None,
+            duration_ms: 0,
+        };
+        let method = match req.verb {
+            Verb::Get => reqwest::Method::GET,
+            Verb::Post => reqwest::Method::POST,
+            Verb::Put => reqwest::Method::PUT,
+            Verb::Patch => reqwest::Method::PATCH,
+            Verb::Delete => reqwest::Method::DELETE,
+        };
+        let mut builder = self
+            .http
+            .request(method, &url)
+            .header("Accept", "application/scim+json");
+        if let Some(token) = &self.token {
+            builder = builder.bearer_auth(token.expose());
+        }
+        if let Some(body) = &req.body {
+            builder = builder
+                .header("Content-Type", "application/scim+json")
+                .body(body.to_string());
+        }
+        let result = builder.send().await;
+        let outcome = match result {
+            Ok(resp) => {
+                let status = resp.status().as_u16();
+                let retry_after = resp
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok());
+                match resp.text().await {
+                    Ok(text) => {
+                        let body = serde_json::from_str::<Value>(&text).ok();
+                        Ok(Response {
+                            status,
+                            body,
+                            text,
+                            retry_after,
+                        })
+                    }
+                    Err(e) => Err(self.classify(&url, e)),
+                }
+            }
+            Err(e) => Err(self.classify(&url, e)),
+        };
+        exchange.duration_ms = started.elapsed().as_millis() as u64;
+        match &outcome {
+            Ok(r) => {
+                exchange.status = Some(r.status);
+                exchange.response_body = r.body.clone().or_else(|| {
+                    (!r.text.is_empty()).then(|| Value::String(r.text.clone()))
+                });
+            }
+            Err(e) => exchange.error = Some(e.to_string()),
+        }
+        self.record(exchange);
+        outcome
+    }
+
+    fn classify(&self, url: &str, e: reqwest::Error) -> ClientError {
+        if e.is_timeout() {
+            ClientError::Timeout {
+                url: url.to_string(),
+                seconds: self.timeout.as_secs(),
+            }
+        } else if e.is_connect() {
+            ClientError::Connect {
+                url: url.to_string(),
+                reason: root_cause(&e),
+            }
+        } else {
+            ClientError::Http {
+                url: url.to_string(),
+                reason: root_cause(&e),
+            }
+        }
+    }
+}
+
+/// The innermost error message: "connection refused" rather than "error sending request".
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tenant_url_separates_flags_from_the_base() {
+        let t = TenantUrl::parse("https://host.example/scim/v2/?aadOptscim062020").expect("parses");
+        assert_eq!(t.base, "https://host.example/scim/v2");
+        assert!(t.has_flag("aadOptscim062020"));
+        let t = TenantUrl::parse("http://127.0.0.1:8080/scim").expect("parses");
+        assert_eq!((t.base.as_str(), t.flags.len()), ("http://127.0.0.1:8080/scim", 0));
+        assert!(TenantUrl::parse("ftp://x").is_err());
+        assert!(TenantUrl::parse("not a url").is_err());
+    }
+
+    #[test]
+    fn secret_never_prints() {
+        let s = Secret::new("hunter2");
+        assert_eq!(format!("{s:?}"), "Secret([REDACTED])");
+        assert!(s.appears_in("xx hunter2 yy"));
+        assert!(!s.appears_in("xx"));
+    }
+}

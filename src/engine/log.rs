@@ -1,0 +1,165 @@
+//! The provisioning log, shaped like Entra's `provisioningObjectSummary` (idp-behavior.md
+//! §1.10): one record per object per cycle, with the action taken, its status, a skip reason
+//! or error code, the steps walked and the properties changed.
+
+use serde::Serialize;
+
+use crate::profile::ModifiedProperty;
+use crate::scenario::model::Status;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Action {
+    Create,
+    Update,
+    Delete,
+    Disable,
+    StagedDelete,
+    Other,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Delete => "delete",
+            Action::Disable => "disable",
+            Action::StagedDelete => "stagedDelete",
+            Action::Other => "other",
+        }
+    }
+}
+
+pub fn status_str(s: Status) -> &'static str {
+    match s {
+        Status::Success => "success",
+        Status::Warning => "warning",
+        Status::Failure => "failure",
+        Status::Skipped => "skipped",
+    }
+}
+
+/// Entra's provisioning step types (`provisioningStepType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum StepType {
+    Import,
+    Scoping,
+    Matching,
+    Processing,
+    ReferenceResolution,
+    Export,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProvisioningStep {
+    #[serde(rename = "provisioningStepType")]
+    pub kind: StepType,
+    pub status: &'static str,
+    pub description: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogRecord {
+    pub cycle_id: u32,
+    /// The scenario's ref for the source object.
+    pub object: String,
+    pub source_identity: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_identity: Option<String>,
+    pub provisioning_action: Action,
+    #[serde(serialize_with = "ser_status")]
+    pub status: Status,
+    #[serde(rename = "SkipReason", skip_serializing_if = "Option::is_none")]
+    pub skip_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub provisioning_steps: Vec<ProvisioningStep>,
+    pub modified_properties: Vec<ModifiedProperty>,
+}
+
+fn ser_status<S: serde::Serializer>(s: &Status, ser: S) -> Result<S::Ok, S::Error> {
+    ser.serialize_str(status_str(*s))
+}
+
+impl LogRecord {
+    pub fn new(cycle_id: u32, object: &str, source_identity: String) -> Self {
+        LogRecord {
+            cycle_id,
+            object: object.to_string(),
+            source_identity,
+            target_identity: None,
+            provisioning_action: Action::Other,
+            status: Status::Success,
+            skip_reason: None,
+            error_code: None,
+            reason: None,
+            provisioning_steps: vec![],
+            modified_properties: vec![],
+        }
+    }
+
+    pub fn step(&mut self, kind: StepType, ok: bool, description: impl Into<String>) {
+        self.provisioning_steps.push(ProvisioningStep {
+            kind,
+            status: if ok { "success" } else { "failure" },
+            description: description.into(),
+        });
+    }
+
+    pub fn skipped(mut self, reason: &str, detail: impl Into<String>) -> Self {
+        self.status = Status::Skipped;
+        self.skip_reason = Some(reason.to_string());
+        self.reason = Some(detail.into());
+        self
+    }
+
+    pub fn failed(mut self, code: &str, detail: impl Into<String>) -> Self {
+        self.status = Status::Failure;
+        self.error_code = Some(code.to_string());
+        self.reason = Some(detail.into());
+        self
+    }
+
+    /// One line for the console: `alice: update success (2 properties)`.
+    pub fn summary(&self) -> String {
+        let mut s = format!(
+            "{}: {} {}",
+            self.object,
+            self.provisioning_action.as_str(),
+            status_str(self.status)
+        );
+        if let Some(r) = &self.skip_reason {
+            s.push_str(&format!(" ({r})"));
+        }
+        if let Some(c) = &self.error_code {
+            s.push_str(&format!(" ({c})"));
+        }
+        s
+    }
+}
+
+/// Maps an HTTP answer to Entra's log error code (§1.10 table).
+pub fn error_code_for_status(status: u16) -> &'static str {
+    match status {
+        409 => "EntryConflict",
+        429 => "TooManyRequests",
+        401 => "Unauthorized",
+        403 => "InsufficientRights",
+        405 => "MethodNotAllowed",
+        404 => "InvalidAnchor",
+        422 => "UnprocessableEntity",
+        501 => "NotImplemented",
+        500..=599 => "InternalServerError",
+        _ => "WebExceptionProtocolError",
+    }
+}
+
+/// Failures Entra escrows and retries in a later cycle rather than reporting as final (§1.8).
+pub fn is_transient(status: u16) -> bool {
+    status == 429 || status >= 500
+}

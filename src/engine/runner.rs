@@ -1,0 +1,524 @@
+//! Runs one scenario under one profile: applies directory steps to the simulated tenant,
+//! runs provisioning through the engine, lets escrow settle before every check, and hands
+//! checks to `check`. It emits one `ScenarioOutcome`; reports are written from those.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::log::LogRecord;
+use super::{CycleError, CycleReport, Engine};
+use crate::check::{self, snapshot, Mismatch, Whereabouts};
+use crate::client::{Exchange, ScimClient};
+use crate::idp::Tenant;
+use crate::profile::{set_path, Profile, ScimRequest, Verb};
+use crate::scenario::model::{Expectation, RestartKind, Scenario, Spanned, Status, Step, SyncKind};
+
+/// Extra cycles Entra would run (40 minutes apart) before a check, to retry escrowed objects.
+pub const SETTLE_CYCLES: u32 = 4;
+
+/// How a run treats snapshots and names its objects.
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    pub prefix: String,
+    pub snapshot_dir: PathBuf,
+    pub snapshot_mode: snapshot::Mode,
+}
+
+/// Why a scenario did not pass.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepFailure {
+    /// 1-based index of the step in the file.
+    pub step: usize,
+    pub line: usize,
+    pub keyword: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actual: Option<String>,
+    /// The request/response pair most relevant to the failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exchange: Option<Exchange>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Passed,
+    Failed,
+    /// The target could not be used at all (unreachable, credentials, probe): exit 3.
+    TargetError,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioOutcome {
+    pub scenario: String,
+    pub file: String,
+    pub symptom: String,
+    pub profile: String,
+    pub verdict: Verdict,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<StepFailure>,
+    pub warnings: Vec<String>,
+    pub requests: u64,
+    pub duration_ms: u64,
+    #[serde(skip)]
+    pub log: Vec<LogRecord>,
+}
+
+struct Run<'a> {
+    scenario: &'a Scenario,
+    settings: &'a RunSettings,
+    tenant: Tenant,
+    engine: Engine<'a>,
+    client: &'a ScimClient,
+    /// Records since the last provisioning step, settle cycles included.
+    recent: Vec<LogRecord>,
+    /// The first cycle of the last provisioning step: what `expect: requests` counts.
+    last_cycle: CycleReport,
+    /// Failures nobody has expected yet; they fail the scenario at the end.
+    unacknowledged: Vec<LogRecord>,
+    warnings: Vec<String>,
+    log: Vec<LogRecord>,
+    requests: u64,
+    /// Target-only records (`target_create_user`): ref → target id.
+    target_refs: BTreeMap<String, String>,
+    /// The last userName each user ref had, so purged users can still be found.
+    last_user_name: BTreeMap<String, String>,
+    step: usize,
+    line: usize,
+    keyword: &'static str,
+}
+
+enum Stop {
+    Failed(StepFailure),
+    Target(StepFailure),
+}
+
+impl<'a> Run<'a> {
+    fn failure(&self, message: impl Into<String>) -> StepFailure {
+        StepFailure {
+            step: self.step,
+            line: self.line,
+            keyword: self.keyword,
+            message: message.into(),
+            expected: None,
+            actual: None,
+            exchange: None,
+        }
+    }
+
+    fn mismatch(&self, m: Mismatch) -> Stop {
+        let mut f = self.failure(m.message);
+        if let Some((e, a)) = m.diff {
+            f.expected = Some(e);
+            f.actual = Some(a);
+        }
+        Stop::Failed(f)
+    }
+
+    fn absorb(&mut self, report: CycleReport, first: bool) {
+        self.requests += report.total_requests();
+        for rec in &report.records {
+            if rec.status == Status::Failure {
+                self.unacknowledged.push(rec.clone());
+            }
+        }
+        self.recent.extend(report.records.iter().cloned());
+        self.log.extend(report.records.iter().cloned());
+        if first {
+            self.last_cycle = report;
+        }
+    }
+
+    fn cycle_failure(&self, e: CycleError) -> Stop {
+        let exchange = self.client.take_exchanges().pop();
+        let mut f = self.failure(e.to_string());
+        f.exchange = exchange;
+        Stop::Target(f)
+    }
+
+    async fn sync(&mut self, kind: SyncKind) -> Result<(), Stop> {
+        self.recent.clear();
+        let report = match self.engine.cycle(&self.tenant, kind).await {
+            Ok(r) => r,
+            Err(e) => return Err(self.cycle_failure(e)),
+        };
+        self.absorb(report, true);
+        Ok(())
+    }
+
+    /// Runs the cycles Entra would run later, until escrow is empty or the bound is reached;
+    /// transient faults that then succeeded become warnings.
+    async fn settle(&mut self) -> Result<(), Stop> {
+        let mut rounds = 0;
+        while !self.engine.escrowed().is_empty() && rounds < SETTLE_CYCLES {
+            rounds += 1;
+            let report = match self.engine.cycle(&self.tenant, SyncKind::Incremental).await {
+                Ok(r) => r,
+                Err(e) => return Err(self.cycle_failure(e)),
+            };
+            self.absorb(report, false);
+        }
+        let escrowed = self.engine.escrowed().clone();
+        let (settled, kept): (Vec<LogRecord>, Vec<LogRecord>) =
+            self.unacknowledged.drain(..).partition(|r| {
+                let transient = r.error_code.as_deref().is_some_and(|c| {
+                    matches!(c, "TooManyRequests" | "InternalServerError" | "Timeout" | "WebExceptionProtocolError")
+                });
+                transient && !escrowed.contains(&r.object)
+            });
+        for r in settled {
+            self.warnings.push(format!(
+                "{} failed in cycle {} with {} ({}) and succeeded on a later cycle",
+                r.object,
+                r.cycle_id,
+                r.error_code.as_deref().unwrap_or("?"),
+                r.reason.as_deref().unwrap_or("")
+            ));
+        }
+        self.unacknowledged = kept;
+        if let Some(obj) = escrowed.iter().next() {
+            let last = self.log.iter().rev().find(|r| &r.object == obj);
+            return Err(Stop::Failed(self.failure(format!(
+                "{obj} still fails after {SETTLE_CYCLES} retry cycles: {}",
+                last.map(|r| format!(
+                    "{} ({})",
+                    r.error_code.as_deref().unwrap_or("?"),
+                    r.reason.as_deref().unwrap_or("")
+                ))
+                .unwrap_or_default()
+            ))));
+        }
+        Ok(())
+    }
+
+    fn whereabouts(&self, object: &str, is_group: bool) -> Whereabouts {
+        if is_group {
+            return Whereabouts::Unknown;
+        }
+        if let Some(id) = self.target_refs.get(object) {
+            return Whereabouts::Id(id.clone());
+        }
+        if let Some(user) = self.tenant.user(object) {
+            if let Some(link) = self.engine.link(&user.object_id) {
+                return Whereabouts::Id(link.target_id.clone());
+            }
+            let desired = self.engine.profile.desired_user(user, &self.settings.prefix, true);
+            if let Some(name) = desired.user_name() {
+                return Whereabouts::UserName(name.to_string());
+            }
+        }
+        match self.last_user_name.get(object) {
+            Some(name) => Whereabouts::UserName(name.clone()),
+            None => Whereabouts::Unknown,
+        }
+    }
+
+    fn remember_user_name(&mut self, user: &str) {
+        if let Some(u) = self.tenant.user(user) {
+            let desired = self.engine.profile.desired_user(u, &self.settings.prefix, true);
+            if let Some(name) = desired.user_name() {
+                self.last_user_name.insert(user.to_string(), name.to_string());
+            }
+        }
+    }
+
+    async fn expect(&mut self, exp: &Expectation) -> Result<(), Stop> {
+        self.settle().await?;
+        match exp {
+            Expectation::Object(o) => {
+                let w = self.whereabouts(&o.object, o.is_group);
+                let result = check::object(self.client, o, w, &self.settings.prefix, &|_| None).await;
+                self.client.take_exchanges();
+                result.map_err(|m| self.mismatch(m))
+            }
+            Expectation::Log(l) => {
+                check::log(&self.recent, l).map_err(|m| self.mismatch(m))?;
+                // An expected failure is acknowledged: it no longer fails the scenario.
+                if l.status == Some(Status::Failure) || l.error_code.is_some() {
+                    self.unacknowledged.retain(|r| r.object != l.object);
+                }
+                Ok(())
+            }
+            Expectation::Requests(r) => check::requests(&self.last_cycle, r).map_err(|m| self.mismatch(m)),
+        }
+    }
+
+    /// The run's own users as the target holds them, redacted for stability.
+    async fn snapshot_content(&mut self) -> Result<String, Stop> {
+        let mut refs: BTreeSet<String> = self.tenant.users().map(|(r, _)| r.clone()).collect();
+        refs.extend(self.last_user_name.keys().cloned());
+        refs.extend(self.target_refs.keys().cloned());
+        let mut replacements: Vec<(String, String)> = Vec::new();
+        let mut found: Vec<(String, Option<Value>)> = Vec::new();
+        for r in &refs {
+            if let Some(u) = self.tenant.user(r) {
+                replacements.push((u.object_id.simple().to_string(), format!("<objectId:{r}>")));
+            }
+            let resource = match self.whereabouts(r, false) {
+                Whereabouts::Id(id) => {
+                    replacements.push((id.clone(), format!("<user:{r}>")));
+                    let req = ScimRequest::get(format!("/Users/{id}"));
+                    match self.client.send(&req).await {
+                        Ok(resp) if resp.status == 200 => resp.body,
+                        Ok(_) => None,
+                        Err(e) => return Err(Stop::Failed(self.failure(format!("failed to read back user {r}: {e}")))),
+                    }
+                }
+                Whereabouts::UserName(name) => {
+                    let hits = check::users_named(self.client, &name).await.map_err(|m| self.mismatch(m))?;
+                    if let Some(id) = hits.first().and_then(|h| h.get("id")).and_then(Value::as_str) {
+                        replacements.push((id.to_string(), format!("<user:{r}>")));
+                    }
+                    hits.into_iter().next()
+                }
+                Whereabouts::Unknown => None,
+            };
+            found.push((r.clone(), resource));
+        }
+        if !self.settings.prefix.is_empty() {
+            replacements.push((self.settings.prefix.clone(), String::new()));
+        }
+        self.client.take_exchanges();
+        let mut users = Map::new();
+        for (r, resource) in found {
+            let value = match resource {
+                None => Value::String("absent".into()),
+                Some(res) => {
+                    let mut kept = Map::new();
+                    kept.insert("id".into(), res.get("id").cloned().unwrap_or(Value::Null));
+                    for path in self.engine.profile.managed_paths() {
+                        let got = crate::scim::lookup::ClientPath::parse(path, &crate::scim::schema::USER)
+                            .ok()
+                            .and_then(|p| p.get(&res).cloned());
+                        if let Some(v) = got {
+                            set_path(&mut kept, path, v);
+                        }
+                    }
+                    snapshot::redact(&Value::Object(kept), &replacements)
+                }
+            };
+            users.insert(r, value);
+        }
+        let state = serde_json::json!({ "users": users });
+        Ok(serde_json::to_string_pretty(&state).unwrap_or_default())
+    }
+
+    async fn snapshot(&mut self, name: &str) -> Result<(), Stop> {
+        self.settle().await?;
+        let content = self.snapshot_content().await?;
+        let profile = self.engine.profile.name();
+        let path = snapshot::file_name(&self.settings.snapshot_dir, &self.scenario.name, name, profile);
+        let source = self.scenario.file.display().to_string();
+        let expression = format!("snapshot {name} ({profile})");
+        match snapshot::compare(&path, &source, &expression, &content, self.settings.snapshot_mode) {
+            Ok(snapshot::Outcome::Matched) => Ok(()),
+            Ok(snapshot::Outcome::Written(p)) => {
+                self.warnings.push(format!("snapshot {} written", p.display()));
+                Ok(())
+            }
+            Ok(snapshot::Outcome::Mismatch { expected, actual, pending }) => {
+                let mut f = self.failure(match (&expected, &pending) {
+                    (None, Some(p)) => format!("snapshot {} does not exist yet; new version in {} (review it, then run with --accept or `cargo insta review`)", path.display(), p.display()),
+                    (None, None) => format!("snapshot {} does not exist (nothing written: CI is set)", path.display()),
+                    (Some(_), Some(p)) => format!("snapshot {} differs; new version in {}", path.display(), p.display()),
+                    (Some(_), None) => format!("snapshot {} differs", path.display()),
+                });
+                f.expected = Some(expected.unwrap_or_default());
+                f.actual = Some(actual);
+                Err(Stop::Failed(f))
+            }
+            Err(e) => Err(Stop::Failed(self.failure(format!("failed to access snapshot {}: {e}", path.display())))),
+        }
+    }
+
+    async fn target_create_user(&mut self, user: &str, attributes: &Value) -> Result<(), Stop> {
+        let mut body = match attributes {
+            Value::Object(o) => o.clone(),
+            _ => Map::new(),
+        };
+        let prefix = &self.settings.prefix;
+        for key in ["userName", "externalId", "displayName"] {
+            if let Some(Value::String(s)) = body.get(key) {
+                let v = format!("{prefix}{s}");
+                body.insert(key.into(), Value::String(v));
+            }
+        }
+        body.entry("schemas")
+            .or_insert_with(|| serde_json::json!([crate::scim::urn::USER]));
+        let req = ScimRequest::with_body(Verb::Post, "/Users", Value::Object(body));
+        let resp = self.client.send(&req).await;
+        let exchange = self.client.take_exchanges().pop();
+        match resp {
+            Ok(r) if r.status == 201 => {
+                let id = r.body.as_ref().and_then(|b| b.get("id")).and_then(Value::as_str).unwrap_or_default().to_string();
+                self.engine.note_created(id.clone());
+                self.target_refs.insert(user.to_string(), id);
+                Ok(())
+            }
+            Ok(r) => {
+                let mut f = self.failure(format!("creating `{user}` directly on the target answered HTTP {}", r.status));
+                f.exchange = exchange;
+                Err(Stop::Failed(f))
+            }
+            Err(e) => Err(Stop::Target(self.failure(e.to_string()))),
+        }
+    }
+
+    async fn apply(&mut self, step: &Step) -> Result<(), Stop> {
+        let dir = |r: Result<(), crate::idp::DirectoryError>| r.map_err(|e| e.to_string());
+        let outcome: Result<(), String> = match step {
+            Step::CreateUser(spec) => {
+                let r = dir(self.tenant.create_user(&spec.user, spec.attrs.clone()));
+                self.remember_user_name(&spec.user);
+                r
+            }
+            Step::UpdateUser(spec) => {
+                let r = dir(self.tenant.update_user(&spec.user, &spec.attrs));
+                self.remember_user_name(&spec.user);
+                r
+            }
+            Step::DisableUser(u) => dir(self.tenant.set_account_enabled(u, false)),
+            Step::EnableUser(u) => dir(self.tenant.set_account_enabled(u, true)),
+            Step::SoftDeleteUser(u) => dir(self.tenant.soft_delete_user(u)),
+            Step::RestoreUser(u) => dir(self.tenant.restore_user(u)),
+            Step::HardDeleteUser(u) => dir(self.tenant.hard_delete_user(u)),
+            Step::CreateGroup(g) => dir(self.tenant.create_group(&g.group, &g.display_name, &g.members)),
+            Step::AddMember { group, member } => dir(self.tenant.add_member(group, member)),
+            Step::RemoveMember { group, member } => dir(self.tenant.remove_member(group, member)),
+            Step::DeleteGroup(_) => Err("delete_group is not replayed yet: group provisioning is issue 4".into()),
+            Step::Assign(r) => dir(self.tenant.assign(r)),
+            Step::Unassign(r) => dir(self.tenant.unassign(r)),
+            Step::SetScope(s) => {
+                self.tenant.set_scope(*s);
+                Ok(())
+            }
+            Step::Sync(kind) => return self.sync(*kind).await,
+            Step::Restart(kind) => {
+                self.engine.restart(*kind == RestartKind::Full);
+                return self.sync(SyncKind::Initial).await;
+            }
+            Step::ProvisionOnDemand(_) => Err("provision_on_demand is not replayed yet (issue 4)".into()),
+            Step::TestConnection { expect_status } => {
+                let mut report = CycleReport::default();
+                let result = self.engine.test_connection(&mut report).await;
+                self.requests += report.total_requests();
+                let exchange = self.client.take_exchanges().pop();
+                return match (result, expect_status) {
+                    (Ok(()), Status::Success) | (Err(_), Status::Failure) => Ok(()),
+                    (Ok(()), _) => Err(Stop::Failed(self.failure("Test Connection succeeded, but the scenario expects it to fail"))),
+                    (Err(e), _) => {
+                        let mut f = self.failure(format!("Test Connection failed: {e}"));
+                        f.exchange = exchange;
+                        Err(Stop::Target(f))
+                    }
+                };
+            }
+            Step::TargetCreateUser { user, attributes } => return self.target_create_user(user, attributes).await,
+            Step::Expect(exp) => return self.expect(exp).await,
+            Step::Snapshot(name) => return self.snapshot(name).await,
+        };
+        outcome.map_err(|m| Stop::Failed(self.failure(m)))
+    }
+}
+
+/// Runs one scenario with one profile against one target.
+pub async fn run(
+    scenario: &Scenario,
+    profile: &dyn Profile,
+    client: &ScimClient,
+    settings: &RunSettings,
+) -> (ScenarioOutcome, Vec<String>) {
+    let started = Instant::now();
+    let mut run = Run {
+        scenario,
+        settings,
+        tenant: Tenant::new(),
+        engine: Engine::new(profile, client, settings.prefix.clone()),
+        client,
+        recent: vec![],
+        last_cycle: CycleReport::default(),
+        unacknowledged: vec![],
+        warnings: vec![],
+        log: vec![],
+        requests: 0,
+        target_refs: BTreeMap::new(),
+        last_user_name: BTreeMap::new(),
+        step: 0,
+        line: 0,
+        keyword: "",
+    };
+    let mut stop = None;
+    for (i, Spanned { value: step, span }) in scenario.steps.iter().enumerate() {
+        run.step = i + 1;
+        run.line = span.line;
+        run.keyword = step.keyword();
+        if let Err(s) = run.apply(step).await {
+            stop = Some(s);
+            break;
+        }
+        run.client.take_exchanges();
+    }
+    if stop.is_none() {
+        if let Some(rec) = run.unacknowledged.first() {
+            if !is_transient_code(rec.error_code.as_deref()) || run.engine.escrowed().contains(&rec.object) {
+                run.keyword = "end of scenario";
+                stop = Some(Stop::Failed(run.failure(format!(
+                    "unexpected provisioning failure not covered by an `expect: log` step: {} — {}",
+                    rec.summary(),
+                    rec.reason.as_deref().unwrap_or("")
+                ))));
+            }
+        }
+    }
+    let (verdict, failure) = match stop {
+        None => (Verdict::Passed, None),
+        Some(Stop::Failed(f)) => (Verdict::Failed, Some(f)),
+        Some(Stop::Target(f)) => (Verdict::TargetError, Some(f)),
+    };
+    let created = run.engine.created().to_vec();
+    (
+        ScenarioOutcome {
+            scenario: scenario.name.clone(),
+            file: scenario.file.display().to_string(),
+            symptom: scenario.symptom.clone(),
+            profile: profile.name().to_string(),
+            verdict,
+            failure,
+            warnings: run.warnings,
+            requests: run.requests,
+            duration_ms: started.elapsed().as_millis() as u64,
+            log: run.log,
+        },
+        created,
+    )
+}
+
+fn is_transient_code(code: Option<&str>) -> bool {
+    matches!(code, Some("TooManyRequests" | "InternalServerError" | "Timeout" | "WebExceptionProtocolError"))
+}
+
+/// Deletes what the run created on the target, and nothing else; 404 means already gone.
+pub async fn cleanup(client: &ScimClient, created: &[String]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for id in created {
+        let req = ScimRequest {
+            verb: Verb::Delete,
+            path: format!("/Users/{id}"),
+            body: None,
+        };
+        match client.send(&req).await {
+            Ok(r) if r.is_success() || r.status == 404 => {}
+            Ok(r) => problems.push(format!("failed to delete user {id}: HTTP {}", r.status)),
+            Err(e) => problems.push(format!("failed to delete user {id}: {e}")),
+        }
+    }
+    client.take_exchanges();
+    problems
+}
+

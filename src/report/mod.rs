@@ -1,0 +1,91 @@
+//! Reports, written from the collected scenario outcomes: the console (progress as each
+//! scenario finishes, then a summary), JSON, JUnit XML and the provisioning log as JSON lines.
+//! A report never contains a token: `write_file` refuses to write text that holds one.
+
+pub mod console;
+pub mod junit;
+
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::client::Secret;
+use crate::engine::runner::{ScenarioOutcome, Verdict};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("failed to write report {path}: {source}")]
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("refused to write report {path}: it would contain the bearer token")]
+    Token { path: String },
+}
+
+/// Totals over a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub passed: usize,
+    pub failed: usize,
+    pub target_errors: usize,
+    pub warnings: usize,
+}
+
+pub fn totals(outcomes: &[ScenarioOutcome]) -> Totals {
+    let mut t = Totals::default();
+    for o in outcomes {
+        match o.verdict {
+            Verdict::Passed => t.passed += 1,
+            Verdict::Failed => t.failed += 1,
+            Verdict::TargetError => t.target_errors += 1,
+        }
+        t.warnings += o.warnings.len();
+    }
+    t
+}
+
+/// Writes a report file, unless it would leak the token.
+pub fn write_file(path: &Path, text: &str, token: Option<&Secret>) -> Result<(), ReportError> {
+    if token.is_some_and(|t| t.appears_in(text)) {
+        return Err(ReportError::Token {
+            path: path.display().to_string(),
+        });
+    }
+    std::fs::write(path, text).map_err(|source| ReportError::Write {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// The machine-readable report (`--json`).
+pub fn json(outcomes: &[ScenarioOutcome]) -> String {
+    let t = totals(outcomes);
+    let doc = json!({
+        "summary": {
+            "passed": t.passed,
+            "failed": t.failed,
+            "target_errors": t.target_errors,
+            "warnings": t.warnings,
+        },
+        "scenarios": outcomes,
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
+}
+
+/// The provisioning log as JSON lines (`--log`), each record tagged with scenario and profile.
+pub fn log_lines(outcomes: &[ScenarioOutcome]) -> String {
+    let mut out = String::new();
+    for o in outcomes {
+        for rec in &o.log {
+            let mut v = serde_json::to_value(rec).unwrap_or_default();
+            if let Some(obj) = v.as_object_mut() {
+                obj.insert("scenario".into(), json!(o.scenario));
+                obj.insert("profile".into(), json!(o.profile));
+            }
+            out.push_str(&v.to_string());
+            out.push('\n');
+        }
+    }
+    out
+}
