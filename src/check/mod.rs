@@ -66,7 +66,9 @@ async fn fetch(client: &ScimClient, path: String) -> Result<Option<Value>, Misma
             "reading back GET {path} answered HTTP {}",
             r.status
         ))),
-        Err(e) => Err(Mismatch::new(format!("reading back GET {path} failed: {e}"))),
+        Err(e) => Err(Mismatch::new(format!(
+            "reading back GET {path} failed: {e}"
+        ))),
     }
 }
 
@@ -122,8 +124,14 @@ pub async fn object(
     let mut expected_lines = Vec::new();
     let mut actual_lines = Vec::new();
     let mut compare = |name: &str, want: &Value, got: Option<Value>| {
-        let got_text = got.as_ref().map_or("(absent)".to_string(), Value::to_string);
-        let want_text = if want.is_null() { "(absent)".to_string() } else { want.to_string() };
+        let got_text = got
+            .as_ref()
+            .map_or("(absent)".to_string(), Value::to_string);
+        let want_text = if want.is_null() {
+            "(absent)".to_string()
+        } else {
+            want.to_string()
+        };
         expected_lines.push(format!("{name}: {want_text}"));
         actual_lines.push(format!("{name}: {got_text}"));
         if want_text != got_text {
@@ -131,7 +139,11 @@ pub async fn object(
         }
     };
     if let Some(active) = exp.active {
-        compare("active", &Value::Bool(active), resource.get("active").cloned());
+        compare(
+            "active",
+            &Value::Bool(active),
+            resource.get("active").cloned(),
+        );
     }
     let rt = if exp.is_group { &GROUP } else { &USER };
     for (path, want) in &exp.attributes {
@@ -155,7 +167,11 @@ pub async fn object(
             })
             .unwrap_or_default();
         got.sort();
-        compare("members", &serde_json::json!(want), Some(serde_json::json!(got)));
+        compare(
+            "members",
+            &serde_json::json!(want),
+            Some(serde_json::json!(got)),
+        );
     }
     if let Some(count) = exp.count {
         let name = resource
@@ -164,7 +180,11 @@ pub async fn object(
             .unwrap_or_default()
             .to_string();
         let n = users_named(client, &name).await?.len() as u64;
-        compare("count of users with this userName", &Value::from(count), Some(Value::from(n)));
+        compare(
+            "count of users with this userName",
+            &Value::from(count),
+            Some(Value::from(n)),
+        );
     }
     if problems.is_empty() {
         Ok(())
@@ -188,10 +208,18 @@ fn describe(w: &Whereabouts) -> String {
 pub fn log(records: &[LogRecord], exp: &LogExpectation) -> Result<(), Mismatch> {
     let mine: Vec<&LogRecord> = records.iter().filter(|r| r.object == exp.object).collect();
     let matches = |r: &&LogRecord| {
-        exp.action.as_deref().is_none_or(|a| a == r.provisioning_action.as_str())
+        exp.action
+            .as_deref()
+            .is_none_or(|a| a == r.provisioning_action.as_str())
             && exp.status.is_none_or(|s| s == r.status)
-            && exp.skip_reason.as_ref().is_none_or(|s| Some(s) == r.skip_reason.as_ref())
-            && exp.error_code.as_ref().is_none_or(|c| Some(c) == r.error_code.as_ref())
+            && exp
+                .skip_reason
+                .as_ref()
+                .is_none_or(|s| Some(s) == r.skip_reason.as_ref())
+            && exp
+                .error_code
+                .as_ref()
+                .is_none_or(|c| Some(c) == r.error_code.as_ref())
     };
     if mine.iter().any(matches) {
         return Ok(());
@@ -215,7 +243,11 @@ pub fn log(records: &[LogRecord], exp: &LogExpectation) -> Result<(), Mismatch> 
             "no provisioning-log record for `{}` with {}; found {}",
             exp.object,
             want.join(", "),
-            if found.is_empty() { "none".to_string() } else { found.join("; ") }
+            if found.is_empty() {
+                "none".to_string()
+            } else {
+                found.join("; ")
+            }
         ),
         diff: None,
     })
@@ -226,7 +258,10 @@ pub fn requests(report: &CycleReport, exp: &RequestExpectation) -> Result<(), Mi
     let mut problems = Vec::new();
     if let Some(total) = exp.total {
         if report.total_requests() != total {
-            problems.push(format!("{} requests in all, expected {total}", report.total_requests()));
+            problems.push(format!(
+                "{} requests in all, expected {total}",
+                report.total_requests()
+            ));
         }
     }
     for (method, want) in &exp.by_method {

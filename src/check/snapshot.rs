@@ -129,7 +129,8 @@ mod tests {
     use serde_json::json;
 
     fn tmp(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("scim-harness-snap-{}-{name}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("scim-harness-snap-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         dir
     }
@@ -138,13 +139,45 @@ mod tests {
     fn review_writes_pending_and_accept_makes_it_match() {
         let dir = tmp("review");
         let path = file_name(&dir, "sc", "after", "entra");
-        let first = compare(&path, "sc.yaml", "snapshot after", "{\"a\": 1}", Mode::Review).expect("io");
-        let Outcome::Mismatch { expected: None, pending: Some(p), .. } = first else {
+        let first = compare(
+            &path,
+            "sc.yaml",
+            "snapshot after",
+            "{\"a\": 1}",
+            Mode::Review,
+        )
+        .expect("io");
+        let Outcome::Mismatch {
+            expected: None,
+            pending: Some(p),
+            ..
+        } = first
+        else {
             panic!("missing snapshot is a mismatch with a pending file: {first:?}");
         };
         assert!(p.ends_with("sc__after@entra.snap.new"));
-        assert_eq!(compare(&path, "sc.yaml", "snapshot after", "{\"a\": 1}", Mode::Accept).expect("io"), Outcome::Written(path.clone()));
-        assert_eq!(compare(&path, "sc.yaml", "snapshot after", "{\"a\": 1}", Mode::ReadOnly).expect("io"), Outcome::Matched);
+        assert_eq!(
+            compare(
+                &path,
+                "sc.yaml",
+                "snapshot after",
+                "{\"a\": 1}",
+                Mode::Accept
+            )
+            .expect("io"),
+            Outcome::Written(path.clone())
+        );
+        assert_eq!(
+            compare(
+                &path,
+                "sc.yaml",
+                "snapshot after",
+                "{\"a\": 1}",
+                Mode::ReadOnly
+            )
+            .expect("io"),
+            Outcome::Matched
+        );
         assert!(!p.exists(), "a match removes the stale pending file");
         let text = std::fs::read_to_string(&path).expect("written");
         assert!(text.starts_with("---\nsource: sc.yaml\n"));
@@ -163,7 +196,18 @@ mod tests {
     #[test]
     fn redaction_replaces_ids_and_sorts_multi_valued() {
         let v = json!({"id": "abc-123", "members": [{"value": "u2"}, {"value": "u1"}], "userName": "RUNX-alice"});
-        let out = redact(&v, &[("abc-123".into(), "<user:alice>".into()), ("RUNX-".into(), String::new()), ("u1".into(), "<user:a>".into()), ("u2".into(), "<user:b>".into())]);
-        assert_eq!(out, json!({"id": "<user:alice>", "members": [{"value": "<user:a>"}, {"value": "<user:b>"}], "userName": "alice"}));
+        let out = redact(
+            &v,
+            &[
+                ("abc-123".into(), "<user:alice>".into()),
+                ("RUNX-".into(), String::new()),
+                ("u1".into(), "<user:a>".into()),
+                ("u2".into(), "<user:b>".into()),
+            ],
+        );
+        assert_eq!(
+            out,
+            json!({"id": "<user:alice>", "members": [{"value": "<user:a>"}, {"value": "<user:b>"}], "userName": "alice"})
+        );
     }
 }

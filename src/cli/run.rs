@@ -108,7 +108,11 @@ fn profiles_for(s: &Scenario, wanted: &[String]) -> Vec<&'static str> {
     profile::NAMES
         .iter()
         .copied()
-        .filter(|p| s.profiles.as_ref().is_none_or(|list| list.iter().any(|x| x == p)))
+        .filter(|p| {
+            s.profiles
+                .as_ref()
+                .is_none_or(|list| list.iter().any(|x| x == p))
+        })
         .filter(|p| wanted.is_empty() || wanted.iter().any(|w| w == p || w == "all"))
         .collect()
 }
@@ -135,13 +139,19 @@ fn random_prefix() -> String {
 /// Where requests go for one scenario.
 enum Target {
     Builtin,
-    External { url: TenantUrl, token: Option<Secret> },
+    External {
+        url: TenantUrl,
+        token: Option<Secret>,
+    },
 }
 
 pub async fn run(args: RunArgs) -> ExitCode {
     for p in &args.profile {
         if p != "all" && !profile::NAMES.contains(&p.as_str()) {
-            eprintln!("error: unknown profile `{p}`; known profiles: {}", profile::NAMES.join(", "));
+            eprintln!(
+                "error: unknown profile `{p}`; known profiles: {}",
+                profile::NAMES.join(", ")
+            );
             return ExitCode::Usage;
         }
     }
@@ -152,7 +162,10 @@ pub async fn run(args: RunArgs) -> ExitCode {
     let target = match &args.target {
         None => Target::Builtin,
         Some(url) => match TenantUrl::parse(url) {
-            Ok(url) => Target::External { url, token: args.token.clone().map(Secret::new) },
+            Ok(url) => Target::External {
+                url,
+                token: args.token.clone().map(Secret::new),
+            },
             Err(e) => {
                 eprintln!("error: {e}");
                 return ExitCode::Usage;
@@ -195,14 +208,22 @@ pub async fn run(args: RunArgs) -> ExitCode {
         }
     }
 
-    let console = if ci { Console::plain() } else { Console::detect() };
+    let console = if ci {
+        Console::plain()
+    } else {
+        Console::detect()
+    };
     let started = Instant::now();
     let timeout = Duration::from_secs(args.timeout.max(1));
     let token_for_reports = match &target {
         Target::External { token, .. } => token.clone(),
         Target::Builtin => None,
     };
-    println!("running {} scenario runs ({} files)", jobs.len(), scenarios.len());
+    println!(
+        "running {} scenario runs ({} files)",
+        jobs.len(),
+        scenarios.len()
+    );
     let mut outcomes: Vec<ScenarioOutcome> = Vec::new();
     let interrupted = tokio::signal::ctrl_c();
     tokio::pin!(interrupted);
@@ -223,7 +244,10 @@ pub async fn run(args: RunArgs) -> ExitCode {
         let _ = std::io::stdout().flush();
         outcomes.push(outcome);
     }
-    print!("{}", console.summary(&outcomes, started.elapsed().as_secs_f64()));
+    print!(
+        "{}",
+        console.summary(&outcomes, started.elapsed().as_secs_f64())
+    );
 
     let token = token_for_reports.as_ref();
     let writes = [

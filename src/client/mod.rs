@@ -263,9 +263,10 @@ impl ScimClient {
         match &outcome {
             Ok(r) => {
                 exchange.status = Some(r.status);
-                exchange.response_body = r.body.clone().or_else(|| {
-                    (!r.text.is_empty()).then(|| Value::String(r.text.clone()))
-                });
+                exchange.response_body = r
+                    .body
+                    .clone()
+                    .or_else(|| (!r.text.is_empty()).then(|| Value::String(r.text.clone())));
             }
             Err(e) => exchange.error = Some(e.to_string()),
         }
@@ -312,7 +313,10 @@ mod tests {
         assert_eq!(t.base, "https://host.example/scim/v2");
         assert!(t.has_flag("aadOptscim062020"));
         let t = TenantUrl::parse("http://127.0.0.1:8080/scim").expect("parses");
-        assert_eq!((t.base.as_str(), t.flags.len()), ("http://127.0.0.1:8080/scim", 0));
+        assert_eq!(
+            (t.base.as_str(), t.flags.len()),
+            ("http://127.0.0.1:8080/scim", 0)
+        );
         assert!(TenantUrl::parse("ftp://x").is_err());
         assert!(TenantUrl::parse("not a url").is_err());
     }

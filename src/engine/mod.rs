@@ -143,7 +143,12 @@ impl<'a> Engine<'a> {
                 path: req.path.clone(),
             }),
             Sent::Answer(r) => {
-                let empty = r.body.as_ref().and_then(|b| b.get("totalResults")).and_then(Value::as_u64) == Some(0);
+                let empty = r
+                    .body
+                    .as_ref()
+                    .and_then(|b| b.get("totalResults"))
+                    .and_then(Value::as_u64)
+                    == Some(0);
                 if r.status == 200 && empty {
                     Ok(())
                 } else {
@@ -158,7 +163,11 @@ impl<'a> Engine<'a> {
 
     /// One sync cycle over the tenant. Initial: every user; incremental: users changed since
     /// the watermark, escrowed users, and purges.
-    pub async fn cycle(&mut self, tenant: &Tenant, kind: SyncKind) -> Result<CycleReport, CycleError> {
+    pub async fn cycle(
+        &mut self,
+        tenant: &Tenant,
+        kind: SyncKind,
+    ) -> Result<CycleReport, CycleError> {
         let mut report = CycleReport {
             cycle_id: self.next_cycle,
             ..CycleReport::default()
@@ -171,7 +180,8 @@ impl<'a> Engine<'a> {
         };
         let purges: Vec<_> = tenant.purges_since(watermark).cloned().collect();
         for purge in purges {
-            self.process_purge(&purge.user, purge.object_id, &mut report).await;
+            self.process_purge(&purge.user, purge.object_id, &mut report)
+                .await;
         }
         let candidates: Vec<String> = tenant
             .users()
@@ -188,7 +198,11 @@ impl<'a> Engine<'a> {
     /// A permanently deleted user: DELETE only if still managed (§1.6).
     async fn process_purge(&mut self, user: &str, object_id: Uuid, report: &mut CycleReport) {
         let mut rec = LogRecord::new(report.cycle_id, user, object_id.to_string());
-        rec.step(StepType::Import, true, "the user was permanently deleted in the source");
+        rec.step(
+            StepType::Import,
+            true,
+            "the user was permanently deleted in the source",
+        );
         let Some(link) = self.links.get(&object_id).cloned() else {
             return;
         };
@@ -205,7 +219,11 @@ impl<'a> Engine<'a> {
         let req = self.profile.delete_user(&link.target_id);
         match self.send(&req, report).await {
             Sent::Answer(r) if r.is_success() || r.status == 404 => {
-                rec.step(StepType::Export, true, format!("DELETE answered {}", r.status));
+                rec.step(
+                    StepType::Export,
+                    true,
+                    format!("DELETE answered {}", r.status),
+                );
                 self.links.remove(&object_id);
                 self.escrow.remove(user);
                 report.records.push(rec);
@@ -245,15 +263,25 @@ impl<'a> Engine<'a> {
         let entitlement = tenant.entitlement(user_ref);
         let mut rec = LogRecord::new(report.cycle_id, user_ref, user.object_id.to_string());
         rec.step(StepType::Import, true, "retrieved the user from the source");
-        let desired = self.profile.desired_user(user, &self.prefix, entitlement.is_ok());
+        let desired = self
+            .profile
+            .desired_user(user, &self.prefix, entitlement.is_ok());
         let link = self.links.get(&user.object_id).cloned();
         let in_scope_text = match entitlement {
             Ok(()) => "effectively entitled".to_string(),
-            Err(NotEntitled::NotAssigned) => "not assigned to the application (IsInProvisioningScope false)".into(),
+            Err(NotEntitled::NotAssigned) => {
+                "not assigned to the application (IsInProvisioningScope false)".into()
+            }
             Err(NotEntitled::Disabled) => "accountEnabled is false (IsActive false)".into(),
-            Err(NotEntitled::SoftDeleted) => "soft-deleted in the source (IsSoftDeleted true)".into(),
+            Err(NotEntitled::SoftDeleted) => {
+                "soft-deleted in the source (IsSoftDeleted true)".into()
+            }
         };
-        rec.step(StepType::Scoping, entitlement.is_ok(), in_scope_text.clone());
+        rec.step(
+            StepType::Scoping,
+            entitlement.is_ok(),
+            in_scope_text.clone(),
+        );
 
         let target_id = match link {
             None => {
@@ -277,7 +305,12 @@ impl<'a> Engine<'a> {
                         let req = self.profile.create_user(&desired);
                         match self.send(&req, report).await {
                             Sent::Answer(r) if r.status == 201 || r.status == 200 => {
-                                let Some(id) = r.body.as_ref().and_then(|b| b.get("id")).and_then(Value::as_str) else {
+                                let Some(id) = r
+                                    .body
+                                    .as_ref()
+                                    .and_then(|b| b.get("id"))
+                                    .and_then(Value::as_str)
+                                else {
                                     let rec = rec.failed(
                                         "SystemForCrossDomainIdentityManagementServiceIncompatible",
                                         "the create answer carries no `id`",
@@ -287,7 +320,11 @@ impl<'a> Engine<'a> {
                                 };
                                 rec.provisioning_action = Action::Create;
                                 rec.target_identity = Some(id.to_string());
-                                rec.step(StepType::Export, true, format!("POST answered {}", r.status));
+                                rec.step(
+                                    StepType::Export,
+                                    true,
+                                    format!("POST answered {}", r.status),
+                                );
                                 rec.modified_properties = desired
                                     .attrs
                                     .iter()
@@ -300,7 +337,11 @@ impl<'a> Engine<'a> {
                                 self.created.push(id.to_string());
                                 self.links.insert(
                                     user.object_id,
-                                    Link { target_id: id.to_string(), object: user_ref.to_string(), managed: true },
+                                    Link {
+                                        target_id: id.to_string(),
+                                        object: user_ref.to_string(),
+                                        managed: true,
+                                    },
                                 );
                                 self.escrow.remove(user_ref);
                                 report.records.push(rec);
@@ -313,10 +354,18 @@ impl<'a> Engine<'a> {
                         }
                     }
                     [id] => {
-                        rec.step(StepType::Matching, true, format!("matched target user {id} by userName"));
+                        rec.step(
+                            StepType::Matching,
+                            true,
+                            format!("matched target user {id} by userName"),
+                        );
                         self.links.insert(
                             user.object_id,
-                            Link { target_id: id.clone(), object: user_ref.to_string(), managed: true },
+                            Link {
+                                target_id: id.clone(),
+                                object: user_ref.to_string(),
+                                managed: true,
+                            },
                         );
                         id.clone()
                     }
@@ -354,7 +403,10 @@ impl<'a> Engine<'a> {
                 // The service does not silently re-create (§1.3).
                 report.records.push(rec.failed(
                     "InvalidAnchor",
-                    format!("GET {} answered 404: the linked target user is gone", req.path),
+                    format!(
+                        "GET {} answered 404: the linked target user is gone",
+                        req.path
+                    ),
                 ));
                 return;
             }
@@ -368,10 +420,18 @@ impl<'a> Engine<'a> {
                 self.escrow.remove(user_ref);
             }
             Some(update) => {
-                rec.provisioning_action = if disabling { Action::Disable } else { Action::Update };
+                rec.provisioning_action = if disabling {
+                    Action::Disable
+                } else {
+                    Action::Update
+                };
                 match self.send(&update.request, report).await {
                     Sent::Answer(r) if r.is_success() => {
-                        rec.step(StepType::Export, true, format!("PATCH answered {}", r.status));
+                        rec.step(
+                            StepType::Export,
+                            true,
+                            format!("PATCH answered {}", r.status),
+                        );
                         rec.modified_properties = update.modified;
                         self.escrow.remove(user_ref);
                     }

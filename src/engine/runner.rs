@@ -168,7 +168,13 @@ impl<'a> Run<'a> {
         let (settled, kept): (Vec<LogRecord>, Vec<LogRecord>) =
             self.unacknowledged.drain(..).partition(|r| {
                 let transient = r.error_code.as_deref().is_some_and(|c| {
-                    matches!(c, "TooManyRequests" | "InternalServerError" | "Timeout" | "WebExceptionProtocolError")
+                    matches!(
+                        c,
+                        "TooManyRequests"
+                            | "InternalServerError"
+                            | "Timeout"
+                            | "WebExceptionProtocolError"
+                    )
                 });
                 transient && !escrowed.contains(&r.object)
             });
@@ -208,7 +214,10 @@ impl<'a> Run<'a> {
             if let Some(link) = self.engine.link(&user.object_id) {
                 return Whereabouts::Id(link.target_id.clone());
             }
-            let desired = self.engine.profile.desired_user(user, &self.settings.prefix, true);
+            let desired = self
+                .engine
+                .profile
+                .desired_user(user, &self.settings.prefix, true);
             if let Some(name) = desired.user_name() {
                 return Whereabouts::UserName(name.to_string());
             }
@@ -221,9 +230,13 @@ impl<'a> Run<'a> {
 
     fn remember_user_name(&mut self, user: &str) {
         if let Some(u) = self.tenant.user(user) {
-            let desired = self.engine.profile.desired_user(u, &self.settings.prefix, true);
+            let desired = self
+                .engine
+                .profile
+                .desired_user(u, &self.settings.prefix, true);
             if let Some(name) = desired.user_name() {
-                self.last_user_name.insert(user.to_string(), name.to_string());
+                self.last_user_name
+                    .insert(user.to_string(), name.to_string());
             }
         }
     }
@@ -233,7 +246,8 @@ impl<'a> Run<'a> {
         match exp {
             Expectation::Object(o) => {
                 let w = self.whereabouts(&o.object, o.is_group);
-                let result = check::object(self.client, o, w, &self.settings.prefix, &|_| None).await;
+                let result =
+                    check::object(self.client, o, w, &self.settings.prefix, &|_| None).await;
                 self.client.take_exchanges();
                 result.map_err(|m| self.mismatch(m))
             }
@@ -245,7 +259,9 @@ impl<'a> Run<'a> {
                 }
                 Ok(())
             }
-            Expectation::Requests(r) => check::requests(&self.last_cycle, r).map_err(|m| self.mismatch(m)),
+            Expectation::Requests(r) => {
+                check::requests(&self.last_cycle, r).map_err(|m| self.mismatch(m))
+            }
         }
     }
 
@@ -267,12 +283,22 @@ impl<'a> Run<'a> {
                     match self.client.send(&req).await {
                         Ok(resp) if resp.status == 200 => resp.body,
                         Ok(_) => None,
-                        Err(e) => return Err(Stop::Failed(self.failure(format!("failed to read back user {r}: {e}")))),
+                        Err(e) => {
+                            return Err(Stop::Failed(
+                                self.failure(format!("failed to read back user {r}: {e}")),
+                            ))
+                        }
                     }
                 }
                 Whereabouts::UserName(name) => {
-                    let hits = check::users_named(self.client, &name).await.map_err(|m| self.mismatch(m))?;
-                    if let Some(id) = hits.first().and_then(|h| h.get("id")).and_then(Value::as_str) {
+                    let hits = check::users_named(self.client, &name)
+                        .await
+                        .map_err(|m| self.mismatch(m))?;
+                    if let Some(id) = hits
+                        .first()
+                        .and_then(|h| h.get("id"))
+                        .and_then(Value::as_str)
+                    {
                         replacements.push((id.to_string(), format!("<user:{r}>")));
                     }
                     hits.into_iter().next()
@@ -293,9 +319,12 @@ impl<'a> Run<'a> {
                     let mut kept = Map::new();
                     kept.insert("id".into(), res.get("id").cloned().unwrap_or(Value::Null));
                     for path in self.engine.profile.managed_paths() {
-                        let got = crate::scim::lookup::ClientPath::parse(path, &crate::scim::schema::USER)
-                            .ok()
-                            .and_then(|p| p.get(&res).cloned());
+                        let got = crate::scim::lookup::ClientPath::parse(
+                            path,
+                            &crate::scim::schema::USER,
+                        )
+                        .ok()
+                        .and_then(|p| p.get(&res).cloned());
                         if let Some(v) = got {
                             set_path(&mut kept, path, v);
                         }
@@ -313,16 +342,32 @@ impl<'a> Run<'a> {
         self.settle().await?;
         let content = self.snapshot_content().await?;
         let profile = self.engine.profile.name();
-        let path = snapshot::file_name(&self.settings.snapshot_dir, &self.scenario.name, name, profile);
+        let path = snapshot::file_name(
+            &self.settings.snapshot_dir,
+            &self.scenario.name,
+            name,
+            profile,
+        );
         let source = self.scenario.file.display().to_string();
         let expression = format!("snapshot {name} ({profile})");
-        match snapshot::compare(&path, &source, &expression, &content, self.settings.snapshot_mode) {
+        match snapshot::compare(
+            &path,
+            &source,
+            &expression,
+            &content,
+            self.settings.snapshot_mode,
+        ) {
             Ok(snapshot::Outcome::Matched) => Ok(()),
             Ok(snapshot::Outcome::Written(p)) => {
-                self.warnings.push(format!("snapshot {} written", p.display()));
+                self.warnings
+                    .push(format!("snapshot {} written", p.display()));
                 Ok(())
             }
-            Ok(snapshot::Outcome::Mismatch { expected, actual, pending }) => {
+            Ok(snapshot::Outcome::Mismatch {
+                expected,
+                actual,
+                pending,
+            }) => {
                 let mut f = self.failure(match (&expected, &pending) {
                     (None, Some(p)) => format!("snapshot {} does not exist yet; new version in {} (review it, then run with --accept or `cargo insta review`)", path.display(), p.display()),
                     (None, None) => format!("snapshot {} does not exist (nothing written: CI is set)", path.display()),
@@ -333,7 +378,10 @@ impl<'a> Run<'a> {
                 f.actual = Some(actual);
                 Err(Stop::Failed(f))
             }
-            Err(e) => Err(Stop::Failed(self.failure(format!("failed to access snapshot {}: {e}", path.display())))),
+            Err(e) => Err(Stop::Failed(self.failure(format!(
+                "failed to access snapshot {}: {e}",
+                path.display()
+            )))),
         }
     }
 
@@ -356,13 +404,22 @@ impl<'a> Run<'a> {
         let exchange = self.client.take_exchanges().pop();
         match resp {
             Ok(r) if r.status == 201 => {
-                let id = r.body.as_ref().and_then(|b| b.get("id")).and_then(Value::as_str).unwrap_or_default().to_string();
+                let id = r
+                    .body
+                    .as_ref()
+                    .and_then(|b| b.get("id"))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
                 self.engine.note_created(id.clone());
                 self.target_refs.insert(user.to_string(), id);
                 Ok(())
             }
             Ok(r) => {
-                let mut f = self.failure(format!("creating `{user}` directly on the target answered HTTP {}", r.status));
+                let mut f = self.failure(format!(
+                    "creating `{user}` directly on the target answered HTTP {}",
+                    r.status
+                ));
                 f.exchange = exchange;
                 Err(Stop::Failed(f))
             }
@@ -388,10 +445,16 @@ impl<'a> Run<'a> {
             Step::SoftDeleteUser(u) => dir(self.tenant.soft_delete_user(u)),
             Step::RestoreUser(u) => dir(self.tenant.restore_user(u)),
             Step::HardDeleteUser(u) => dir(self.tenant.hard_delete_user(u)),
-            Step::CreateGroup(g) => dir(self.tenant.create_group(&g.group, &g.display_name, &g.members)),
+            Step::CreateGroup(g) => {
+                dir(self
+                    .tenant
+                    .create_group(&g.group, &g.display_name, &g.members))
+            }
             Step::AddMember { group, member } => dir(self.tenant.add_member(group, member)),
             Step::RemoveMember { group, member } => dir(self.tenant.remove_member(group, member)),
-            Step::DeleteGroup(_) => Err("delete_group is not replayed yet: group provisioning is issue 4".into()),
+            Step::DeleteGroup(_) => {
+                Err("delete_group is not replayed yet: group provisioning is issue 4".into())
+            }
             Step::Assign(r) => dir(self.tenant.assign(r)),
             Step::Unassign(r) => dir(self.tenant.unassign(r)),
             Step::SetScope(s) => {
@@ -403,7 +466,9 @@ impl<'a> Run<'a> {
                 self.engine.restart(*kind == RestartKind::Full);
                 return self.sync(SyncKind::Initial).await;
             }
-            Step::ProvisionOnDemand(_) => Err("provision_on_demand is not replayed yet (issue 4)".into()),
+            Step::ProvisionOnDemand(_) => {
+                Err("provision_on_demand is not replayed yet (issue 4)".into())
+            }
             Step::TestConnection { expect_status } => {
                 let mut report = CycleReport::default();
                 let result = self.engine.test_connection(&mut report).await;
@@ -411,7 +476,9 @@ impl<'a> Run<'a> {
                 let exchange = self.client.take_exchanges().pop();
                 return match (result, expect_status) {
                     (Ok(()), Status::Success) | (Err(_), Status::Failure) => Ok(()),
-                    (Ok(()), _) => Err(Stop::Failed(self.failure("Test Connection succeeded, but the scenario expects it to fail"))),
+                    (Ok(()), _) => Err(Stop::Failed(self.failure(
+                        "Test Connection succeeded, but the scenario expects it to fail",
+                    ))),
                     (Err(e), _) => {
                         let mut f = self.failure(format!("Test Connection failed: {e}"));
                         f.exchange = exchange;
@@ -419,7 +486,9 @@ impl<'a> Run<'a> {
                     }
                 };
             }
-            Step::TargetCreateUser { user, attributes } => return self.target_create_user(user, attributes).await,
+            Step::TargetCreateUser { user, attributes } => {
+                return self.target_create_user(user, attributes).await
+            }
             Step::Expect(exp) => return self.expect(exp).await,
             Step::Snapshot(name) => return self.snapshot(name).await,
         };
@@ -466,7 +535,9 @@ pub async fn run(
     }
     if stop.is_none() {
         if let Some(rec) = run.unacknowledged.first() {
-            if !is_transient_code(rec.error_code.as_deref()) || run.engine.escrowed().contains(&rec.object) {
+            if !is_transient_code(rec.error_code.as_deref())
+                || run.engine.escrowed().contains(&rec.object)
+            {
                 run.keyword = "end of scenario";
                 stop = Some(Stop::Failed(run.failure(format!(
                     "unexpected provisioning failure not covered by an `expect: log` step: {} — {}",
@@ -500,7 +571,10 @@ pub async fn run(
 }
 
 fn is_transient_code(code: Option<&str>) -> bool {
-    matches!(code, Some("TooManyRequests" | "InternalServerError" | "Timeout" | "WebExceptionProtocolError"))
+    matches!(
+        code,
+        Some("TooManyRequests" | "InternalServerError" | "Timeout" | "WebExceptionProtocolError")
+    )
 }
 
 /// Deletes what the run created on the target, and nothing else; 404 means already gone.
@@ -521,4 +595,3 @@ pub async fn cleanup(client: &ScimClient, created: &[String]) -> Vec<String> {
     client.take_exchanges();
     problems
 }
-

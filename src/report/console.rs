@@ -52,7 +52,14 @@ impl Console {
             self.paint(color, &format!("{tag:>6}")),
             o.profile,
             self.paint(BOLD, &o.scenario),
-            self.paint(DIM, &format!("({} requests, {:.2} s)", o.requests, o.duration_ms as f64 / 1000.0))
+            self.paint(
+                DIM,
+                &format!(
+                    "({} requests, {:.2} s)",
+                    o.requests,
+                    o.duration_ms as f64 / 1000.0
+                )
+            )
         );
         for w in &o.warnings {
             out.push_str(&format!("       {} {w}\n", self.paint(YELLOW, "warning:")));
@@ -74,7 +81,10 @@ impl Console {
             f.message
         );
         if let (Some(expected), Some(actual)) = (&f.expected, &f.actual) {
-            out.push_str(&format!("       {}\n", self.paint(DIM, "--- expected / +++ actual")));
+            out.push_str(&format!(
+                "       {}\n",
+                self.paint(DIM, "--- expected / +++ actual")
+            ));
             let diff = TextDiff::from_lines(expected.as_str(), actual.as_str());
             for change in diff.iter_all_changes() {
                 let line = change.to_string();
@@ -84,7 +94,10 @@ impl Console {
                     ChangeTag::Insert => ("+", GREEN),
                     ChangeTag::Equal => (" ", DIM),
                 };
-                out.push_str(&format!("       {}\n", self.paint(color, &format!("{sign} {line}"))));
+                out.push_str(&format!(
+                    "       {}\n",
+                    self.paint(color, &format!("{sign} {line}"))
+                ));
             }
         }
         if let Some(x) = &f.exchange {
@@ -93,7 +106,8 @@ impl Console {
                 self.paint(DIM, "request:"),
                 x.method.as_str(),
                 x.url,
-                x.status.map_or_else(|| x.error.clone().unwrap_or_default(), |s| s.to_string())
+                x.status
+                    .map_or_else(|| x.error.clone().unwrap_or_default(), |s| s.to_string())
             ));
             if let Some(b) = &x.request_body {
                 out.push_str(&format!("         {}\n", b));
@@ -107,7 +121,12 @@ impl Console {
 
     /// The closing line: `3 passed, 1 failed` (plus target errors and warnings when any).
     pub fn summary(&self, outcomes: &[ScenarioOutcome], seconds: f64) -> String {
-        let Totals { passed, failed, target_errors, warnings } = totals(outcomes);
+        let Totals {
+            passed,
+            failed,
+            target_errors,
+            warnings,
+        } = totals(outcomes);
         let mut line = format!("{passed} passed, {failed} failed");
         if target_errors > 0 {
             line.push_str(&format!(", {target_errors} target errors"));
@@ -115,7 +134,15 @@ impl Console {
         if warnings > 0 {
             line.push_str(&format!(", {warnings} warnings"));
         }
-        let color = if failed + target_errors > 0 { RED } else { GREEN };
-        format!("{} {}\n", self.paint(color, &line), self.paint(DIM, &format!("in {seconds:.2} s")))
+        let color = if failed + target_errors > 0 {
+            RED
+        } else {
+            GREEN
+        };
+        format!(
+            "{} {}\n",
+            self.paint(color, &line),
+            self.paint(DIM, &format!("in {seconds:.2} s"))
+        )
     }
 }

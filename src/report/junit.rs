@@ -24,10 +24,18 @@ pub fn render(outcomes: &[ScenarioOutcome]) -> String {
     for o in outcomes {
         by_profile.entry(o.profile.as_str()).or_default().push(o);
     }
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"scim-harness\">\n");
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"scim-harness\">\n",
+    );
     for (profile, cases) in by_profile {
-        let failures = cases.iter().filter(|c| c.verdict == Verdict::Failed).count();
-        let errors = cases.iter().filter(|c| c.verdict == Verdict::TargetError).count();
+        let failures = cases
+            .iter()
+            .filter(|c| c.verdict == Verdict::Failed)
+            .count();
+        let errors = cases
+            .iter()
+            .filter(|c| c.verdict == Verdict::TargetError)
+            .count();
         let time: f64 = cases.iter().map(|c| c.duration_ms as f64 / 1000.0).sum();
         xml.push_str(&format!(
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" errors=\"{errors}\" time=\"{time:.3}\">\n",
@@ -45,8 +53,15 @@ pub fn render(outcomes: &[ScenarioOutcome]) -> String {
             match (&c.verdict, &c.failure) {
                 (Verdict::Passed, _) | (_, None) => xml.push_str(" />\n"),
                 (verdict, Some(f)) => {
-                    let tag = if *verdict == Verdict::Failed { "failure" } else { "error" };
-                    let mut body = format!("step {} ({}, line {}): {}", f.step, f.keyword, f.line, f.message);
+                    let tag = if *verdict == Verdict::Failed {
+                        "failure"
+                    } else {
+                        "error"
+                    };
+                    let mut body = format!(
+                        "step {} ({}, line {}): {}",
+                        f.step, f.keyword, f.line, f.message
+                    );
                     if let (Some(e), Some(a)) = (&f.expected, &f.actual) {
                         body.push_str(&format!("\nexpected:\n{e}\nactual:\n{a}"));
                     }
@@ -100,7 +115,9 @@ mod tests {
             outcome("bad", Verdict::Failed, Some(f.clone())),
             outcome("down", Verdict::TargetError, Some(f)),
         ]);
-        assert!(xml.contains("<testsuite name=\"entra\" tests=\"3\" failures=\"1\" errors=\"1\" time=\"4.500\">"));
+        assert!(xml.contains(
+            "<testsuite name=\"entra\" tests=\"3\" failures=\"1\" errors=\"1\" time=\"4.500\">"
+        ));
         assert!(xml.contains("<testcase classname=\"entra\" name=\"ok\" file=\"scenarios/ok.yaml\" time=\"1.500\" />"));
         assert!(xml.contains("<failure message=\"user `a` &lt;active&gt; is &quot;true&quot;\">step 4 (expect, line 17)"));
         assert!(xml.contains("<error message="));

@@ -6,6 +6,7 @@
 mod auth;
 pub mod discovery;
 pub mod error;
+pub mod faults;
 pub mod filter;
 mod handlers;
 pub mod listing;
@@ -65,6 +66,7 @@ pub enum ServerError {
 struct Shared {
     dir: RwLock<Directory>,
     tokens: TokenSet,
+    faults: faults::Faults,
     base_url: String,
 }
 
@@ -80,6 +82,7 @@ impl AppState {
             shared: Arc::new(Shared {
                 dir: RwLock::new(Directory::new()),
                 tokens,
+                faults: faults::Faults::default(),
                 base_url,
             }),
         }
@@ -91,6 +94,11 @@ impl AppState {
 
     pub fn tokens(&self) -> &TokenSet {
         &self.shared.tokens
+    }
+
+    /// The test-only fault plan (see `faults`).
+    pub fn faults(&self) -> &faults::Faults {
+        &self.shared.faults
     }
 
     // Writes are validated on a copy and committed whole, so a poisoned lock still guards a
@@ -167,6 +175,10 @@ pub fn router(state: AppState, base_path: &str) -> Router {
         .route("/ResourceTypes/{name}", get(handlers::resource_type))
         .method_not_allowed_fallback(handlers::method_not_allowed)
         .fallback(handlers::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            faults::inject,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_bearer,

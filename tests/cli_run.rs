@@ -1,0 +1,383 @@
+//! The `run` command as a user runs it: the binary, real scenario files, the built-in server or
+//! a reference server started here as the `--target`; exit codes, messages and reports.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use scim_harness::server::faults::{FaultRule, Times};
+use scim_harness::server::{self, RunningServer, ServerConfig};
+use serde_json::{json, Value};
+
+const TOKEN: &str = "cli-test-token-7f3a9c";
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+async fn harness(args: Vec<String>, envs: Vec<(&'static str, String)>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_scim-harness"));
+        cmd.current_dir(root())
+            .args(&args)
+            .env_remove("SCIM_TOKEN")
+            .env("NO_COLOR", "1");
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("the binary runs")
+    })
+    .await
+    .expect("join")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+fn args(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+async fn target() -> RunningServer {
+    server::start(ServerConfig {
+        tokens: vec![TOKEN.into()],
+        ..ServerConfig::default()
+    })
+    .await
+    .expect("server starts")
+}
+
+fn write_scenario(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, body).expect("write scenario");
+    path
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_entra_scenario_passes_in_both_dialects_against_the_builtin_server() {
+    for dialect in ["default", "aadOptscim062020"] {
+        let opt = format!("patch_dialect={dialect}");
+        let out = harness(
+            args(&["run", "scenarios/entra", "--option", &opt]),
+            vec![("CI", "true".into())],
+        )
+        .await;
+        let (stdout, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(0), "{dialect}:\n{stdout}\n{stderr}");
+        let n = std::fs::read_dir(root().join("scenarios/entra"))
+            .expect("dir")
+            .count();
+        assert!(
+            stdout.contains(&format!("{n} passed, 0 failed")),
+            "{dialect}:\n{stdout}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_yaml_typo_exits_2_with_file_line_and_column() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = write_scenario(
+        dir.path(),
+        "typo.yaml",
+        "name: t\ndescription: d\nsymptom: s\nsteps:\n  - create_user: { user: a, userPrincipalName: a@x }\n  - soft_delete: a\n",
+    );
+    let out = harness(args(&["run", file.to_str().expect("utf8")]), vec![]).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(
+        stderr.contains(&format!("{}:6:5", file.display())),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("did you mean `soft_delete_user`?"),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("running"), "nothing ran");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_expect_exits_1_naming_scenario_step_and_object() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = write_scenario(
+        dir.path(),
+        "wrong.yaml",
+        "name: wrong-expectation\ndescription: d\nsymptom: s\nprofiles: [entra]\nsteps:\n  - create_user: { user: zed, userPrincipalName: zed@x.test, jobTitle: Dev }\n  - assign: zed\n  - sync: initial\n  - expect: { user: zed, active: false, attributes: { title: Boss } }\n",
+    );
+    let out = harness(args(&["run", file.to_str().expect("utf8")]), vec![]).await;
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("FAIL entra    wrong-expectation"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("wrong.yaml:9 step 4 `expect`"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "user `zed`: active is true, expected false; title is \"Dev\", expected \"Boss\""
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("- title: \"Boss\"") && stdout.contains("+ title: \"Dev\""),
+        "diff shown: {stdout}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_token_exits_3_and_names_the_401() {
+    let server = target().await;
+    let out = harness(
+        args(&[
+            "run",
+            "scenarios/entra/test-connection-succeeds.yaml",
+            "--target",
+            server.base_url(),
+        ]),
+        vec![("SCIM_TOKEN", "not-the-token".into())],
+    )
+    .await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{stdout}{stderr}");
+    assert!(stdout.contains("HTTP 401"), "{stdout}");
+    assert!(!stdout.contains("not-the-token") && !stderr.contains("not-the-token"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreachable_target_exits_3_with_a_diagnosis() {
+    let out = harness(
+        args(&[
+            "run",
+            "scenarios/entra/test-connection-succeeds.yaml",
+            "--target",
+            "http://127.0.0.1:9/scim/v2",
+            "--token",
+            TOKEN,
+        ]),
+        vec![],
+    )
+    .await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(3), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("failed to connect to http://127.0.0.1:9/scim/v2/Users"),
+        "{stdout}"
+    );
+}
+
+async fn unrelated_users(server: &RunningServer) -> Vec<Value> {
+    let mut dir = server.state().write();
+    for name in ["ceo@vendor.test", "alice@contoso.com", "ops@vendor.test"] {
+        dir.create(
+            scim_harness::server::store::Kind::User,
+            &json!({"userName": name, "title": "pre-existing"}),
+        )
+        .expect("seed");
+    }
+    let base = server.base_url().to_string();
+    let kind = scim_harness::server::store::Kind::User;
+    dir.iter(kind).map(|s| dir.render(kind, s, &base)).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_against_a_populated_target_leaves_other_users_untouched_and_cleans_up() {
+    let server = target().await;
+    let before = unrelated_users(&server).await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let reports: Vec<PathBuf> = ["r.json", "r.xml", "log.jsonl", "transcript.jsonl"]
+        .iter()
+        .map(|n| dir.path().join(n))
+        .collect();
+    let out = harness(
+        vec![
+            "run".into(),
+            "scenarios/entra".into(),
+            "--target".into(),
+            format!("{}?aadOptscim062020", server.base_url()),
+            "--json".into(),
+            reports[0].display().to_string(),
+            "--junit".into(),
+            reports[1].display().to_string(),
+            "--log".into(),
+            reports[2].display().to_string(),
+            "--transcript".into(),
+            reports[3].display().to_string(),
+        ],
+        vec![("SCIM_TOKEN", TOKEN.into()), ("CI", "true".into())],
+    )
+    .await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+
+    // Only the pre-existing users remain, exactly as they were (same meta.version).
+    let after: Vec<Value> = {
+        let dir = server.state().read();
+        let kind = scim_harness::server::store::Kind::User;
+        dir.iter(kind)
+            .map(|s| dir.render(kind, s, server.base_url()))
+            .collect()
+    };
+    assert_eq!(
+        after, before,
+        "unrelated users untouched, the run's own users deleted"
+    );
+
+    // The token appears nowhere: console, reports, transcript.
+    for p in &reports {
+        let body = std::fs::read_to_string(p).expect("report written");
+        assert!(!body.is_empty(), "{} is empty", p.display());
+        assert!(!body.contains(TOKEN), "token leaked into {}", p.display());
+    }
+    assert!(!stdout.contains(TOKEN) && !stderr.contains(TOKEN));
+    let transcript = std::fs::read_to_string(&reports[3]).expect("transcript");
+    assert!(transcript.contains("\"authorization\":\"Bearer [REDACTED]\""));
+    assert!(
+        transcript.contains("\"op\":\"replace\""),
+        "the URL flag selected the RFC dialect"
+    );
+
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&reports[0]).expect("json"))
+        .expect("valid JSON");
+    assert_eq!(json["summary"]["failed"], 0);
+    assert!(json["summary"]["passed"].as_u64().is_some_and(|n| n >= 10));
+    let xml = std::fs::read_to_string(&reports[1]).expect("junit");
+    assert!(xml.contains("<testsuite name=\"entra\"") && xml.contains("failures=\"0\""));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_log_records_not_effectively_entitled_skips() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let log = dir.path().join("log.jsonl");
+    let out = harness(
+        args(&[
+            "run",
+            "scenarios/entra/disabled-user-is-never-created.yaml",
+            "--log",
+            log.to_str().expect("utf8"),
+        ]),
+        vec![],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    let records: Vec<Value> = std::fs::read_to_string(&log)
+        .expect("log")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    let skip = records
+        .iter()
+        .find(|r| r["object"] == "rae")
+        .expect("a record for the unassigned user");
+    assert_eq!(skip["status"], "skipped");
+    assert_eq!(skip["SkipReason"], "NotEffectivelyEntitled");
+    assert_eq!(skip["provisioningAction"], "other");
+    assert_eq!(skip["scenario"], "entra-disabled-user-is-never-created");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn transient_faults_pass_with_warnings_and_persistent_ones_fail() {
+    for (status, times, code) in [
+        (500, Times::OncePerObject, 0),
+        (429, Times::OncePerObject, 0),
+        (500, Times::Always, 1),
+    ] {
+        let server = target().await;
+        server.state().faults().add(FaultRule {
+            method: "POST".into(),
+            path_contains: "/Users".into(),
+            status,
+            retry_after: (status == 429).then_some(1),
+            times,
+        });
+        let out = harness(
+            args(&[
+                "run",
+                "scenarios/entra/initial-sync-five-users.yaml",
+                "--target",
+                server.base_url(),
+            ]),
+            vec![("SCIM_TOKEN", TOKEN.into()), ("CI", "true".into())],
+        )
+        .await;
+        let (stdout, stderr) = text(&out);
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "{status} {times:?}:\n{stdout}{stderr}"
+        );
+        if code == 0 {
+            assert_eq!(server.state().faults().injected(), 5, "one fault per user");
+            assert!(stdout.contains("5 warnings"), "{stdout}");
+            let expected = if status == 500 {
+                "InternalServerError"
+            } else {
+                "TooManyRequests"
+            };
+            assert!(
+                stdout.contains(&format!("ada failed in cycle 1 with {expected}")),
+                "{stdout}"
+            );
+        } else {
+            assert!(
+                stdout.contains("still fails after 4 retry cycles: InternalServerError"),
+                "{stdout}"
+            );
+            assert!(
+                stdout.contains("initial-sync-five-users.yaml:20 step 12 `expect`"),
+                "{stdout}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_snapshot_mismatch_exits_1_and_writes_nothing_on_ci() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let snap = "entra-soft-delete-tombstone-then-restore__tombstoned@entra.snap";
+    let original = std::fs::read_to_string(root().join("snapshots").join(snap)).expect("snapshot");
+    std::fs::write(
+        dir.path().join(snap),
+        original.replace("\"active\": false", "\"active\": true"),
+    )
+    .expect("write");
+    let out = harness(
+        args(&[
+            "run",
+            "scenarios/entra/soft-delete-tombstone-then-restore.yaml",
+            "--snapshots",
+            dir.path().to_str().expect("utf8"),
+        ]),
+        vec![("CI", "true".into())],
+    )
+    .await;
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("differs"), "{stdout}");
+    assert!(
+        stdout.contains("-       \"active\": true,")
+            && stdout.contains("+       \"active\": false,"),
+        "{stdout}"
+    );
+    let entries: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").collect();
+    assert_eq!(entries.len(), 1, "no .snap.new written on CI");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_shows_each_scenario_with_its_symptom() {
+    let out = harness(args(&["list", "scenarios/entra"]), vec![]).await;
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout.contains("entra-unassign-disables-then-soft-delete-sends-nothing  [entra]"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "symptom: Duplicate users in the app after a user was deleted and re-created in Entra"
+        ),
+        "{stdout}"
+    );
+}
