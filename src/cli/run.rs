@@ -61,6 +61,10 @@ pub struct RunArgs {
     /// Keep the objects the run created on --target instead of deleting them at the end.
     #[arg(long)]
     pub keep: bool,
+    /// YAML list of (scenario, profile, reason) expected to fail against this target: listed
+    /// failures do not fail the run; listed ones that pass are reported so the list can shrink.
+    #[arg(long, value_name = "FILE")]
+    pub known_failures: Option<PathBuf>,
     /// Per-request timeout in seconds.
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     pub timeout: u64,
@@ -159,6 +163,16 @@ pub async fn run(args: RunArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
+    let known = match &args.known_failures {
+        None => vec![],
+        Some(path) => match scenario::known::load(path) {
+            Ok(k) => k,
+            Err(e) => {
+                eprint!("{}", e.render());
+                return ExitCode::Usage;
+            }
+        },
+    };
     let target = match &args.target {
         None => Target::Builtin,
         Some(url) => match TenantUrl::parse(url) {
@@ -236,10 +250,21 @@ pub async fn run(args: RunArgs) -> ExitCode {
                 break;
             }
         };
-        let outcome = match outcome {
+        let mut outcome = match outcome {
             Ok(o) => o,
             Err(code) => return code,
         };
+        let listed = known
+            .iter()
+            .find(|k| k.scenario == outcome.scenario && k.profile == outcome.profile);
+        match (listed, outcome.verdict) {
+            (Some(_), Verdict::Failed) => outcome.verdict = Verdict::KnownFailure,
+            (Some(k), Verdict::Passed) => outcome.warnings.push(format!(
+                "listed as a known failure (line {}) but passed: remove it from the list",
+                k.line
+            )),
+            _ => {}
+        }
         print!("{}", console.scenario(&outcome));
         let _ = std::io::stdout().flush();
         outcomes.push(outcome);

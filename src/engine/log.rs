@@ -143,23 +143,32 @@ impl LogRecord {
     }
 }
 
-/// Maps an HTTP answer to Entra's log error code (§1.10 table).
+/// Maps an HTTP answer to Entra's log error code (§1.10 table). A plain 400 has no entry in
+/// that table; it is logged as `BadRequest` so it is never mistaken for a transport fault.
 pub fn error_code_for_status(status: u16) -> &'static str {
     match status {
-        409 => "EntryConflict",
-        429 => "TooManyRequests",
+        400 => "BadRequest",
         401 => "Unauthorized",
         403 => "InsufficientRights",
-        405 => "MethodNotAllowed",
         404 => "InvalidAnchor",
-        422 => "UnprocessableEntity",
+        405 => "MethodNotAllowed",
+        409 => "EntryConflict",
+        429 => "TooManyRequests",
         501 => "NotImplemented",
         500..=599 => "InternalServerError",
-        _ => "WebExceptionProtocolError",
+        _ => "UnprocessableEntity",
     }
 }
 
 /// Failures Entra escrows and retries in a later cycle rather than reporting as final (§1.8).
 pub fn is_transient(status: u16) -> bool {
-    status == 429 || status >= 500
+    status == 429 || (status >= 500 && status != 501)
+}
+
+/// The same judgement on a logged error code (transport failures included).
+pub fn is_transient_code(code: Option<&str>) -> bool {
+    matches!(
+        code,
+        Some("TooManyRequests" | "InternalServerError" | "Timeout" | "WebExceptionProtocolError")
+    )
 }

@@ -9,7 +9,7 @@ use std::time::Instant;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::log::LogRecord;
+use super::log::{is_transient_code, LogRecord};
 use super::{CycleError, CycleReport, Engine};
 use crate::check::{self, snapshot, Mismatch, Whereabouts};
 use crate::client::{Exchange, ScimClient};
@@ -52,6 +52,8 @@ pub enum Verdict {
     Failed,
     /// The target could not be used at all (unreachable, credentials, probe): exit 3.
     TargetError,
+    /// Failed, but listed in the run's known-failures file: does not fail the run.
+    KnownFailure,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -567,13 +569,6 @@ pub async fn run(
             log: run.log,
         },
         created,
-    )
-}
-
-fn is_transient_code(code: Option<&str>) -> bool {
-    matches!(
-        code,
-        Some("TooManyRequests" | "InternalServerError" | "Timeout" | "WebExceptionProtocolError")
     )
 }
 

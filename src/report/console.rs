@@ -46,6 +46,7 @@ impl Console {
             Verdict::Passed => ("PASS", GREEN),
             Verdict::Failed => ("FAIL", RED),
             Verdict::TargetError => ("TARGET", RED),
+            Verdict::KnownFailure => ("KNOWN", YELLOW),
         };
         let mut out = format!(
             "{} {:<8} {}  {}\n",
@@ -125,11 +126,15 @@ impl Console {
             passed,
             failed,
             target_errors,
+            known,
             warnings,
         } = totals(outcomes);
         let mut line = format!("{passed} passed, {failed} failed");
         if target_errors > 0 {
             line.push_str(&format!(", {target_errors} target errors"));
+        }
+        if known > 0 {
+            line.push_str(&format!(", {known} known failures"));
         }
         if warnings > 0 {
             line.push_str(&format!(", {warnings} warnings"));

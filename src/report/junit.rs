@@ -52,6 +52,10 @@ pub fn render(outcomes: &[ScenarioOutcome]) -> String {
             ));
             match (&c.verdict, &c.failure) {
                 (Verdict::Passed, _) | (_, None) => xml.push_str(" />\n"),
+                (Verdict::KnownFailure, Some(f)) => xml.push_str(&format!(
+                    ">\n      <skipped message=\"known failure: {}\" />\n    </testcase>\n",
+                    escape(&f.message)
+                )),
                 (verdict, Some(f)) => {
                     let tag = if *verdict == Verdict::Failed {
                         "failure"

@@ -29,6 +29,7 @@ pub struct Totals {
     pub passed: usize,
     pub failed: usize,
     pub target_errors: usize,
+    pub known: usize,
     pub warnings: usize,
 }
 
@@ -39,6 +40,7 @@ pub fn totals(outcomes: &[ScenarioOutcome]) -> Totals {
             Verdict::Passed => t.passed += 1,
             Verdict::Failed => t.failed += 1,
             Verdict::TargetError => t.target_errors += 1,
+            Verdict::KnownFailure => t.known += 1,
         }
         t.warnings += o.warnings.len();
     }
@@ -66,6 +68,7 @@ pub fn json(outcomes: &[ScenarioOutcome]) -> String {
             "passed": t.passed,
             "failed": t.failed,
             "target_errors": t.target_errors,
+            "known_failures": t.known,
             "warnings": t.warnings,
         },
         "scenarios": outcomes,

@@ -2,6 +2,7 @@
 //! and field before anything is sent to a server. This stage reads files and nothing else.
 
 mod error;
+pub mod known;
 pub mod model;
 mod node;
 mod parse;

@@ -1,0 +1,134 @@
+//! Known-failures files (`run --known-failures FILE`): scenario × profile pairs a target is
+//! known to fail, each with the server bug and the IdP behaviour it breaks. A listed failure
+//! does not fail the run; an unlisted one still does. Errors carry file:line:column.
+
+use std::path::Path;
+
+use saphyr::{LoadableYamlNode, MarkedYaml, Marker};
+
+use super::error::{ErrorKind, ScenarioError, ScenarioErrors};
+use super::node::{At, Reader};
+
+/// One expected failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownFailure {
+    pub scenario: String,
+    pub profile: String,
+    pub reason: String,
+    /// Line of the entry, for "listed but passed" messages.
+    pub line: usize,
+}
+
+const KEYS: &[&str] = &["scenario", "profile", "reason"];
+
+pub fn parse(text: &str, file: &Path) -> Result<Vec<KnownFailure>, ScenarioErrors> {
+    let mut r = Reader::new(file, text);
+    let docs = match MarkedYaml::load_from_str(text) {
+        Ok(d) => d,
+        Err(e) => {
+            let at = At {
+                start: *e.marker(),
+                end: *e.marker(),
+            };
+            return Err(r
+                .error_at(
+                    at,
+                    ErrorKind::Syntax,
+                    "",
+                    format!("invalid YAML: {}", e.info()),
+                )
+                .into());
+        }
+    };
+    let mut out = Vec::new();
+    if let Some(root) = docs.first() {
+        if let Some(items) = r.list(root, "known failures") {
+            for (i, item) in items.iter().enumerate() {
+                let path = format!("[{i}]");
+                let Some(map) = r.map(
+                    item,
+                    At::start_of(item),
+                    &path,
+                    "a map with scenario, profile and reason",
+                ) else {
+                    continue;
+                };
+                r.check_keys(&map, KEYS);
+                let field = |key: &str, r: &mut Reader| {
+                    r.required(&map, key)
+                        .and_then(|e| r.string(e.value, &e.path))
+                };
+                let scenario = field("scenario", &mut r);
+                let profile = field("profile", &mut r);
+                let reason = field("reason", &mut r);
+                if let (Some(scenario), Some(profile), Some(reason)) = (scenario, profile, reason) {
+                    out.push(KnownFailure {
+                        scenario,
+                        profile,
+                        reason,
+                        line: At::start_of(item).line(),
+                    });
+                }
+            }
+        }
+    } else {
+        let start = Marker::new(0, 1, 0);
+        r.report(
+            At { start, end: start },
+            ErrorKind::MissingKey,
+            "",
+            "the file is empty; expected a list of known failures".into(),
+        );
+    }
+    if r.errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(ScenarioErrors(std::mem::take(&mut r.errors)))
+    }
+}
+
+pub fn load(path: &Path) -> Result<Vec<KnownFailure>, ScenarioErrors> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ScenarioError::file_level(
+            ErrorKind::Io,
+            path,
+            format!(
+                "failed to read known-failures file `{}`: {e}",
+                path.display()
+            ),
+        )
+    })?;
+    parse(&text, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_entries_and_rejects_unknown_keys_with_positions() {
+        let ok = parse(
+            "- scenario: a\n  profile: entra\n  reason: bug\n",
+            Path::new("k.yaml"),
+        )
+        .expect("parses");
+        assert_eq!(
+            ok,
+            vec![KnownFailure {
+                scenario: "a".into(),
+                profile: "entra".into(),
+                reason: "bug".into(),
+                line: 1
+            }]
+        );
+        let err = parse(
+            "- scenario: a\n  profil: entra\n  reason: bug\n",
+            Path::new("k.yaml"),
+        )
+        .expect_err("typo");
+        let text = err.render();
+        assert!(text.contains("k.yaml:2:3"), "{text}");
+        assert!(text.contains("unknown key `profil`"), "{text}");
+        assert!(text.contains("missing required key `profile`"), "{text}");
+    }
+}
