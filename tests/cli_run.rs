@@ -381,3 +381,93 @@ async fn list_shows_each_scenario_with_its_symptom() {
         "{stdout}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_answers_with_the_token_and_401_without() {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_scim-harness"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--token", "t"])
+        .env_remove("SCIM_TOKEN")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("serve starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let base = tokio::task::spawn_blocking(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|l| l.trim().strip_prefix("base URL : ").map(str::to_string))
+    })
+    .await
+    .expect("join")
+    .expect("serve prints its base URL");
+    let http = reqwest::Client::new();
+    let url = format!("{base}/ServiceProviderConfig");
+    let ok = http
+        .get(&url)
+        .bearer_auth("t")
+        .send()
+        .await
+        .expect("request");
+    let denied = http.get(&url).send().await.expect("request");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(ok.status(), 200);
+    assert_eq!(
+        ok.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/scim+json")
+    );
+    assert_eq!(denied.status(), 401);
+    let body: Value = denied.json().await.expect("SCIM error body");
+    assert_eq!(
+        body["schemas"][0],
+        "urn:ietf:params:scim:api:messages:2.0:Error"
+    );
+    assert_eq!(body["status"], "401");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn accepted_snapshots_hold_no_token_and_no_run_prefix() {
+    let server = target().await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = harness(
+        vec![
+            "run".into(),
+            "scenarios/entra".into(),
+            "--target".into(),
+            server.base_url().to_string(),
+            "--accept".into(),
+            "--prefix".into(),
+            "zz9run-".into(),
+            "--snapshots".into(),
+            dir.path().display().to_string(),
+        ],
+        vec![("SCIM_TOKEN", TOKEN.into())],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    let mut files = 0;
+    for entry in std::fs::read_dir(dir.path()).expect("dir") {
+        let path = entry.expect("entry").path();
+        let written = std::fs::read_to_string(&path).expect("snapshot");
+        let committed = std::fs::read_to_string(
+            root()
+                .join("snapshots")
+                .join(path.file_name().expect("name")),
+        )
+        .expect("a committed twin");
+        assert!(
+            !written.contains(TOKEN) && !written.contains("zz9run-"),
+            "{}",
+            path.display()
+        );
+        assert_eq!(
+            written, committed,
+            "same snapshot against another server and prefix"
+        );
+        files += 1;
+    }
+    assert_eq!(files, 4);
+}

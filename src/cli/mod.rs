@@ -1,6 +1,25 @@
 //! The command line: the only place where the stages are joined. It parses arguments, runs a
 //! command, and maps each class of failure to a documented exit code.
 
+/// Prints a line to stdout without panicking when stdout is closed (`| head`, a reader that
+/// went away): losing console output must never crash a run.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
+/// `say!` without the newline.
+macro_rules! say_raw {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let mut out = std::io::stdout();
+        let _ = write!(out, $($t)*);
+        let _ = out.flush();
+    }};
+}
+
 mod run;
 mod serve;
 

@@ -3,7 +3,6 @@
 //! built-in server (fresh per scenario) or `--target`, and write the reports.
 
 use std::collections::BTreeMap;
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -127,11 +126,11 @@ pub fn list(args: ListArgs) -> ExitCode {
         Err(code) => return code,
     };
     for s in &scenarios {
-        println!("{}  [{}]", s.name, profiles_for(s, &[]).join(", "));
-        println!("    file:    {}", s.file.display());
-        println!("    symptom: {}", s.symptom);
+        say!("{}  [{}]", s.name, profiles_for(s, &[]).join(", "));
+        say!("    file:    {}", s.file.display());
+        say!("    symptom: {}", s.symptom);
     }
-    println!("{} scenarios", scenarios.len());
+    say!("{} scenarios", scenarios.len());
     ExitCode::Ok
 }
 
@@ -233,7 +232,7 @@ pub async fn run(args: RunArgs) -> ExitCode {
         Target::External { token, .. } => token.clone(),
         Target::Builtin => None,
     };
-    println!(
+    say!(
         "running {} scenario runs ({} files)",
         jobs.len(),
         scenarios.len()
@@ -265,11 +264,10 @@ pub async fn run(args: RunArgs) -> ExitCode {
             )),
             _ => {}
         }
-        print!("{}", console.scenario(&outcome));
-        let _ = std::io::stdout().flush();
+        say_raw!("{}", console.scenario(&outcome));
         outcomes.push(outcome);
     }
-    print!(
+    say_raw!(
         "{}",
         console.summary(&outcomes, started.elapsed().as_secs_f64())
     );

@@ -54,18 +54,18 @@ pub async fn run(args: ServeArgs) -> ExitCode {
         }
     };
     let base = running.base_url().to_string();
-    println!("scim-harness reference SCIM server listening");
-    println!("  base URL : {base}");
+    say!("scim-harness reference SCIM server listening");
+    say!("  base URL : {base}");
     if generated {
         // The user asked for no token, so the one we made up must be shown to be usable.
-        println!("  token    : {shown_token}   (generated; pass --token to choose one)");
+        say!("  token    : {shown_token}   (generated; pass --token to choose one)");
     } else {
-        println!("  token    : {count} token(s) from --token / SCIM_TOKEN (not echoed)");
+        say!("  token    : {count} token(s) from --token / SCIM_TOKEN (not echoed)");
     }
-    println!(
+    say!(
         "  try      : curl -H 'Authorization: Bearer {shown_token}' {base}/ServiceProviderConfig"
     );
-    println!("Ctrl-C to stop.");
+    say!("Ctrl-C to stop.");
     match tokio::signal::ctrl_c().await {
         Ok(()) => {
             running.stop().await;
