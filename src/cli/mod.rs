@@ -59,7 +59,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run scenarios: replay IdP provisioning against a SCIM server and check the result.
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// List scenarios with the symptom each reproduces and the profiles it runs under.
     List(run::ListArgs),
     /// Run the built-in reference SCIM server until Ctrl-C.
@@ -92,7 +92,7 @@ pub fn main() -> i32 {
     };
     let code = runtime.block_on(async {
         match cli.command {
-            Command::Run(args) => run::run(args).await,
+            Command::Run(args) => run::run(*args).await,
             Command::List(args) => run::list(args),
             Command::Serve(args) => serve::run(args).await,
         }

@@ -62,9 +62,7 @@ pub async fn run(args: ServeArgs) -> ExitCode {
     } else {
         say!("  token    : {count} token(s) from --token / SCIM_TOKEN (not echoed)");
     }
-    say!(
-        "  try      : curl -H 'Authorization: Bearer {shown_token}' {base}/ServiceProviderConfig"
-    );
+    say!("  try      : curl -H 'Authorization: Bearer {shown_token}' {base}/ServiceProviderConfig");
     say!("Ctrl-C to stop.");
     match tokio::signal::ctrl_c().await {
         Ok(()) => {
