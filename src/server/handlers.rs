@@ -19,7 +19,7 @@ type Pairs = Result<AxumQuery<Vec<(String, String)>>, QueryRejection>;
 type Body = Result<Bytes, BytesRejection>;
 
 /// A JSON response with the SCIM media type.
-pub fn scim_json(status: StatusCode, value: &Value) -> Response {
+pub fn scim_json<T: serde::Serialize>(status: StatusCode, value: &T) -> Response {
     let body = serde_json::to_vec(value).unwrap_or_default();
     let mut response = (status, body).into_response();
     response
@@ -90,8 +90,7 @@ fn resource_response(
 }
 
 fn list_response(list: &ListResponse) -> Response {
-    let value = serde_json::to_value(list).unwrap_or(Value::Null);
-    scim_json(StatusCode::OK, &value)
+    scim_json(StatusCode::OK, list)
 }
 
 pub async fn list_resources(kind: Kind, state: AppState, pairs: Pairs) -> Response {
