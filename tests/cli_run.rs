@@ -17,9 +17,12 @@ fn root() -> PathBuf {
 async fn harness(args: Vec<String>, envs: Vec<(&'static str, String)>) -> Output {
     tokio::task::spawn_blocking(move || {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_scim-harness"));
+        // CI is set on CI; tests that want it pass it explicitly, so that --accept and
+        // snapshot review behave the same everywhere.
         cmd.current_dir(root())
             .args(&args)
             .env_remove("SCIM_TOKEN")
+            .env_remove("CI")
             .env("NO_COLOR", "1");
         for (k, v) in envs {
             cmd.env(k, v);
