@@ -291,8 +291,9 @@ async fn transient_faults_pass_with_warnings_and_persistent_ones_fail() {
         server.state().faults().add(FaultRule {
             method: "POST".into(),
             path_contains: "/Users".into(),
-            status,
+            status: Some(status),
             retry_after: (status == 429).then_some(1),
+            delay_ms: 0,
             times,
         });
         let out = harness(
@@ -473,4 +474,152 @@ async fn accepted_snapshots_hold_no_token_and_no_run_prefix() {
         files += 1;
     }
     assert_eq!(files, 4);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dry_run_sends_nothing_and_lists_the_requests() {
+    let server = target().await;
+    let out = harness(
+        vec![
+            "run".into(),
+            "scenarios/entra/soft-delete-then-purge-deletes.yaml".into(),
+            "--dry-run".into(),
+            "--target".into(),
+            format!("{}?aadOptscim062020", server.base_url()),
+        ],
+        vec![("SCIM_TOKEN", TOKEN.into())],
+    )
+    .await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    let base = server.base_url();
+    assert!(
+        stdout.contains(&format!("dry run: nothing is sent to {base}")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("  POST {base}/Users {{\"schemas\"")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("{\"op\":\"replace\",\"path\":\"active\",\"value\":false}"),
+        "flag dialect from the URL: {stdout}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with(&format!("  DELETE {base}/Users/"))),
+        "{stdout}"
+    );
+    assert!(
+        server
+            .state()
+            .read()
+            .is_empty(scim_harness::server::store::Kind::User),
+        "nothing reached the target"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn full_snapshots_keep_every_attribute_with_meta_redacted() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let out = harness(
+        vec![
+            "run".into(),
+            "scenarios/entra/soft-delete-tombstone-then-restore.yaml".into(),
+            "--full".into(),
+            "--accept".into(),
+            "--snapshots".into(),
+            dir.path().display().to_string(),
+        ],
+        vec![],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    let snap = std::fs::read_to_string(
+        dir.path()
+            .join("entra-soft-delete-tombstone-then-restore__tombstoned@entra.full.snap"),
+    )
+    .expect("a .full snapshot of its own");
+    assert!(
+        snap.contains("\"schemas\"") && snap.contains("\"resourceType\": \"User\""),
+        "{snap}"
+    );
+    assert!(
+        snap.contains("\"created\": \"[redacted]\"")
+            && snap.contains("\"location\": \"[redacted]\""),
+        "{snap}"
+    );
+    assert!(
+        snap.contains("\"userName\": \"<objectId:max>max@contoso.com\""),
+        "{snap}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_deletes_what_the_interrupted_scenario_created() {
+    let server = target().await;
+    // Reads by id hang, so the scenario is still running once its users exist.
+    server.state().faults().add(FaultRule {
+        method: "GET".into(),
+        path_contains: "/Users/".into(),
+        status: None,
+        retry_after: None,
+        delay_ms: 20_000,
+        times: Times::Always,
+    });
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_scim-harness"))
+        .current_dir(root())
+        .args([
+            "run",
+            "scenarios/entra/initial-sync-five-users.yaml",
+            "scenarios/entra/attribute-change-sends-diff.yaml",
+            "--target",
+            server.base_url(),
+        ])
+        .env("SCIM_TOKEN", TOKEN)
+        .env("NO_COLOR", "1")
+        .env_remove("CI")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run starts");
+    let users = |s: &RunningServer| {
+        s.state()
+            .read()
+            .len(scim_harness::server::store::Kind::User)
+    };
+    for _ in 0..200 {
+        if users(&server) == 5 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert_eq!(users(&server), 5, "the scenario created its users");
+    server.state().faults().clear();
+    let pid = child.id().to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .expect("join")
+        .expect("exits");
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("interrupted during entra-initial-sync-five-users"),
+        "{stderr}"
+    );
+    assert!(
+        !stdout.contains("attribute-change"),
+        "later scenarios skipped: {stdout}"
+    );
+    assert_eq!(
+        users(&server),
+        0,
+        "the interrupted scenario's users were deleted"
+    );
 }

@@ -12,6 +12,7 @@ use super::ExitCode;
 use crate::check::snapshot;
 use crate::client::{ScimClient, Secret, TenantUrl};
 use crate::engine::runner::{self, RunSettings, ScenarioOutcome, Verdict};
+use crate::engine::Created;
 use crate::profile::{self, Profile};
 use crate::report::{self, console::Console};
 use crate::scenario::{self, model::Scenario};
@@ -64,6 +65,14 @@ pub struct RunArgs {
     /// failures do not fail the run; listed ones that pass are reported so the list can shrink.
     #[arg(long, value_name = "FILE")]
     pub known_failures: Option<PathBuf>,
+    /// Send nothing to --target: replay against a fresh built-in server standing in for an
+    /// empty target and print every request as it would go to --target.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Keep every attribute in snapshots (files named `…@<profile>.full.snap`), not only the
+    /// attributes the profile manages.
+    #[arg(long)]
+    pub full: bool,
     /// Per-request timeout in seconds.
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     pub timeout: u64,
@@ -146,6 +155,10 @@ enum Target {
         url: TenantUrl,
         token: Option<Secret>,
     },
+    /// `--dry-run`: a built-in stand-in, with requests shown against this base URL.
+    DryRun {
+        shown_base: String,
+    },
 }
 
 pub async fn run(args: RunArgs) -> ExitCode {
@@ -173,8 +186,14 @@ pub async fn run(args: RunArgs) -> ExitCode {
         },
     };
     let target = match &args.target {
+        None if args.dry_run => Target::DryRun {
+            shown_base: "http://target.invalid/scim/v2".into(),
+        },
         None => Target::Builtin,
         Some(url) => match TenantUrl::parse(url) {
+            Ok(url) if args.dry_run => Target::DryRun {
+                shown_base: url.base,
+            },
             Ok(url) => Target::External {
                 url,
                 token: args.token.clone().map(Secret::new),
@@ -189,7 +208,8 @@ pub async fn run(args: RunArgs) -> ExitCode {
     let settings = RunSettings {
         prefix: args.prefix.clone().unwrap_or_else(random_prefix),
         snapshot_dir: args.snapshots.clone(),
-        snapshot_mode: if ci {
+        full_snapshots: args.full,
+        snapshot_mode: if ci || args.dry_run {
             snapshot::Mode::ReadOnly
         } else if args.accept {
             snapshot::Mode::Accept
@@ -204,10 +224,14 @@ pub async fn run(args: RunArgs) -> ExitCode {
     for s in &scenarios {
         for name in profiles_for(s, &args.profile) {
             let mut options: BTreeMap<String, String> = BTreeMap::new();
-            if let Target::External { url, .. } = &target {
-                if name == "entra" && url.has_flag("aadOptscim062020") {
-                    options.insert("patch_dialect".into(), "aadOptscim062020".into());
-                }
+            // Entra reads its behaviour flags from the tenant URL's query (§1.1).
+            let flagged = args
+                .target
+                .as_deref()
+                .and_then(|t| TenantUrl::parse(t).ok())
+                .is_some_and(|u| u.has_flag("aadOptscim062020"));
+            if name == "entra" && flagged {
+                options.insert("patch_dialect".into(), "aadOptscim062020".into());
             }
             options.extend(s.options.iter().map(|(k, v)| (k.clone(), v.value.clone())));
             options.extend(cli_options.clone());
@@ -230,27 +254,45 @@ pub async fn run(args: RunArgs) -> ExitCode {
     let timeout = Duration::from_secs(args.timeout.max(1));
     let token_for_reports = match &target {
         Target::External { token, .. } => token.clone(),
-        Target::Builtin => None,
+        Target::Builtin | Target::DryRun { .. } => None,
     };
+    if let Target::DryRun { shown_base } = &target {
+        say!("dry run: nothing is sent to {shown_base}; requests are shown as they would go to an empty target");
+    }
+    // Ctrl-C: the scenario in progress stops, its objects are deleted, reports are written.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let _ = stop_tx.send(true);
+        }
+    });
     say!(
         "running {} scenario runs ({} files)",
         jobs.len(),
         scenarios.len()
     );
     let mut outcomes: Vec<ScenarioOutcome> = Vec::new();
-    let interrupted = tokio::signal::ctrl_c();
-    tokio::pin!(interrupted);
+    let mut interrupted = false;
     for (s, p) in &jobs {
-        let one = run_one(s, p.as_ref(), &target, &settings, &args, timeout);
-        let outcome = tokio::select! {
-            o = one => o,
-            _ = &mut interrupted => {
-                eprintln!("interrupted: the objects of the scenario in progress were cleaned up only if it finished");
+        let one = run_one(
+            s,
+            p.as_ref(),
+            &target,
+            &settings,
+            &args,
+            timeout,
+            stop_rx.clone(),
+        );
+        let mut outcome = match one.await {
+            Ok(Some(o)) => o,
+            Ok(None) => {
+                interrupted = true;
+                eprintln!(
+                    "interrupted during {}: its objects were deleted; remaining scenarios skipped",
+                    s.name
+                );
                 break;
             }
-        };
-        let mut outcome = match outcome {
-            Ok(o) => o,
             Err(code) => return code,
         };
         let listed = known
@@ -288,13 +330,14 @@ pub async fn run(args: RunArgs) -> ExitCode {
     }
     if outcomes.iter().any(|o| o.verdict == Verdict::TargetError) {
         ExitCode::Target
-    } else if outcomes.iter().any(|o| o.verdict == Verdict::Failed) {
+    } else if interrupted || outcomes.iter().any(|o| o.verdict == Verdict::Failed) {
         ExitCode::ScenarioFailed
     } else {
         ExitCode::Ok
     }
 }
 
+/// Runs one scenario; `Ok(None)` when Ctrl-C stopped it (after deleting what it created).
 async fn run_one(
     s: &Scenario,
     profile: &dyn Profile,
@@ -302,9 +345,10 @@ async fn run_one(
     settings: &RunSettings,
     args: &RunArgs,
     timeout: Duration,
-) -> Result<ScenarioOutcome, ExitCode> {
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> Result<Option<ScenarioOutcome>, ExitCode> {
     let (builtin, base, token) = match target {
-        Target::Builtin => {
+        Target::Builtin | Target::DryRun { .. } => {
             let token = uuid::Uuid::new_v4().simple().to_string();
             let running = server::start(ServerConfig {
                 tokens: vec![token.clone()],
@@ -330,14 +374,30 @@ async fn run_one(
             ExitCode::Usage
         })?;
     }
-    let (mut outcome, created) = runner::run(s, profile, &client, settings).await;
+    if let Target::DryRun { shown_base } = target {
+        let (real, shown) = (base.clone(), shown_base.clone());
+        client = client.observe(Box::new(move |x| {
+            let url = x.url.replacen(&real, &shown, 1);
+            match &x.request_body {
+                Some(b) => say!("  {} {url} {b}", x.method.as_str()),
+                None => say!("  {} {url}", x.method.as_str()),
+            }
+        }));
+    }
+    let created = Created::default();
+    let outcome = tokio::select! {
+        o = runner::run(s, profile, &client, settings, created.clone()) => Some(o),
+        _ = stop.wait_for(|stopped| *stopped) => None,
+    };
+    let mut problems = Vec::new();
     if builtin.is_none() && !args.keep {
-        for problem in runner::cleanup(&client, &created).await {
-            outcome.warnings.push(problem);
-        }
+        problems = runner::cleanup(&client, &created.newest_first()).await;
     }
     if let Some(server) = builtin {
         server.stop().await;
     }
-    Ok(outcome)
+    Ok(outcome.map(|mut o| {
+        o.warnings.extend(problems);
+        o
+    }))
 }

@@ -132,7 +132,11 @@ pub struct ScimClient {
     timeout: Duration,
     transcript: Option<Mutex<std::fs::File>>,
     exchanges: Mutex<Vec<Exchange>>,
+    observer: Option<Observer>,
 }
+
+/// Called with every exchange as it completes (the CLI's `--dry-run` listing uses it).
+pub type Observer = Box<dyn Fn(&Exchange) + Send + Sync>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientSetupError {
@@ -163,6 +167,7 @@ impl ScimClient {
             timeout,
             transcript: None,
             exchanges: Mutex::new(vec![]),
+            observer: None,
         })
     }
 
@@ -180,6 +185,12 @@ impl ScimClient {
         Ok(self)
     }
 
+    /// Calls `observer` with every exchange as it completes.
+    pub fn observe(mut self, observer: Observer) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
     pub fn base(&self) -> &str {
         &self.base
     }
@@ -190,6 +201,9 @@ impl ScimClient {
     }
 
     fn record(&self, exchange: Exchange) {
+        if let Some(observe) = &self.observer {
+            observe(&exchange);
+        }
         if let Some(file) = &self.transcript {
             if let Ok(line) = serde_json::to_string(&exchange) {
                 let mut f = file.lock().unwrap_or_else(|e| e.into_inner());

@@ -8,6 +8,7 @@ pub mod log;
 pub mod runner;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::Value;
 use uuid::Uuid;
@@ -26,6 +27,42 @@ pub struct Link {
     /// False once a user was disabled because it left the scope: Entra stops managing it
     /// (§1.6), so later soft or hard deletes send nothing.
     pub managed: bool,
+}
+
+/// An object this run created on the target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatedObject {
+    /// `Users` or `Groups`.
+    pub endpoint: &'static str,
+    pub id: String,
+}
+
+/// What the run created on the target, shared with the CLI so that cleanup (at the end, or on
+/// Ctrl-C while a scenario is still running) deletes exactly those objects and nothing else.
+#[derive(Debug, Clone, Default)]
+pub struct Created(Arc<Mutex<Vec<CreatedObject>>>);
+
+impl Created {
+    pub fn push(&self, endpoint: &'static str, id: &str) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(CreatedObject {
+                endpoint,
+                id: id.to_string(),
+            });
+    }
+
+    /// Everything recorded so far, newest first: the order to delete in.
+    pub fn newest_first(&self) -> Vec<CreatedObject> {
+        let mut v = self
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        v.reverse();
+        v
+    }
 }
 
 /// Why a cycle could not run at all: what Entra reports as quarantine (§1.8).
@@ -76,8 +113,8 @@ pub struct Engine<'a> {
     watermark: u64,
     escrow: BTreeSet<String>,
     next_cycle: u32,
-    /// Target ids this run created, so cleanup deletes only those.
-    created: Vec<String>,
+    /// Target objects this run created, so cleanup deletes only those.
+    created: Created,
 }
 
 enum Sent {
@@ -86,7 +123,12 @@ enum Sent {
 }
 
 impl<'a> Engine<'a> {
-    pub fn new(profile: &'a dyn Profile, client: &'a ScimClient, prefix: String) -> Self {
+    pub fn new(
+        profile: &'a dyn Profile,
+        client: &'a ScimClient,
+        prefix: String,
+        created: Created,
+    ) -> Self {
         Engine {
             profile,
             client,
@@ -95,7 +137,7 @@ impl<'a> Engine<'a> {
             watermark: 0,
             escrow: BTreeSet::new(),
             next_cycle: 1,
-            created: vec![],
+            created,
         }
     }
 
@@ -107,13 +149,9 @@ impl<'a> Engine<'a> {
         &self.escrow
     }
 
-    pub fn created(&self) -> &[String] {
-        &self.created
-    }
-
     /// Records a target object created outside the sync (scenario `target_create_user`).
-    pub fn note_created(&mut self, id: String) {
-        self.created.push(id);
+    pub fn note_created(&mut self, endpoint: &'static str, id: &str) {
+        self.created.push(endpoint, id);
     }
 
     /// Restart provisioning: a new initial cycle follows; `full` also drops the links.
@@ -334,7 +372,7 @@ impl<'a> Engine<'a> {
                                         new: Some(v.clone()),
                                     })
                                     .collect();
-                                self.created.push(id.to_string());
+                                self.created.push("Users", id);
                                 self.links.insert(
                                     user.object_id,
                                     Link {

@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::log::{is_transient_code, LogRecord};
-use super::{CycleError, CycleReport, Engine};
+use super::{Created, CreatedObject, CycleError, CycleReport, Engine};
 use crate::check::{self, snapshot, Mismatch, Whereabouts};
 use crate::client::{Exchange, ScimClient};
 use crate::idp::Tenant;
@@ -24,6 +24,8 @@ pub const SETTLE_CYCLES: u32 = 4;
 #[derive(Debug, Clone)]
 pub struct RunSettings {
     pub prefix: String,
+    /// `--full`: snapshots keep every attribute, not only the managed ones.
+    pub full_snapshots: bool,
     pub snapshot_dir: PathBuf,
     pub snapshot_mode: snapshot::Mode,
 }
@@ -317,6 +319,17 @@ impl<'a> Run<'a> {
         for (r, resource) in found {
             let value = match resource {
                 None => Value::String("absent".into()),
+                Some(res) if self.settings.full_snapshots => {
+                    let mut whole = res.clone();
+                    if let Some(meta) = whole.get_mut("meta").and_then(Value::as_object_mut) {
+                        for key in ["created", "lastModified", "version", "location"] {
+                            if meta.contains_key(key) {
+                                meta.insert(key.into(), Value::String("[redacted]".into()));
+                            }
+                        }
+                    }
+                    snapshot::redact(&whole, &replacements)
+                }
                 Some(res) => {
                     let mut kept = Map::new();
                     kept.insert("id".into(), res.get("id").cloned().unwrap_or(Value::Null));
@@ -343,12 +356,16 @@ impl<'a> Run<'a> {
     async fn snapshot(&mut self, name: &str) -> Result<(), Stop> {
         self.settle().await?;
         let content = self.snapshot_content().await?;
-        let profile = self.engine.profile.name();
+        // `--full` snapshots are a different view of the same state: a file of their own.
+        let profile = match self.settings.full_snapshots {
+            true => format!("{}.full", self.engine.profile.name()),
+            false => self.engine.profile.name().to_string(),
+        };
         let path = snapshot::file_name(
             &self.settings.snapshot_dir,
             &self.scenario.name,
             name,
-            profile,
+            &profile,
         );
         let source = self.scenario.file.display().to_string();
         let expression = format!("snapshot {name} ({profile})");
@@ -413,7 +430,7 @@ impl<'a> Run<'a> {
                     .and_then(Value::as_str)
                     .unwrap_or_default()
                     .to_string();
-                self.engine.note_created(id.clone());
+                self.engine.note_created("Users", &id);
                 self.target_refs.insert(user.to_string(), id);
                 Ok(())
             }
@@ -504,13 +521,14 @@ pub async fn run(
     profile: &dyn Profile,
     client: &ScimClient,
     settings: &RunSettings,
-) -> (ScenarioOutcome, Vec<String>) {
+    created: Created,
+) -> ScenarioOutcome {
     let started = Instant::now();
     let mut run = Run {
         scenario,
         settings,
         tenant: Tenant::new(),
-        engine: Engine::new(profile, client, settings.prefix.clone()),
+        engine: Engine::new(profile, client, settings.prefix.clone(), created),
         client,
         recent: vec![],
         last_cycle: CycleReport::default(),
@@ -554,37 +572,36 @@ pub async fn run(
         Some(Stop::Failed(f)) => (Verdict::Failed, Some(f)),
         Some(Stop::Target(f)) => (Verdict::TargetError, Some(f)),
     };
-    let created = run.engine.created().to_vec();
-    (
-        ScenarioOutcome {
-            scenario: scenario.name.clone(),
-            file: scenario.file.display().to_string(),
-            symptom: scenario.symptom.clone(),
-            profile: profile.name().to_string(),
-            verdict,
-            failure,
-            warnings: run.warnings,
-            requests: run.requests,
-            duration_ms: started.elapsed().as_millis() as u64,
-            log: run.log,
-        },
-        created,
-    )
+    ScenarioOutcome {
+        scenario: scenario.name.clone(),
+        file: scenario.file.display().to_string(),
+        symptom: scenario.symptom.clone(),
+        profile: profile.name().to_string(),
+        verdict,
+        failure,
+        warnings: run.warnings,
+        requests: run.requests,
+        duration_ms: started.elapsed().as_millis() as u64,
+        log: run.log,
+    }
 }
 
 /// Deletes what the run created on the target, and nothing else; 404 means already gone.
-pub async fn cleanup(client: &ScimClient, created: &[String]) -> Vec<String> {
+pub async fn cleanup(client: &ScimClient, created: &[CreatedObject]) -> Vec<String> {
     let mut problems = Vec::new();
-    for id in created {
+    for CreatedObject { endpoint, id } in created {
         let req = ScimRequest {
             verb: Verb::Delete,
-            path: format!("/Users/{id}"),
+            path: format!("/{endpoint}/{id}"),
             body: None,
         };
         match client.send(&req).await {
             Ok(r) if r.is_success() || r.status == 404 => {}
-            Ok(r) => problems.push(format!("failed to delete user {id}: HTTP {}", r.status)),
-            Err(e) => problems.push(format!("failed to delete user {id}: {e}")),
+            Ok(r) => problems.push(format!(
+                "failed to delete {endpoint}/{id}: HTTP {}",
+                r.status
+            )),
+            Err(e) => problems.push(format!("failed to delete {endpoint}/{id}: {e}")),
         }
     }
     client.take_exchanges();

@@ -25,13 +25,15 @@ pub enum Times {
     OncePerObject,
 }
 
-/// One fault: answer `status` to requests with `method` whose path contains `path_contains`.
+/// One fault on requests with `method` whose path contains `path_contains`: wait `delay_ms`,
+/// then answer `status`, or handle the request normally when `status` is `None` (a slow server).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FaultRule {
     pub method: String,
     pub path_contains: String,
-    pub status: u16,
+    pub status: Option<u16>,
     pub retry_after: Option<u64>,
+    pub delay_ms: u64,
     pub times: Times,
 }
 
@@ -122,8 +124,12 @@ pub async fn inject(State(state): State<AppState>, req: Request, next: Next) -> 
     let Ok(bytes) = to_bytes(body, super::discovery::MAX_PAYLOAD_BYTES).await else {
         return ApiError::payload_too_large(super::discovery::MAX_PAYLOAD_BYTES).into_response();
     };
-    if let Some(rule) = faults.decide(parts.method.as_str(), parts.uri.path(), &bytes) {
-        let status = StatusCode::from_u16(rule.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let rule = faults.decide(parts.method.as_str(), parts.uri.path(), &bytes);
+    if let Some(delay) = rule.as_ref().map(|r| r.delay_ms).filter(|d| *d > 0) {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
+    if let Some((rule, status)) = rule.and_then(|r| r.status.map(|s| (r, s))) {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response =
             ApiError::new(status, None, "fault injected by the test harness").into_response();
         if let Some(secs) = rule.retry_after {
