@@ -568,7 +568,7 @@ async fn ctrl_c_deletes_what_the_interrupted_scenario_created() {
         delay_ms: 20_000,
         times: Times::Always,
     });
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_scim-harness"))
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_scim-harness"))
         .current_dir(root())
         .args([
             "run",
