@@ -298,7 +298,12 @@ impl EntraApp {
 
     /// The provisioning job, with an empty run prefix so values are predictable.
     fn engine(&self) -> Engine<'_> {
-        Engine::new(&self.profile, &self.client, String::new())
+        Engine::new(
+            &self.profile,
+            &self.client,
+            String::new(),
+            Default::default(),
+        )
     }
 }
 
