@@ -72,6 +72,33 @@ async fn fetch(client: &ScimClient, path: String) -> Result<Option<Value>, Misma
     }
 }
 
+/// Every resource of an endpoint, following pagination (`startIndex`/`count`, 1-based) until
+/// `totalResults` is reached, a page comes back empty, or 1,000 pages were read.
+pub async fn list_all(client: &ScimClient, endpoint: &str) -> Result<Vec<Value>, Mismatch> {
+    let mut out: Vec<Value> = Vec::new();
+    for _ in 0..1000 {
+        let path = format!("/{endpoint}?startIndex={}&count=100", out.len() + 1);
+        let page = fetch(client, path).await?.unwrap_or(Value::Null);
+        let items = page
+            .get("Resources")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let total = page
+            .get("totalResults")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        if items.is_empty() {
+            break;
+        }
+        out.extend(items);
+        if out.len() as u64 >= total {
+            break;
+        }
+    }
+    Ok(out)
+}
+
 /// All target users whose userName equals `name` (case-insensitively, as the filter is).
 pub async fn users_named(client: &ScimClient, name: &str) -> Result<Vec<Value>, Mismatch> {
     let path = format!(

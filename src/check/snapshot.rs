@@ -123,6 +123,120 @@ pub fn redact(value: &Value, replacements: &[(String, String)]) -> Value {
     }
 }
 
+/// A source object of the run and where the target holds it.
+#[derive(Debug, Clone)]
+pub struct Owned {
+    pub r: String,
+    pub id: Option<String>,
+    pub object_id: Option<uuid::Uuid>,
+}
+
+/// Which attributes a snapshot keeps.
+#[derive(Debug, Clone)]
+pub enum View {
+    /// Only the attribute paths the profile writes (plus `id`).
+    Managed(Vec<&'static str>),
+    /// Everything, with `meta` timestamps, version and location redacted (`--full`).
+    Full,
+}
+
+fn keep(resource: &Value, view: &View) -> Value {
+    match view {
+        View::Full => {
+            let mut whole = resource.clone();
+            if let Some(meta) = whole.get_mut("meta").and_then(Value::as_object_mut) {
+                for key in ["created", "lastModified", "version", "location"] {
+                    if meta.contains_key(key) {
+                        meta.insert(key.into(), Value::String("[redacted]".into()));
+                    }
+                }
+            }
+            whole
+        }
+        View::Managed(paths) => {
+            let mut kept = Map::new();
+            kept.insert(
+                "id".into(),
+                resource.get("id").cloned().unwrap_or(Value::Null),
+            );
+            for path in paths {
+                let got = crate::scim::lookup::ClientPath::parse(path, &crate::scim::schema::USER)
+                    .ok()
+                    .and_then(|p| p.get(resource).cloned());
+                if let Some(v) = got {
+                    crate::profile::set_path(&mut kept, path, v);
+                }
+            }
+            Value::Object(kept)
+        }
+    }
+}
+
+/// The users part of a directory snapshot: each owned ref (or `"absent"`), then every other
+/// user carrying the run prefix as `unlinked:<userName>` — duplicates the run left behind.
+pub fn users_state(all: &[Value], owned: &[Owned], prefix: &str, view: &View) -> Value {
+    let mut replacements: Vec<(String, String)> = Vec::new();
+    for o in owned {
+        if let Some(oid) = o.object_id {
+            replacements.push((oid.simple().to_string(), format!("<objectId:{}>", o.r)));
+        }
+        if let Some(id) = &o.id {
+            replacements.push((id.clone(), format!("<user:{}>", o.r)));
+        }
+    }
+    if !prefix.is_empty() {
+        replacements.push((prefix.to_string(), String::new()));
+    }
+    let by_id = |id: &str| {
+        all.iter()
+            .find(|u| u.get("id").and_then(Value::as_str) == Some(id))
+    };
+    let mut users = Map::new();
+    for o in owned {
+        let value = match o.id.as_deref().and_then(by_id) {
+            Some(resource) => redact(&keep(resource, view), &replacements),
+            None => Value::String("absent".into()),
+        };
+        users.insert(o.r.clone(), value);
+    }
+    let known: Vec<&str> = owned.iter().filter_map(|o| o.id.as_deref()).collect();
+    let mut extras: Vec<(String, Value)> = all
+        .iter()
+        .filter(|u| {
+            let id = u.get("id").and_then(Value::as_str).unwrap_or_default();
+            let carries_prefix = ["userName", "externalId", "displayName"].iter().any(|k| {
+                u.get(*k)
+                    .and_then(Value::as_str)
+                    .is_some_and(|v| v.contains(prefix))
+            });
+            !known.contains(&id) && !prefix.is_empty() && carries_prefix
+        })
+        .map(|u| {
+            let mut value = keep(u, view);
+            if let Some(obj) = value.as_object_mut() {
+                obj.insert("id".into(), Value::String("<unlinked>".into()));
+            }
+            let value = redact(&value, &replacements);
+            let name = value
+                .get("userName")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_string();
+            (format!("unlinked:{name}"), value)
+        })
+        .collect();
+    extras.sort_by(|a, b| (&a.0, a.1.to_string()).cmp(&(&b.0, b.1.to_string())));
+    for (i, (key, value)) in extras.into_iter().enumerate() {
+        let key = if users.contains_key(&key) {
+            format!("{key}#{i}")
+        } else {
+            key
+        };
+        users.insert(key, value);
+    }
+    serde_json::json!({ "users": users })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,6 +305,43 @@ mod tests {
         let out = compare(&path, "sc.yaml", "snapshot s", "x", Mode::ReadOnly).expect("io");
         assert!(matches!(out, Outcome::Mismatch { pending: None, .. }));
         assert!(!dir.exists());
+    }
+
+    #[test]
+    fn users_state_maps_refs_and_surfaces_unlinked_duplicates() {
+        let all = vec![
+            json!({"id": "1", "userName": "RUN-a@x", "title": "t", "meta": {"created": "now"}}),
+            json!({"id": "2", "userName": "RUN-a@x.dup", "externalId": "RUN-a"}),
+            json!({"id": "3", "userName": "someone-else@x"}),
+        ];
+        let owned = vec![
+            Owned {
+                r: "a".into(),
+                id: Some("1".into()),
+                object_id: None,
+            },
+            Owned {
+                r: "gone".into(),
+                id: None,
+                object_id: None,
+            },
+        ];
+        let state = users_state(
+            &all,
+            &owned,
+            "RUN-",
+            &View::Managed(vec!["userName", "title"]),
+        );
+        assert_eq!(
+            state,
+            json!({"users": {
+                "a": {"id": "<user:a>", "userName": "a@x", "title": "t"},
+                "gone": "absent",
+                "unlinked:a@x.dup": {"id": "<unlinked>", "userName": "a@x.dup"}
+            }})
+        );
+        let full = users_state(&all, &owned[..1], "RUN-", &View::Full);
+        assert_eq!(full["users"]["a"]["meta"]["created"], "[redacted]");
     }
 
     #[test]

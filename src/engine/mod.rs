@@ -233,6 +233,29 @@ impl<'a> Engine<'a> {
         Ok(report)
     }
 
+    /// Provision on demand (§1.8): the probe, then one user through import, scope, match and
+    /// action, outside the cycle (the watermark does not move). `pod_profile` is the profile
+    /// as POD uses it: Entra's POD always speaks the default PATCH dialect.
+    pub async fn on_demand(
+        &mut self,
+        tenant: &Tenant,
+        user_ref: &str,
+        pod_profile: &'a dyn Profile,
+    ) -> Result<CycleReport, CycleError> {
+        let mut report = CycleReport {
+            cycle_id: self.next_cycle,
+            ..CycleReport::default()
+        };
+        self.next_cycle += 1;
+        let cycle_profile = std::mem::replace(&mut self.profile, pod_profile);
+        let result = self.test_connection(&mut report).await;
+        if result.is_ok() {
+            self.process_user(tenant, user_ref, &mut report).await;
+        }
+        self.profile = cycle_profile;
+        result.map(|()| report)
+    }
+
     /// A permanently deleted user: DELETE only if still managed (§1.6).
     async fn process_purge(&mut self, user: &str, object_id: Uuid, report: &mut CycleReport) {
         let mut rec = LogRecord::new(report.cycle_id, user, object_id.to_string());

@@ -14,7 +14,7 @@ use super::{Created, CreatedObject, CycleError, CycleReport, Engine};
 use crate::check::{self, snapshot, Mismatch, Whereabouts};
 use crate::client::{Exchange, ScimClient};
 use crate::idp::Tenant;
-use crate::profile::{set_path, Profile, ScimRequest, Verb};
+use crate::profile::{Profile, ScimRequest, Verb};
 use crate::scenario::model::{Expectation, RestartKind, Scenario, Spanned, Status, Step, SyncKind};
 
 /// Extra cycles Entra would run (40 minutes apart) before a check, to retry escrowed objects.
@@ -79,6 +79,8 @@ struct Run<'a> {
     settings: &'a RunSettings,
     tenant: Tenant,
     engine: Engine<'a>,
+    /// The profile provision-on-demand uses (Entra: always the default dialect).
+    pod_profile: &'a dyn Profile,
     client: &'a ScimClient,
     /// Records since the last provisioning step, settle cycles included.
     recent: Vec<LogRecord>,
@@ -144,6 +146,25 @@ impl<'a> Run<'a> {
         let mut f = self.failure(e.to_string());
         f.exchange = exchange;
         Stop::Target(f)
+    }
+
+    async fn on_demand(&mut self, user: &str) -> Result<(), Stop> {
+        self.recent.clear();
+        if self.tenant.user(user).is_none() {
+            return Err(Stop::Failed(self.failure(format!(
+                "provision on demand of `{user}`: only users are supported so far (groups: issue 4)"
+            ))));
+        }
+        let report = match self
+            .engine
+            .on_demand(&self.tenant, user, self.pod_profile)
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => return Err(self.cycle_failure(e)),
+        };
+        self.absorb(report, true);
+        Ok(())
     }
 
     async fn sync(&mut self, kind: SyncKind) -> Result<(), Stop> {
@@ -269,87 +290,41 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// The run's own users as the target holds them, redacted for stability.
+    /// The run's own users as the target holds them, redacted for stability. The whole user
+    /// list is read (following pagination), so a duplicate the run created shows up as an
+    /// `unlinked:` entry even though no ref points at it.
     async fn snapshot_content(&mut self) -> Result<String, Stop> {
+        let all = check::list_all(self.client, "Users")
+            .await
+            .map_err(|m| self.mismatch(m))?;
+        self.client.take_exchanges();
         let mut refs: BTreeSet<String> = self.tenant.users().map(|(r, _)| r.clone()).collect();
         refs.extend(self.last_user_name.keys().cloned());
         refs.extend(self.target_refs.keys().cloned());
-        let mut replacements: Vec<(String, String)> = Vec::new();
-        let mut found: Vec<(String, Option<Value>)> = Vec::new();
-        for r in &refs {
-            if let Some(u) = self.tenant.user(r) {
-                replacements.push((u.object_id.simple().to_string(), format!("<objectId:{r}>")));
-            }
-            let resource = match self.whereabouts(r, false) {
-                Whereabouts::Id(id) => {
-                    replacements.push((id.clone(), format!("<user:{r}>")));
-                    let req = ScimRequest::get(format!("/Users/{id}"));
-                    match self.client.send(&req).await {
-                        Ok(resp) if resp.status == 200 => resp.body,
-                        Ok(_) => None,
-                        Err(e) => {
-                            return Err(Stop::Failed(
-                                self.failure(format!("failed to read back user {r}: {e}")),
-                            ))
-                        }
-                    }
-                }
-                Whereabouts::UserName(name) => {
-                    let hits = check::users_named(self.client, &name)
-                        .await
-                        .map_err(|m| self.mismatch(m))?;
-                    if let Some(id) = hits
-                        .first()
-                        .and_then(|h| h.get("id"))
-                        .and_then(Value::as_str)
-                    {
-                        replacements.push((id.to_string(), format!("<user:{r}>")));
-                    }
-                    hits.into_iter().next()
-                }
+        let mut owned = Vec::new();
+        for r in refs {
+            let id = match self.whereabouts(&r, false) {
+                Whereabouts::Id(id) => Some(id),
+                Whereabouts::UserName(name) => all
+                    .iter()
+                    .find(|u| {
+                        u.get("userName")
+                            .and_then(Value::as_str)
+                            .is_some_and(|n| n.eq_ignore_ascii_case(&name))
+                    })
+                    .and_then(|u| u.get("id").and_then(Value::as_str))
+                    .map(str::to_string),
                 Whereabouts::Unknown => None,
             };
-            found.push((r.clone(), resource));
+            let object_id = self.tenant.user(&r).map(|u| u.object_id);
+            owned.push(snapshot::Owned { r, id, object_id });
         }
-        if !self.settings.prefix.is_empty() {
-            replacements.push((self.settings.prefix.clone(), String::new()));
-        }
-        self.client.take_exchanges();
-        let mut users = Map::new();
-        for (r, resource) in found {
-            let value = match resource {
-                None => Value::String("absent".into()),
-                Some(res) if self.settings.full_snapshots => {
-                    let mut whole = res.clone();
-                    if let Some(meta) = whole.get_mut("meta").and_then(Value::as_object_mut) {
-                        for key in ["created", "lastModified", "version", "location"] {
-                            if meta.contains_key(key) {
-                                meta.insert(key.into(), Value::String("[redacted]".into()));
-                            }
-                        }
-                    }
-                    snapshot::redact(&whole, &replacements)
-                }
-                Some(res) => {
-                    let mut kept = Map::new();
-                    kept.insert("id".into(), res.get("id").cloned().unwrap_or(Value::Null));
-                    for path in self.engine.profile.managed_paths() {
-                        let got = crate::scim::lookup::ClientPath::parse(
-                            path,
-                            &crate::scim::schema::USER,
-                        )
-                        .ok()
-                        .and_then(|p| p.get(&res).cloned());
-                        if let Some(v) = got {
-                            set_path(&mut kept, path, v);
-                        }
-                    }
-                    snapshot::redact(&Value::Object(kept), &replacements)
-                }
-            };
-            users.insert(r, value);
-        }
-        let state = serde_json::json!({ "users": users });
+        let view = if self.settings.full_snapshots {
+            snapshot::View::Full
+        } else {
+            snapshot::View::Managed(self.engine.profile.managed_paths())
+        };
+        let state = snapshot::users_state(&all, &owned, &self.settings.prefix, &view);
         Ok(serde_json::to_string_pretty(&state).unwrap_or_default())
     }
 
@@ -485,9 +460,7 @@ impl<'a> Run<'a> {
                 self.engine.restart(*kind == RestartKind::Full);
                 return self.sync(SyncKind::Initial).await;
             }
-            Step::ProvisionOnDemand(_) => {
-                Err("provision_on_demand is not replayed yet (issue 4)".into())
-            }
+            Step::ProvisionOnDemand(user) => return self.on_demand(user).await,
             Step::TestConnection { expect_status } => {
                 let mut report = CycleReport::default();
                 let result = self.engine.test_connection(&mut report).await;
@@ -524,7 +497,9 @@ pub async fn run(
     created: Created,
 ) -> ScenarioOutcome {
     let started = Instant::now();
+    let pod = profile.for_on_demand();
     let mut run = Run {
+        pod_profile: pod.as_deref().unwrap_or(profile),
         scenario,
         settings,
         tenant: Tenant::new(),

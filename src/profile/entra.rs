@@ -203,6 +203,12 @@ impl Profile for Entra {
         DesiredUser { attrs }
     }
 
+    fn for_on_demand(&self) -> Option<Box<dyn Profile>> {
+        Some(Box::new(Entra {
+            dialect: Dialect::Default,
+        }))
+    }
+
     fn managed_paths(&self) -> Vec<&'static str> {
         MAPPING.iter().map(|(p, _)| *p).collect()
     }

@@ -167,6 +167,12 @@ pub trait Profile: Send + Sync {
     /// The update that brings `current` (as the target returned it) to `desired`, if any.
     fn update_user(&self, id: &str, current: &Value, desired: &DesiredUser) -> Option<Update>;
 
+    /// The profile as provision-on-demand uses it, when that differs (Entra: POD ignores the
+    /// `aadOptscim062020` flag, §1.1). `None`: the same profile.
+    fn for_on_demand(&self) -> Option<Box<dyn Profile>> {
+        None
+    }
+
     fn delete_user(&self, id: &str) -> ScimRequest {
         ScimRequest {
             verb: Verb::Delete,
