@@ -140,6 +140,10 @@ pub enum Step {
     RestoreUser(Ref),
     HardDeleteUser(Ref),
     CreateGroup(GroupSpec),
+    RenameGroup {
+        group: Ref,
+        display_name: String,
+    },
     AddMember {
         group: Ref,
         member: Ref,
@@ -153,6 +157,9 @@ pub enum Step {
     Assign(Ref),
     Unassign(Ref),
     SetScope(ScopeMode),
+    /// Entra scoping filter on user attributes: the user is in scope when every clause of
+    /// at least one group holds (clauses AND-ed, groups OR-ed). An empty list clears it.
+    SetScopingFilter(Vec<Vec<ScopingClause>>),
     // --- provisioning ---
     Sync(SyncKind),
     Restart(RestartKind),
@@ -168,6 +175,16 @@ pub enum Step {
         user: Ref,
         attributes: serde_json::Value,
     },
+    /// Makes the built-in target misbehave (test-only fault switch); with any other target
+    /// the scenario is skipped, and says why.
+    TargetFault(FaultSpec),
+    /// Removes every fault set with `target_fault`.
+    TargetClearFaults,
+    /// The vendor regenerates the bearer token: the IdP's token stops working (built-in
+    /// target only).
+    TargetRotateToken,
+    /// The admin pastes the regenerated token into the IdP.
+    IdpUpdateToken,
     // --- checks ---
     Expect(Expectation),
     Snapshot(String),
@@ -196,6 +213,12 @@ impl Step {
             Step::ProvisionOnDemand(_) => "provision_on_demand",
             Step::TestConnection { .. } => "test_connection",
             Step::TargetCreateUser { .. } => "target_create_user",
+            Step::RenameGroup { .. } => "rename_group",
+            Step::SetScopingFilter(_) => "set_scoping_filter",
+            Step::TargetFault(_) => "target_fault",
+            Step::TargetClearFaults => "target_clear_faults",
+            Step::TargetRotateToken => "target_rotate_token",
+            Step::IdpUpdateToken => "idp_update_token",
             Step::Expect(_) => "expect",
             Step::Snapshot(_) => "snapshot",
         }
@@ -206,6 +229,8 @@ impl Step {
 pub enum Expectation {
     /// The target's record of a source object.
     Object(ObjectExpectation),
+    /// The provisioning job's state: quarantined or not, and why.
+    Job(JobExpectation),
     /// A provisioning-log record of the last cycle (or on-demand run).
     Log(LogExpectation),
     /// Logical requests sent in the last cycle; retries of transient faults not counted.
@@ -245,4 +270,55 @@ pub struct RequestExpectation {
     pub total: Option<u64>,
     /// Per HTTP method (`GET`, `POST`, `PATCH`, `PUT`, `DELETE`).
     pub by_method: BTreeMap<String, u64>,
+}
+
+/// Entra's scoping-filter operators (the subset that applies to string and boolean sources).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopingOperator {
+    Equals,
+    NotEquals,
+    IsTrue,
+    IsFalse,
+    IsNull,
+    IsNotNull,
+    /// The value is one of a comma-separated list.
+    Includes,
+    NotIncludes,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopingClause {
+    pub attribute: UserAttr,
+    pub operator: ScopingOperator,
+    /// Required for EQUALS, NOT EQUALS, INCLUDES, NOT INCLUDES; absent for the others.
+    pub value: Option<String>,
+}
+
+/// How often an injected fault fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultTimes {
+    Always,
+    /// The first request about each object only: a transient fault.
+    OncePerObject,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaultSpec {
+    /// HTTP method, upper case.
+    pub method: String,
+    /// Matches requests whose path contains this text, e.g. `/Users`.
+    pub path: String,
+    pub status: u16,
+    pub times: FaultTimes,
+    pub retry_after: Option<u64>,
+    /// Only requests whose body or path mentions this source user (its userName or its
+    /// target id), so one user can fail while the others succeed.
+    pub user: Option<Ref>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct JobExpectation {
+    pub quarantined: Option<bool>,
+    /// `EncounteredQuarantineException`, `EncounteredEscrowProportionThreshold`, …
+    pub reason: Option<String>,
 }
