@@ -295,6 +295,7 @@ async fn transient_faults_pass_with_warnings_and_persistent_ones_fail() {
             retry_after: (status == 429).then_some(1),
             delay_ms: 0,
             times,
+            mentions: vec![],
         });
         let out = harness(
             args(&[
@@ -567,6 +568,7 @@ async fn ctrl_c_deletes_what_the_interrupted_scenario_created() {
         retry_after: None,
         delay_ms: 20_000,
         times: Times::Always,
+        mentions: vec![],
     });
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_scim-harness"))
         .current_dir(root())

@@ -40,6 +40,8 @@ pub enum Whereabouts {
     Id(String),
     /// Not linked: look it up by userName.
     UserName(String),
+    /// A group not linked: look it up by displayName.
+    DisplayName(String),
     /// Not known to the run at all.
     Unknown,
 }
@@ -125,6 +127,16 @@ pub async fn object(
     let found = match &whereabouts {
         Whereabouts::Id(id) => fetch(client, format!("/{endpoint}/{id}")).await?,
         Whereabouts::UserName(name) => users_named(client, name).await?.into_iter().next(),
+        Whereabouts::DisplayName(name) => {
+            let path = format!(
+                "/Groups?filter={}",
+                encode_query_value(&format!("displayName eq {}", quote(name)))
+            );
+            fetch(client, path)
+                .await?
+                .and_then(|l| l.get("Resources").and_then(Value::as_array).cloned())
+                .and_then(|a| a.into_iter().next())
+        }
         Whereabouts::Unknown => None,
     };
     let present = exp.present.unwrap_or(true);
@@ -175,7 +187,13 @@ pub async fn object(
     let rt = if exp.is_group { &GROUP } else { &USER };
     for (path, want) in &exp.attributes {
         let got = match ClientPath::parse(path, rt) {
-            Ok(p) => p.get(&resource).map(|v| strip_prefix(v, prefix)),
+            // A reference to a known object reads as `<user:ref>`, as in snapshots.
+            Ok(p) => p
+                .get(&resource)
+                .map(|v| match v.as_str().and_then(member_ref) {
+                    Some(r) => Value::String(format!("<user:{r}>")),
+                    None => strip_prefix(v, prefix),
+                }),
             Err(e) => return Err(Mismatch::new(e.to_string())),
         };
         compare(path, want, got);
@@ -227,6 +245,7 @@ fn describe(w: &Whereabouts) -> String {
     match w {
         Whereabouts::Id(id) => format!("GET by its id {id} answered 404"),
         Whereabouts::UserName(n) => format!("no user with userName {n}"),
+        Whereabouts::DisplayName(n) => format!("no group with displayName {n}"),
         Whereabouts::Unknown => "the run never provisioned it".into(),
     }
 }

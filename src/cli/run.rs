@@ -274,6 +274,16 @@ pub async fn run(args: RunArgs) -> ExitCode {
     let mut outcomes: Vec<ScenarioOutcome> = Vec::new();
     let mut interrupted = false;
     for (s, p) in &jobs {
+        if let (Target::External { .. }, Some(step)) = (&target, runner::needs_builtin(s)) {
+            let outcome = runner::skipped(
+                s,
+                p.name(),
+                format!("not run: `{step}` needs the built-in target (run without --target)"),
+            );
+            say_raw!("{}", console.scenario(&outcome));
+            outcomes.push(outcome);
+            continue;
+        }
         let one = run_one(
             s,
             p.as_ref(),
@@ -386,7 +396,7 @@ async fn run_one(
     }
     let created = Created::default();
     let outcome = tokio::select! {
-        o = runner::run(s, profile, &client, settings, created.clone()) => Some(o),
+        o = runner::run(s, profile, &client, settings, created.clone(), builtin.as_ref().map(|b| b.state())) => Some(o),
         _ = stop.wait_for(|stopped| *stopped) => None,
     };
     let mut problems = Vec::new();

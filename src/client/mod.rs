@@ -128,7 +128,8 @@ pub struct Exchange {
 pub struct ScimClient {
     http: reqwest::Client,
     base: String,
-    token: Option<Secret>,
+    /// Behind a lock so that a token rotation (`idp_update_token`) can swap it mid-run.
+    token: std::sync::RwLock<Option<Secret>>,
     timeout: Duration,
     transcript: Option<Mutex<std::fs::File>>,
     exchanges: Mutex<Vec<Exchange>>,
@@ -163,7 +164,7 @@ impl ScimClient {
         Ok(ScimClient {
             http,
             base: base.trim_end_matches('/').to_string(),
-            token,
+            token: std::sync::RwLock::new(token),
             timeout,
             transcript: None,
             exchanges: Mutex::new(vec![]),
@@ -217,13 +218,19 @@ impl ScimClient {
             .push(exchange);
     }
 
+    /// Replaces the bearer token, as an admin pastes a regenerated one into the IdP.
+    pub fn set_token(&self, token: Secret) {
+        *self.token.write().unwrap_or_else(|e| e.into_inner()) = Some(token);
+    }
+
     pub async fn send(&self, req: &ScimRequest) -> Result<Response, ClientError> {
+        let token = self.token.read().unwrap_or_else(|e| e.into_inner()).clone();
         let url = format!("{}{}", self.base, req.path);
         let started = Instant::now();
         let mut exchange = Exchange {
             method: req.verb,
             url: url.clone(),
-            authorization: self.token.as_ref().map(|_| "Bearer [REDACTED]"),
+            authorization: token.as_ref().map(|_| "Bearer [REDACTED]"),
             request_body: req.body.clone(),
             status: None,
             response_body: None,
@@ -241,7 +248,7 @@ impl ScimClient {
             .http
             .request(method, &url)
             .header("Accept", "application/scim+json");
-        if let Some(token) = &self.token {
+        if let Some(token) = &token {
             builder = builder.bearer_auth(token.expose());
         }
         if let Some(body) = &req.body {

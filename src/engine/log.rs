@@ -169,6 +169,12 @@ pub fn is_transient(status: u16) -> bool {
 pub fn is_transient_code(code: Option<&str>) -> bool {
     matches!(
         code,
-        Some("TooManyRequests" | "InternalServerError" | "Timeout" | "WebExceptionProtocolError")
+        Some(
+            "TooManyRequests"
+                | "InternalServerError"
+                | "Timeout"
+                | "WebExceptionProtocolError"
+                | "EntryConflict"
+        )
     )
 }

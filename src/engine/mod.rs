@@ -4,8 +4,11 @@
 //! a log record per object per cycle; transient failures escrowed and retried next cycle.
 //! The engine decides what to send and when; the profile decides how it looks.
 
+mod groups;
 pub mod log;
+mod references;
 pub mod runner;
+mod users;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -14,10 +17,10 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::client::{ClientError, Response, ScimClient};
-use crate::idp::{NotEntitled, Tenant};
-use crate::profile::{Profile, ScimRequest};
+use crate::idp::Tenant;
+use crate::profile::{JobSettings, Profile, ScimRequest};
 use crate::scenario::model::SyncKind;
-use log::{error_code_for_status, is_transient, Action, LogRecord, StepType};
+use log::{error_code_for_status, is_transient, LogRecord};
 
 /// A source↔target link in the connector data store (§1.8 "keeps links").
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +30,26 @@ pub struct Link {
     /// False once a user was disabled because it left the scope: Entra stops managing it
     /// (§1.6), so later soft or hard deletes send nothing.
     pub managed: bool,
+    /// For a group: the member target ids this job wrote (Entra never reads them back).
+    pub members: BTreeSet<String>,
+}
+
+impl Link {
+    pub fn new(target_id: &str, object: &str) -> Self {
+        Link {
+            target_id: target_id.to_string(),
+            object: object.to_string(),
+            managed: true,
+            members: BTreeSet::new(),
+        }
+    }
+}
+
+/// Why the job is quarantined (Graph `synchronizationJob.status.quarantine.reason`, §1.8).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quarantine {
+    pub reason: &'static str,
+    pub detail: String,
 }
 
 /// An object this run created on the target.
@@ -115,6 +138,16 @@ pub struct Engine<'a> {
     next_cycle: u32,
     /// Target objects this run created, so cleanup deletes only those.
     created: Created,
+    job: JobSettings,
+    /// Objects whose disable or delete accidental-deletion prevention holds this cycle.
+    held: BTreeSet<String>,
+    /// Users exported this cycle with the target state read or created: what reference
+    /// resolution diffs the manager against.
+    exported: BTreeMap<String, Value>,
+    quarantine: Option<Quarantine>,
+    /// Events and failures since the last restart, for the escrow-proportion threshold.
+    events: u64,
+    failures: u64,
 }
 
 enum Sent {
@@ -138,7 +171,25 @@ impl<'a> Engine<'a> {
             escrow: BTreeSet::new(),
             next_cycle: 1,
             created,
+            job: profile.job(),
+            held: BTreeSet::new(),
+            exported: BTreeMap::new(),
+            quarantine: None,
+            events: 0,
+            failures: 0,
         }
+    }
+
+    /// Source refs by target id, for reading group members back as refs.
+    pub fn refs_by_target_id(&self) -> BTreeMap<String, String> {
+        self.links
+            .values()
+            .map(|l| (l.target_id.clone(), l.object.clone()))
+            .collect()
+    }
+
+    pub fn quarantine(&self) -> Option<&Quarantine> {
+        self.quarantine.as_ref()
     }
 
     pub fn link(&self, object_id: &Uuid) -> Option<&Link> {
@@ -154,18 +205,38 @@ impl<'a> Engine<'a> {
         self.created.push(endpoint, id);
     }
 
-    /// Restart provisioning: a new initial cycle follows; `full` also drops the links.
+    /// Restart provisioning: a new initial cycle follows, escrow and quarantine are cleared;
+    /// `full` also drops the links (§1.8).
     pub fn restart(&mut self, full: bool) {
         self.watermark = 0;
         self.escrow.clear();
+        self.quarantine = None;
+        self.events = 0;
+        self.failures = 0;
         if full {
             self.links.clear();
         }
     }
 
+    /// Sends one logical request. With `honor_retry_after`, a 429 carrying `Retry-After` (up
+    /// to 60 s) is waited out and retried once within the cycle; the retry is not counted.
     async fn send(&self, req: &ScimRequest, report: &mut CycleReport) -> Sent {
         *report.requests.entry(req.verb.as_str()).or_default() += 1;
-        match self.client.send(req).await {
+        let first = self.client.send(req).await;
+        let wait = match &first {
+            Ok(r) if r.status == 429 && self.job.honor_retry_after => {
+                r.retry_after.filter(|s| *s <= 60)
+            }
+            _ => None,
+        };
+        let answer = match wait {
+            Some(seconds) => {
+                tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
+                self.client.send(req).await
+            }
+            None => first,
+        };
+        match answer {
             Ok(r) => Sent::Answer(r),
             Err(e) => Sent::Transport(e),
         }
@@ -199,8 +270,9 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// One sync cycle over the tenant. Initial: every user; incremental: users changed since
-    /// the watermark, escrowed users, and purges.
+    /// One sync cycle over the tenant: the probe, purges, users, groups, then memberships
+    /// and references (§1.7 "users, then groups, then memberships"). Initial: every object;
+    /// incremental: objects changed since the watermark, escrowed objects, and purges.
     pub async fn cycle(
         &mut self,
         tenant: &Tenant,
@@ -211,26 +283,133 @@ impl<'a> Engine<'a> {
             ..CycleReport::default()
         };
         self.next_cycle += 1;
-        self.test_connection(&mut report).await?;
+        if let Err(e) = self.test_connection(&mut report).await {
+            // A failing probe quarantines the job at once (§1.2, §1.8).
+            self.quarantine = Some(Quarantine {
+                reason: "EncounteredQuarantineException",
+                detail: e.to_string(),
+            });
+            return Err(e);
+        }
         let watermark = match kind {
             SyncKind::Initial => 0,
             SyncKind::Incremental => self.watermark,
         };
         let purges: Vec<_> = tenant.purges_since(watermark).cloned().collect();
-        for purge in purges {
-            self.process_purge(&purge.user, purge.object_id, &mut report)
-                .await;
-        }
-        let candidates: Vec<String> = tenant
+        let users: Vec<String> = tenant
             .users()
             .filter(|(r, u)| u.changed_at > watermark || self.escrow.contains(*r))
             .map(|(r, _)| r.clone())
             .collect();
-        for user in candidates {
-            self.process_user(tenant, &user, &mut report).await;
+        let groups: Vec<String> = if self.profile.provisions_groups() {
+            tenant
+                .groups()
+                .filter(|(r, g)| g.changed_at > watermark || self.escrow.contains(*r))
+                .map(|(r, _)| r.clone())
+                .collect()
+        } else {
+            vec![]
+        };
+        self.hold_deletions(tenant, &purges, &users, &groups);
+
+        for purge in purges.iter().filter(|p| !p.is_group) {
+            self.process_user_purge(&purge.user, purge.object_id, &mut report)
+                .await;
         }
+        for user in &users {
+            self.process_user(tenant, user, &mut report).await;
+        }
+        for purge in purges.iter().filter(|p| p.is_group) {
+            self.process_group_purge(&purge.user, purge.object_id, &mut report)
+                .await;
+        }
+        let mut linked_groups = Vec::new();
+        for group in &groups {
+            if let Some(rec) = self.process_group(tenant, group, &mut report).await {
+                linked_groups.push((group.clone(), rec));
+            }
+        }
+        for (group, rec) in linked_groups {
+            self.write_memberships(tenant, &group, rec, &mut report)
+                .await;
+        }
+        self.resolve_references(tenant, &mut report).await;
         self.watermark = tenant.clock();
+        self.evaluate_quarantine(&report);
         Ok(report)
+    }
+
+    /// Accidental-deletion prevention (§1.6): when the disables and deletes this cycle would
+    /// send exceed the threshold, all of them are held (`StagedDelete`) and the job
+    /// quarantines with `TooManyDeletes`.
+    fn hold_deletions(
+        &mut self,
+        tenant: &Tenant,
+        purges: &[crate::idp::Purge],
+        users: &[String],
+        groups: &[String],
+    ) {
+        self.held.clear();
+        let Some(threshold) = self.job.deletion_threshold else {
+            return;
+        };
+        let mut planned: Vec<String> = purges
+            .iter()
+            .filter(|p| self.links.get(&p.object_id).is_some_and(|l| l.managed))
+            .map(|p| p.user.clone())
+            .collect();
+        planned.extend(
+            users
+                .iter()
+                .filter(|u| self.would_deprovision(tenant, u))
+                .cloned(),
+        );
+        planned.extend(
+            groups
+                .iter()
+                .filter(|g| self.would_delete_group(tenant, g))
+                .cloned(),
+        );
+        if planned.len() as u64 > threshold {
+            self.quarantine = Some(Quarantine {
+                reason: "TooManyDeletes",
+                detail: format!(
+                    "{} disables and deletes in one cycle exceed the accidental-deletion threshold of {threshold}",
+                    planned.len()
+                ),
+            });
+            self.held = planned.into_iter().collect();
+        }
+    }
+
+    /// Escrow-proportion quarantine (§1.8): evaluated from `quarantine_min_events` events on,
+    /// it trips when more than the failure ratio failed. A clean cycle lifts a probe or
+    /// proportion quarantine; a deletion hold lifts only on restart.
+    fn evaluate_quarantine(&mut self, report: &CycleReport) {
+        let failed = report
+            .records
+            .iter()
+            .filter(|r| r.status == crate::scenario::model::Status::Failure)
+            .count() as u64;
+        self.events += report.records.len() as u64;
+        self.failures += failed;
+        let ratio = self.failures as f64 / self.events.max(1) as f64;
+        if self.events >= self.job.quarantine_min_events
+            && ratio > self.job.quarantine_failure_ratio
+        {
+            self.quarantine = Some(Quarantine {
+                reason: "EncounteredEscrowProportionThreshold",
+                detail: format!(
+                    "{} of {} events failed ({:.0} %), above {:.0} %",
+                    self.failures,
+                    self.events,
+                    ratio * 100.0,
+                    self.job.quarantine_failure_ratio * 100.0
+                ),
+            });
+        } else if failed == 0 && self.held.is_empty() {
+            self.quarantine = None;
+        }
     }
 
     /// Provision on demand (§1.8): the probe, then one user through import, scope, match and
@@ -250,53 +429,31 @@ impl<'a> Engine<'a> {
         let cycle_profile = std::mem::replace(&mut self.profile, pod_profile);
         let result = self.test_connection(&mut report).await;
         if result.is_ok() {
-            self.process_user(tenant, user_ref, &mut report).await;
+            match tenant.group(user_ref) {
+                // One group with its members (at most 5, checked by the caller): the members
+                // first, then the group and its memberships.
+                Some(group) => {
+                    for member in group.members.clone() {
+                        self.process_user(tenant, &member, &mut report).await;
+                    }
+                    if let Some(rec) = self.process_group(tenant, user_ref, &mut report).await {
+                        self.write_memberships(tenant, user_ref, rec, &mut report)
+                            .await;
+                    }
+                }
+                None => self.process_user(tenant, user_ref, &mut report).await,
+            }
+            self.resolve_references(tenant, &mut report).await;
         }
         self.profile = cycle_profile;
         result.map(|()| report)
     }
 
-    /// A permanently deleted user: DELETE only if still managed (§1.6).
-    async fn process_purge(&mut self, user: &str, object_id: Uuid, report: &mut CycleReport) {
-        let mut rec = LogRecord::new(report.cycle_id, user, object_id.to_string());
-        rec.step(
-            StepType::Import,
-            true,
-            "the user was permanently deleted in the source",
-        );
-        let Some(link) = self.links.get(&object_id).cloned() else {
-            return;
-        };
-        rec.target_identity = Some(link.target_id.clone());
-        if !link.managed {
-            self.links.remove(&object_id);
-            report.records.push(rec.skipped(
-                "NotEffectivelyEntitled",
-                "the user was no longer managed (out of scope before the delete); nothing sent",
-            ));
-            return;
-        }
-        rec.provisioning_action = Action::Delete;
-        let req = self.profile.delete_user(&link.target_id);
-        match self.send(&req, report).await {
-            Sent::Answer(r) if r.is_success() || r.status == 404 => {
-                rec.step(
-                    StepType::Export,
-                    true,
-                    format!("DELETE answered {}", r.status),
-                );
-                self.links.remove(&object_id);
-                self.escrow.remove(user);
-                report.records.push(rec);
-            }
-            outcome => self.fail(rec, user, outcome, report),
-        }
-    }
-
     fn fail(&mut self, rec: LogRecord, user: &str, outcome: Sent, report: &mut CycleReport) {
         let rec = match outcome {
             Sent::Answer(r) => {
-                if is_transient(r.status) {
+                // Transient faults and conflicts are escrowed and retried later (§1.3, §1.8).
+                if is_transient(r.status) || r.status == 409 {
                     self.escrow.insert(user.to_string());
                 }
                 rec.failed(
@@ -314,198 +471,6 @@ impl<'a> Engine<'a> {
                 rec.failed(code, e.to_string())
             }
         };
-        report.records.push(rec);
-    }
-
-    async fn process_user(&mut self, tenant: &Tenant, user_ref: &str, report: &mut CycleReport) {
-        let Some(user) = tenant.user(user_ref) else {
-            return;
-        };
-        let entitlement = tenant.entitlement(user_ref);
-        let mut rec = LogRecord::new(report.cycle_id, user_ref, user.object_id.to_string());
-        rec.step(StepType::Import, true, "retrieved the user from the source");
-        let desired = self
-            .profile
-            .desired_user(user, &self.prefix, entitlement.is_ok());
-        let link = self.links.get(&user.object_id).cloned();
-        let in_scope_text = match entitlement {
-            Ok(()) => "effectively entitled".to_string(),
-            Err(NotEntitled::NotAssigned) => {
-                "not assigned to the application (IsInProvisioningScope false)".into()
-            }
-            Err(NotEntitled::Disabled) => "accountEnabled is false (IsActive false)".into(),
-            Err(NotEntitled::SoftDeleted) => {
-                "soft-deleted in the source (IsSoftDeleted true)".into()
-            }
-        };
-        rec.step(
-            StepType::Scoping,
-            entitlement.is_ok(),
-            in_scope_text.clone(),
-        );
-
-        let target_id = match link {
-            None => {
-                if entitlement.is_err() {
-                    // Disabled or unassigned users are never created (§1.6).
-                    report.records.push(rec.skipped(
-                        "NotEffectivelyEntitled",
-                        format!("the user will be skipped: it does not have required entitlement for provisioning ({in_scope_text})"),
-                    ));
-                    self.escrow.remove(user_ref);
-                    return;
-                }
-                let req = self.profile.match_user(&desired);
-                let hits = match self.send(&req, report).await {
-                    Sent::Answer(r) if r.status == 200 => list_ids(&r),
-                    outcome => return self.fail(rec, user_ref, outcome, report),
-                };
-                match hits.as_slice() {
-                    [] => {
-                        rec.step(StepType::Matching, true, "no matching user on the target");
-                        let req = self.profile.create_user(&desired);
-                        match self.send(&req, report).await {
-                            Sent::Answer(r) if r.status == 201 || r.status == 200 => {
-                                let Some(id) = r
-                                    .body
-                                    .as_ref()
-                                    .and_then(|b| b.get("id"))
-                                    .and_then(Value::as_str)
-                                else {
-                                    let rec = rec.failed(
-                                        "SystemForCrossDomainIdentityManagementServiceIncompatible",
-                                        "the create answer carries no `id`",
-                                    );
-                                    report.records.push(rec);
-                                    return;
-                                };
-                                rec.provisioning_action = Action::Create;
-                                rec.target_identity = Some(id.to_string());
-                                rec.step(
-                                    StepType::Export,
-                                    true,
-                                    format!("POST answered {}", r.status),
-                                );
-                                rec.modified_properties = desired
-                                    .attrs
-                                    .iter()
-                                    .map(|(p, v)| crate::profile::ModifiedProperty {
-                                        name: (*p).to_string(),
-                                        old: None,
-                                        new: Some(v.clone()),
-                                    })
-                                    .collect();
-                                self.created.push("Users", id);
-                                self.links.insert(
-                                    user.object_id,
-                                    Link {
-                                        target_id: id.to_string(),
-                                        object: user_ref.to_string(),
-                                        managed: true,
-                                    },
-                                );
-                                self.escrow.remove(user_ref);
-                                report.records.push(rec);
-                                return;
-                            }
-                            outcome => {
-                                rec.provisioning_action = Action::Create;
-                                return self.fail(rec, user_ref, outcome, report);
-                            }
-                        }
-                    }
-                    [id] => {
-                        rec.step(
-                            StepType::Matching,
-                            true,
-                            format!("matched target user {id} by userName"),
-                        );
-                        self.links.insert(
-                            user.object_id,
-                            Link {
-                                target_id: id.clone(),
-                                object: user_ref.to_string(),
-                                managed: true,
-                            },
-                        );
-                        id.clone()
-                    }
-                    many => {
-                        report.records.push(rec.failed(
-                            "DuplicateTargetEntries",
-                            format!("{} target users match userName", many.len()),
-                        ));
-                        return;
-                    }
-                }
-            }
-            Some(link) if !link.managed => {
-                if entitlement.is_err() {
-                    report.records.push(rec.skipped(
-                        "NotEffectivelyEntitled",
-                        format!("the user is no longer managed ({in_scope_text}); nothing sent"),
-                    ));
-                    return;
-                }
-                if let Some(l) = self.links.get_mut(&user.object_id) {
-                    l.managed = true;
-                }
-                link.target_id
-            }
-            Some(link) => link.target_id,
-        };
-        rec.target_identity = Some(target_id.clone());
-
-        // Linked: read, diff, update (§1.4).
-        let req = self.profile.read_user(&target_id);
-        let current = match self.send(&req, report).await {
-            Sent::Answer(r) if r.status == 200 => r.body.unwrap_or(Value::Null),
-            Sent::Answer(r) if r.status == 404 => {
-                // The service does not silently re-create (§1.3).
-                report.records.push(rec.failed(
-                    "InvalidAnchor",
-                    format!(
-                        "GET {} answered 404: the linked target user is gone",
-                        req.path
-                    ),
-                ));
-                return;
-            }
-            outcome => return self.fail(rec, user_ref, outcome, report),
-        };
-        let disabling = entitlement.is_err();
-        match self.profile.update_user(&target_id, &current, &desired) {
-            None => {
-                rec.step(StepType::Export, true, "the target already matches");
-                rec = rec.skipped("RedundantExport", "the target already matches the source");
-                self.escrow.remove(user_ref);
-            }
-            Some(update) => {
-                rec.provisioning_action = if disabling {
-                    Action::Disable
-                } else {
-                    Action::Update
-                };
-                match self.send(&update.request, report).await {
-                    Sent::Answer(r) if r.is_success() => {
-                        rec.step(
-                            StepType::Export,
-                            true,
-                            format!("PATCH answered {}", r.status),
-                        );
-                        rec.modified_properties = update.modified;
-                        self.escrow.remove(user_ref);
-                    }
-                    outcome => return self.fail(rec, user_ref, outcome, report),
-                }
-            }
-        }
-        if entitlement == Err(NotEntitled::NotAssigned) {
-            // Unassigned or scoped out: disabled once, then no longer managed (§1.6).
-            if let Some(l) = self.links.get_mut(&user.object_id) {
-                l.managed = false;
-            }
-        }
         report.records.push(rec);
     }
 }

@@ -56,6 +56,8 @@ pub enum Verdict {
     TargetError,
     /// Failed, but listed in the run's known-failures file: does not fail the run.
     KnownFailure,
+    /// Not run: it needs the built-in target (fault switch, token rotation).
+    Skipped,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -95,6 +97,16 @@ struct Run<'a> {
     target_refs: BTreeMap<String, String>,
     /// The last userName each user ref had, so purged users can still be found.
     last_user_name: BTreeMap<String, String>,
+    /// The last displayName each group ref had (with the prefix), likewise.
+    last_group_name: BTreeMap<String, String>,
+    /// The built-in target, for `target_fault` and token rotation steps.
+    builtin: Option<&'a crate::server::AppState>,
+    /// The token the vendor regenerated, until the IdP is given it.
+    rotated_token: Option<String>,
+    /// Set when an `expect: job` step looked at a quarantine.
+    quarantine_acknowledged: bool,
+    /// The next step, so a failing probe can be left to an `expect: job` to judge.
+    next_is_job_expect: bool,
     step: usize,
     line: usize,
     keyword: &'static str,
@@ -150,10 +162,13 @@ impl<'a> Run<'a> {
 
     async fn on_demand(&mut self, user: &str) -> Result<(), Stop> {
         self.recent.clear();
-        if self.tenant.user(user).is_none() {
-            return Err(Stop::Failed(self.failure(format!(
-                "provision on demand of `{user}`: only users are supported so far (groups: issue 4)"
-            ))));
+        if let Some(g) = self.tenant.group(user) {
+            if g.members.len() > 5 {
+                return Err(Stop::Failed(self.failure(format!(
+                    "provision on demand of group `{user}`: Entra allows at most 5 members, it has {}",
+                    g.members.len()
+                ))));
+            }
         }
         let report = match self
             .engine
@@ -171,6 +186,12 @@ impl<'a> Run<'a> {
         self.recent.clear();
         let report = match self.engine.cycle(&self.tenant, kind).await {
             Ok(r) => r,
+            // The scenario checks the quarantine itself on the next step.
+            Err(_) if self.next_is_job_expect => {
+                self.last_cycle = CycleReport::default();
+                self.client.take_exchanges();
+                return Ok(());
+            }
             Err(e) => return Err(self.cycle_failure(e)),
         };
         self.absorb(report, true);
@@ -230,7 +251,15 @@ impl<'a> Run<'a> {
 
     fn whereabouts(&self, object: &str, is_group: bool) -> Whereabouts {
         if is_group {
-            return Whereabouts::Unknown;
+            if let Some(g) = self.tenant.group(object) {
+                if let Some(link) = self.engine.link(&g.object_id) {
+                    return Whereabouts::Id(link.target_id.clone());
+                }
+            }
+            return match self.last_group_name.get(object) {
+                Some(name) => Whereabouts::DisplayName(name.clone()),
+                None => Whereabouts::Unknown,
+            };
         }
         if let Some(id) = self.target_refs.get(object) {
             return Whereabouts::Id(id.clone());
@@ -253,6 +282,49 @@ impl<'a> Run<'a> {
         }
     }
 
+    fn remember_group_name(&mut self, group: &str) {
+        if let Some(g) = self.tenant.group(group) {
+            let name = format!("{}{}", self.settings.prefix, g.display_name);
+            self.last_group_name.insert(group.to_string(), name);
+        }
+    }
+
+    fn builtin_target(&self) -> Result<&'a crate::server::AppState, String> {
+        self.builtin
+            .ok_or_else(|| format!("`{}` needs the built-in target", self.keyword))
+    }
+
+    /// A fault on the built-in target, narrowed to one user's requests when asked.
+    fn target_fault(&mut self, spec: &crate::scenario::model::FaultSpec) -> Result<(), String> {
+        let target = self.builtin_target()?;
+        let mut mentions = Vec::new();
+        if let Some(user) = spec.user.as_deref().and_then(|u| self.tenant.user(u)) {
+            let desired = self
+                .engine
+                .profile
+                .desired_user(user, &self.settings.prefix, true);
+            mentions.extend(desired.user_name().map(str::to_string));
+            if let Some(link) = self.engine.link(&user.object_id) {
+                mentions.push(link.target_id.clone());
+            }
+        }
+        target.faults().add(crate::server::faults::FaultRule {
+            method: spec.method.clone(),
+            path_contains: spec.path.clone(),
+            status: Some(spec.status),
+            retry_after: spec.retry_after,
+            delay_ms: 0,
+            times: match spec.times {
+                crate::scenario::model::FaultTimes::Always => crate::server::faults::Times::Always,
+                crate::scenario::model::FaultTimes::OncePerObject => {
+                    crate::server::faults::Times::OncePerObject
+                }
+            },
+            mentions,
+        });
+        Ok(())
+    }
+
     fn remember_user_name(&mut self, user: &str) {
         if let Some(u) = self.tenant.user(user) {
             let desired = self
@@ -271,8 +343,10 @@ impl<'a> Run<'a> {
         match exp {
             Expectation::Object(o) => {
                 let w = self.whereabouts(&o.object, o.is_group);
+                let refs = self.engine.refs_by_target_id();
+                let member_ref = |id: &str| refs.get(id).cloned();
                 let result =
-                    check::object(self.client, o, w, &self.settings.prefix, &|_| None).await;
+                    check::object(self.client, o, w, &self.settings.prefix, &member_ref).await;
                 self.client.take_exchanges();
                 result.map_err(|m| self.mismatch(m))
             }
@@ -284,9 +358,34 @@ impl<'a> Run<'a> {
                 }
                 Ok(())
             }
-            Expectation::Job(_) => Err(Stop::Failed(
-                self.failure("expect: job is not checked yet (in progress, issue 4)"),
-            )),
+            Expectation::Job(j) => {
+                let q = self.engine.quarantine();
+                let mut problems = Vec::new();
+                if let Some(want) = j.quarantined {
+                    if want != q.is_some() {
+                        problems.push(match q {
+                            Some(q) => {
+                                format!("the job is quarantined ({}: {})", q.reason, q.detail)
+                            }
+                            None => "the job is not quarantined".to_string(),
+                        });
+                    }
+                }
+                if let Some(reason) = &j.reason {
+                    if q.map(|q| q.reason) != Some(reason.as_str()) {
+                        problems.push(format!(
+                            "quarantine reason is {}, expected {reason}",
+                            q.map_or("none", |q| q.reason)
+                        ));
+                    }
+                }
+                self.quarantine_acknowledged = true;
+                if problems.is_empty() {
+                    Ok(())
+                } else {
+                    Err(Stop::Failed(self.failure(problems.join("; "))))
+                }
+            }
             Expectation::Requests(r) => {
                 check::requests(&self.last_cycle, r).map_err(|m| self.mismatch(m))
             }
@@ -307,6 +406,7 @@ impl<'a> Run<'a> {
         let mut owned = Vec::new();
         for r in refs {
             let id = match self.whereabouts(&r, false) {
+                Whereabouts::DisplayName(_) => None,
                 Whereabouts::Id(id) => Some(id),
                 Whereabouts::UserName(name) => all
                     .iter()
@@ -443,14 +543,19 @@ impl<'a> Run<'a> {
             Step::RestoreUser(u) => dir(self.tenant.restore_user(u)),
             Step::HardDeleteUser(u) => dir(self.tenant.hard_delete_user(u)),
             Step::CreateGroup(g) => {
+                self.last_group_name.insert(
+                    g.group.clone(),
+                    format!("{}{}", self.settings.prefix, g.display_name),
+                );
                 dir(self
                     .tenant
                     .create_group(&g.group, &g.display_name, &g.members))
             }
             Step::AddMember { group, member } => dir(self.tenant.add_member(group, member)),
             Step::RemoveMember { group, member } => dir(self.tenant.remove_member(group, member)),
-            Step::DeleteGroup(_) => {
-                Err("delete_group is not replayed yet: group provisioning is issue 4".into())
+            Step::DeleteGroup(g) => {
+                self.remember_group_name(g);
+                dir(self.tenant.delete_group(g))
             }
             Step::Assign(r) => dir(self.tenant.assign(r)),
             Step::Unassign(r) => dir(self.tenant.unassign(r)),
@@ -464,15 +569,32 @@ impl<'a> Run<'a> {
                 return self.sync(SyncKind::Initial).await;
             }
             Step::ProvisionOnDemand(user) => return self.on_demand(user).await,
-            Step::RenameGroup { .. }
-            | Step::SetScopingFilter(_)
-            | Step::TargetFault(_)
-            | Step::TargetClearFaults
-            | Step::TargetRotateToken
-            | Step::IdpUpdateToken => Err(format!(
-                "`{}` is not replayed yet (in progress, issue 4)",
-                step.keyword()
-            )),
+            Step::RenameGroup {
+                group,
+                display_name,
+            } => {
+                let r = dir(self.tenant.rename_group(group, display_name));
+                self.remember_group_name(group);
+                r
+            }
+            Step::SetScopingFilter(filter) => {
+                self.tenant.set_scoping_filter(filter.clone());
+                Ok(())
+            }
+            Step::TargetFault(spec) => self.target_fault(spec),
+            Step::TargetClearFaults => self.builtin_target().map(|t| t.faults().clear()),
+            Step::TargetRotateToken => self.builtin_target().map(|t| {
+                let token = uuid::Uuid::new_v4().simple().to_string();
+                t.tokens().replace_all(vec![token.clone()]);
+                self.rotated_token = Some(token);
+            }),
+            Step::IdpUpdateToken => match self.rotated_token.take() {
+                Some(token) => {
+                    self.client.set_token(crate::client::Secret::new(token));
+                    Ok(())
+                }
+                None => Err("idp_update_token: no token was rotated on the target before".into()),
+            },
             Step::TestConnection { expect_status } => {
                 let mut report = CycleReport::default();
                 let result = self.engine.test_connection(&mut report).await;
@@ -507,6 +629,7 @@ pub async fn run(
     client: &ScimClient,
     settings: &RunSettings,
     created: Created,
+    builtin: Option<&crate::server::AppState>,
 ) -> ScenarioOutcome {
     let started = Instant::now();
     let pod = profile.for_on_demand();
@@ -525,12 +648,21 @@ pub async fn run(
         requests: 0,
         target_refs: BTreeMap::new(),
         last_user_name: BTreeMap::new(),
+        last_group_name: BTreeMap::new(),
+        builtin,
+        rotated_token: None,
+        quarantine_acknowledged: false,
+        next_is_job_expect: false,
         step: 0,
         line: 0,
         keyword: "",
     };
     let mut stop = None;
     for (i, Spanned { value: step, span }) in scenario.steps.iter().enumerate() {
+        run.next_is_job_expect = matches!(
+            scenario.steps.get(i + 1).map(|s| &s.value),
+            Some(Step::Expect(Expectation::Job(_)))
+        );
         run.step = i + 1;
         run.line = span.line;
         run.keyword = step.keyword();
@@ -570,6 +702,32 @@ pub async fn run(
         requests: run.requests,
         duration_ms: started.elapsed().as_millis() as u64,
         log: run.log,
+    }
+}
+
+/// Whether a scenario can only run against the built-in target, and why.
+pub fn needs_builtin(scenario: &Scenario) -> Option<&'static str> {
+    scenario.steps.iter().find_map(|s| match s.value {
+        Step::TargetFault(_) | Step::TargetClearFaults | Step::TargetRotateToken => {
+            Some(s.value.keyword())
+        }
+        _ => None,
+    })
+}
+
+/// The outcome of a scenario that was not run, with the reason as its only warning.
+pub fn skipped(scenario: &Scenario, profile: &str, reason: String) -> ScenarioOutcome {
+    ScenarioOutcome {
+        scenario: scenario.name.clone(),
+        file: scenario.file.display().to_string(),
+        symptom: scenario.symptom.clone(),
+        profile: profile.to_string(),
+        verdict: Verdict::Skipped,
+        failure: None,
+        warnings: vec![reason],
+        requests: 0,
+        duration_ms: 0,
+        log: vec![],
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use uuid::Uuid;
 
-use crate::scenario::model::{AttrValue, Ref, ScopeMode, UserAttr};
+use crate::scenario::model::{AttrValue, Ref, ScopeMode, ScopingClause, ScopingOperator, UserAttr};
 
 /// A user in the source directory (Entra's vocabulary: objectId, userPrincipalName…).
 #[derive(Debug, Clone, PartialEq)]
@@ -70,16 +70,20 @@ pub struct SourceGroup {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NotEntitled {
     NotAssigned,
+    /// Assigned, but the scoping filter does not hold for the user.
+    ScopingFilter,
     Disabled,
     SoftDeleted,
 }
 
-/// A permanently deleted source object, remembered so the next cycle can act on it.
+/// A permanently deleted source object (user or group), remembered so the next cycle can
+/// act on it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Purge {
     pub user: Ref,
     pub object_id: Uuid,
     pub at: u64,
+    pub is_group: bool,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -99,6 +103,7 @@ pub struct Tenant {
     groups: BTreeMap<Ref, SourceGroup>,
     assigned: BTreeSet<Ref>,
     scope: ScopeMode,
+    scoping_filter: Vec<Vec<ScopingClause>>,
     purges: Vec<Purge>,
     clock: u64,
 }
@@ -110,6 +115,7 @@ impl Default for Tenant {
             groups: BTreeMap::new(),
             assigned: BTreeSet::new(),
             scope: ScopeMode::AssignedOnly,
+            scoping_filter: vec![],
             purges: vec![],
             clock: 0,
         }
@@ -237,6 +243,7 @@ impl Tenant {
             user: r.to_string(),
             object_id: user.object_id,
             at,
+            is_group: false,
         });
         Ok(())
     }
@@ -273,6 +280,45 @@ impl Tenant {
         } else if let Some(g) = self.groups.get_mut(r) {
             g.changed_at = at;
         }
+    }
+
+    pub fn rename_group(&mut self, group: &str, display_name: &str) -> Result<(), DirectoryError> {
+        let at = self.tick();
+        let g = self
+            .groups
+            .get_mut(group)
+            .ok_or_else(|| DirectoryError::UnknownObject(group.to_string()))?;
+        g.display_name = display_name.to_string();
+        g.changed_at = at;
+        Ok(())
+    }
+
+    /// Deletes a group: its members lose the entitlement it gave them.
+    pub fn delete_group(&mut self, group: &str) -> Result<(), DirectoryError> {
+        let g = self
+            .groups
+            .remove(group)
+            .ok_or_else(|| DirectoryError::UnknownObject(group.to_string()))?;
+        let at = self.tick();
+        let was_assigned = self.assigned.remove(group);
+        for m in &g.members {
+            if was_assigned {
+                self.touch(m, at);
+            }
+        }
+        for other in self.groups.values_mut() {
+            if other.members.iter().any(|m| m == group) {
+                other.members.retain(|m| m != group);
+                other.changed_at = at;
+            }
+        }
+        self.purges.push(Purge {
+            user: group.to_string(),
+            object_id: g.object_id,
+            at,
+            is_group: true,
+        });
+        Ok(())
     }
 
     pub fn add_member(&mut self, group: &str, member: &str) -> Result<(), DirectoryError> {
@@ -352,6 +398,44 @@ impl Tenant {
         self.scope
     }
 
+    /// Changing the scoping filter, like the scope, re-evaluates every user (§1.8).
+    pub fn set_scoping_filter(&mut self, filter: Vec<Vec<ScopingClause>>) {
+        self.scoping_filter = filter;
+        self.set_scope(self.scope);
+    }
+
+    /// The scoping filter as Entra's log shows it in the evaluation details.
+    pub fn scoping_filter_text(&self) -> String {
+        self.scoping_filter
+            .iter()
+            .map(|group| {
+                group
+                    .iter()
+                    .map(|c| {
+                        let op = format!("{:?}", c.operator);
+                        match &c.value {
+                            Some(v) => format!("{} {op} \"{v}\"", c.attribute.name()),
+                            None => format!("{} {op}", c.attribute.name()),
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" AND ")
+            })
+            .map(|g| format!("({g})"))
+            .collect::<Vec<_>>()
+            .join(" OR ")
+    }
+
+    /// Whether a user passes the scoping filter: every clause of some group holds.
+    fn passes_scoping_filter(&self, user: &SourceUser) -> bool {
+        if self.scoping_filter.is_empty() {
+            return true;
+        }
+        self.scoping_filter
+            .iter()
+            .any(|group| group.iter().all(|c| clause_holds(user, c)))
+    }
+
     /// Assigned directly, or a direct member of an assigned group, or the scope is "all".
     pub fn in_scope(&self, r: &str) -> bool {
         self.scope == ScopeMode::All
@@ -360,6 +444,11 @@ impl Tenant {
                 .groups
                 .iter()
                 .any(|(g, group)| self.assigned.contains(g) && group.members.iter().any(|m| m == r))
+    }
+
+    /// Whether a group is provisioned: assigned, or the scope is "all" (§1.7).
+    pub fn group_in_scope(&self, r: &str) -> bool {
+        self.groups.contains_key(r) && (self.scope == ScopeMode::All || self.assigned.contains(r))
     }
 
     /// Entra's entitlement test for a user: in scope, enabled, not soft-deleted (§1.1).
@@ -371,11 +460,40 @@ impl Tenant {
             Err(NotEntitled::SoftDeleted)
         } else if !self.in_scope(r) {
             Err(NotEntitled::NotAssigned)
+        } else if !self.passes_scoping_filter(user) {
+            Err(NotEntitled::ScopingFilter)
         } else if !user.account_enabled() {
             Err(NotEntitled::Disabled)
         } else {
             Ok(())
         }
+    }
+}
+
+fn clause_holds(user: &SourceUser, c: &ScopingClause) -> bool {
+    let text = if c.attribute == UserAttr::AccountEnabled {
+        Some(
+            if user.account_enabled() {
+                "true"
+            } else {
+                "false"
+            }
+            .to_string(),
+        )
+    } else {
+        user.text(c.attribute).map(str::to_string)
+    };
+    let value = c.value.as_deref().unwrap_or_default();
+    let in_list = |t: &str| value.split(',').map(str::trim).any(|v| v == t);
+    match c.operator {
+        ScopingOperator::Equals => text.as_deref() == Some(value),
+        ScopingOperator::NotEquals => text.as_deref() != Some(value),
+        ScopingOperator::IsTrue => user.account_enabled(),
+        ScopingOperator::IsFalse => !user.account_enabled(),
+        ScopingOperator::IsNull => text.is_none(),
+        ScopingOperator::IsNotNull => text.is_some(),
+        ScopingOperator::Includes => text.as_deref().is_some_and(in_list),
+        ScopingOperator::NotIncludes => !text.as_deref().is_some_and(in_list),
     }
 }
 
@@ -421,6 +539,58 @@ mod tests {
         assert_eq!(t.entitlement("alice"), Err(NotEntitled::NotAssigned));
         t.set_scope(ScopeMode::All);
         assert_eq!(t.entitlement("alice"), Ok(()));
+    }
+
+    #[test]
+    fn scoping_filter_ands_clauses_and_ors_groups() {
+        let mut t = Tenant::new();
+        let mut a = attrs("a@x");
+        a.insert(UserAttr::Department, AttrValue::Text("Sales".into()));
+        t.create_user("a", a).expect("a");
+        t.create_user("b", attrs("b@x")).expect("b");
+        t.assign("a").expect("assign");
+        t.assign("b").expect("assign");
+        let clause = |attribute, operator, value: Option<&str>| ScopingClause {
+            attribute,
+            operator,
+            value: value.map(str::to_string),
+        };
+        t.set_scoping_filter(vec![vec![
+            clause(UserAttr::Department, ScopingOperator::Equals, Some("Sales")),
+            clause(UserAttr::AccountEnabled, ScopingOperator::IsTrue, None),
+        ]]);
+        assert_eq!(t.entitlement("a"), Ok(()));
+        assert_eq!(t.entitlement("b"), Err(NotEntitled::ScopingFilter));
+        assert_eq!(
+            t.scoping_filter_text(),
+            "(department Equals \"Sales\" AND accountEnabled IsTrue)"
+        );
+        t.set_scoping_filter(vec![
+            vec![clause(
+                UserAttr::Department,
+                ScopingOperator::Includes,
+                Some("HR, Sales"),
+            )],
+            vec![clause(UserAttr::Department, ScopingOperator::IsNull, None)],
+        ]);
+        assert_eq!((t.entitlement("a"), t.entitlement("b")), (Ok(()), Ok(())));
+        t.set_scoping_filter(vec![]);
+        assert_eq!(t.entitlement("b"), Ok(()));
+    }
+
+    #[test]
+    fn deleting_an_assigned_group_records_a_purge_and_drops_its_members_entitlement() {
+        let mut t = Tenant::new();
+        t.create_user("a", attrs("a@x")).expect("a");
+        t.create_group("g", "G", &["a".into()]).expect("g");
+        t.assign("g").expect("assign");
+        assert!(t.group_in_scope("g"));
+        let watermark = t.clock();
+        t.delete_group("g").expect("delete");
+        assert_eq!(t.entitlement("a"), Err(NotEntitled::NotAssigned));
+        let purges: Vec<_> = t.purges_since(watermark).collect();
+        assert!(purges.len() == 1 && purges[0].is_group);
+        assert!(t.user("a").is_some_and(|u| u.changed_at > watermark));
     }
 
     #[test]

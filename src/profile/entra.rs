@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use serde_json::{json, Map, Value};
 
 use super::{
-    encode_query_value, quote, set_path, DesiredUser, ModifiedProperty, Profile, ProfileError,
-    ScimRequest, Update, Verb,
+    encode_query_value, quote, set_path, DesiredUser, JobSettings, ModifiedProperty, Profile,
+    ProfileError, ScimRequest, Update, Verb,
 };
 use crate::idp::SourceUser;
 use crate::scenario::model::{Step, UserAttr};
@@ -66,6 +66,8 @@ pub const ENTERPRISE_EMPLOYEE_NUMBER: &str =
     "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber";
 pub const ENTERPRISE_DEPARTMENT: &str =
     "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department";
+pub const ENTERPRISE_MANAGER_VALUE: &str =
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value";
 pub const WORK_EMAIL: &str = "emails[type eq \"work\"].value";
 
 /// The custom SCIM app's default user mapping (§1.1), in the order Entra evaluates it.
@@ -100,15 +102,46 @@ enum Source {
 #[derive(Debug, Clone)]
 pub struct Entra {
     pub dialect: Dialect,
+    pub manager: ManagerShape,
+    pub job: JobSettings,
+}
+
+/// How the manager reference is written (§1.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManagerShape {
+    /// Today's traffic: the bare id on the enterprise path.
+    String,
+    /// `{"value": id}` on the enterprise path.
+    Object,
+    /// The historical `[{"$ref": …, "value": id}]` on path `manager`.
+    RefList,
 }
 
 /// Options a scenario or `--option` may set.
-pub const OPTIONS: &[&str] = &["patch_dialect"];
+pub const OPTIONS: &[&str] = &[
+    "patch_dialect",
+    "manager",
+    "quarantine_min_events",
+    "accidental_deletion_threshold",
+    "skip_out_of_scope_deletions",
+    "retry_after",
+    "member_batch",
+];
+
+fn number(key: &str, value: &str) -> Result<u64, ProfileError> {
+    value.parse().map_err(|_| ProfileError::BadOption {
+        key: key.to_string(),
+        value: value.to_string(),
+        expected: "a whole number",
+    })
+}
 
 impl Entra {
     pub fn from_options(options: &BTreeMap<String, String>) -> Result<Self, ProfileError> {
         let mut entra = Entra {
             dialect: Dialect::Default,
+            manager: ManagerShape::String,
+            job: JobSettings::default(),
         };
         for (key, value) in options {
             match key.as_str() {
@@ -121,6 +154,51 @@ impl Entra {
                                 key: key.clone(),
                                 value: value.clone(),
                                 expected: "`default` or `aadOptscim062020`",
+                            })
+                        }
+                    }
+                }
+                "manager" => {
+                    entra.manager = match value.as_str() {
+                        "string" => ManagerShape::String,
+                        "object" => ManagerShape::Object,
+                        "ref-list" => ManagerShape::RefList,
+                        _ => {
+                            return Err(ProfileError::BadOption {
+                                key: key.clone(),
+                                value: value.clone(),
+                                expected: "`string`, `object` or `ref-list`",
+                            })
+                        }
+                    }
+                }
+                "quarantine_min_events" => entra.job.quarantine_min_events = number(key, value)?,
+                "accidental_deletion_threshold" => {
+                    entra.job.deletion_threshold = Some(number(key, value)?)
+                }
+                "member_batch" => entra.job.member_batch = number(key, value)?.max(1) as usize,
+                "skip_out_of_scope_deletions" => {
+                    entra.job.skip_out_of_scope_deletions = match value.as_str() {
+                        "true" | "True" => true,
+                        "false" | "False" => false,
+                        _ => {
+                            return Err(ProfileError::BadOption {
+                                key: key.clone(),
+                                value: value.clone(),
+                                expected: "`true` or `false`",
+                            })
+                        }
+                    }
+                }
+                "retry_after" => {
+                    entra.job.honor_retry_after = match value.as_str() {
+                        "honor" => true,
+                        "escrow" => false,
+                        _ => {
+                            return Err(ProfileError::BadOption {
+                                key: key.clone(),
+                                value: value.clone(),
+                                expected: "`escrow` (retry in a later cycle) or `honor`",
                             })
                         }
                     }
@@ -206,11 +284,104 @@ impl Profile for Entra {
     fn for_on_demand(&self) -> Option<Box<dyn Profile>> {
         Some(Box::new(Entra {
             dialect: Dialect::Default,
+            ..self.clone()
         }))
     }
 
+    fn job(&self) -> JobSettings {
+        self.job.clone()
+    }
+
+    fn provisions_groups(&self) -> bool {
+        true
+    }
+
+    /// §1.7: match by displayName, never reading members.
+    fn match_group(&self, display_name: &str) -> ScimRequest {
+        ScimRequest::get(format!(
+            "/Groups?excludedAttributes=members&filter={}",
+            encode_query_value(&format!("displayName eq {}", quote(display_name)))
+        ))
+    }
+
+    /// §1.7: created empty, members added afterwards; externalId is the objectId.
+    fn create_group(&self, display_name: &str, external_id: &str) -> ScimRequest {
+        ScimRequest::with_body(
+            Verb::Post,
+            "/Groups",
+            json!({
+                "schemas": [urn::GROUP, "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],
+                "externalId": external_id,
+                "displayName": display_name,
+                "meta": {"resourceType": "Group"}
+            }),
+        )
+    }
+
+    fn read_group(&self, id: &str) -> ScimRequest {
+        ScimRequest::get(format!("/Groups/{id}?excludedAttributes=members"))
+    }
+
+    fn rename_group(&self, id: &str, display_name: &str) -> ScimRequest {
+        let op = json!({"op": self.dialect.table().replace, "path": "displayName", "value": display_name});
+        ScimRequest::with_body(
+            Verb::Patch,
+            format!("/Groups/{id}"),
+            self.patch_body(vec![op]),
+        )
+    }
+
+    fn add_members(&self, id: &str, members: &[String]) -> ScimRequest {
+        let value: Vec<Value> = members
+            .iter()
+            .map(|m| json!({"$ref": null, "value": m}))
+            .collect();
+        let op = json!({"op": self.dialect.table().add, "path": "members", "value": value});
+        ScimRequest::with_body(
+            Verb::Patch,
+            format!("/Groups/{id}"),
+            self.patch_body(vec![op]),
+        )
+    }
+
+    /// Default dialect: `Remove` with a value list (RFC-incompatible, §1.7); with the flag:
+    /// one `members[value eq "id"]` operation per member.
+    fn remove_members(&self, id: &str, members: &[String]) -> ScimRequest {
+        let ops = match self.dialect {
+            Dialect::Default => {
+                let value: Vec<Value> = members.iter().map(|m| json!({"value": m})).collect();
+                vec![json!({"op": "Remove", "path": "members", "value": value})]
+            }
+            Dialect::Scim062020 => members
+                .iter()
+                .map(|m| json!({"op": "remove", "path": format!("members[value eq {}]", quote(m))}))
+                .collect(),
+        };
+        ScimRequest::with_body(Verb::Patch, format!("/Groups/{id}"), self.patch_body(ops))
+    }
+
+    /// §1.5: written in a separate round trip after the user exists.
+    fn set_manager(&self, user_id: &str, manager_id: &str, replacing: bool) -> ScimRequest {
+        let table = self.dialect.table();
+        let op = if replacing { table.replace } else { table.add };
+        let path = format!("{}:manager", urn::ENTERPRISE_USER);
+        let op = match self.manager {
+            ManagerShape::String => json!({"op": op, "path": path, "value": manager_id}),
+            ManagerShape::Object => json!({"op": op, "path": path, "value": {"value": manager_id}}),
+            ManagerShape::RefList => json!({"op": op, "path": "manager",
+                "value": [{"$ref": format!("../Users/{manager_id}"), "value": manager_id}]}),
+        };
+        ScimRequest::with_body(
+            Verb::Patch,
+            format!("/Users/{user_id}"),
+            self.patch_body(vec![op]),
+        )
+    }
+
     fn managed_paths(&self) -> Vec<&'static str> {
-        MAPPING.iter().map(|(p, _)| *p).collect()
+        let mut paths: Vec<&'static str> = MAPPING.iter().map(|(p, _)| *p).collect();
+        paths.push(ENTERPRISE_MANAGER_VALUE);
+        paths
     }
 
     fn match_user(&self, desired: &DesiredUser) -> ScimRequest {

@@ -180,6 +180,87 @@ pub trait Profile: Send + Sync {
             body: None,
         }
     }
+
+    /// Provisioning-job settings the engine applies (thresholds, retries, batch sizes).
+    fn job(&self) -> JobSettings {
+        JobSettings::default()
+    }
+
+    /// Whether the profile provisions groups at all.
+    fn provisions_groups(&self) -> bool {
+        false
+    }
+
+    /// The matching query for an unlinked group (`display_name` already carries the prefix).
+    fn match_group(&self, display_name: &str) -> ScimRequest {
+        ScimRequest::get(format!(
+            "/Groups?filter={}",
+            encode_query_value(&format!("displayName eq {}", quote(display_name)))
+        ))
+    }
+
+    fn create_group(&self, display_name: &str, external_id: &str) -> ScimRequest {
+        let _ = external_id;
+        ScimRequest::with_body(
+            Verb::Post,
+            "/Groups",
+            serde_json::json!({"schemas": [crate::scim::urn::GROUP], "displayName": display_name}),
+        )
+    }
+
+    fn read_group(&self, id: &str) -> ScimRequest {
+        ScimRequest::get(format!("/Groups/{id}"))
+    }
+
+    fn rename_group(&self, id: &str, display_name: &str) -> ScimRequest;
+
+    /// Adds members (target ids) to a group; the engine batches the ids.
+    fn add_members(&self, id: &str, members: &[String]) -> ScimRequest;
+
+    fn remove_members(&self, id: &str, members: &[String]) -> ScimRequest;
+
+    fn delete_group(&self, id: &str) -> ScimRequest {
+        ScimRequest {
+            verb: Verb::Delete,
+            path: format!("/Groups/{id}"),
+            body: None,
+        }
+    }
+
+    /// Writes a user's manager (reference resolution, after the user exists).
+    fn set_manager(&self, user_id: &str, manager_id: &str, replacing: bool) -> ScimRequest;
+}
+
+/// Settings of the IdP's provisioning job that change how the engine behaves, not what a
+/// request looks like. Defaults are Entra's documented values (idp-behavior.md §1.8).
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobSettings {
+    /// Failure-proportion quarantine is evaluated once this many events were seen (5,000).
+    pub quarantine_min_events: u64,
+    /// Quarantine when more than this share of events failed (40 %).
+    pub quarantine_failure_ratio: f64,
+    /// Accidental-deletion prevention: hold every disable and delete of a cycle that would
+    /// exceed this many (`None`: off, Entra's default).
+    pub deletion_threshold: Option<u64>,
+    /// `SkipOutOfScopeDeletions`: users leaving the scope are not disabled.
+    pub skip_out_of_scope_deletions: bool,
+    /// Wait for `Retry-After` and retry within the cycle instead of escrowing (§9.7).
+    pub honor_retry_after: bool,
+    /// Members per group PATCH.
+    pub member_batch: usize,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        JobSettings {
+            quarantine_min_events: 5000,
+            quarantine_failure_ratio: 0.4,
+            deletion_threshold: None,
+            skip_out_of_scope_deletions: false,
+            honor_retry_after: false,
+            member_batch: 100,
+        }
+    }
 }
 
 /// Every profile name `--profile` accepts.

@@ -47,6 +47,7 @@ impl Console {
             Verdict::Failed => ("FAIL", RED),
             Verdict::TargetError => ("TARGET", RED),
             Verdict::KnownFailure => ("KNOWN", YELLOW),
+            Verdict::Skipped => ("SKIP", YELLOW),
         };
         let mut out = format!(
             "{} {:<8} {}  {}\n",
@@ -127,11 +128,15 @@ impl Console {
             failed,
             target_errors,
             known,
+            skipped,
             warnings,
         } = totals(outcomes);
         let mut line = format!("{passed} passed, {failed} failed");
         if target_errors > 0 {
             line.push_str(&format!(", {target_errors} target errors"));
+        }
+        if skipped > 0 {
+            line.push_str(&format!(", {skipped} skipped"));
         }
         if known > 0 {
             line.push_str(&format!(", {known} known failures"));

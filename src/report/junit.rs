@@ -51,6 +51,10 @@ pub fn render(outcomes: &[ScenarioOutcome]) -> String {
                 c.duration_ms as f64 / 1000.0
             ));
             match (&c.verdict, &c.failure) {
+                (Verdict::Skipped, _) => xml.push_str(&format!(
+                    ">\n      <skipped message=\"{}\" />\n    </testcase>\n",
+                    escape(&c.warnings.join("; "))
+                )),
                 (Verdict::Passed, _) | (_, None) => xml.push_str(" />\n"),
                 (Verdict::KnownFailure, Some(f)) => xml.push_str(&format!(
                     ">\n      <skipped message=\"known failure: {}\" />\n    </testcase>\n",

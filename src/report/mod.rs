@@ -30,6 +30,7 @@ pub struct Totals {
     pub failed: usize,
     pub target_errors: usize,
     pub known: usize,
+    pub skipped: usize,
     pub warnings: usize,
 }
 
@@ -41,6 +42,7 @@ pub fn totals(outcomes: &[ScenarioOutcome]) -> Totals {
             Verdict::Failed => t.failed += 1,
             Verdict::TargetError => t.target_errors += 1,
             Verdict::KnownFailure => t.known += 1,
+            Verdict::Skipped => t.skipped += 1,
         }
         t.warnings += o.warnings.len();
     }
@@ -69,6 +71,7 @@ pub fn json(outcomes: &[ScenarioOutcome]) -> String {
             "failed": t.failed,
             "target_errors": t.target_errors,
             "known_failures": t.known,
+            "skipped": t.skipped,
             "warnings": t.warnings,
         },
         "scenarios": outcomes,

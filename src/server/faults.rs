@@ -35,6 +35,9 @@ pub struct FaultRule {
     pub retry_after: Option<u64>,
     pub delay_ms: u64,
     pub times: Times,
+    /// Only requests whose path or body contains one of these strings (a userName, an id);
+    /// empty: every matching request.
+    pub mentions: Vec<String>,
 }
 
 #[derive(Debug, Default)]
@@ -87,7 +90,15 @@ impl Faults {
         let rule = inner
             .rules
             .iter()
-            .find(|r| r.method.eq_ignore_ascii_case(method) && path.contains(&r.path_contains))
+            .find(|r| {
+                r.method.eq_ignore_ascii_case(method)
+                    && path.contains(&r.path_contains)
+                    && (r.mentions.is_empty()
+                        || r.mentions.iter().any(|m| {
+                            path.contains(m.as_str())
+                                || std::str::from_utf8(body).is_ok_and(|b| b.contains(m.as_str()))
+                        }))
+            })
             .cloned()?;
         if rule.times == Times::OncePerObject {
             let key = format!("{method} {}", object_key(path, body));

@@ -1,0 +1,346 @@
+//! Groups as Entra provisions them (idp-behavior.md §1.7): matched by displayName without
+//! members, created empty, renamed with a PATCH, deleted when deleted in the source or out of
+//! scope; memberships written afterwards as deltas of direct members that are provisioned
+//! users. Entra never reads membership back: the engine trusts what it wrote.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::log::{Action, LogRecord, StepType};
+use super::users::staged;
+use super::{list_ids, CycleReport, Engine, Link, Sent};
+use crate::idp::Tenant;
+use crate::profile::ModifiedProperty;
+
+impl Engine<'_> {
+    /// A group deleted in the source: DELETE when linked (§1.7).
+    pub(super) async fn process_group_purge(
+        &mut self,
+        group: &str,
+        object_id: Uuid,
+        report: &mut CycleReport,
+    ) {
+        let Some(link) = self.links.get(&object_id).cloned() else {
+            return;
+        };
+        let mut rec = LogRecord::new(report.cycle_id, group, object_id.to_string());
+        rec.step(
+            StepType::Import,
+            true,
+            "the group was deleted in the source",
+        );
+        self.delete_group(rec, object_id, &link, group, report)
+            .await;
+    }
+
+    async fn delete_group(
+        &mut self,
+        mut rec: LogRecord,
+        object_id: Uuid,
+        link: &Link,
+        group: &str,
+        report: &mut CycleReport,
+    ) {
+        rec.target_identity = Some(link.target_id.clone());
+        rec.provisioning_action = Action::Delete;
+        if self.held.contains(group) {
+            return report.records.push(staged(rec));
+        }
+        let req = self.profile.delete_group(&link.target_id);
+        match self.send(&req, report).await {
+            Sent::Answer(r) if r.is_success() || r.status == 404 => {
+                rec.step(
+                    StepType::Export,
+                    true,
+                    format!("DELETE answered {}", r.status),
+                );
+                self.links.remove(&object_id);
+                self.escrow.remove(group);
+                report.records.push(rec);
+            }
+            outcome => self.fail(rec, group, outcome, report),
+        }
+    }
+
+    /// Whether processing this group would delete it on the target (accidental deletions).
+    pub(super) fn would_delete_group(&self, tenant: &Tenant, group: &str) -> bool {
+        tenant
+            .group(group)
+            .is_some_and(|g| self.links.contains_key(&g.object_id) && !tenant.group_in_scope(group))
+    }
+
+    /// The group object itself: match or create, rename, or delete when out of scope. Returns
+    /// the record to which the membership phase adds its changes, if the group is linked.
+    pub(super) async fn process_group(
+        &mut self,
+        tenant: &Tenant,
+        group_ref: &str,
+        report: &mut CycleReport,
+    ) -> Option<LogRecord> {
+        let group = tenant.group(group_ref)?;
+        let mut rec = LogRecord::new(report.cycle_id, group_ref, group.object_id.to_string());
+        rec.step(
+            StepType::Import,
+            true,
+            "retrieved the group from the source",
+        );
+        let link = self.links.get(&group.object_id).cloned();
+        if !tenant.group_in_scope(group_ref) {
+            rec.step(StepType::Scoping, false, "not assigned to the application");
+            match link {
+                Some(link) => {
+                    let oid = group.object_id;
+                    self.delete_group(rec, oid, &link, group_ref, report).await;
+                }
+                None => report.records.push(rec.skipped(
+                    "NotEffectivelyEntitled",
+                    "the group will be skipped: it is not assigned to the application",
+                )),
+            }
+            return None;
+        }
+        rec.step(StepType::Scoping, true, "assigned to the application");
+        let name = format!("{}{}", self.prefix, group.display_name);
+        let target_id = match link {
+            Some(link) => {
+                let req = self.profile.read_group(&link.target_id);
+                let current = match self.send(&req, report).await {
+                    Sent::Answer(r) if r.status == 200 => r.body.unwrap_or(Value::Null),
+                    Sent::Answer(r) if r.status == 404 => {
+                        report.records.push(rec.failed(
+                            "InvalidAnchor",
+                            format!(
+                                "GET {} answered 404: the linked target group is gone",
+                                req.path
+                            ),
+                        ));
+                        return None;
+                    }
+                    outcome => {
+                        self.fail(rec, group_ref, outcome, report);
+                        return None;
+                    }
+                };
+                let have = current.get("displayName").and_then(Value::as_str);
+                if have != Some(name.as_str()) {
+                    rec.provisioning_action = Action::Update;
+                    let req = self.profile.rename_group(&link.target_id, &name);
+                    match self.send(&req, report).await {
+                        Sent::Answer(r) if r.is_success() => {
+                            rec.step(
+                                StepType::Export,
+                                true,
+                                format!("PATCH answered {}", r.status),
+                            );
+                            rec.modified_properties.push(ModifiedProperty {
+                                name: "displayName".into(),
+                                old: have.map(|h| Value::String(h.to_string())),
+                                new: Some(Value::String(name.clone())),
+                            });
+                        }
+                        outcome => {
+                            self.fail(rec, group_ref, outcome, report);
+                            return None;
+                        }
+                    }
+                }
+                link.target_id
+            }
+            None => {
+                let req = self.profile.match_group(&name);
+                let answer = match self.send(&req, report).await {
+                    Sent::Answer(r) if r.status == 200 => r,
+                    outcome => {
+                        self.fail(rec, group_ref, outcome, report);
+                        return None;
+                    }
+                };
+                let with_members = answer
+                    .body
+                    .as_ref()
+                    .and_then(|b| b.get("Resources"))
+                    .and_then(Value::as_array)
+                    .is_some_and(|a| a.iter().any(|g| g.get("members").is_some()));
+                if with_members {
+                    // The query excluded members; a server that sends them anyway fails (§1.7).
+                    report.records.push(rec.failed(
+                        "SystemForCrossDomainIdentityManagementMultipleEntriesInResponse",
+                        format!(
+                            "GET {} returned members despite excludedAttributes=members",
+                            req.path
+                        ),
+                    ));
+                    return None;
+                }
+                match list_ids(&answer).as_slice() {
+                    [] => {
+                        rec.step(StepType::Matching, true, "no matching group on the target");
+                        rec.provisioning_action = Action::Create;
+                        let external_id = format!("{}{}", self.prefix, group.object_id);
+                        let req = self.profile.create_group(&name, &external_id);
+                        let created = match self.send(&req, report).await {
+                            Sent::Answer(r) if r.status == 201 || r.status == 200 => r,
+                            outcome => {
+                                self.fail(rec, group_ref, outcome, report);
+                                return None;
+                            }
+                        };
+                        let Some(id) = created
+                            .body
+                            .as_ref()
+                            .and_then(|b| b.get("id"))
+                            .and_then(Value::as_str)
+                        else {
+                            report.records.push(rec.failed(
+                                "SystemForCrossDomainIdentityManagementServiceIncompatible",
+                                "the create answer carries no `id`",
+                            ));
+                            return None;
+                        };
+                        rec.step(
+                            StepType::Export,
+                            true,
+                            format!("POST answered {}", created.status),
+                        );
+                        rec.modified_properties.push(ModifiedProperty {
+                            name: "displayName".into(),
+                            old: None,
+                            new: Some(Value::String(name.clone())),
+                        });
+                        self.created.push("Groups", id);
+                        self.links.insert(group.object_id, Link::new(id, group_ref));
+                        id.to_string()
+                    }
+                    [id] => {
+                        if let Some(other) = self.linked_elsewhere(id, group.object_id) {
+                            // Two source groups with one displayName: the second cannot match.
+                            report.records.push(rec.failed(
+                                "DuplicateSourceEntries",
+                                format!("target group {id} (displayName {name:?}) already belongs to source group `{other}`"),
+                            ));
+                            return None;
+                        }
+                        rec.step(
+                            StepType::Matching,
+                            true,
+                            format!("matched target group {id} by displayName"),
+                        );
+                        self.links.insert(group.object_id, Link::new(id, group_ref));
+                        id.clone()
+                    }
+                    many => {
+                        report.records.push(rec.failed(
+                            "DuplicateTargetEntries",
+                            format!("{} target groups match displayName", many.len()),
+                        ));
+                        return None;
+                    }
+                }
+            }
+        };
+        rec.target_identity = Some(target_id);
+        self.escrow.remove(group_ref);
+        Some(rec)
+    }
+
+    /// Membership deltas for a linked group (§1.7): only direct members, only users this job
+    /// provisioned; adds batched, removes in the profile's dialect.
+    pub(super) async fn write_memberships(
+        &mut self,
+        tenant: &Tenant,
+        group_ref: &str,
+        mut rec: LogRecord,
+        report: &mut CycleReport,
+    ) {
+        let Some(group) = tenant.group(group_ref) else {
+            return report.records.push(rec);
+        };
+        let Some(link) = self.links.get(&group.object_id).cloned() else {
+            return report.records.push(rec);
+        };
+        let mut desired = BTreeSet::new();
+        for member in &group.members {
+            if tenant.group(member).is_some() {
+                rec.step(
+                    StepType::ReferenceResolution,
+                    false,
+                    format!("member `{member}` is a group: nested groups are not provisioned"),
+                );
+                continue;
+            }
+            let linked = tenant
+                .user(member)
+                .and_then(|u| self.links.get(&u.object_id))
+                .map(|l| l.target_id.clone());
+            match linked {
+                Some(id) => {
+                    desired.insert(id);
+                }
+                None => rec.step(
+                    StepType::ReferenceResolution,
+                    false,
+                    format!("member `{member}` is not provisioned yet; it is skipped"),
+                ),
+            }
+        }
+        let add: Vec<String> = desired.difference(&link.members).cloned().collect();
+        let remove: Vec<String> = link.members.difference(&desired).cloned().collect();
+        let mut written = link.members.clone();
+        let batch = self.job.member_batch.max(1);
+        for chunk in add.chunks(batch) {
+            let req = self.profile.add_members(&link.target_id, chunk);
+            match self.send(&req, report).await {
+                Sent::Answer(r) if r.is_success() => {
+                    written.extend(chunk.iter().cloned());
+                    rec.step(
+                        StepType::Export,
+                        true,
+                        format!("added {} members: PATCH answered {}", chunk.len(), r.status),
+                    );
+                }
+                outcome => return self.fail(rec, group_ref, outcome, report),
+            }
+        }
+        if !remove.is_empty() {
+            let req = self.profile.remove_members(&link.target_id, &remove);
+            match self.send(&req, report).await {
+                Sent::Answer(r) if r.is_success() => {
+                    for m in &remove {
+                        written.remove(m);
+                    }
+                    rec.step(
+                        StepType::Export,
+                        true,
+                        format!(
+                            "removed {} members: PATCH answered {}",
+                            remove.len(),
+                            r.status
+                        ),
+                    );
+                }
+                outcome => return self.fail(rec, group_ref, outcome, report),
+            }
+        }
+        if !add.is_empty() || !remove.is_empty() {
+            if rec.provisioning_action == Action::Other {
+                rec.provisioning_action = Action::Update;
+            }
+            rec.modified_properties.push(ModifiedProperty {
+                name: "members".into(),
+                old: Some(serde_json::json!(link.members.iter().collect::<Vec<_>>())),
+                new: Some(serde_json::json!(written.iter().collect::<Vec<_>>())),
+            });
+        } else if rec.provisioning_action == Action::Other {
+            rec = rec.skipped(
+                "RedundantExport",
+                "the target group already matches the source",
+            );
+        }
+        if let Some(l) = self.links.get_mut(&group.object_id) {
+            l.members = written;
+        }
+        report.records.push(rec);
+    }
+}

@@ -1,0 +1,84 @@
+//! Reference resolution (idp-behavior.md §1.5): after users are created or updated, the
+//! manager is written in a separate PATCH, and only when the manager itself is provisioned;
+//! otherwise it stays unset until a later cycle touches the user.
+
+use serde_json::Value;
+
+use super::log::StepType;
+use super::{CycleReport, Engine, Sent};
+use crate::idp::Tenant;
+use crate::profile::ModifiedProperty;
+use crate::scenario::model::UserAttr;
+use crate::scim::urn;
+
+impl Engine<'_> {
+    pub(super) async fn resolve_references(&mut self, tenant: &Tenant, report: &mut CycleReport) {
+        let exported = std::mem::take(&mut self.exported);
+        for (user_ref, current) in exported {
+            let Some(user) = tenant.user(&user_ref) else {
+                continue;
+            };
+            let Some(manager_ref) = user.text(UserAttr::Manager) else {
+                continue;
+            };
+            let Some(user_id) = self.links.get(&user.object_id).map(|l| l.target_id.clone()) else {
+                continue;
+            };
+            let manager_id = tenant
+                .user(manager_ref)
+                .and_then(|m| self.links.get(&m.object_id))
+                .map(|l| l.target_id.clone());
+            let have = current
+                .get(urn::ENTERPRISE_USER)
+                .and_then(|e| e.get("manager"))
+                .and_then(|m| m.get("value").or(Some(m)))
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            let rec_index = report
+                .records
+                .iter()
+                .rposition(|r| r.object == user_ref && r.cycle_id == report.cycle_id);
+            let Some(manager_id) = manager_id else {
+                if let Some(i) = rec_index {
+                    report.records[i].step(
+                        StepType::ReferenceResolution,
+                        false,
+                        format!(
+                            "manager `{manager_ref}` is not provisioned; the reference stays unset"
+                        ),
+                    );
+                }
+                continue;
+            };
+            if have.as_deref() == Some(manager_id.as_str()) {
+                continue;
+            }
+            let req = self
+                .profile
+                .set_manager(&user_id, &manager_id, have.is_some());
+            let outcome = self.send(&req, report).await;
+            let Some(i) = rec_index else {
+                continue;
+            };
+            match outcome {
+                Sent::Answer(r) if r.is_success() => {
+                    let rec = &mut report.records[i];
+                    rec.step(
+                        StepType::ReferenceResolution,
+                        true,
+                        format!("manager written: PATCH answered {}", r.status),
+                    );
+                    rec.modified_properties.push(ModifiedProperty {
+                        name: "manager".into(),
+                        old: have.map(Value::String),
+                        new: Some(Value::String(manager_id)),
+                    });
+                }
+                outcome => {
+                    let rec = report.records.remove(i);
+                    self.fail(rec, &user_ref, outcome, report);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,303 @@
+//! One user through a cycle, as Entra processes it (idp-behavior.md §1.3, §1.4, §1.6): scope,
+//! anchor or matching query, create or read-diff-update, disable, and DELETE on a purge of a
+//! still-managed user. Never re-creates a linked user that vanished (`InvalidAnchor`).
+
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::log::{Action, LogRecord, StepType};
+use super::{list_ids, CycleReport, Engine, Link, Sent};
+use crate::idp::{NotEntitled, Tenant};
+use crate::profile::ModifiedProperty;
+
+impl Engine<'_> {
+    /// A permanently deleted user: DELETE only if still managed (§1.6).
+    pub(super) async fn process_user_purge(
+        &mut self,
+        user: &str,
+        object_id: Uuid,
+        report: &mut CycleReport,
+    ) {
+        let Some(link) = self.links.get(&object_id).cloned() else {
+            return;
+        };
+        let mut rec = LogRecord::new(report.cycle_id, user, object_id.to_string());
+        rec.step(
+            StepType::Import,
+            true,
+            "the user was permanently deleted in the source",
+        );
+        rec.target_identity = Some(link.target_id.clone());
+        if !link.managed {
+            self.links.remove(&object_id);
+            report.records.push(rec.skipped(
+                "NotEffectivelyEntitled",
+                "the user was no longer managed (out of scope before the delete); nothing sent",
+            ));
+            return;
+        }
+        rec.provisioning_action = Action::Delete;
+        if self.held.contains(user) {
+            return report.records.push(staged(rec));
+        }
+        let req = self.profile.delete_user(&link.target_id);
+        match self.send(&req, report).await {
+            Sent::Answer(r) if r.is_success() || r.status == 404 => {
+                rec.step(
+                    StepType::Export,
+                    true,
+                    format!("DELETE answered {}", r.status),
+                );
+                self.links.remove(&object_id);
+                self.escrow.remove(user);
+                report.records.push(rec);
+            }
+            outcome => self.fail(rec, user, outcome, report),
+        }
+    }
+
+    /// Whether processing this user this cycle would disable or delete it on the target:
+    /// what the accidental-deletion threshold counts (§1.6).
+    pub(super) fn would_deprovision(&self, tenant: &Tenant, user_ref: &str) -> bool {
+        let Some(user) = tenant.user(user_ref) else {
+            return false;
+        };
+        let managed = self.links.get(&user.object_id).is_some_and(|l| l.managed);
+        match tenant.entitlement(user_ref) {
+            Ok(()) => false,
+            Err(NotEntitled::NotAssigned | NotEntitled::ScopingFilter) => {
+                managed && !self.job.skip_out_of_scope_deletions
+            }
+            Err(_) => managed,
+        }
+    }
+
+    pub(super) async fn process_user(
+        &mut self,
+        tenant: &Tenant,
+        user_ref: &str,
+        report: &mut CycleReport,
+    ) {
+        let Some(user) = tenant.user(user_ref) else {
+            return;
+        };
+        let entitlement = tenant.entitlement(user_ref);
+        let mut rec = LogRecord::new(report.cycle_id, user_ref, user.object_id.to_string());
+        rec.step(StepType::Import, true, "retrieved the user from the source");
+        let desired = self
+            .profile
+            .desired_user(user, &self.prefix, entitlement.is_ok());
+        let link = self.links.get(&user.object_id).cloned();
+        let in_scope_text = match entitlement {
+            Ok(()) => "effectively entitled".to_string(),
+            Err(NotEntitled::NotAssigned) => {
+                "not assigned to the application (IsInProvisioningScope false)".into()
+            }
+            Err(NotEntitled::ScopingFilter) => format!(
+                "the scoping filter does not hold (IsInProvisioningScope false): {}",
+                tenant.scoping_filter_text()
+            ),
+            Err(NotEntitled::Disabled) => "accountEnabled is false (IsActive false)".into(),
+            Err(NotEntitled::SoftDeleted) => {
+                "soft-deleted in the source (IsSoftDeleted true)".into()
+            }
+        };
+        rec.step(
+            StepType::Scoping,
+            entitlement.is_ok(),
+            in_scope_text.clone(),
+        );
+        let out_of_scope = matches!(
+            entitlement,
+            Err(NotEntitled::NotAssigned | NotEntitled::ScopingFilter)
+        );
+
+        let target_id = match link {
+            None => {
+                if entitlement.is_err() {
+                    // Disabled or unassigned users are never created (§1.6).
+                    report.records.push(rec.skipped(
+                        "NotEffectivelyEntitled",
+                        format!("the user will be skipped: it does not have required entitlement for provisioning ({in_scope_text})"),
+                    ));
+                    self.escrow.remove(user_ref);
+                    return;
+                }
+                let req = self.profile.match_user(&desired);
+                let hits = match self.send(&req, report).await {
+                    Sent::Answer(r) if r.status == 200 => list_ids(&r),
+                    outcome => return self.fail(rec, user_ref, outcome, report),
+                };
+                match hits.as_slice() {
+                    [] => {
+                        rec.step(StepType::Matching, true, "no matching user on the target");
+                        rec.provisioning_action = Action::Create;
+                        let req = self.profile.create_user(&desired);
+                        let created = match self.send(&req, report).await {
+                            Sent::Answer(r) if r.status == 201 || r.status == 200 => r,
+                            outcome => return self.fail(rec, user_ref, outcome, report),
+                        };
+                        let Some(id) = created
+                            .body
+                            .as_ref()
+                            .and_then(|b| b.get("id"))
+                            .and_then(Value::as_str)
+                        else {
+                            report.records.push(rec.failed(
+                                "SystemForCrossDomainIdentityManagementServiceIncompatible",
+                                "the create answer carries no `id`",
+                            ));
+                            return;
+                        };
+                        rec.target_identity = Some(id.to_string());
+                        rec.step(
+                            StepType::Export,
+                            true,
+                            format!("POST answered {}", created.status),
+                        );
+                        rec.modified_properties = desired
+                            .attrs
+                            .iter()
+                            .map(|(p, v)| ModifiedProperty {
+                                name: (*p).to_string(),
+                                old: None,
+                                new: Some(v.clone()),
+                            })
+                            .collect();
+                        self.created.push("Users", id);
+                        self.links.insert(user.object_id, Link::new(id, user_ref));
+                        self.escrow.remove(user_ref);
+                        self.exported.insert(
+                            user_ref.to_string(),
+                            created.body.clone().unwrap_or(Value::Null),
+                        );
+                        report.records.push(rec);
+                        return;
+                    }
+                    [id] => {
+                        if let Some(other) = self.linked_elsewhere(id, user.object_id) {
+                            report.records.push(rec.failed(
+                                "DuplicateSourceEntries",
+                                format!(
+                                    "target user {id} already belongs to source object `{other}`"
+                                ),
+                            ));
+                            return;
+                        }
+                        rec.step(
+                            StepType::Matching,
+                            true,
+                            format!("matched target user {id} by userName"),
+                        );
+                        self.links.insert(user.object_id, Link::new(id, user_ref));
+                        id.clone()
+                    }
+                    many => {
+                        report.records.push(rec.failed(
+                            "DuplicateTargetEntries",
+                            format!("{} target users match userName", many.len()),
+                        ));
+                        return;
+                    }
+                }
+            }
+            Some(link) if !link.managed => {
+                if entitlement.is_err() {
+                    report.records.push(rec.skipped(
+                        "NotEffectivelyEntitled",
+                        format!("the user is no longer managed ({in_scope_text}); nothing sent"),
+                    ));
+                    return;
+                }
+                if let Some(l) = self.links.get_mut(&user.object_id) {
+                    l.managed = true;
+                }
+                link.target_id
+            }
+            Some(_) if out_of_scope && self.job.skip_out_of_scope_deletions => {
+                // SkipOutOfScopeDeletions: the account is left as it is (§1.6).
+                report.records.push(rec.skipped(
+                    "SkipOutOfScopeDeletions",
+                    format!("out of scope ({in_scope_text}); SkipOutOfScopeDeletions leaves the account as it is"),
+                ));
+                return;
+            }
+            Some(_) if entitlement.is_err() && self.held.contains(user_ref) => {
+                rec.provisioning_action = Action::Disable;
+                return report.records.push(staged(rec));
+            }
+            Some(link) => link.target_id,
+        };
+        rec.target_identity = Some(target_id.clone());
+
+        // Linked: read, diff, update (§1.4).
+        let req = self.profile.read_user(&target_id);
+        let current = match self.send(&req, report).await {
+            Sent::Answer(r) if r.status == 200 => r.body.unwrap_or(Value::Null),
+            Sent::Answer(r) if r.status == 404 => {
+                // The service does not silently re-create (§1.3).
+                report.records.push(rec.failed(
+                    "InvalidAnchor",
+                    format!(
+                        "GET {} answered 404: the linked target user is gone",
+                        req.path
+                    ),
+                ));
+                return;
+            }
+            outcome => return self.fail(rec, user_ref, outcome, report),
+        };
+        match self.profile.update_user(&target_id, &current, &desired) {
+            None => {
+                rec.step(StepType::Export, true, "the target already matches");
+                rec = rec.skipped("RedundantExport", "the target already matches the source");
+                self.escrow.remove(user_ref);
+            }
+            Some(update) => {
+                rec.provisioning_action = if entitlement.is_err() {
+                    Action::Disable
+                } else {
+                    Action::Update
+                };
+                let verb = update.request.verb.as_str();
+                match self.send(&update.request, report).await {
+                    Sent::Answer(r) if r.is_success() => {
+                        rec.step(
+                            StepType::Export,
+                            true,
+                            format!("{verb} answered {}", r.status),
+                        );
+                        rec.modified_properties = update.modified;
+                        self.escrow.remove(user_ref);
+                    }
+                    outcome => return self.fail(rec, user_ref, outcome, report),
+                }
+            }
+        }
+        if out_of_scope {
+            // Unassigned or scoped out: disabled once, then no longer managed (§1.6).
+            if let Some(l) = self.links.get_mut(&user.object_id) {
+                l.managed = false;
+            }
+        }
+        self.exported.insert(user_ref.to_string(), current);
+        report.records.push(rec);
+    }
+
+    /// The source object another link already ties `target_id` to, if any.
+    pub(super) fn linked_elsewhere(&self, target_id: &str, object_id: Uuid) -> Option<String> {
+        self.links
+            .iter()
+            .find(|(oid, l)| l.target_id == target_id && **oid != object_id)
+            .map(|(_, l)| l.object.clone())
+    }
+}
+
+/// A disable or delete held back by accidental-deletion prevention (§1.6).
+pub(super) fn staged(mut rec: LogRecord) -> LogRecord {
+    rec.provisioning_action = super::log::Action::StagedDelete;
+    rec.skipped(
+        "StagedDelete",
+        "held by accidental-deletion prevention: the cycle exceeded the deletion threshold",
+    )
+}
