@@ -39,6 +39,7 @@ pub const STEP_KEYWORDS: &[&str] = &[
     "restore_user",
     "hard_delete_user",
     "create_group",
+    "rename_group",
     "add_member",
     "remove_member",
     "delete_group",
@@ -50,9 +51,14 @@ pub const STEP_KEYWORDS: &[&str] = &[
     "provision_on_demand",
     "test_connection",
     "target_create_user",
+    "target_rotate_token",
+    "idp_update_token",
     "expect",
     "snapshot",
 ];
+
+/// Steps written only as a bare word (`- target_rotate_token`): they take no arguments.
+const NO_ARGUMENT_STEPS: &[&str] = &["target_rotate_token", "idp_update_token"];
 
 const SCOPES: &[(&str, ScopeMode)] = &[
     ("assigned-only", ScopeMode::AssignedOnly),
@@ -144,6 +150,18 @@ pub fn parse(text: &str, file: &Path) -> Result<Scenario, ScenarioErrors> {
             }
             Err(ScenarioErrors(errors))
         }
+    }
+}
+
+/// The step a bare word stands for, if the step may be written without a value.
+fn bare_step(word: &str) -> Option<Step> {
+    match word {
+        "test_connection" => Some(Step::TestConnection {
+            expect_status: Status::Success,
+        }),
+        "target_rotate_token" => Some(Step::TargetRotateToken),
+        "idp_update_token" => Some(Step::IdpUpdateToken),
+        _ => None,
     }
 }
 
@@ -309,11 +327,9 @@ impl Parser<'_> {
 
     fn step(&mut self, node: &Node, path: &str) -> Option<Spanned<Step>> {
         if let Some(word) = as_str(node) {
-            if word == "test_connection" {
+            if let Some(step) = bare_step(word) {
                 return Some(Spanned {
-                    value: Step::TestConnection {
-                        expect_status: Status::Success,
-                    },
+                    value: step,
                     span: span_of(node),
                 });
             }
@@ -351,6 +367,7 @@ impl Parser<'_> {
                 Step::HardDeleteUser(user)
             }),
             "create_group" => self.create_group(entry),
+            "rename_group" => self.rename_group(entry),
             "add_member" => self
                 .membership(entry)
                 .map(|(group, member)| Step::AddMember { group, member }),
@@ -377,6 +394,7 @@ impl Parser<'_> {
             "provision_on_demand" => self.scope_ref(entry).map(Step::ProvisionOnDemand),
             "test_connection" => self.test_connection(entry),
             "target_create_user" => self.target_create_user(entry),
+            k if NO_ARGUMENT_STEPS.contains(&k) => self.no_arguments(entry),
             "expect" => self.expect(entry).map(Step::Expect),
             "snapshot" => self.snapshot(entry).map(Step::Snapshot),
             other => {
@@ -428,7 +446,8 @@ impl Parser<'_> {
             message,
         );
         let first = &map.entries[0];
-        if STEP_KEYWORDS.contains(&first.key) && is_null(first.value) {
+        let takes_fields = !NO_ARGUMENT_STEPS.contains(&first.key);
+        if STEP_KEYWORDS.contains(&first.key) && takes_fields && is_null(first.value) {
             err = err.with_help(format!(
                 "indent the fields of `{}` further than the keyword",
                 first.key
@@ -677,6 +696,23 @@ impl Parser<'_> {
         }))
     }
 
+    fn rename_group(&mut self, e: &Entry) -> Option<Step> {
+        let map = self.step_map(e, "a map with `group` and `displayName`")?;
+        self.r.check_keys(&map, &["group", "displayName"]);
+        let group = self
+            .r
+            .required(&map, "group")
+            .and_then(|g| self.use_ref(g.value, &g.path, Accept::Group, Usage::Act));
+        let display_name = self
+            .r
+            .required(&map, "displayName")
+            .and_then(|d| self.r.text(d.value, &d.path));
+        Some(Step::RenameGroup {
+            group: group?,
+            display_name: display_name?,
+        })
+    }
+
     fn member_refs(&mut self, e: &Entry, usage: Usage) -> Option<Vec<Ref>> {
         let items = self.r.list(e.value, &e.path)?;
         let mut out = Vec::with_capacity(items.len());
@@ -719,6 +755,22 @@ impl Parser<'_> {
             None => Status::Success,
         };
         Some(Step::TestConnection { expect_status })
+    }
+
+    /// A step of `NO_ARGUMENT_STEPS` written as a map. Even an empty value is refused: unlike
+    /// `test_connection`, these steps have no options a colon could introduce.
+    fn no_arguments(&mut self, e: &Entry) -> Option<Step> {
+        let at = if is_null(e.value) {
+            At::of(e.key_node)
+        } else {
+            At::of(e.value)
+        };
+        let message = format!(
+            "step `{}` takes no arguments; write it alone: `- {}`",
+            e.key, e.key
+        );
+        self.r.report(at, ErrorKind::InvalidShape, &e.path, message);
+        None
     }
 
     fn target_create_user(&mut self, e: &Entry) -> Option<Step> {

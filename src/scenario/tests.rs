@@ -238,6 +238,19 @@ fn group_steps() {
 }
 
 #[test]
+fn rename_group_takes_a_group_ref_and_a_new_name() {
+    let body = "  - create_group: { group: sales, displayName: Sales }\n  \
+                - rename_group: { group: sales, displayName: Sales EMEA }\n";
+    assert_eq!(
+        steps(body)[1],
+        Step::RenameGroup {
+            group: "sales".into(),
+            display_name: "Sales EMEA".into(),
+        }
+    );
+}
+
+#[test]
 fn scope_and_provisioning_steps() {
     let body = format!(
         "{ALICE}  - create_group: {{ group: sales, displayName: Sales }}\n  - assign: alice\n  \
@@ -279,6 +292,15 @@ fn test_connection_bare_empty_and_with_expectation() {
             }
         ]
     );
+}
+
+#[test]
+fn token_steps_are_bare_words() {
+    let body = "  - target_rotate_token\n  - test_connection: { expect: failure }\n  \
+                - idp_update_token\n";
+    let got = steps(body);
+    assert_eq!(got[0], Step::TargetRotateToken);
+    assert_eq!(got[2], Step::IdpUpdateToken);
 }
 
 #[test]
@@ -664,6 +686,65 @@ fn expect_keys_that_do_not_fit_the_form() {
         ]
     );
     assert_eq!(errs[2].help.as_deref(), Some("did you mean `PATCH`?"));
+}
+
+#[test]
+fn rename_of_an_unknown_group() {
+    let e = one_error(&format!(
+        "{HEAD}  - create_group: {{ group: sales, displayName: Sales }}\n  \
+         - rename_group: {{ group: sale, displayName: Sales EMEA }}\n"
+    ));
+    assert_eq!(e.kind, ErrorKind::UnknownRef);
+    assert_eq!(at(&e), (6, 28, "steps[1].rename_group.group"));
+    assert_eq!(
+        e.message,
+        "unknown ref `sale`: expected a group created by an earlier `create_group`"
+    );
+    assert_eq!(e.help.as_deref(), Some("did you mean `sales`?"));
+}
+
+#[test]
+fn no_argument_step_written_as_a_map() {
+    let errs = errors(&format!(
+        "{HEAD}  - target_rotate_token: {{ token: new }}\n  - idp_update_token:\n"
+    ));
+    let got: Vec<_> = errs
+        .iter()
+        .map(|e| (e.kind, at(e), e.message.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                ErrorKind::InvalidShape,
+                (5, 26, "steps[0].target_rotate_token"),
+                "step `target_rotate_token` takes no arguments; write it alone: \
+                 `- target_rotate_token`"
+            ),
+            (
+                ErrorKind::InvalidShape,
+                (6, 5, "steps[1].idp_update_token"),
+                "step `idp_update_token` takes no arguments; write it alone: `- idp_update_token`"
+            ),
+        ]
+    );
+    assert_eq!(
+        errs[0].render(),
+        "error: step `target_rotate_token` takes no arguments; write it alone: \
+         `- target_rotate_token`\n\
+         \x20 --> t.yaml:5:26\n\
+         \x20  |\n\
+         \x205 |   - target_rotate_token: { token: new }\n\
+         \x20  |                          ^^^^^^^^^^^^^\n\
+         \x20  = in steps[0]\n"
+    );
+    // Fields at the keyword's indentation: no "indent the fields" help for a step without any.
+    let e = one_error(&format!("{HEAD}  - target_rotate_token:\n    token: new\n"));
+    assert_eq!(
+        (e.kind, at(&e)),
+        (ErrorKind::InvalidShape, (6, 5, "steps[0]"))
+    );
+    assert_eq!(e.help, None);
 }
 
 #[test]
