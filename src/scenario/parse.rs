@@ -5,13 +5,13 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use saphyr::{LoadableYamlNode, MarkedYaml, Marker, YamlData};
+use saphyr::{LoadableYamlNode, MarkedYaml, Marker, Scalar, YamlData};
 
 use super::error::{ErrorKind, ScenarioError, ScenarioErrors};
 use super::model::{
-    AttrValue, Expectation, GroupSpec, LogExpectation, ObjectExpectation, Ref, RequestExpectation,
-    RestartKind, Scenario, ScopeMode, ScopingClause, ScopingOperator, Span, Spanned, Status, Step,
-    SyncKind, UserAttr, UserSpec,
+    AttrValue, Expectation, FaultSpec, FaultTimes, GroupSpec, LogExpectation, ObjectExpectation,
+    Ref, RequestExpectation, RestartKind, Scenario, ScopeMode, ScopingClause, ScopingOperator,
+    Span, Spanned, Status, Step, SyncKind, UserAttr, UserSpec,
 };
 use super::node::{as_str, found, is_null, item, At, Entry, Map, Node, Reader};
 use super::refs::{Accept, Problem, RefKind, Refs, Usage};
@@ -53,6 +53,8 @@ pub const STEP_KEYWORDS: &[&str] = &[
     "provision_on_demand",
     "test_connection",
     "target_create_user",
+    "target_fault",
+    "target_clear_faults",
     "target_rotate_token",
     "idp_update_token",
     "expect",
@@ -60,7 +62,11 @@ pub const STEP_KEYWORDS: &[&str] = &[
 ];
 
 /// Steps written only as a bare word (`- target_rotate_token`): they take no arguments.
-const NO_ARGUMENT_STEPS: &[&str] = &["target_rotate_token", "idp_update_token"];
+const NO_ARGUMENT_STEPS: &[&str] = &[
+    "target_clear_faults",
+    "target_rotate_token",
+    "idp_update_token",
+];
 
 const SCOPES: &[(&str, ScopeMode)] = &[
     ("assigned-only", ScopeMode::AssignedOnly),
@@ -86,6 +92,21 @@ const OPERATORS: &[(&str, ScopingOperator)] = &[
     ("NOT INCLUDES", ScopingOperator::NotIncludes),
 ];
 const CLAUSE_KEYS: &[&str] = &["attribute", "operator", "value"];
+/// Written in any case in the file (`patch`), stored upper case.
+const METHODS: &[(&str, &str)] = &[
+    ("GET", "GET"),
+    ("POST", "POST"),
+    ("PUT", "PUT"),
+    ("PATCH", "PATCH"),
+    ("DELETE", "DELETE"),
+];
+const FAULT_TIMES: &[(&str, FaultTimes)] = &[
+    ("always", FaultTimes::Always),
+    ("once-per-object", FaultTimes::OncePerObject),
+];
+const FAULT_KEYS: &[&str] = &["method", "path", "status", "times", "retry_after", "user"];
+/// Statuses whose Retry-After header a client may honour (RFC 9110 §10.2.3).
+const RETRY_AFTER_STATUSES: &[u16] = &[429, 503];
 const STATUSES: &[(&str, Status)] = &[
     ("success", Status::Success),
     ("warning", Status::Warning),
@@ -173,6 +194,7 @@ fn bare_step(word: &str) -> Option<Step> {
         "test_connection" => Some(Step::TestConnection {
             expect_status: Status::Success,
         }),
+        "target_clear_faults" => Some(Step::TargetClearFaults),
         "target_rotate_token" => Some(Step::TargetRotateToken),
         "idp_update_token" => Some(Step::IdpUpdateToken),
         _ => None,
@@ -409,6 +431,7 @@ impl Parser<'_> {
             "provision_on_demand" => self.scope_ref(entry).map(Step::ProvisionOnDemand),
             "test_connection" => self.test_connection(entry),
             "target_create_user" => self.target_create_user(entry),
+            "target_fault" => self.target_fault(entry).map(Step::TargetFault),
             k if NO_ARGUMENT_STEPS.contains(&k) => self.no_arguments(entry),
             "expect" => self.expect(entry).map(Step::Expect),
             "snapshot" => self.snapshot(entry).map(Step::Snapshot),
@@ -941,6 +964,88 @@ impl Parser<'_> {
             user: user?,
             attributes: attributes?,
         })
+    }
+
+    fn target_fault(&mut self, e: &Entry) -> Option<FaultSpec> {
+        let map = self.step_map(
+            e,
+            "a map with `method`, `path`, `status` and optional `times`, `retry_after`, `user`",
+        )?;
+        self.r.check_keys(&map, FAULT_KEYS);
+        let method = self
+            .r
+            .required(&map, "method")
+            .and_then(|m| self.http_method(m.value, &m.path));
+        let path = self
+            .r
+            .required(&map, "path")
+            .and_then(|p| match as_str(p.value) {
+                Some(s) if s.starts_with('/') => Some(s.to_string()),
+                _ => {
+                    self.r.invalid(
+                        p.value,
+                        &p.path,
+                        "a request path starting with `/`, such as `/Users`",
+                    );
+                    None
+                }
+            });
+        let status = self
+            .r
+            .required(&map, "status")
+            .and_then(|s| match s.value.data {
+                YamlData::Value(Scalar::Integer(n)) if (400..=599).contains(&n) => {
+                    u16::try_from(n).ok()
+                }
+                _ => {
+                    self.r
+                        .invalid(s.value, &s.path, "an HTTP error status, from 400 to 599");
+                    None
+                }
+            });
+        let times = self
+            .r
+            .optional(&map, "times", |r, n, p| r.word(n, p, FAULT_TIMES));
+        let retry_after = self.r.optional(&map, "retry_after", Reader::count);
+        // A check, not an act: a fault may target a user already deleted in the source, to
+        // make the DELETE the next cycle sends for it fail.
+        let user = match map.get("user") {
+            Some(u) => self
+                .use_ref(u.value, &u.path, Accept::User, Usage::Check)
+                .map(Some),
+            None => Some(None),
+        };
+        if let (Some(status), Some(r)) = (status, map.get("retry_after")) {
+            if !RETRY_AFTER_STATUSES.contains(&status) {
+                let message = format!(
+                    "`retry_after` applies only to status 429 or 503; this fault answers {status}"
+                );
+                self.r.report(
+                    At::of(r.key_node),
+                    ErrorKind::InvalidShape,
+                    &r.path,
+                    message,
+                );
+                return None;
+            }
+        }
+        Some(FaultSpec {
+            method: method?,
+            path: path?,
+            status: status?,
+            times: times?.unwrap_or(FaultTimes::Always),
+            retry_after: retry_after?,
+            user: user?,
+        })
+    }
+
+    /// An HTTP method in any case, upper-cased; a near miss gets a suggestion.
+    fn http_method(&mut self, node: &Node, field: &str) -> Option<String> {
+        let upper = as_str(node).map(str::to_ascii_uppercase);
+        if let Some((name, _)) = METHODS.iter().find(|(n, _)| Some(*n) == upper.as_deref()) {
+            return Some(name.to_string());
+        }
+        self.r.word(node, field, METHODS).map(str::to_string)
     }
 
     fn snapshot(&mut self, e: &Entry) -> Option<String> {

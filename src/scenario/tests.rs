@@ -354,6 +354,59 @@ fn token_steps_are_bare_words() {
 }
 
 #[test]
+fn target_fault_reads_every_key_and_defaults() {
+    let body = format!(
+        "{ALICE}  - target_fault: {{ method: POST, path: /Users, status: 500 }}\n  \
+         - target_fault: {{ method: patch, path: /Users, status: 429, times: once-per-object, \
+         retry_after: 1, user: alice }}\n  \
+         - target_fault: {{ method: Delete, path: /Groups, status: 503, times: always, \
+         retry_after: 0 }}\n  - target_clear_faults\n"
+    );
+    assert_eq!(
+        steps(&body)[1..],
+        [
+            Step::TargetFault(FaultSpec {
+                method: "POST".into(),
+                path: "/Users".into(),
+                status: 500,
+                times: FaultTimes::Always,
+                retry_after: None,
+                user: None,
+            }),
+            Step::TargetFault(FaultSpec {
+                method: "PATCH".into(),
+                path: "/Users".into(),
+                status: 429,
+                times: FaultTimes::OncePerObject,
+                retry_after: Some(1),
+                user: Some("alice".into()),
+            }),
+            Step::TargetFault(FaultSpec {
+                method: "DELETE".into(),
+                path: "/Groups".into(),
+                status: 503,
+                times: FaultTimes::Always,
+                retry_after: Some(0),
+                user: None,
+            }),
+            Step::TargetClearFaults,
+        ]
+    );
+}
+
+#[test]
+fn target_fault_may_name_a_user_deleted_in_the_source() {
+    let body = format!(
+        "{ALICE}  - hard_delete_user: alice\n  \
+         - target_fault: {{ method: DELETE, path: /Users, status: 500, user: alice }}\n"
+    );
+    assert!(matches!(
+        &steps(&body)[2],
+        Step::TargetFault(f) if f.user.as_deref() == Some("alice")
+    ));
+}
+
+#[test]
 fn target_only_ref_is_usable_in_expect_user() {
     let body =
         "  - target_create_user: { user: legacy, attributes: { userName: alice@contoso.com, \
@@ -916,6 +969,99 @@ fn scoping_filter_shapes() {
         Some("each group is a list of its own: write `- - { attribute: … }`")
     );
     assert_eq!(errs[3].help.as_deref(), Some("did you mean `mail`?"));
+}
+
+#[test]
+fn fault_status_out_of_range() {
+    let e = one_error(&format!(
+        "{HEAD}  - target_fault: {{ method: GET, path: /Users, status: 200 }}\n"
+    ));
+    assert_eq!(e.kind, ErrorKind::InvalidValue);
+    assert_eq!(at(&e), (5, 56, "steps[0].target_fault.status"));
+    assert_eq!(
+        e.message,
+        "invalid value for `status`: expected an HTTP error status, from 400 to 599, \
+         found integer 200"
+    );
+}
+
+#[test]
+fn fault_retry_after_with_a_status_that_has_none() {
+    let e = one_error(&format!(
+        "{HEAD}  - target_fault: {{ method: POST, path: /Users, status: 500, retry_after: 5 }}\n"
+    ));
+    assert_eq!(e.kind, ErrorKind::InvalidShape);
+    assert_eq!(at(&e), (5, 62, "steps[0].target_fault.retry_after"));
+    assert_eq!(
+        e.render(),
+        "error: `retry_after` applies only to status 429 or 503; this fault answers 500\n\
+         \x20 --> t.yaml:5:62\n\
+         \x20  |\n\
+         \x205 |   - target_fault: { method: POST, path: /Users, status: 500, retry_after: 5 }\n\
+         \x20  |                                                              ^^^^^^^^^^^\n\
+         \x20  = in steps[0].target_fault\n"
+    );
+}
+
+#[test]
+fn fault_unknown_times() {
+    let e = one_error(&format!(
+        "{HEAD}  - target_fault: {{ method: PUT, path: /Users, status: 500, times: once }}\n"
+    ));
+    assert_eq!(e.kind, ErrorKind::InvalidValue);
+    assert_eq!(at(&e), (5, 68, "steps[0].target_fault.times"));
+    assert_eq!(
+        e.message,
+        "invalid value for `times`: expected one of always, once-per-object, found string \"once\""
+    );
+    assert_eq!(e.help.as_deref(), Some("did you mean `once-per-object`?"));
+}
+
+#[test]
+fn fault_user_ref_unknown() {
+    let e = one_error(&format!(
+        "{HEAD}{ALICE}  - target_fault: {{ method: POST, path: /Users, status: 500, user: dave }}\n"
+    ));
+    assert_eq!(e.kind, ErrorKind::UnknownRef);
+    assert_eq!(at(&e), (6, 68, "steps[1].target_fault.user"));
+    assert_eq!(
+        e.message,
+        "unknown ref `dave`: expected a user created by an earlier `create_user`"
+    );
+}
+
+#[test]
+fn fault_method_and_path_shapes() {
+    let errs = errors(&format!(
+        "{HEAD}  - target_fault: {{ method: PTACH, path: Users, status: 429 }}\n  \
+         - target_fault: {{ method: HEAD, path: /Users }}\n"
+    ));
+    let got: Vec<_> = errs
+        .iter()
+        .map(|e| (e.kind, at(e), e.help.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                ErrorKind::InvalidValue,
+                (5, 29, "steps[0].target_fault.method"),
+                Some("did you mean `PATCH`?")
+            ),
+            (
+                ErrorKind::InvalidValue,
+                (5, 42, "steps[0].target_fault.path"),
+                None
+            ),
+            (ErrorKind::MissingKey, (6, 5, "steps[1].target_fault"), None),
+            (
+                ErrorKind::InvalidValue,
+                (6, 29, "steps[1].target_fault.method"),
+                None
+            ),
+        ]
+    );
+    assert_eq!(errs[2].message, "missing required key `status`");
 }
 
 #[test]
