@@ -9,9 +9,9 @@ use saphyr::{LoadableYamlNode, MarkedYaml, Marker, Scalar, YamlData};
 
 use super::error::{ErrorKind, ScenarioError, ScenarioErrors};
 use super::model::{
-    AttrValue, Expectation, FaultSpec, FaultTimes, GroupSpec, LogExpectation, ObjectExpectation,
-    Ref, RequestExpectation, RestartKind, Scenario, ScopeMode, ScopingClause, ScopingOperator,
-    Span, Spanned, Status, Step, SyncKind, UserAttr, UserSpec,
+    AttrValue, Expectation, FaultSpec, FaultTimes, GroupSpec, JobExpectation, LogExpectation,
+    ObjectExpectation, Ref, RequestExpectation, RestartKind, Scenario, ScopeMode, ScopingClause,
+    ScopingOperator, Span, Spanned, Status, Step, SyncKind, UserAttr, UserSpec,
 };
 use super::node::{as_str, found, is_null, item, At, Entry, Map, Node, Reader};
 use super::refs::{Accept, Problem, RefKind, Refs, Usage};
@@ -125,10 +125,11 @@ const ACTIONS: &[(&str, &str)] = &[
     ("other", "other"),
 ];
 
-const EXPECT_FORMS: &[&str] = &["user", "group", "log", "requests"];
+const EXPECT_FORMS: &[&str] = &["user", "group", "log", "requests", "job"];
 const OBJECT_CHECKS: &[&str] = &["present", "active", "attributes", "members", "count"];
 const LOG_KEYS: &[&str] = &["object", "action", "status", "skip_reason", "error_code"];
 const REQUEST_KEYS: &[&str] = &["total", "GET", "POST", "PUT", "PATCH", "DELETE"];
+const JOB_KEYS: &[&str] = &["quarantined", "reason"];
 
 /// Parses and validates one scenario file's text. `file` is used only in messages and in
 /// `Scenario::file`.
@@ -1083,15 +1084,18 @@ impl Parser<'_> {
     // --- expect ------------------------------------------------------------------------
 
     fn expect(&mut self, e: &Entry) -> Option<Expectation> {
-        let map = self.step_map(e, "a map with one of `user`, `group`, `log` or `requests`")?;
+        let map = self.step_map(
+            e,
+            "a map with one of `user`, `group`, `log`, `requests` or `job`",
+        )?;
         let allowed: Vec<&str> = EXPECT_FORMS.iter().chain(OBJECT_CHECKS).copied().collect();
         self.r.check_keys(&map, &allowed);
         let forms: Vec<&Entry> = EXPECT_FORMS.iter().filter_map(|f| map.get(f)).collect();
         let form = match forms.as_slice() {
             [one] => *one,
             [] => {
-                let message = "`expect` needs exactly one of `user`, `group`, `log` or \
-                               `requests`; found none"
+                let message = "`expect` needs exactly one of `user`, `group`, `log`, \
+                               `requests` or `job`; found none"
                     .to_string();
                 self.r.report(
                     At::of(e.key_node),
@@ -1104,7 +1108,8 @@ impl Parser<'_> {
             [_, second, ..] => {
                 let names: Vec<String> = forms.iter().map(|f| format!("`{}`", f.key)).collect();
                 let message = format!(
-                    "`expect` takes exactly one of `user`, `group`, `log` or `requests`; found {}",
+                    "`expect` takes exactly one of `user`, `group`, `log`, `requests` or `job`; \
+                     found {}",
                     names.join(" and ")
                 );
                 self.r.report(
@@ -1124,6 +1129,10 @@ impl Parser<'_> {
             "requests" => {
                 self.checks_not_allowed(&map, OBJECT_CHECKS, "requests");
                 self.expect_requests(form).map(Expectation::Requests)
+            }
+            "job" => {
+                self.checks_not_allowed(&map, OBJECT_CHECKS, "job");
+                self.expect_job(form).map(Expectation::Job)
             }
             _ => self.expect_object(&map, form).map(Expectation::Object),
         }
@@ -1299,5 +1308,31 @@ impl Parser<'_> {
             return None;
         }
         ok.then_some(out)
+    }
+
+    fn expect_job(&mut self, form: &Entry) -> Option<JobExpectation> {
+        let map = self.r.map(
+            form.value,
+            At::of(form.key_node),
+            &form.path,
+            "a map with `quarantined` and/or `reason`",
+        )?;
+        self.r.check_keys(&map, JOB_KEYS);
+        if map.entries.is_empty() {
+            let message = format!("`job` needs at least one of: {}", JOB_KEYS.join(", "));
+            self.r.report(
+                At::of(form.key_node),
+                ErrorKind::InvalidShape,
+                &form.path,
+                message,
+            );
+            return None;
+        }
+        let quarantined = self.r.optional(&map, "quarantined", Reader::boolean);
+        let reason = self.r.optional(&map, "reason", Reader::string);
+        Some(JobExpectation {
+            quarantined: quarantined?,
+            reason: reason?,
+        })
     }
 }

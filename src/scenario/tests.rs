@@ -532,6 +532,31 @@ fn expect_log_and_requests_forms() {
 }
 
 #[test]
+fn expect_job_form() {
+    let body =
+        "  - expect: { job: { quarantined: true, reason: EncounteredQuarantineException } }\n  \
+                - expect: { job: { quarantined: false } }\n  \
+                - expect: { job: { reason: EncounteredEscrowProportionThreshold } }\n";
+    assert_eq!(
+        steps(body),
+        vec![
+            Step::Expect(Expectation::Job(JobExpectation {
+                quarantined: Some(true),
+                reason: Some("EncounteredQuarantineException".into()),
+            })),
+            Step::Expect(Expectation::Job(JobExpectation {
+                quarantined: Some(false),
+                reason: None,
+            })),
+            Step::Expect(Expectation::Job(JobExpectation {
+                quarantined: None,
+                reason: Some("EncounteredEscrowProportionThreshold".into()),
+            })),
+        ]
+    );
+}
+
+#[test]
 fn snapshot_step() {
     assert_eq!(
         steps("  - snapshot: after-unassign\n  - snapshot: step_2\n"),
@@ -745,7 +770,8 @@ fn expect_with_two_forms() {
     assert_eq!(at(&e), (6, 28, "steps[1].expect"));
     assert_eq!(
         e.render(),
-        "error: `expect` takes exactly one of `user`, `group`, `log` or `requests`; found `user` and `log`\n\
+        "error: `expect` takes exactly one of `user`, `group`, `log`, `requests` or `job`; \
+         found `user` and `log`\n\
          \x20 --> t.yaml:6:28\n\
          \x20  |\n\
          \x206 |   - expect: { user: alice, log: { object: alice } }\n\
@@ -761,8 +787,47 @@ fn expect_with_no_form() {
     assert_eq!(at(&e), (5, 5, "steps[0].expect"));
     assert_eq!(
         e.message,
-        "`expect` needs exactly one of `user`, `group`, `log` or `requests`; found none"
+        "`expect` needs exactly one of `user`, `group`, `log`, `requests` or `job`; found none"
     );
+}
+
+#[test]
+fn expect_job_with_no_keys() {
+    let e = one_error(&format!("{HEAD}  - expect: {{ job: {{}} }}\n"));
+    assert_eq!(e.kind, ErrorKind::InvalidShape);
+    assert_eq!(at(&e), (5, 15, "steps[0].expect.job"));
+    assert_eq!(
+        e.message,
+        "`job` needs at least one of: quarantined, reason"
+    );
+}
+
+#[test]
+fn expect_job_with_object_checks_and_bad_values() {
+    let errs = errors(&format!(
+        "{HEAD}  - expect: {{ job: {{ quarantined: yes }}, present: true }}\n  \
+         - expect: {{ job: {{ quarantine: true }} }}\n"
+    ));
+    let got: Vec<_> = errs.iter().map(|e| (e.kind, at(e))).collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                ErrorKind::InvalidValue,
+                (5, 35, "steps[0].expect.job.quarantined")
+            ),
+            (ErrorKind::InvalidShape, (5, 42, "steps[0].expect.present")),
+            (
+                ErrorKind::UnknownKey,
+                (6, 22, "steps[1].expect.job.quarantine")
+            ),
+        ]
+    );
+    assert_eq!(
+        errs[1].message,
+        "`present` cannot be used with `job`: it belongs to `user:` and `group:` expectations"
+    );
+    assert_eq!(errs[2].help.as_deref(), Some("did you mean `quarantined`?"));
 }
 
 #[test]
