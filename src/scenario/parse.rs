@@ -5,12 +5,13 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use saphyr::{LoadableYamlNode, MarkedYaml, Marker, YamlData};
+use saphyr::{LoadableYamlNode, MarkedYaml, Marker, Scalar, YamlData};
 
 use super::error::{ErrorKind, ScenarioError, ScenarioErrors};
 use super::model::{
-    AttrValue, Expectation, GroupSpec, LogExpectation, ObjectExpectation, Ref, RequestExpectation,
-    RestartKind, Scenario, ScopeMode, Span, Spanned, Status, Step, SyncKind, UserAttr, UserSpec,
+    AttrValue, Expectation, FaultSpec, FaultTimes, GroupSpec, JobExpectation, LogExpectation,
+    ObjectExpectation, Ref, RequestExpectation, RestartKind, Scenario, ScopeMode, ScopingClause,
+    ScopingOperator, Span, Spanned, Status, Step, SyncKind, UserAttr, UserSpec,
 };
 use super::node::{as_str, found, is_null, item, At, Entry, Map, Node, Reader};
 use super::refs::{Accept, Problem, RefKind, Refs, Usage};
@@ -39,19 +40,32 @@ pub const STEP_KEYWORDS: &[&str] = &[
     "restore_user",
     "hard_delete_user",
     "create_group",
+    "rename_group",
     "add_member",
     "remove_member",
     "delete_group",
     "assign",
     "unassign",
     "set_scope",
+    "set_scoping_filter",
     "sync",
     "restart",
     "provision_on_demand",
     "test_connection",
     "target_create_user",
+    "target_fault",
+    "target_clear_faults",
+    "target_rotate_token",
+    "idp_update_token",
     "expect",
     "snapshot",
+];
+
+/// Steps written only as a bare word (`- target_rotate_token`): they take no arguments.
+const NO_ARGUMENT_STEPS: &[&str] = &[
+    "target_clear_faults",
+    "target_rotate_token",
+    "idp_update_token",
 ];
 
 const SCOPES: &[(&str, ScopeMode)] = &[
@@ -66,6 +80,33 @@ const RESTARTS: &[(&str, RestartKind)] = &[
     ("keep-links", RestartKind::KeepLinks),
     ("full", RestartKind::Full),
 ];
+/// Entra's spelling of the scoping-filter operators, upper case with a space.
+const OPERATORS: &[(&str, ScopingOperator)] = &[
+    ("EQUALS", ScopingOperator::Equals),
+    ("NOT EQUALS", ScopingOperator::NotEquals),
+    ("IS TRUE", ScopingOperator::IsTrue),
+    ("IS FALSE", ScopingOperator::IsFalse),
+    ("IS NULL", ScopingOperator::IsNull),
+    ("IS NOT NULL", ScopingOperator::IsNotNull),
+    ("INCLUDES", ScopingOperator::Includes),
+    ("NOT INCLUDES", ScopingOperator::NotIncludes),
+];
+const CLAUSE_KEYS: &[&str] = &["attribute", "operator", "value"];
+/// Written in any case in the file (`patch`), stored upper case.
+const METHODS: &[(&str, &str)] = &[
+    ("GET", "GET"),
+    ("POST", "POST"),
+    ("PUT", "PUT"),
+    ("PATCH", "PATCH"),
+    ("DELETE", "DELETE"),
+];
+const FAULT_TIMES: &[(&str, FaultTimes)] = &[
+    ("always", FaultTimes::Always),
+    ("once-per-object", FaultTimes::OncePerObject),
+];
+const FAULT_KEYS: &[&str] = &["method", "path", "status", "times", "retry_after", "user"];
+/// Statuses whose Retry-After header a client may honour (RFC 9110 §10.2.3).
+const RETRY_AFTER_STATUSES: &[u16] = &[429, 503];
 const STATUSES: &[(&str, Status)] = &[
     ("success", Status::Success),
     ("warning", Status::Warning),
@@ -84,10 +125,11 @@ const ACTIONS: &[(&str, &str)] = &[
     ("other", "other"),
 ];
 
-const EXPECT_FORMS: &[&str] = &["user", "group", "log", "requests"];
+const EXPECT_FORMS: &[&str] = &["user", "group", "log", "requests", "job"];
 const OBJECT_CHECKS: &[&str] = &["present", "active", "attributes", "members", "count"];
 const LOG_KEYS: &[&str] = &["object", "action", "status", "skip_reason", "error_code"];
 const REQUEST_KEYS: &[&str] = &["total", "GET", "POST", "PUT", "PATCH", "DELETE"];
+const JOB_KEYS: &[&str] = &["quarantined", "reason"];
 
 /// Parses and validates one scenario file's text. `file` is used only in messages and in
 /// `Scenario::file`.
@@ -144,6 +186,19 @@ pub fn parse(text: &str, file: &Path) -> Result<Scenario, ScenarioErrors> {
             }
             Err(ScenarioErrors(errors))
         }
+    }
+}
+
+/// The step a bare word stands for, if the step may be written without a value.
+fn bare_step(word: &str) -> Option<Step> {
+    match word {
+        "test_connection" => Some(Step::TestConnection {
+            expect_status: Status::Success,
+        }),
+        "target_clear_faults" => Some(Step::TargetClearFaults),
+        "target_rotate_token" => Some(Step::TargetRotateToken),
+        "idp_update_token" => Some(Step::IdpUpdateToken),
+        _ => None,
     }
 }
 
@@ -309,11 +364,9 @@ impl Parser<'_> {
 
     fn step(&mut self, node: &Node, path: &str) -> Option<Spanned<Step>> {
         if let Some(word) = as_str(node) {
-            if word == "test_connection" {
+            if let Some(step) = bare_step(word) {
                 return Some(Spanned {
-                    value: Step::TestConnection {
-                        expect_status: Status::Success,
-                    },
+                    value: step,
                     span: span_of(node),
                 });
             }
@@ -351,6 +404,7 @@ impl Parser<'_> {
                 Step::HardDeleteUser(user)
             }),
             "create_group" => self.create_group(entry),
+            "rename_group" => self.rename_group(entry),
             "add_member" => self
                 .membership(entry)
                 .map(|(group, member)| Step::AddMember { group, member }),
@@ -369,6 +423,7 @@ impl Parser<'_> {
                 .r
                 .word(entry.value, &entry.path, SCOPES)
                 .map(Step::SetScope),
+            "set_scoping_filter" => self.set_scoping_filter(entry),
             "sync" => self.r.word(entry.value, &entry.path, SYNCS).map(Step::Sync),
             "restart" => self
                 .r
@@ -377,6 +432,8 @@ impl Parser<'_> {
             "provision_on_demand" => self.scope_ref(entry).map(Step::ProvisionOnDemand),
             "test_connection" => self.test_connection(entry),
             "target_create_user" => self.target_create_user(entry),
+            "target_fault" => self.target_fault(entry).map(Step::TargetFault),
+            k if NO_ARGUMENT_STEPS.contains(&k) => self.no_arguments(entry),
             "expect" => self.expect(entry).map(Step::Expect),
             "snapshot" => self.snapshot(entry).map(Step::Snapshot),
             other => {
@@ -428,7 +485,8 @@ impl Parser<'_> {
             message,
         );
         let first = &map.entries[0];
-        if STEP_KEYWORDS.contains(&first.key) && is_null(first.value) {
+        let takes_fields = !NO_ARGUMENT_STEPS.contains(&first.key);
+        if STEP_KEYWORDS.contains(&first.key) && takes_fields && is_null(first.value) {
             err = err.with_help(format!(
                 "indent the fields of `{}` further than the keyword",
                 first.key
@@ -677,6 +735,23 @@ impl Parser<'_> {
         }))
     }
 
+    fn rename_group(&mut self, e: &Entry) -> Option<Step> {
+        let map = self.step_map(e, "a map with `group` and `displayName`")?;
+        self.r.check_keys(&map, &["group", "displayName"]);
+        let group = self
+            .r
+            .required(&map, "group")
+            .and_then(|g| self.use_ref(g.value, &g.path, Accept::Group, Usage::Act));
+        let display_name = self
+            .r
+            .required(&map, "displayName")
+            .and_then(|d| self.r.text(d.value, &d.path));
+        Some(Step::RenameGroup {
+            group: group?,
+            display_name: display_name?,
+        })
+    }
+
     fn member_refs(&mut self, e: &Entry, usage: Usage) -> Option<Vec<Ref>> {
         let items = self.r.list(e.value, &e.path)?;
         let mut out = Vec::with_capacity(items.len());
@@ -704,6 +779,139 @@ impl Parser<'_> {
         Some((group?, member?))
     }
 
+    // --- scoping filters ----------------------------------------------------------------
+
+    fn set_scoping_filter(&mut self, e: &Entry) -> Option<Step> {
+        let YamlData::Sequence(groups) = &e.value.data else {
+            self.r.invalid(
+                e.value,
+                &e.path,
+                "a list of clause groups, each a list of clauses (`[]` clears the filter)",
+            );
+            return None;
+        };
+        let mut out = Vec::with_capacity(groups.len());
+        let mut ok = true;
+        for (i, group) in groups.iter().enumerate() {
+            match self.scoping_group(group, &item(&e.path, i)) {
+                Some(clauses) => out.push(clauses),
+                None => ok = false,
+            }
+        }
+        ok.then_some(Step::SetScopingFilter(out))
+    }
+
+    /// One group of AND-ed clauses. An empty group would hold for every user, which no
+    /// author means; a bare clause map is the usual slip of one `-` too few.
+    fn scoping_group(&mut self, node: &Node, path: &str) -> Option<Vec<ScopingClause>> {
+        let expected = "a non-empty list of clauses (the clauses of a group are AND-ed)";
+        let clauses = match &node.data {
+            YamlData::Sequence(clauses) if !clauses.is_empty() => clauses,
+            YamlData::Mapping(_) => {
+                let message = format!(
+                    "invalid value for a clause group: expected {expected}, found {}",
+                    found(node)
+                );
+                let err = self
+                    .r
+                    .error_at(At::start_of(node), ErrorKind::InvalidShape, path, message)
+                    .with_help("each group is a list of its own: write `- - { attribute: … }`");
+                self.r.push(err);
+                return None;
+            }
+            _ => {
+                self.r.invalid(node, path, expected);
+                return None;
+            }
+        };
+        let mut out = Vec::with_capacity(clauses.len());
+        let mut ok = true;
+        for (i, clause) in clauses.iter().enumerate() {
+            match self.scoping_clause(clause, &item(path, i)) {
+                Some(c) => out.push(c),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn scoping_clause(&mut self, node: &Node, path: &str) -> Option<ScopingClause> {
+        let map = self.r.map(
+            node,
+            At::start_of(node),
+            path,
+            "a clause: a map with `attribute`, `operator` and, to compare, `value`",
+        )?;
+        self.r.check_keys(&map, CLAUSE_KEYS);
+        let attribute = self
+            .r
+            .required(&map, "attribute")
+            .and_then(|a| self.r.word(a.value, &a.path, UserAttr::ALL));
+        let operator_entry = self.r.required(&map, "operator");
+        let operator = operator_entry.and_then(|o| self.r.word(o.value, &o.path, OPERATORS));
+        let value = self.r.optional(&map, "value", Reader::text);
+
+        let mut ok = true;
+        if let (Some(o), Some(op)) = (operator_entry, operator) {
+            let name = OPERATORS
+                .iter()
+                .find(|(_, x)| *x == op)
+                .map_or("?", |(n, _)| *n);
+            let compares = matches!(
+                op,
+                ScopingOperator::Equals
+                    | ScopingOperator::NotEquals
+                    | ScopingOperator::Includes
+                    | ScopingOperator::NotIncludes
+            );
+            match map.get("value") {
+                // Points at the operator: it is what asks for a value.
+                None if compares => {
+                    let message =
+                        format!("missing required key `value`: `{name}` compares with a value");
+                    self.r
+                        .report(At::of(o.value), ErrorKind::MissingKey, &map.path, message);
+                    ok = false;
+                }
+                Some(v) if !compares => {
+                    let message = format!(
+                        "`value` cannot be used with `{name}`: the operator takes no value"
+                    );
+                    self.r.report(
+                        At::of(v.key_node),
+                        ErrorKind::InvalidShape,
+                        &v.path,
+                        message,
+                    );
+                    ok = false;
+                }
+                _ => {}
+            }
+            let boolean_test = matches!(op, ScopingOperator::IsTrue | ScopingOperator::IsFalse);
+            if let Some(attr) = attribute.filter(|a| boolean_test && *a != UserAttr::AccountEnabled)
+            {
+                let message = format!(
+                    "`{name}` applies only to the boolean attribute `accountEnabled`, not to `{}`",
+                    attr.name()
+                );
+                let err = self
+                    .r
+                    .error_at(At::of(o.value), ErrorKind::InvalidValue, &o.path, message)
+                    .with_help("compare text with `EQUALS` or `NOT EQUALS` and a `value`");
+                self.r.push(err);
+                ok = false;
+            }
+        }
+        if !ok {
+            return None;
+        }
+        Some(ScopingClause {
+            attribute: attribute?,
+            operator: operator?,
+            value: value?,
+        })
+    }
+
     // --- provisioning and the target ---------------------------------------------------
 
     fn test_connection(&mut self, e: &Entry) -> Option<Step> {
@@ -719,6 +927,22 @@ impl Parser<'_> {
             None => Status::Success,
         };
         Some(Step::TestConnection { expect_status })
+    }
+
+    /// A step of `NO_ARGUMENT_STEPS` written as a map. Even an empty value is refused: unlike
+    /// `test_connection`, these steps have no options a colon could introduce.
+    fn no_arguments(&mut self, e: &Entry) -> Option<Step> {
+        let at = if is_null(e.value) {
+            At::of(e.key_node)
+        } else {
+            At::of(e.value)
+        };
+        let message = format!(
+            "step `{}` takes no arguments; write it alone: `- {}`",
+            e.key, e.key
+        );
+        self.r.report(at, ErrorKind::InvalidShape, &e.path, message);
+        None
     }
 
     fn target_create_user(&mut self, e: &Entry) -> Option<Step> {
@@ -741,6 +965,88 @@ impl Parser<'_> {
             user: user?,
             attributes: attributes?,
         })
+    }
+
+    fn target_fault(&mut self, e: &Entry) -> Option<FaultSpec> {
+        let map = self.step_map(
+            e,
+            "a map with `method`, `path`, `status` and optional `times`, `retry_after`, `user`",
+        )?;
+        self.r.check_keys(&map, FAULT_KEYS);
+        let method = self
+            .r
+            .required(&map, "method")
+            .and_then(|m| self.http_method(m.value, &m.path));
+        let path = self
+            .r
+            .required(&map, "path")
+            .and_then(|p| match as_str(p.value) {
+                Some(s) if s.starts_with('/') => Some(s.to_string()),
+                _ => {
+                    self.r.invalid(
+                        p.value,
+                        &p.path,
+                        "a request path starting with `/`, such as `/Users`",
+                    );
+                    None
+                }
+            });
+        let status = self
+            .r
+            .required(&map, "status")
+            .and_then(|s| match s.value.data {
+                YamlData::Value(Scalar::Integer(n)) if (400..=599).contains(&n) => {
+                    u16::try_from(n).ok()
+                }
+                _ => {
+                    self.r
+                        .invalid(s.value, &s.path, "an HTTP error status, from 400 to 599");
+                    None
+                }
+            });
+        let times = self
+            .r
+            .optional(&map, "times", |r, n, p| r.word(n, p, FAULT_TIMES));
+        let retry_after = self.r.optional(&map, "retry_after", Reader::count);
+        // A check, not an act: a fault may target a user already deleted in the source, to
+        // make the DELETE the next cycle sends for it fail.
+        let user = match map.get("user") {
+            Some(u) => self
+                .use_ref(u.value, &u.path, Accept::User, Usage::Check)
+                .map(Some),
+            None => Some(None),
+        };
+        if let (Some(status), Some(r)) = (status, map.get("retry_after")) {
+            if !RETRY_AFTER_STATUSES.contains(&status) {
+                let message = format!(
+                    "`retry_after` applies only to status 429 or 503; this fault answers {status}"
+                );
+                self.r.report(
+                    At::of(r.key_node),
+                    ErrorKind::InvalidShape,
+                    &r.path,
+                    message,
+                );
+                return None;
+            }
+        }
+        Some(FaultSpec {
+            method: method?,
+            path: path?,
+            status: status?,
+            times: times?.unwrap_or(FaultTimes::Always),
+            retry_after: retry_after?,
+            user: user?,
+        })
+    }
+
+    /// An HTTP method in any case, upper-cased; a near miss gets a suggestion.
+    fn http_method(&mut self, node: &Node, field: &str) -> Option<String> {
+        let upper = as_str(node).map(str::to_ascii_uppercase);
+        if let Some((name, _)) = METHODS.iter().find(|(n, _)| Some(*n) == upper.as_deref()) {
+            return Some(name.to_string());
+        }
+        self.r.word(node, field, METHODS).map(str::to_string)
     }
 
     fn snapshot(&mut self, e: &Entry) -> Option<String> {
@@ -778,15 +1084,18 @@ impl Parser<'_> {
     // --- expect ------------------------------------------------------------------------
 
     fn expect(&mut self, e: &Entry) -> Option<Expectation> {
-        let map = self.step_map(e, "a map with one of `user`, `group`, `log` or `requests`")?;
+        let map = self.step_map(
+            e,
+            "a map with one of `user`, `group`, `log`, `requests` or `job`",
+        )?;
         let allowed: Vec<&str> = EXPECT_FORMS.iter().chain(OBJECT_CHECKS).copied().collect();
         self.r.check_keys(&map, &allowed);
         let forms: Vec<&Entry> = EXPECT_FORMS.iter().filter_map(|f| map.get(f)).collect();
         let form = match forms.as_slice() {
             [one] => *one,
             [] => {
-                let message = "`expect` needs exactly one of `user`, `group`, `log` or \
-                               `requests`; found none"
+                let message = "`expect` needs exactly one of `user`, `group`, `log`, \
+                               `requests` or `job`; found none"
                     .to_string();
                 self.r.report(
                     At::of(e.key_node),
@@ -799,7 +1108,8 @@ impl Parser<'_> {
             [_, second, ..] => {
                 let names: Vec<String> = forms.iter().map(|f| format!("`{}`", f.key)).collect();
                 let message = format!(
-                    "`expect` takes exactly one of `user`, `group`, `log` or `requests`; found {}",
+                    "`expect` takes exactly one of `user`, `group`, `log`, `requests` or `job`; \
+                     found {}",
                     names.join(" and ")
                 );
                 self.r.report(
@@ -819,6 +1129,10 @@ impl Parser<'_> {
             "requests" => {
                 self.checks_not_allowed(&map, OBJECT_CHECKS, "requests");
                 self.expect_requests(form).map(Expectation::Requests)
+            }
+            "job" => {
+                self.checks_not_allowed(&map, OBJECT_CHECKS, "job");
+                self.expect_job(form).map(Expectation::Job)
             }
             _ => self.expect_object(&map, form).map(Expectation::Object),
         }
@@ -994,5 +1308,31 @@ impl Parser<'_> {
             return None;
         }
         ok.then_some(out)
+    }
+
+    fn expect_job(&mut self, form: &Entry) -> Option<JobExpectation> {
+        let map = self.r.map(
+            form.value,
+            At::of(form.key_node),
+            &form.path,
+            "a map with `quarantined` and/or `reason`",
+        )?;
+        self.r.check_keys(&map, JOB_KEYS);
+        if map.entries.is_empty() {
+            let message = format!("`job` needs at least one of: {}", JOB_KEYS.join(", "));
+            self.r.report(
+                At::of(form.key_node),
+                ErrorKind::InvalidShape,
+                &form.path,
+                message,
+            );
+            return None;
+        }
+        let quarantined = self.r.optional(&map, "quarantined", Reader::boolean);
+        let reason = self.r.optional(&map, "reason", Reader::string);
+        Some(JobExpectation {
+            quarantined: quarantined?,
+            reason: reason?,
+        })
     }
 }

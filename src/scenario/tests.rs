@@ -238,6 +238,69 @@ fn group_steps() {
 }
 
 #[test]
+fn rename_group_takes_a_group_ref_and_a_new_name() {
+    let body = "  - create_group: { group: sales, displayName: Sales }\n  \
+                - rename_group: { group: sales, displayName: Sales EMEA }\n";
+    assert_eq!(
+        steps(body)[1],
+        Step::RenameGroup {
+            group: "sales".into(),
+            display_name: "Sales EMEA".into(),
+        }
+    );
+}
+
+#[test]
+fn scoping_filter_groups_clauses_and_clears() {
+    let body = "  - set_scoping_filter:\n      \
+                - - { attribute: department, operator: EQUALS, value: Sales }\n        \
+                - { attribute: accountEnabled, operator: IS TRUE }\n      \
+                - - { attribute: jobTitle, operator: INCLUDES, value: \"Engineer,Lead\" }\n        \
+                - { attribute: employeeId, operator: NOT EQUALS, value: 42 }\n      \
+                - - { attribute: mail, operator: IS NULL }\n        \
+                - { attribute: manager, operator: IS NOT NULL }\n        \
+                - { attribute: accountEnabled, operator: IS FALSE }\n        \
+                - { attribute: surname, operator: NOT INCLUDES, value: \"Smith,Jones\" }\n  \
+                - set_scoping_filter: []\n";
+    let clause = |attribute, operator, value: Option<&str>| ScopingClause {
+        attribute,
+        operator,
+        value: value.map(String::from),
+    };
+    assert_eq!(
+        steps(body),
+        vec![
+            Step::SetScopingFilter(vec![
+                vec![
+                    clause(UserAttr::Department, ScopingOperator::Equals, Some("Sales")),
+                    clause(UserAttr::AccountEnabled, ScopingOperator::IsTrue, None),
+                ],
+                vec![
+                    clause(
+                        UserAttr::JobTitle,
+                        ScopingOperator::Includes,
+                        Some("Engineer,Lead")
+                    ),
+                    // A number is read as its digits, like `employeeId` in `create_user`.
+                    clause(UserAttr::EmployeeId, ScopingOperator::NotEquals, Some("42")),
+                ],
+                vec![
+                    clause(UserAttr::Mail, ScopingOperator::IsNull, None),
+                    clause(UserAttr::Manager, ScopingOperator::IsNotNull, None),
+                    clause(UserAttr::AccountEnabled, ScopingOperator::IsFalse, None),
+                    clause(
+                        UserAttr::Surname,
+                        ScopingOperator::NotIncludes,
+                        Some("Smith,Jones")
+                    ),
+                ],
+            ]),
+            Step::SetScopingFilter(vec![]),
+        ]
+    );
+}
+
+#[test]
 fn scope_and_provisioning_steps() {
     let body = format!(
         "{ALICE}  - create_group: {{ group: sales, displayName: Sales }}\n  - assign: alice\n  \
@@ -279,6 +342,68 @@ fn test_connection_bare_empty_and_with_expectation() {
             }
         ]
     );
+}
+
+#[test]
+fn token_steps_are_bare_words() {
+    let body = "  - target_rotate_token\n  - test_connection: { expect: failure }\n  \
+                - idp_update_token\n";
+    let got = steps(body);
+    assert_eq!(got[0], Step::TargetRotateToken);
+    assert_eq!(got[2], Step::IdpUpdateToken);
+}
+
+#[test]
+fn target_fault_reads_every_key_and_defaults() {
+    let body = format!(
+        "{ALICE}  - target_fault: {{ method: POST, path: /Users, status: 500 }}\n  \
+         - target_fault: {{ method: patch, path: /Users, status: 429, times: once-per-object, \
+         retry_after: 1, user: alice }}\n  \
+         - target_fault: {{ method: Delete, path: /Groups, status: 503, times: always, \
+         retry_after: 0 }}\n  - target_clear_faults\n"
+    );
+    assert_eq!(
+        steps(&body)[1..],
+        [
+            Step::TargetFault(FaultSpec {
+                method: "POST".into(),
+                path: "/Users".into(),
+                status: 500,
+                times: FaultTimes::Always,
+                retry_after: None,
+                user: None,
+            }),
+            Step::TargetFault(FaultSpec {
+                method: "PATCH".into(),
+                path: "/Users".into(),
+                status: 429,
+                times: FaultTimes::OncePerObject,
+                retry_after: Some(1),
+                user: Some("alice".into()),
+            }),
+            Step::TargetFault(FaultSpec {
+                method: "DELETE".into(),
+                path: "/Groups".into(),
+                status: 503,
+                times: FaultTimes::Always,
+                retry_after: Some(0),
+                user: None,
+            }),
+            Step::TargetClearFaults,
+        ]
+    );
+}
+
+#[test]
+fn target_fault_may_name_a_user_deleted_in_the_source() {
+    let body = format!(
+        "{ALICE}  - hard_delete_user: alice\n  \
+         - target_fault: {{ method: DELETE, path: /Users, status: 500, user: alice }}\n"
+    );
+    assert!(matches!(
+        &steps(&body)[2],
+        Step::TargetFault(f) if f.user.as_deref() == Some("alice")
+    ));
 }
 
 #[test]
@@ -401,6 +526,31 @@ fn expect_log_and_requests_forms() {
                 by_method: [("PATCH".to_string(), 1), ("GET".to_string(), 1)]
                     .into_iter()
                     .collect(),
+            })),
+        ]
+    );
+}
+
+#[test]
+fn expect_job_form() {
+    let body =
+        "  - expect: { job: { quarantined: true, reason: EncounteredQuarantineException } }\n  \
+                - expect: { job: { quarantined: false } }\n  \
+                - expect: { job: { reason: EncounteredEscrowProportionThreshold } }\n";
+    assert_eq!(
+        steps(body),
+        vec![
+            Step::Expect(Expectation::Job(JobExpectation {
+                quarantined: Some(true),
+                reason: Some("EncounteredQuarantineException".into()),
+            })),
+            Step::Expect(Expectation::Job(JobExpectation {
+                quarantined: Some(false),
+                reason: None,
+            })),
+            Step::Expect(Expectation::Job(JobExpectation {
+                quarantined: None,
+                reason: Some("EncounteredEscrowProportionThreshold".into()),
             })),
         ]
     );
@@ -620,7 +770,8 @@ fn expect_with_two_forms() {
     assert_eq!(at(&e), (6, 28, "steps[1].expect"));
     assert_eq!(
         e.render(),
-        "error: `expect` takes exactly one of `user`, `group`, `log` or `requests`; found `user` and `log`\n\
+        "error: `expect` takes exactly one of `user`, `group`, `log`, `requests` or `job`; \
+         found `user` and `log`\n\
          \x20 --> t.yaml:6:28\n\
          \x20  |\n\
          \x206 |   - expect: { user: alice, log: { object: alice } }\n\
@@ -636,8 +787,47 @@ fn expect_with_no_form() {
     assert_eq!(at(&e), (5, 5, "steps[0].expect"));
     assert_eq!(
         e.message,
-        "`expect` needs exactly one of `user`, `group`, `log` or `requests`; found none"
+        "`expect` needs exactly one of `user`, `group`, `log`, `requests` or `job`; found none"
     );
+}
+
+#[test]
+fn expect_job_with_no_keys() {
+    let e = one_error(&format!("{HEAD}  - expect: {{ job: {{}} }}\n"));
+    assert_eq!(e.kind, ErrorKind::InvalidShape);
+    assert_eq!(at(&e), (5, 15, "steps[0].expect.job"));
+    assert_eq!(
+        e.message,
+        "`job` needs at least one of: quarantined, reason"
+    );
+}
+
+#[test]
+fn expect_job_with_object_checks_and_bad_values() {
+    let errs = errors(&format!(
+        "{HEAD}  - expect: {{ job: {{ quarantined: yes }}, present: true }}\n  \
+         - expect: {{ job: {{ quarantine: true }} }}\n"
+    ));
+    let got: Vec<_> = errs.iter().map(|e| (e.kind, at(e))).collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                ErrorKind::InvalidValue,
+                (5, 35, "steps[0].expect.job.quarantined")
+            ),
+            (ErrorKind::InvalidShape, (5, 42, "steps[0].expect.present")),
+            (
+                ErrorKind::UnknownKey,
+                (6, 22, "steps[1].expect.job.quarantine")
+            ),
+        ]
+    );
+    assert_eq!(
+        errs[1].message,
+        "`present` cannot be used with `job`: it belongs to `user:` and `group:` expectations"
+    );
+    assert_eq!(errs[2].help.as_deref(), Some("did you mean `quarantined`?"));
 }
 
 #[test]
@@ -664,6 +854,279 @@ fn expect_keys_that_do_not_fit_the_form() {
         ]
     );
     assert_eq!(errs[2].help.as_deref(), Some("did you mean `PATCH`?"));
+}
+
+#[test]
+fn rename_of_an_unknown_group() {
+    let e = one_error(&format!(
+        "{HEAD}  - create_group: {{ group: sales, displayName: Sales }}\n  \
+         - rename_group: {{ group: sale, displayName: Sales EMEA }}\n"
+    ));
+    assert_eq!(e.kind, ErrorKind::UnknownRef);
+    assert_eq!(at(&e), (6, 28, "steps[1].rename_group.group"));
+    assert_eq!(
+        e.message,
+        "unknown ref `sale`: expected a group created by an earlier `create_group`"
+    );
+    assert_eq!(e.help.as_deref(), Some("did you mean `sales`?"));
+}
+
+#[test]
+fn no_argument_step_written_as_a_map() {
+    let errs = errors(&format!(
+        "{HEAD}  - target_rotate_token: {{ token: new }}\n  - idp_update_token:\n"
+    ));
+    let got: Vec<_> = errs
+        .iter()
+        .map(|e| (e.kind, at(e), e.message.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                ErrorKind::InvalidShape,
+                (5, 26, "steps[0].target_rotate_token"),
+                "step `target_rotate_token` takes no arguments; write it alone: \
+                 `- target_rotate_token`"
+            ),
+            (
+                ErrorKind::InvalidShape,
+                (6, 5, "steps[1].idp_update_token"),
+                "step `idp_update_token` takes no arguments; write it alone: `- idp_update_token`"
+            ),
+        ]
+    );
+    assert_eq!(
+        errs[0].render(),
+        "error: step `target_rotate_token` takes no arguments; write it alone: \
+         `- target_rotate_token`\n\
+         \x20 --> t.yaml:5:26\n\
+         \x20  |\n\
+         \x205 |   - target_rotate_token: { token: new }\n\
+         \x20  |                          ^^^^^^^^^^^^^\n\
+         \x20  = in steps[0]\n"
+    );
+    // Fields at the keyword's indentation: no "indent the fields" help for a step without any.
+    let e = one_error(&format!("{HEAD}  - target_rotate_token:\n    token: new\n"));
+    assert_eq!(
+        (e.kind, at(&e)),
+        (ErrorKind::InvalidShape, (6, 5, "steps[0]"))
+    );
+    assert_eq!(e.help, None);
+}
+
+#[test]
+fn scoping_operator_not_in_entra_spelling() {
+    let errs = errors(&format!(
+        "{HEAD}  - set_scoping_filter:\n      \
+         - - {{ attribute: department, operator: equals, value: Sales }}\n        \
+         - {{ attribute: mail, operator: IS_NULL }}\n"
+    ));
+    let got: Vec<_> = errs
+        .iter()
+        .map(|e| (e.kind, at(e), e.help.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                ErrorKind::InvalidValue,
+                (6, 46, "steps[0].set_scoping_filter[0][0].operator"),
+                Some("did you mean `EQUALS`?")
+            ),
+            (
+                ErrorKind::InvalidValue,
+                (7, 40, "steps[0].set_scoping_filter[0][1].operator"),
+                Some("did you mean `IS NULL`?")
+            ),
+        ]
+    );
+    assert_eq!(
+        errs[0].render(),
+        "error: invalid value for `operator`: expected one of EQUALS, NOT EQUALS, IS TRUE, \
+         IS FALSE, IS NULL, IS NOT NULL, INCLUDES, NOT INCLUDES, found string \"equals\"\n\
+         \x20 --> t.yaml:6:46\n\
+         \x20  |\n\
+         \x206 |       - - { attribute: department, operator: equals, value: Sales }\n\
+         \x20  |                                              ^^^^^^\n\
+         \x20  = in steps[0].set_scoping_filter[0][0]\n\
+         \x20  = help: did you mean `EQUALS`?\n"
+    );
+}
+
+#[test]
+fn scoping_comparison_without_a_value() {
+    let e = one_error(&format!(
+        "{HEAD}  - set_scoping_filter: [[{{ attribute: department, operator: EQUALS }}]]\n"
+    ));
+    assert_eq!(e.kind, ErrorKind::MissingKey);
+    assert_eq!(at(&e), (5, 62, "steps[0].set_scoping_filter[0][0]"));
+    assert_eq!(
+        e.message,
+        "missing required key `value`: `EQUALS` compares with a value"
+    );
+}
+
+#[test]
+fn scoping_value_given_to_an_operator_that_takes_none() {
+    let e = one_error(&format!(
+        "{HEAD}  - set_scoping_filter: [[{{ attribute: mail, operator: IS NULL, value: x }}]]\n"
+    ));
+    assert_eq!(e.kind, ErrorKind::InvalidShape);
+    assert_eq!(at(&e), (5, 65, "steps[0].set_scoping_filter[0][0].value"));
+    assert_eq!(
+        e.message,
+        "`value` cannot be used with `IS NULL`: the operator takes no value"
+    );
+}
+
+#[test]
+fn scoping_boolean_test_on_a_text_attribute() {
+    let e = one_error(&format!(
+        "{HEAD}  - set_scoping_filter: [[{{ attribute: department, operator: IS TRUE }}]]\n"
+    ));
+    assert_eq!(e.kind, ErrorKind::InvalidValue);
+    assert_eq!(
+        at(&e),
+        (5, 62, "steps[0].set_scoping_filter[0][0].operator")
+    );
+    assert_eq!(
+        e.message,
+        "`IS TRUE` applies only to the boolean attribute `accountEnabled`, not to `department`"
+    );
+    assert_eq!(
+        e.help.as_deref(),
+        Some("compare text with `EQUALS` or `NOT EQUALS` and a `value`")
+    );
+}
+
+#[test]
+fn scoping_filter_shapes() {
+    let errs = errors(&format!(
+        "{HEAD}  - set_scoping_filter:\n      - {{ attribute: mail, operator: IS NULL }}\n  \
+         - set_scoping_filter: [[]]\n  - set_scoping_filter:\n  \
+         - set_scoping_filter: [[{{ attribute: mial, operator: IS NULL }}]]\n"
+    ));
+    let got: Vec<_> = errs.iter().map(|e| (e.kind, at(e))).collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                ErrorKind::InvalidShape,
+                (6, 9, "steps[0].set_scoping_filter[0]")
+            ),
+            (
+                ErrorKind::InvalidValue,
+                (7, 26, "steps[1].set_scoping_filter[0]")
+            ),
+            (
+                ErrorKind::InvalidValue,
+                (8, 23, "steps[2].set_scoping_filter")
+            ),
+            (
+                ErrorKind::InvalidValue,
+                (9, 40, "steps[3].set_scoping_filter[0][0].attribute")
+            ),
+        ]
+    );
+    assert_eq!(
+        errs[0].help.as_deref(),
+        Some("each group is a list of its own: write `- - { attribute: … }`")
+    );
+    assert_eq!(errs[3].help.as_deref(), Some("did you mean `mail`?"));
+}
+
+#[test]
+fn fault_status_out_of_range() {
+    let e = one_error(&format!(
+        "{HEAD}  - target_fault: {{ method: GET, path: /Users, status: 200 }}\n"
+    ));
+    assert_eq!(e.kind, ErrorKind::InvalidValue);
+    assert_eq!(at(&e), (5, 56, "steps[0].target_fault.status"));
+    assert_eq!(
+        e.message,
+        "invalid value for `status`: expected an HTTP error status, from 400 to 599, \
+         found integer 200"
+    );
+}
+
+#[test]
+fn fault_retry_after_with_a_status_that_has_none() {
+    let e = one_error(&format!(
+        "{HEAD}  - target_fault: {{ method: POST, path: /Users, status: 500, retry_after: 5 }}\n"
+    ));
+    assert_eq!(e.kind, ErrorKind::InvalidShape);
+    assert_eq!(at(&e), (5, 62, "steps[0].target_fault.retry_after"));
+    assert_eq!(
+        e.render(),
+        "error: `retry_after` applies only to status 429 or 503; this fault answers 500\n\
+         \x20 --> t.yaml:5:62\n\
+         \x20  |\n\
+         \x205 |   - target_fault: { method: POST, path: /Users, status: 500, retry_after: 5 }\n\
+         \x20  |                                                              ^^^^^^^^^^^\n\
+         \x20  = in steps[0].target_fault\n"
+    );
+}
+
+#[test]
+fn fault_unknown_times() {
+    let e = one_error(&format!(
+        "{HEAD}  - target_fault: {{ method: PUT, path: /Users, status: 500, times: once }}\n"
+    ));
+    assert_eq!(e.kind, ErrorKind::InvalidValue);
+    assert_eq!(at(&e), (5, 68, "steps[0].target_fault.times"));
+    assert_eq!(
+        e.message,
+        "invalid value for `times`: expected one of always, once-per-object, found string \"once\""
+    );
+    assert_eq!(e.help.as_deref(), Some("did you mean `once-per-object`?"));
+}
+
+#[test]
+fn fault_user_ref_unknown() {
+    let e = one_error(&format!(
+        "{HEAD}{ALICE}  - target_fault: {{ method: POST, path: /Users, status: 500, user: dave }}\n"
+    ));
+    assert_eq!(e.kind, ErrorKind::UnknownRef);
+    assert_eq!(at(&e), (6, 68, "steps[1].target_fault.user"));
+    assert_eq!(
+        e.message,
+        "unknown ref `dave`: expected a user created by an earlier `create_user`"
+    );
+}
+
+#[test]
+fn fault_method_and_path_shapes() {
+    let errs = errors(&format!(
+        "{HEAD}  - target_fault: {{ method: PTACH, path: Users, status: 429 }}\n  \
+         - target_fault: {{ method: HEAD, path: /Users }}\n"
+    ));
+    let got: Vec<_> = errs
+        .iter()
+        .map(|e| (e.kind, at(e), e.help.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                ErrorKind::InvalidValue,
+                (5, 29, "steps[0].target_fault.method"),
+                Some("did you mean `PATCH`?")
+            ),
+            (
+                ErrorKind::InvalidValue,
+                (5, 42, "steps[0].target_fault.path"),
+                None
+            ),
+            (ErrorKind::MissingKey, (6, 5, "steps[1].target_fault"), None),
+            (
+                ErrorKind::InvalidValue,
+                (6, 29, "steps[1].target_fault.method"),
+                None
+            ),
+        ]
+    );
+    assert_eq!(errs[2].message, "missing required key `status`");
 }
 
 #[test]
