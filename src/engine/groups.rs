@@ -12,7 +12,7 @@ use super::log::{Action, LogRecord, StepType};
 use super::users::staged;
 use super::{list_ids, CycleReport, Engine, Link, Sent};
 use crate::idp::Tenant;
-use crate::profile::ModifiedProperty;
+use crate::profile::{ExistingGroup, GroupLookup, MembershipChange, ModifiedProperty, ScimRequest};
 
 impl Engine<'_> {
     /// A group deleted in the source: DELETE when linked (§1.7).
@@ -149,32 +149,18 @@ impl Engine<'_> {
                 link.target_id
             }
             None => {
-                let req = self.profile.match_group(&name);
-                let answer = match self.send(&req, report).await {
-                    Sent::Answer(r) if r.status == 200 => r,
-                    outcome => {
+                let hits = match self.lookup_group(&name, &mut rec, report).await {
+                    Ok(hits) => hits,
+                    Err(Some(outcome)) => {
                         self.fail(rec, group_ref, outcome, report);
                         return None;
                     }
+                    Err(None) => {
+                        report.records.push(rec);
+                        return None;
+                    }
                 };
-                let with_members = answer
-                    .body
-                    .as_ref()
-                    .and_then(|b| b.get("Resources"))
-                    .and_then(Value::as_array)
-                    .is_some_and(|a| a.iter().any(|g| g.get("members").is_some()));
-                if with_members {
-                    // The query excluded members; a server that sends them anyway fails (§1.7).
-                    report.records.push(rec.failed(
-                        "SystemForCrossDomainIdentityManagementMultipleEntriesInResponse",
-                        format!(
-                            "GET {} returned members despite excludedAttributes=members",
-                            req.path
-                        ),
-                    ));
-                    return None;
-                }
-                match list_ids(&answer).as_slice() {
+                match hits.as_slice() {
                     [] => {
                         rec.step(StepType::Matching, true, "no matching group on the target");
                         rec.provisioning_action = Action::Create;
@@ -222,12 +208,42 @@ impl Engine<'_> {
                             ));
                             return None;
                         }
+                        let mut link = Link::new(id, group_ref);
+                        match self.profile.existing_group() {
+                            ExistingGroup::Adopt => {}
+                            ExistingGroup::Fail => {
+                                report.records.push(rec.failed(
+                                    "EntryConflict",
+                                    format!("a group named {name:?} already exists on the target; {} cannot push it without group linking", self.profile.name()),
+                                ));
+                                return None;
+                            }
+                            policy @ (ExistingGroup::Merge | ExistingGroup::Overwrite) => {
+                                let req = ScimRequest::get(format!("/Groups/{id}"));
+                                let existing = match self.send(&req, report).await {
+                                    Sent::Answer(r) if r.status == 200 => {
+                                        member_values(r.body.as_ref())
+                                    }
+                                    outcome => {
+                                        self.fail(rec, group_ref, outcome, report);
+                                        return None;
+                                    }
+                                };
+                                // Merge keeps the target's members; overwrite treats them as
+                                // the IdP's own, so the next delta removes them.
+                                if policy == ExistingGroup::Merge {
+                                    link.kept = existing;
+                                } else {
+                                    link.members = existing;
+                                }
+                            }
+                        }
                         rec.step(
                             StepType::Matching,
                             true,
                             format!("matched target group {id} by displayName"),
                         );
-                        self.links.insert(group.object_id, Link::new(id, group_ref));
+                        self.links.insert(group.object_id, link);
                         id.clone()
                     }
                     many => {
@@ -243,6 +259,88 @@ impl Engine<'_> {
         rec.target_identity = Some(target_id);
         self.escrow.remove(group_ref);
         Some(rec)
+    }
+
+    /// Finds an unlinked group by name: the profile's filter query, or (PingFederate) every
+    /// group listed page by page and matched locally. `Err(None)`: a failure already
+    /// recorded on `rec`; `Err(Some(_))`: an answer to fail with.
+    async fn lookup_group(
+        &mut self,
+        name: &str,
+        rec: &mut LogRecord,
+        report: &mut CycleReport,
+    ) -> Result<Vec<String>, Option<Sent>> {
+        if self.profile.group_lookup() == GroupLookup::ListAll {
+            let mut found = Vec::new();
+            let mut seen = 0usize;
+            for _ in 0..1000 {
+                let req = ScimRequest::get(format!("/Groups?startIndex={}&count=100", seen + 1));
+                let page = match self.send(&req, report).await {
+                    Sent::Answer(r) if r.status == 200 => r.body.unwrap_or(Value::Null),
+                    outcome => return Err(Some(outcome)),
+                };
+                let items = page
+                    .get("Resources")
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default();
+                let total = page
+                    .get("totalResults")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0);
+                seen += items.len();
+                found.extend(
+                    items
+                        .iter()
+                        .filter(|g| g.get("displayName").and_then(Value::as_str) == Some(name))
+                        .filter_map(|g| g.get("id").and_then(Value::as_str).map(str::to_string)),
+                );
+                if items.is_empty() || seen as u64 >= total {
+                    break;
+                }
+            }
+            return Ok(found);
+        }
+        let req = self.profile.match_group(name);
+        let answer = match self.send(&req, report).await {
+            Sent::Answer(r) if r.status == 200 => r,
+            outcome => return Err(Some(outcome)),
+        };
+        let with_members = answer
+            .body
+            .as_ref()
+            .and_then(|b| b.get("Resources"))
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.iter().any(|g| g.get("members").is_some()));
+        if with_members && req.path.contains("excludedAttributes=members") {
+            // The query excluded members; a server that sends them anyway fails (§1.7).
+            rec.mark_failed(
+                "SystemForCrossDomainIdentityManagementMultipleEntriesInResponse",
+                format!(
+                    "GET {} returned members despite excludedAttributes=members",
+                    req.path
+                ),
+            );
+            return Err(None);
+        }
+        Ok(list_ids(&answer))
+    }
+
+    /// Target id → the member's userName, for IdPs that send `display` with members (Okta).
+    fn member_display(
+        &self,
+        tenant: &Tenant,
+        members: &[String],
+    ) -> std::collections::BTreeMap<String, String> {
+        members
+            .iter()
+            .filter_map(|m| tenant.user(m))
+            .filter_map(|u| {
+                let id = self.links.get(&u.object_id)?.target_id.clone();
+                let desired = self.profile.desired_user(u, &self.prefix, true);
+                Some((id, desired.user_name()?.to_string()))
+            })
+            .collect()
     }
 
     /// Membership deltas for a linked group (§1.7): only direct members, only users this job
@@ -285,43 +383,38 @@ impl Engine<'_> {
                 ),
             }
         }
+        desired.extend(link.kept.iter().cloned());
         let add: Vec<String> = desired.difference(&link.members).cloned().collect();
         let remove: Vec<String> = link.members.difference(&desired).cloned().collect();
         let mut written = link.members.clone();
-        let batch = self.job.member_batch.max(1);
-        for chunk in add.chunks(batch) {
-            let req = self.profile.add_members(&link.target_id, chunk);
-            match self.send(&req, report).await {
-                Sent::Answer(r) if r.is_success() => {
-                    written.extend(chunk.iter().cloned());
-                    rec.step(
-                        StepType::Export,
-                        true,
-                        format!("added {} members: PATCH answered {}", chunk.len(), r.status),
-                    );
+        if !add.is_empty() || !remove.is_empty() {
+            let change = MembershipChange {
+                group_id: link.target_id.clone(),
+                display_name: format!("{}{}", self.prefix, group.display_name),
+                add: add.clone(),
+                remove: remove.clone(),
+                all: desired.iter().cloned().collect(),
+                display: self.member_display(tenant, &group.members),
+            };
+            let requests = self.profile.membership(&change);
+            let parallelism = self.profile.membership_parallelism();
+            for outcome in self.send_all(&requests, parallelism, report).await {
+                match outcome {
+                    Sent::Answer(r) if r.is_success() => {}
+                    outcome => return self.fail(rec, group_ref, outcome, report),
                 }
-                outcome => return self.fail(rec, group_ref, outcome, report),
             }
-        }
-        if !remove.is_empty() {
-            let req = self.profile.remove_members(&link.target_id, &remove);
-            match self.send(&req, report).await {
-                Sent::Answer(r) if r.is_success() => {
-                    for m in &remove {
-                        written.remove(m);
-                    }
-                    rec.step(
-                        StepType::Export,
-                        true,
-                        format!(
-                            "removed {} members: PATCH answered {}",
-                            remove.len(),
-                            r.status
-                        ),
-                    );
-                }
-                outcome => return self.fail(rec, group_ref, outcome, report),
-            }
+            rec.step(
+                StepType::Export,
+                true,
+                format!(
+                    "membership: {} added, {} removed in {} requests",
+                    add.len(),
+                    remove.len(),
+                    requests.len()
+                ),
+            );
+            written = desired.clone();
         }
         if !add.is_empty() || !remove.is_empty() {
             if rec.provisioning_action == Action::Other {
@@ -343,4 +436,16 @@ impl Engine<'_> {
         }
         report.records.push(rec);
     }
+}
+
+/// The member ids of a group resource.
+fn member_values(body: Option<&Value>) -> BTreeSet<String> {
+    body.and_then(|b| b.get("members"))
+        .and_then(Value::as_array)
+        .map(|m| {
+            m.iter()
+                .filter_map(|x| x.get("value").and_then(Value::as_str).map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }

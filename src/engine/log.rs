@@ -119,10 +119,14 @@ impl LogRecord {
     }
 
     pub fn failed(mut self, code: &str, detail: impl Into<String>) -> Self {
+        self.mark_failed(code, detail);
+        self
+    }
+
+    pub fn mark_failed(&mut self, code: &str, detail: impl Into<String>) {
         self.status = Status::Failure;
         self.error_code = Some(code.to_string());
         self.reason = Some(detail.into());
-        self
     }
 
     /// One line for the console: `alice: update success (2 properties)`.

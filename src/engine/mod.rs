@@ -32,6 +32,11 @@ pub struct Link {
     pub managed: bool,
     /// For a group: the member target ids this job wrote (Entra never reads them back).
     pub members: BTreeSet<String>,
+    /// For a group merged into an existing one (PingOne): the target's own members, kept.
+    pub kept: BTreeSet<String>,
+    /// For a user: what the IdP last wanted it to hold, so a purge that disables (Ping's
+    /// remove action) can send the whole object.
+    pub last_desired: Option<crate::profile::DesiredUser>,
 }
 
 impl Link {
@@ -41,6 +46,8 @@ impl Link {
             object: object.to_string(),
             managed: true,
             members: BTreeSet::new(),
+            kept: BTreeSet::new(),
+            last_desired: None,
         }
     }
 }
@@ -222,6 +229,28 @@ impl<'a> Engine<'a> {
     /// to 60 s) is waited out and retried once within the cycle; the retry is not counted.
     async fn send(&self, req: &ScimRequest, report: &mut CycleReport) -> Sent {
         *report.requests.entry(req.verb.as_str()).or_default() += 1;
+        self.exchange(req).await
+    }
+
+    /// Sends requests `parallelism` at a time, as an IdP with a worker pool does; outcomes in
+    /// request order.
+    async fn send_all(
+        &self,
+        requests: &[ScimRequest],
+        parallelism: usize,
+        report: &mut CycleReport,
+    ) -> Vec<Sent> {
+        for req in requests {
+            *report.requests.entry(req.verb.as_str()).or_default() += 1;
+        }
+        let mut out = Vec::with_capacity(requests.len());
+        for chunk in requests.chunks(parallelism.max(1)) {
+            out.extend(futures::future::join_all(chunk.iter().map(|r| self.exchange(r))).await);
+        }
+        out
+    }
+
+    async fn exchange(&self, req: &ScimRequest) -> Sent {
         let first = self.client.send(req).await;
         let wait = match &first {
             Ok(r) if r.status == 429 && self.job.honor_retry_after => {
@@ -252,13 +281,7 @@ impl<'a> Engine<'a> {
                 path: req.path.clone(),
             }),
             Sent::Answer(r) => {
-                let empty = r
-                    .body
-                    .as_ref()
-                    .and_then(|b| b.get("totalResults"))
-                    .and_then(Value::as_u64)
-                    == Some(0);
-                if r.status == 200 && empty {
+                if self.profile.probe_ok(r.status, r.body.as_ref()) {
                     Ok(())
                 } else {
                     Err(CycleError::Probe {
@@ -283,7 +306,12 @@ impl<'a> Engine<'a> {
             ..CycleReport::default()
         };
         self.next_cycle += 1;
-        if let Err(e) = self.test_connection(&mut report).await {
+        let probe = if self.profile.probe_each_cycle() {
+            self.test_connection(&mut report).await
+        } else {
+            Ok(())
+        };
+        if let Err(e) = probe {
             // A failing probe quarantines the job at once (§1.2, §1.8).
             self.quarantine = Some(Quarantine {
                 reason: "EncounteredQuarantineException",

@@ -103,6 +103,8 @@ struct Run<'a> {
     builtin: Option<&'a crate::server::AppState>,
     /// The token the vendor regenerated, until the IdP is given it.
     rotated_token: Option<String>,
+    /// Objects whose failure an `expect: log` step expected.
+    acknowledged: BTreeSet<String>,
     /// Set when an `expect: job` step looked at a quarantine.
     quarantine_acknowledged: bool,
     /// The next step, so a failing probe can be left to an `expect: job` to judge.
@@ -142,7 +144,7 @@ impl<'a> Run<'a> {
     fn absorb(&mut self, report: CycleReport, first: bool) {
         self.requests += report.total_requests();
         for rec in &report.records {
-            if rec.status == Status::Failure {
+            if rec.status == Status::Failure && !self.acknowledged.contains(&rec.object) {
                 self.unacknowledged.push(rec.clone());
             }
         }
@@ -201,6 +203,12 @@ impl<'a> Run<'a> {
     /// Runs the cycles Entra would run later, until escrow is empty or the bound is reached;
     /// transient faults that then succeeded become warnings.
     async fn settle(&mut self) -> Result<(), Stop> {
+        self.settle_with(true).await
+    }
+
+    /// `strict: false` lets an `expect: log` look at a failure that persists: it is the
+    /// expectation that judges it, not the settle.
+    async fn settle_with(&mut self, strict: bool) -> Result<(), Stop> {
         let mut rounds = 0;
         while !self.engine.escrowed().is_empty() && rounds < SETTLE_CYCLES {
             rounds += 1;
@@ -234,7 +242,8 @@ impl<'a> Run<'a> {
             ));
         }
         self.unacknowledged = kept;
-        if let Some(obj) = escrowed.iter().next() {
+        let persistent = escrowed.iter().find(|o| !self.acknowledged.contains(*o));
+        if let (true, Some(obj)) = (strict, persistent) {
             let last = self.log.iter().rev().find(|r| &r.object == obj);
             return Err(Stop::Failed(self.failure(format!(
                 "{obj} still fails after {SETTLE_CYCLES} retry cycles: {}",
@@ -339,7 +348,9 @@ impl<'a> Run<'a> {
     }
 
     async fn expect(&mut self, exp: &Expectation) -> Result<(), Stop> {
-        self.settle().await?;
+        // Checks of the run itself (log, requests, job) may look at a persisting failure;
+        // checks of the target state wait for escrow to settle.
+        self.settle_with(matches!(exp, Expectation::Object(_))).await?;
         match exp {
             Expectation::Object(o) => {
                 let w = self.whereabouts(&o.object, o.is_group);
@@ -352,9 +363,11 @@ impl<'a> Run<'a> {
             }
             Expectation::Log(l) => {
                 check::log(&self.recent, l).map_err(|m| self.mismatch(m))?;
-                // An expected failure is acknowledged: it no longer fails the scenario.
+                // An expected failure is acknowledged: it no longer fails the scenario, and
+                // its retries in later cycles are expected too.
                 if l.status == Some(Status::Failure) || l.error_code.is_some() {
                     self.unacknowledged.retain(|r| r.object != l.object);
+                    self.acknowledged.insert(l.object.clone());
                 }
                 Ok(())
             }
@@ -652,6 +665,7 @@ pub async fn run(
         builtin,
         rotated_token: None,
         quarantine_acknowledged: false,
+        acknowledged: BTreeSet::new(),
         next_is_job_expect: false,
         step: 0,
         line: 0,

@@ -6,9 +6,18 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::log::{Action, LogRecord, StepType};
-use super::{list_ids, CycleReport, Engine, Link, Sent};
+use super::{CycleReport, Engine, Link, Sent};
 use crate::idp::{NotEntitled, Tenant};
-use crate::profile::ModifiedProperty;
+use crate::profile::{Deprovision, DeprovisionAction, ModifiedProperty};
+
+/// The profile-facing reason for a lost entitlement.
+fn reason(why: NotEntitled) -> Deprovision {
+    match why {
+        NotEntitled::NotAssigned | NotEntitled::ScopingFilter => Deprovision::Unassigned,
+        NotEntitled::Disabled => Deprovision::Disabled,
+        NotEntitled::SoftDeleted => Deprovision::SoftDeleted,
+    }
+}
 
 impl Engine<'_> {
     /// A permanently deleted user: DELETE only if still managed (§1.6).
@@ -36,10 +45,59 @@ impl Engine<'_> {
             ));
             return;
         }
-        rec.provisioning_action = Action::Delete;
+        let action = self.profile.deprovision(Deprovision::Purged);
+        if action == DeprovisionAction::Nothing {
+            return report.records.push(rec.skipped(
+                "NotEffectivelyEntitled",
+                format!(
+                    "{} does not deprovision deleted users; nothing sent",
+                    self.profile.name()
+                ),
+            ));
+        }
         if self.held.contains(user) {
+            rec.provisioning_action = Action::Delete;
             return report.records.push(staged(rec));
         }
+        if let DeprovisionAction::Disable { .. } = action {
+            rec.provisioning_action = Action::Disable;
+            let Some(mut desired) = link.last_desired.clone() else {
+                return report.records.push(rec.skipped(
+                    "NotEffectivelyEntitled",
+                    "nothing was exported for this user; nothing sent",
+                ));
+            };
+            for (path, value) in desired.attrs.iter_mut() {
+                if *path == "active" {
+                    *value = Value::Bool(false);
+                }
+            }
+            let req = self.profile.read_user(&link.target_id);
+            let current = match self.send(&req, report).await {
+                Sent::Answer(r) if r.status == 200 => r.body.unwrap_or(Value::Null),
+                outcome => return self.fail(rec, user, outcome, report),
+            };
+            if let Some(update) = self
+                .profile
+                .update_user(&link.target_id, &current, &desired)
+            {
+                match self.send(&update.request, report).await {
+                    Sent::Answer(r) if r.is_success() => {
+                        rec.step(
+                            StepType::Export,
+                            true,
+                            format!("{} answered {}", update.request.verb.as_str(), r.status),
+                        );
+                        rec.modified_properties = update.modified;
+                    }
+                    outcome => return self.fail(rec, user, outcome, report),
+                }
+            }
+            self.links.remove(&object_id);
+            self.escrow.remove(user);
+            return report.records.push(rec);
+        }
+        rec.provisioning_action = Action::Delete;
         let req = self.profile.delete_user(&link.target_id);
         match self.send(&req, report).await {
             Sent::Answer(r) if r.is_success() || r.status == 404 => {
@@ -65,10 +123,14 @@ impl Engine<'_> {
         let managed = self.links.get(&user.object_id).is_some_and(|l| l.managed);
         match tenant.entitlement(user_ref) {
             Ok(()) => false,
-            Err(NotEntitled::NotAssigned | NotEntitled::ScopingFilter) => {
-                managed && !self.job.skip_out_of_scope_deletions
+            Err(NotEntitled::NotAssigned | NotEntitled::ScopingFilter)
+                if self.job.skip_out_of_scope_deletions =>
+            {
+                false
             }
-            Err(_) => managed,
+            Err(why) => {
+                managed && self.profile.deprovision(reason(why)) != DeprovisionAction::Nothing
+            }
         }
     }
 
@@ -125,7 +187,10 @@ impl Engine<'_> {
                 }
                 let req = self.profile.match_user(&desired);
                 let hits = match self.send(&req, report).await {
-                    Sent::Answer(r) if r.status == 200 => list_ids(&r),
+                    Sent::Answer(r) => match self.profile.match_hits(r.status, r.body.as_ref()) {
+                        Some(hits) => hits,
+                        None => return self.fail(rec, user_ref, Sent::Answer(r), report),
+                    },
                     outcome => return self.fail(rec, user_ref, outcome, report),
                 };
                 match hits.as_slice() {
@@ -165,7 +230,9 @@ impl Engine<'_> {
                             })
                             .collect();
                         self.created.push("Users", id);
-                        self.links.insert(user.object_id, Link::new(id, user_ref));
+                        let mut link = Link::new(id, user_ref);
+                        link.last_desired = Some(desired.clone());
+                        self.links.insert(user.object_id, link);
                         self.escrow.remove(user_ref);
                         self.exported.insert(
                             user_ref.to_string(),
@@ -228,6 +295,40 @@ impl Engine<'_> {
             }
             Some(link) => link.target_id,
         };
+        let action = match entitlement {
+            Ok(()) => None,
+            Err(why) => Some(self.profile.deprovision(reason(why))),
+        };
+        match action {
+            Some(DeprovisionAction::Nothing) => {
+                return report.records.push(rec.skipped(
+                    "NotEffectivelyEntitled",
+                    format!(
+                        "{in_scope_text}; {} leaves the account as it is",
+                        self.profile.name()
+                    ),
+                ));
+            }
+            Some(DeprovisionAction::Delete) => {
+                rec.target_identity = Some(target_id.clone());
+                rec.provisioning_action = Action::Delete;
+                let req = self.profile.delete_user(&target_id);
+                return match self.send(&req, report).await {
+                    Sent::Answer(r) if r.is_success() || r.status == 404 => {
+                        rec.step(
+                            StepType::Export,
+                            true,
+                            format!("DELETE answered {}", r.status),
+                        );
+                        self.links.remove(&user.object_id);
+                        self.escrow.remove(user_ref);
+                        report.records.push(rec);
+                    }
+                    outcome => self.fail(rec, user_ref, outcome, report),
+                };
+            }
+            _ => {}
+        }
         rec.target_identity = Some(target_id.clone());
 
         // Linked: read, diff, update (§1.4).
@@ -274,11 +375,15 @@ impl Engine<'_> {
                 }
             }
         }
-        if out_of_scope {
-            // Unassigned or scoped out: disabled once, then no longer managed (§1.6).
-            if let Some(l) = self.links.get_mut(&user.object_id) {
+        if let Some(l) = self.links.get_mut(&user.object_id) {
+            // Entra: unassigned or scoped out, disabled once, then no longer managed (§1.6).
+            if let Some(DeprovisionAction::Disable {
+                stays_managed: false,
+            }) = action
+            {
                 l.managed = false;
             }
+            l.last_desired = Some(desired.clone());
         }
         self.exported.insert(user_ref.to_string(), current);
         report.records.push(rec);

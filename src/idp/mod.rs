@@ -161,10 +161,18 @@ impl Tenant {
     pub fn create_user(
         &mut self,
         r: &str,
-        attrs: BTreeMap<UserAttr, AttrValue>,
+        mut attrs: BTreeMap<UserAttr, AttrValue>,
     ) -> Result<(), DirectoryError> {
         if self.users.contains_key(r) {
             return Err(DirectoryError::Exists(r.to_string()));
+        }
+        // Entra fills mailNickname from the UPN's local part when the user is created; a
+        // later UPN change leaves it as it was.
+        if !attrs.contains_key(&UserAttr::MailNickname) {
+            if let Some(AttrValue::Text(upn)) = attrs.get(&UserAttr::UserPrincipalName) {
+                let local = upn.split('@').next().unwrap_or_default().to_string();
+                attrs.insert(UserAttr::MailNickname, AttrValue::Text(local));
+            }
         }
         let at = self.tick();
         self.users.insert(

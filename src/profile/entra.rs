@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use serde_json::{json, Map, Value};
 
 use super::{
-    encode_query_value, quote, set_path, DesiredUser, JobSettings, ModifiedProperty, Profile,
-    ProfileError, ScimRequest, Update, Verb,
+    encode_query_value, quote, set_path, Deprovision, DeprovisionAction, DesiredUser, JobSettings,
+    MembershipChange, ModifiedProperty, Profile, ProfileError, ScimRequest, Update, Verb,
 };
 use crate::idp::SourceUser;
 use crate::scenario::model::{Step, UserAttr};
@@ -331,33 +331,57 @@ impl Profile for Entra {
         )
     }
 
-    fn add_members(&self, id: &str, members: &[String]) -> ScimRequest {
-        let value: Vec<Value> = members
-            .iter()
-            .map(|m| json!({"$ref": null, "value": m}))
+    /// §1.7: adds batched as `Add members [{"$ref":null,"value"}]`; removes in the default
+    /// dialect as `Remove` with a value list (RFC-incompatible), with the flag as one
+    /// `members[value eq "id"]` operation per member.
+    fn membership(&self, change: &MembershipChange) -> Vec<ScimRequest> {
+        let path = format!("/Groups/{}", change.group_id);
+        let mut requests: Vec<ScimRequest> = change
+            .add
+            .chunks(self.job.member_batch.max(1))
+            .map(|chunk| {
+                let value: Vec<Value> = chunk
+                    .iter()
+                    .map(|m| json!({"$ref": null, "value": m}))
+                    .collect();
+                let op = json!({"op": self.dialect.table().add, "path": "members", "value": value});
+                ScimRequest::with_body(Verb::Patch, path.clone(), self.patch_body(vec![op]))
+            })
             .collect();
-        let op = json!({"op": self.dialect.table().add, "path": "members", "value": value});
-        ScimRequest::with_body(
-            Verb::Patch,
-            format!("/Groups/{id}"),
-            self.patch_body(vec![op]),
-        )
+        if !change.remove.is_empty() {
+            let ops = match self.dialect {
+                Dialect::Default => {
+                    let value: Vec<Value> =
+                        change.remove.iter().map(|m| json!({"value": m})).collect();
+                    vec![json!({"op": "Remove", "path": "members", "value": value})]
+                }
+                Dialect::Scim062020 => change
+                    .remove
+                    .iter()
+                    .map(|m| json!({"op": "remove", "path": format!("members[value eq {}]", quote(m))}))
+                    .collect(),
+            };
+            requests.push(ScimRequest::with_body(
+                Verb::Patch,
+                path,
+                self.patch_body(ops),
+            ));
+        }
+        requests
     }
 
-    /// Default dialect: `Remove` with a value list (RFC-incompatible, §1.7); with the flag:
-    /// one `members[value eq "id"]` operation per member.
-    fn remove_members(&self, id: &str, members: &[String]) -> ScimRequest {
-        let ops = match self.dialect {
-            Dialect::Default => {
-                let value: Vec<Value> = members.iter().map(|m| json!({"value": m})).collect();
-                vec![json!({"op": "Remove", "path": "members", "value": value})]
-            }
-            Dialect::Scim062020 => members
-                .iter()
-                .map(|m| json!({"op": "remove", "path": format!("members[value eq {}]", quote(m))}))
-                .collect(),
-        };
-        ScimRequest::with_body(Verb::Patch, format!("/Groups/{id}"), self.patch_body(ops))
+    /// §1.6: unassignment disables and stops managing; a disabled or soft-deleted user is
+    /// disabled and stays managed; a purge of a managed user is a DELETE.
+    fn deprovision(&self, why: Deprovision) -> DeprovisionAction {
+        match why {
+            Deprovision::Unassigned => DeprovisionAction::Disable {
+                stays_managed: false,
+            },
+            Deprovision::Disabled | Deprovision::SoftDeleted => DeprovisionAction::Disable {
+                stays_managed: true,
+            },
+            Deprovision::Purged => DeprovisionAction::Delete,
+        }
     }
 
     /// §1.5: written in a separate round trip after the user exists.

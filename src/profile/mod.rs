@@ -214,10 +214,52 @@ pub trait Profile: Send + Sync {
 
     fn rename_group(&self, id: &str, display_name: &str) -> ScimRequest;
 
-    /// Adds members (target ids) to a group; the engine batches the ids.
-    fn add_members(&self, id: &str, members: &[String]) -> ScimRequest;
+    /// The requests that change a group's membership: `add` and `remove` are the delta the
+    /// IdP computed, `all` the whole desired member list (target ids) for IdPs that send it.
+    fn membership(&self, change: &MembershipChange) -> Vec<ScimRequest>;
 
-    fn remove_members(&self, id: &str, members: &[String]) -> ScimRequest;
+    /// How many membership requests the IdP sends at once (PingFederate's Max Threads).
+    fn membership_parallelism(&self) -> usize {
+        1
+    }
+
+    /// How an unlinked group is looked up on the target.
+    fn group_lookup(&self) -> GroupLookup {
+        GroupLookup::Filter
+    }
+
+    /// What the IdP does when a group with the same name already exists on the target.
+    fn existing_group(&self) -> ExistingGroup {
+        ExistingGroup::Adopt
+    }
+
+    /// When changes reach the target: in cycles (`sync` steps) or as events, at once.
+    fn scheduling(&self) -> Scheduling {
+        Scheduling::Cycles
+    }
+
+    /// Whether each cycle starts with the connection probe (Entra does, §1.2).
+    fn probe_each_cycle(&self) -> bool {
+        true
+    }
+
+    /// Whether the probe's answer counts as success. Default: Entra's rule, 200 with an
+    /// empty ListResponse (§1.2).
+    fn probe_ok(&self, status: u16, body: Option<&serde_json::Value>) -> bool {
+        status == 200
+            && body
+                .and_then(|b| b.get("totalResults"))
+                .and_then(serde_json::Value::as_u64)
+                == Some(0)
+    }
+
+    /// The ids a matching query found, or `None` when the answer is a failure.
+    fn match_hits(&self, status: u16, body: Option<&serde_json::Value>) -> Option<Vec<String>> {
+        (status == 200).then(|| list_resource_ids(body))
+    }
+
+    /// What the IdP does to a managed user that stops being entitled.
+    fn deprovision(&self, why: Deprovision) -> DeprovisionAction;
 
     fn delete_group(&self, id: &str) -> ScimRequest {
         ScimRequest {
@@ -229,6 +271,90 @@ pub trait Profile: Send + Sync {
 
     /// Writes a user's manager (reference resolution, after the user exists).
     fn set_manager(&self, user_id: &str, manager_id: &str, replacing: bool) -> ScimRequest;
+}
+
+/// A group membership delta, as the engine computed it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MembershipChange {
+    pub group_id: String,
+    pub display_name: String,
+    pub add: Vec<String>,
+    pub remove: Vec<String>,
+    pub all: Vec<String>,
+    /// Member target ids → the display value IdPs that send one use (Okta's `display`).
+    pub display: std::collections::BTreeMap<String, String>,
+}
+
+/// How an unlinked group is found on the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupLookup {
+    /// `match_group`'s filter query.
+    Filter,
+    /// List every group (paging) and match the name locally (PingFederate, idp-behavior.md §3).
+    ListAll,
+}
+
+/// What happens when the lookup finds a group with the same name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExistingGroup {
+    /// Link it and write deltas from now on (Entra).
+    Adopt,
+    /// Refuse: the group cannot be pushed (Okta without Group Linking, §2.5).
+    Fail,
+    /// Link it and add the IdP's members to those it has (PingOne "merge", §4).
+    Merge,
+    /// Link it and replace its members with the IdP's (PingOne "overwrite", §4).
+    Overwrite,
+}
+
+/// When changes reach the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheduling {
+    /// Periodic cycles: nothing is sent until a `sync` step (Entra, PingFederate polling).
+    Cycles,
+    /// Each directory change is pushed at once (Okta, PingOne).
+    Events,
+}
+
+/// Why a managed user stops being entitled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deprovision {
+    /// Unassigned, or out of the scope or scoping filter.
+    Unassigned,
+    /// Blocked from sign-in / suspended in the source.
+    Disabled,
+    /// In the source's recycle bin.
+    SoftDeleted,
+    /// Permanently deleted in the source.
+    Purged,
+}
+
+/// What the IdP then does on the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeprovisionAction {
+    /// Deactivate (`active` false). `stays_managed: false` is Entra's "no longer managed"
+    /// after an unassignment (§1.6): later deletes send nothing.
+    Disable {
+        stays_managed: bool,
+    },
+    Delete,
+    Nothing,
+}
+
+/// Ids of a ListResponse body's resources.
+pub fn list_resource_ids(body: Option<&serde_json::Value>) -> Vec<String> {
+    body.and_then(|b| b.get("Resources"))
+        .and_then(serde_json::Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| {
+                    x.get("id")
+                        .and_then(serde_json::Value::as_str)
+                        .map(str::to_string)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Settings of the IdP's provisioning job that change how the engine behaves, not what a
