@@ -103,6 +103,8 @@ struct Run<'a> {
     builtin: Option<&'a crate::server::AppState>,
     /// The token the vendor regenerated, until the IdP is given it.
     rotated_token: Option<String>,
+    /// Whether a check ran since the last provisioning (see `begin_provisioning`).
+    checked: bool,
     /// Objects whose failure an `expect: log` step expected.
     acknowledged: BTreeSet<String>,
     /// Set when an `expect: job` step looked at a quarantine.
@@ -141,7 +143,18 @@ impl<'a> Run<'a> {
         Stop::Failed(f)
     }
 
+    /// A new round of provisioning after a check starts a new window of `recent` records.
+    fn begin_provisioning(&mut self) {
+        if self.checked {
+            self.recent.clear();
+            self.checked = false;
+        }
+    }
+
     fn absorb(&mut self, report: CycleReport, first: bool) {
+        // An event push or cycle that sent nothing leaves the last cycle's counts in place, so
+        // `sync` after event-driven pushes still shows what the pushes sent.
+        let first = first && (report.total_requests() > 0 || !report.records.is_empty());
         self.requests += report.total_requests();
         for rec in &report.records {
             if rec.status == Status::Failure && !self.acknowledged.contains(&rec.object) {
@@ -163,7 +176,7 @@ impl<'a> Run<'a> {
     }
 
     async fn on_demand(&mut self, user: &str) -> Result<(), Stop> {
-        self.recent.clear();
+        self.begin_provisioning();
         if let Some(g) = self.tenant.group(user) {
             if g.members.len() > 5 {
                 return Err(Stop::Failed(self.failure(format!(
@@ -185,7 +198,7 @@ impl<'a> Run<'a> {
     }
 
     async fn sync(&mut self, kind: SyncKind) -> Result<(), Stop> {
-        self.recent.clear();
+        self.begin_provisioning();
         let report = match self.engine.cycle(&self.tenant, kind).await {
             Ok(r) => r,
             // The scenario checks the quarantine itself on the next step.
@@ -348,9 +361,11 @@ impl<'a> Run<'a> {
     }
 
     async fn expect(&mut self, exp: &Expectation) -> Result<(), Stop> {
+        self.checked = true;
         // Checks of the run itself (log, requests, job) may look at a persisting failure;
         // checks of the target state wait for escrow to settle.
-        self.settle_with(matches!(exp, Expectation::Object(_))).await?;
+        self.settle_with(matches!(exp, Expectation::Object(_)))
+            .await?;
         match exp {
             Expectation::Object(o) => {
                 let w = self.whereabouts(&o.object, o.is_group);
@@ -445,6 +460,7 @@ impl<'a> Run<'a> {
     }
 
     async fn snapshot(&mut self, name: &str) -> Result<(), Stop> {
+        self.checked = true;
         self.settle().await?;
         let content = self.snapshot_content().await?;
         // `--full` snapshots are a different view of the same state: a file of their own.
@@ -629,9 +645,26 @@ impl<'a> Run<'a> {
                 return self.target_create_user(user, attributes).await
             }
             Step::Expect(exp) => return self.expect(exp).await,
+            Step::PerProfile(branches) => {
+                let profile = self.engine.profile.name();
+                for inner in branches.get(profile).into_iter().flatten() {
+                    self.line = inner.span.line;
+                    if let Step::Expect(exp) = &inner.value {
+                        self.expect(exp).await?;
+                    }
+                }
+                return Ok(());
+            }
             Step::Snapshot(name) => return self.snapshot(name).await,
         };
-        outcome.map_err(|m| Stop::Failed(self.failure(m)))
+        outcome.map_err(|m| Stop::Failed(self.failure(m)))?;
+        // Event-driven IdPs (Okta, PingOne) push each directory change at once.
+        if self.engine.profile.scheduling() == crate::profile::Scheduling::Events
+            && changes_directory(step)
+        {
+            return self.sync(SyncKind::Incremental).await;
+        }
+        Ok(())
     }
 }
 
@@ -666,6 +699,7 @@ pub async fn run(
         rotated_token: None,
         quarantine_acknowledged: false,
         acknowledged: BTreeSet::new(),
+        checked: false,
         next_is_job_expect: false,
         step: 0,
         line: 0,
@@ -717,6 +751,29 @@ pub async fn run(
         duration_ms: started.elapsed().as_millis() as u64,
         log: run.log,
     }
+}
+
+/// Steps that change the source directory, assignments or scope.
+fn changes_directory(step: &Step) -> bool {
+    matches!(
+        step,
+        Step::CreateUser(_)
+            | Step::UpdateUser(_)
+            | Step::DisableUser(_)
+            | Step::EnableUser(_)
+            | Step::SoftDeleteUser(_)
+            | Step::RestoreUser(_)
+            | Step::HardDeleteUser(_)
+            | Step::CreateGroup(_)
+            | Step::RenameGroup { .. }
+            | Step::AddMember { .. }
+            | Step::RemoveMember { .. }
+            | Step::DeleteGroup(_)
+            | Step::Assign(_)
+            | Step::Unassign(_)
+            | Step::SetScope(_)
+            | Step::SetScopingFilter(_)
+    )
 }
 
 /// Whether a scenario can only run against the built-in target, and why.

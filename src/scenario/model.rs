@@ -188,6 +188,9 @@ pub enum Step {
     // --- checks ---
     Expect(Expectation),
     Snapshot(String),
+    /// Expectations that differ by profile where IdPs legitimately differ (Okta never
+    /// deletes; event-driven IdPs send at each change): profile name → `expect` steps.
+    PerProfile(BTreeMap<String, Vec<Spanned<Step>>>),
 }
 
 impl Step {
@@ -221,6 +224,7 @@ impl Step {
             Step::IdpUpdateToken => "idp_update_token",
             Step::Expect(_) => "expect",
             Step::Snapshot(_) => "snapshot",
+            Step::PerProfile(_) => "per_profile",
         }
     }
 }

@@ -58,6 +58,7 @@ pub const STEP_KEYWORDS: &[&str] = &[
     "target_rotate_token",
     "idp_update_token",
     "expect",
+    "per_profile",
     "snapshot",
 ];
 
@@ -436,6 +437,7 @@ impl Parser<'_> {
             k if NO_ARGUMENT_STEPS.contains(&k) => self.no_arguments(entry),
             "expect" => self.expect(entry).map(Step::Expect),
             "snapshot" => self.snapshot(entry).map(Step::Snapshot),
+            "per_profile" => self.per_profile(entry).map(Step::PerProfile),
             other => {
                 self.unknown_step(entry.key_node, other, path);
                 None
@@ -445,6 +447,52 @@ impl Parser<'_> {
             value: step,
             span: span_of(entry.key_node),
         })
+    }
+
+    /// `per_profile: { okta: [ - expect: … ], entra: [ … ] }`: only `expect` steps, keyed by
+    /// known profile names.
+    fn per_profile(
+        &mut self,
+        e: &Entry,
+    ) -> Option<std::collections::BTreeMap<String, Vec<Spanned<Step>>>> {
+        let map = self.r.map(
+            e.value,
+            At::of(e.key_node),
+            &e.path,
+            "a map of profile → steps",
+        )?;
+        self.r.check_keys(&map, PROFILES);
+        let mut out = std::collections::BTreeMap::new();
+        let mut ok = true;
+        for entry in &map.entries {
+            if !PROFILES.contains(&entry.key) {
+                ok = false;
+                continue;
+            }
+            let Some(items) = self.r.list(entry.value, &entry.path) else {
+                ok = false;
+                continue;
+            };
+            let mut steps = Vec::new();
+            for (i, node) in items.iter().enumerate() {
+                let path = item(&entry.path, i);
+                match self.step(node, &path) {
+                    Some(step) if matches!(step.value, Step::Expect(_)) => steps.push(step),
+                    Some(step) => {
+                        let message = format!(
+                            "only `expect` steps may differ by profile, found `{}`",
+                            step.value.keyword()
+                        );
+                        self.r
+                            .report(At::of(node), ErrorKind::InvalidShape, &path, message);
+                        ok = false;
+                    }
+                    None => ok = false,
+                }
+            }
+            out.insert(entry.key.to_string(), steps);
+        }
+        ok.then_some(out)
     }
 
     fn unknown_step(&mut self, at: &Node, word: &str, path: &str) {
