@@ -236,6 +236,10 @@ pub async fn run(args: RunArgs) -> ExitCode {
             options.extend(s.options.iter().map(|(k, v)| (k.clone(), v.value.clone())));
             options.extend(cli_options.clone());
             match profile::by_name(name, &options) {
+                // Without a `profiles:` list a scenario runs under every profile that can
+                // replay all of its steps.
+                Ok(p)
+                    if s.profiles.is_none() && !s.steps.iter().all(|st| p.supports(&st.value)) => {}
                 Ok(p) => jobs.push((s, p)),
                 Err(e) => {
                     eprintln!("error: {}: {e}", s.file.display());

@@ -53,9 +53,12 @@ impl Engine<'_> {
             if have.as_deref() == Some(manager_id.as_str()) {
                 continue;
             }
-            let req = self
+            let Some(req) = self
                 .profile
-                .set_manager(&user_id, &manager_id, have.is_some());
+                .set_manager(&user_id, &manager_id, have.is_some())
+            else {
+                continue;
+            };
             let outcome = self.send(&req, report).await;
             let Some(i) = rec_index else {
                 continue;

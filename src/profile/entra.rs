@@ -385,7 +385,7 @@ impl Profile for Entra {
     }
 
     /// §1.5: written in a separate round trip after the user exists.
-    fn set_manager(&self, user_id: &str, manager_id: &str, replacing: bool) -> ScimRequest {
+    fn set_manager(&self, user_id: &str, manager_id: &str, replacing: bool) -> Option<ScimRequest> {
         let table = self.dialect.table();
         let op = if replacing { table.replace } else { table.add };
         let path = format!("{}:manager", urn::ENTERPRISE_USER);
@@ -395,11 +395,11 @@ impl Profile for Entra {
             ManagerShape::RefList => json!({"op": op, "path": "manager",
                 "value": [{"$ref": format!("../Users/{manager_id}"), "value": manager_id}]}),
         };
-        ScimRequest::with_body(
+        Some(ScimRequest::with_body(
             Verb::Patch,
             format!("/Users/{user_id}"),
             self.patch_body(vec![op]),
-        )
+        ))
     }
 
     fn managed_paths(&self) -> Vec<&'static str> {

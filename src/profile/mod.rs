@@ -269,8 +269,12 @@ pub trait Profile: Send + Sync {
         }
     }
 
-    /// Writes a user's manager (reference resolution, after the user exists).
-    fn set_manager(&self, user_id: &str, manager_id: &str, replacing: bool) -> ScimRequest;
+    /// Writes a user's manager (reference resolution, after the user exists); `None` for
+    /// IdPs that do not provision the manager reference.
+    fn set_manager(&self, user_id: &str, manager_id: &str, replacing: bool) -> Option<ScimRequest> {
+        let _ = (user_id, manager_id, replacing);
+        None
+    }
 }
 
 /// A group membership delta, as the engine computed it.
