@@ -1340,3 +1340,41 @@ fn discover_walks_directories_sorted_and_rejects_missing_paths() {
     assert_eq!((errs.0[0].kind, &errs.0[0].file), (ErrorKind::Io, &missing));
     std::fs::remove_dir_all(&root).unwrap();
 }
+
+#[test]
+fn per_profile_holds_expect_steps_by_profile() {
+    let parsed = steps(
+        "  - per_profile:\n      okta:\n        - expect: { requests: { total: 0 } }\n      entra:\n        - expect: { requests: { GET: 1 } }\n",
+    );
+    let [Step::PerProfile(branches)] = parsed.as_slice() else {
+        panic!("one per_profile step: {parsed:?}");
+    };
+    assert_eq!(branches.keys().collect::<Vec<_>>(), vec!["entra", "okta"]);
+    let okta = &branches["okta"];
+    assert_eq!(okta.len(), 1);
+    assert_eq!(okta[0].span.line, 7);
+    assert!(matches!(
+        &okta[0].value,
+        Step::Expect(Expectation::Requests(r)) if r.total == Some(0)
+    ));
+}
+
+#[test]
+fn per_profile_refuses_other_steps_and_unknown_profiles() {
+    let base = "name: n\ndescription: d\nsymptom: s\nsteps:\n";
+    let e = one_error(&format!(
+        "{base}  - per_profile:\n      okta:\n        - sync: initial\n"
+    ));
+    assert_eq!(at(&e), (7, 11, "steps[0].per_profile.okta[0]"));
+    assert!(
+        e.message
+            .contains("only `expect` steps may differ by profile, found `sync`"),
+        "{}",
+        e.message
+    );
+    let e = one_error(&format!(
+        "{base}  - per_profile:\n      octa:\n        - expect: {{ requests: {{ total: 0 }} }}\n"
+    ));
+    assert!(e.message.contains("unknown key `octa`"), "{}", e.message);
+    assert_eq!(e.help.as_deref(), Some("did you mean `okta`?"));
+}
