@@ -135,7 +135,21 @@ pub fn list(args: ListArgs) -> ExitCode {
         Err(code) => return code,
     };
     for s in &scenarios {
-        say!("{}  [{}]", s.name, profiles_for(s, &[]).join(", "));
+        let options: BTreeMap<String, String> = s
+            .options
+            .iter()
+            .map(|(k, v)| (k.clone(), v.value.clone()))
+            .collect();
+        // The profiles `run` would use: listed ones, or every one that replays all steps.
+        let runs_under: Vec<&str> = profiles_for(s, &[])
+            .into_iter()
+            .filter(|name| {
+                profile::by_name(name, &options).is_ok_and(|p| {
+                    s.profiles.is_some() || s.steps.iter().all(|st| p.supports(&st.value))
+                })
+            })
+            .collect();
+        say!("{}  [{}]", s.name, runs_under.join(", "));
         say!("    file:    {}", s.file.display());
         say!("    symptom: {}", s.symptom);
     }
