@@ -376,11 +376,18 @@ impl Engine<'_> {
                 Some(id) => {
                     desired.insert(id);
                 }
-                None => rec.step(
-                    StepType::ReferenceResolution,
-                    false,
-                    format!("member `{member}` is not provisioned yet; it is skipped"),
-                ),
+                None => {
+                    rec.step(
+                        StepType::ReferenceResolution,
+                        false,
+                        format!("member `{member}` is not provisioned yet; it is skipped"),
+                    );
+                    // An entitled member whose export failed is retried with the group; an
+                    // out-of-scope one waits for a restart (§1.7, §1.8).
+                    if tenant.entitlement(member).is_ok() {
+                        self.escrow.insert(group_ref.to_string());
+                    }
+                }
             }
         }
         desired.extend(link.kept.iter().cloned());
