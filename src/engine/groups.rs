@@ -385,7 +385,7 @@ impl Engine<'_> {
                     // An entitled member whose export failed is retried with the group; an
                     // out-of-scope one waits for a restart (§1.7, §1.8).
                     if tenant.entitlement(member).is_ok() {
-                        self.escrow.insert(group_ref.to_string());
+                        self.escrow.insert(group_ref, report.cycle_id);
                     }
                 }
             }

@@ -1,9 +1,10 @@
 //! Sync cycles as Entra's provisioning service runs them (idp-behavior.md §1.3, §1.6, §1.8,
 //! §1.11): a connection probe, then per in-scope object an anchor lookup in the connector
 //! store, a matching query when unlinked, GET-diff-update when linked, and deprovisioning;
-//! a log record per object per cycle; transient failures escrowed and retried next cycle.
+//! a log record per object per cycle; transient failures escrowed and retried in later cycles with back-off.
 //! The engine decides what to send and when; the profile decides how it looks.
 
+mod escrow;
 mod groups;
 pub mod log;
 mod references;
@@ -141,7 +142,7 @@ pub struct Engine<'a> {
     pub prefix: String,
     links: BTreeMap<Uuid, Link>,
     watermark: u64,
-    escrow: BTreeSet<String>,
+    escrow: escrow::Escrow,
     next_cycle: u32,
     /// Target objects this run created, so cleanup deletes only those.
     created: Created,
@@ -175,7 +176,7 @@ impl<'a> Engine<'a> {
             prefix,
             links: BTreeMap::new(),
             watermark: 0,
-            escrow: BTreeSet::new(),
+            escrow: escrow::Escrow::default(),
             next_cycle: 1,
             created,
             job: profile.job(),
@@ -203,8 +204,9 @@ impl<'a> Engine<'a> {
         self.links.get(object_id)
     }
 
-    pub fn escrowed(&self) -> &BTreeSet<String> {
-        &self.escrow
+    /// Objects waiting for a retry.
+    pub fn escrowed(&self) -> BTreeSet<String> {
+        self.escrow.objects()
     }
 
     /// Records a target object created outside the sync (scenario `target_create_user`).
@@ -326,13 +328,13 @@ impl<'a> Engine<'a> {
         let purges: Vec<_> = tenant.purges_since(watermark).cloned().collect();
         let users: Vec<String> = tenant
             .users()
-            .filter(|(r, u)| u.changed_at > watermark || self.escrow.contains(*r))
+            .filter(|(r, u)| u.changed_at > watermark || self.escrow.due(r, report.cycle_id))
             .map(|(r, _)| r.clone())
             .collect();
         let groups: Vec<String> = if self.profile.provisions_groups() {
             tenant
                 .groups()
-                .filter(|(r, g)| g.changed_at > watermark || self.escrow.contains(*r))
+                .filter(|(r, g)| g.changed_at > watermark || self.escrow.due(r, report.cycle_id))
                 .map(|(r, _)| r.clone())
                 .collect()
         } else {
@@ -482,7 +484,7 @@ impl<'a> Engine<'a> {
             Sent::Answer(r) => {
                 // Transient faults and conflicts are escrowed and retried later (§1.3, §1.8).
                 if is_transient(r.status) || r.status == 409 {
-                    self.escrow.insert(user.to_string());
+                    self.escrow.insert(user, report.cycle_id);
                 }
                 rec.failed(
                     error_code_for_status(r.status),
@@ -490,7 +492,7 @@ impl<'a> Engine<'a> {
                 )
             }
             Sent::Transport(e) => {
-                self.escrow.insert(user.to_string());
+                self.escrow.insert(user, report.cycle_id);
                 let code = if matches!(e, ClientError::Timeout { .. }) {
                     "Timeout"
                 } else {

@@ -17,8 +17,9 @@ use crate::idp::Tenant;
 use crate::profile::{Profile, ScimRequest, Verb};
 use crate::scenario::model::{Expectation, RestartKind, Scenario, Spanned, Status, Step, SyncKind};
 
-/// Extra cycles Entra would run (40 minutes apart) before a check, to retry escrowed objects.
-pub const SETTLE_CYCLES: u32 = 4;
+/// Extra cycles Entra would run (40 minutes apart) before a check, to retry escrowed objects:
+/// with back-off that is three retries of a persisting failure (cycles +1, +3, +7).
+pub const SETTLE_CYCLES: u32 = 8;
 
 /// How a run treats snapshots and names its objects.
 #[derive(Debug, Clone)]
@@ -231,7 +232,7 @@ impl<'a> Run<'a> {
             };
             self.absorb(report, false);
         }
-        let escrowed = self.engine.escrowed().clone();
+        let escrowed = self.engine.escrowed();
         let (settled, kept): (Vec<LogRecord>, Vec<LogRecord>) =
             self.unacknowledged.drain(..).partition(|r| {
                 let transient = r.error_code.as_deref().is_some_and(|c| {
@@ -259,7 +260,7 @@ impl<'a> Run<'a> {
         if let (true, Some(obj)) = (strict, persistent) {
             let last = self.log.iter().rev().find(|r| &r.object == obj);
             return Err(Stop::Failed(self.failure(format!(
-                "{obj} still fails after {SETTLE_CYCLES} retry cycles: {}",
+                "{obj} still fails after {SETTLE_CYCLES} more cycles of retries with back-off: {}",
                 last.map(|r| format!(
                     "{} ({})",
                     r.error_code.as_deref().unwrap_or("?"),
