@@ -132,7 +132,7 @@ impl Engine<'_> {
                             rec.step(
                                 StepType::Export,
                                 true,
-                                format!("PATCH answered {}", r.status),
+                                format!("{} answered {}", req.verb.as_str(), r.status),
                             );
                             rec.modified_properties.push(ModifiedProperty {
                                 name: "displayName".into(),
