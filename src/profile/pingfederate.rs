@@ -1,8 +1,6 @@
-//! PingFederate's SCIM Provisioner, outbound (idp-behavior.md §3): a polling channel that
-//! matches users on the Unique User Identifier, creates with POST, updates with a PUT of the
-//! whole mapped user (never PATCH for users), deprovisions by disable or delete, and writes
-//! group membership as a full-list PUT (or per-member PATCH when the option is set). It never
-//! clears an attribute: what the source lost, the PUT carries over from the target (§3).
+//! PingFederate's outbound SCIM Provisioner (idp-behavior.md §3): polled; users matched on the
+//! Unique User Identifier, POSTed, then PUT whole; groups by full-list PUT or per-member PATCH.
+//! It never PATCHes a user and never clears an attribute (the PUT keeps what the source lost).
 
 use std::collections::BTreeMap;
 
@@ -186,9 +184,7 @@ impl PingFederate {
     fn filter(&self, value: &str) -> String {
         match (&self.filter_expression, self.identifier) {
             (Some(template), _) => {
-                let quoted = quote(value);
-                let escaped = &quoted[1..quoted.len() - 1];
-                template.replace("%s", escaped)
+                template.replace("%s", &value.replace('\\', "\\\\").replace('"', "\\\""))
             }
             (None, UniqueUserIdentifier::UserName) => format!("userName eq {}", quote(value)),
             (None, UniqueUserIdentifier::WorkEmail) => format!("emails eq {}", quote(value)),
