@@ -1,0 +1,804 @@
+//! PingFederate's outbound SCIM Provisioner (idp-behavior.md §3): polled; users matched on the
+//! Unique User Identifier, POSTed, then PUT whole; groups by full-list PUT or per-member PATCH.
+//! It never PATCHes a user and never clears an attribute (the PUT keeps what the source lost).
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Map, Value};
+
+use super::{
+    encode_query_value, quote, set_path, Deprovision, DeprovisionAction, DesiredUser,
+    ExistingGroup, GroupLookup, MembershipChange, ModifiedProperty, Profile, ProfileError,
+    Scheduling, ScimRequest, Update, Verb,
+};
+use crate::idp::SourceUser;
+use crate::scenario::model::{Step, UserAttr};
+use crate::scim::lookup::ClientPath;
+use crate::scim::schema::USER;
+use crate::scim::urn;
+
+pub const WORK_EMAIL: &str = "emails[type eq \"work\"].value";
+pub const ENTERPRISE_EMPLOYEE_NUMBER: &str =
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber";
+pub const ENTERPRISE_DEPARTMENT: &str =
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department";
+
+/// The channel's attribute mapping from an AD-like source, in the order the body carries it.
+/// PingFederate ships no default mapping: the admin maps LDAP attributes to the connector's
+/// fields (userName, workEmail, givenName, familyName, displayName, title, externalId,
+/// employeeNumber, department…). [I] This is the mapping an AD channel gets when each field
+/// takes its namesake: login from the UPN, externalId from the account name (mailNickname,
+/// standing in for sAMAccountName), no `name.formatted` (no single source attribute holds it)
+/// and no manager (a DN, not a SCIM reference).
+const MAPPING: &[(&str, Source)] = &[
+    ("userName", Source::Upn),
+    ("externalId", Source::AccountName),
+    ("active", Source::Active),
+    ("displayName", Source::Prefixed(UserAttr::DisplayName)),
+    ("name.givenName", Source::Attr(UserAttr::GivenName)),
+    ("name.familyName", Source::Attr(UserAttr::Surname)),
+    (WORK_EMAIL, Source::Attr(UserAttr::Mail)),
+    ("title", Source::Attr(UserAttr::JobTitle)),
+    (
+        ENTERPRISE_EMPLOYEE_NUMBER,
+        Source::Attr(UserAttr::EmployeeId),
+    ),
+    (ENTERPRISE_DEPARTMENT, Source::Attr(UserAttr::Department)),
+];
+
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    /// The UPN as the directory holds it, with the run prefix. PingFederate reads an LDAP
+    /// entry: Entra's recycle-bin tombstone prefix (§1.6) never reaches it.
+    Upn,
+    /// mailNickname with the run prefix.
+    AccountName,
+    Active,
+    Attr(UserAttr),
+    Prefixed(UserAttr),
+}
+
+/// "Unique User Identifier" (§3, `pf-settings`): which value the matching filter compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UniqueUserIdentifier {
+    /// `userName eq "<userName>"`, the default.
+    UserName,
+    /// `emails eq "<work email>"`: on the multi-valued attribute itself, not on a sub-path.
+    WorkEmail,
+}
+
+/// "Remove User Action" (§3): what deprovisioning sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemoveUserAction {
+    /// PUT of the whole user with `active: false` (the default).
+    Disable,
+    /// `DELETE /Users/{id}`.
+    Delete,
+}
+
+/// How group membership is written (§3: PUT with the full list, or PATCH when selected).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupUpdates {
+    Put,
+    Patch,
+}
+
+/// Options a scenario or `--option` may set.
+pub const OPTIONS: &[&str] = &[
+    "unique_user_identifier",
+    "filter_expression",
+    "remove_user_action",
+    "group_updates",
+    "max_threads",
+];
+
+/// The channel's Max Threads bounds as the harness replays them: 1 (PingFederate's default)
+/// to 5.
+const MAX_THREADS: std::ops::RangeInclusive<usize> = 1..=5;
+
+#[derive(Debug, Clone)]
+pub struct PingFederate {
+    pub identifier: UniqueUserIdentifier,
+    /// "Filter Expression": overrides the identifier's filter; `%s` is the identifier's value.
+    pub filter_expression: Option<String>,
+    pub remove_action: RemoveUserAction,
+    pub group_updates: GroupUpdates,
+    pub max_threads: usize,
+}
+
+fn bad(key: &str, value: &str, expected: &'static str) -> ProfileError {
+    ProfileError::BadOption {
+        key: key.to_string(),
+        value: value.to_string(),
+        expected,
+    }
+}
+
+impl PingFederate {
+    pub fn from_options(options: &BTreeMap<String, String>) -> Result<Self, ProfileError> {
+        let mut pf = PingFederate {
+            identifier: UniqueUserIdentifier::UserName,
+            filter_expression: None,
+            remove_action: RemoveUserAction::Disable,
+            group_updates: GroupUpdates::Put,
+            max_threads: 1,
+        };
+        for (key, value) in options {
+            match key.as_str() {
+                "unique_user_identifier" => {
+                    pf.identifier = match value.as_str() {
+                        "userName" => UniqueUserIdentifier::UserName,
+                        "workEmail" => UniqueUserIdentifier::WorkEmail,
+                        _ => return Err(bad(key, value, "`userName` or `workEmail`")),
+                    }
+                }
+                "filter_expression" => {
+                    // The template is the admin's whole filter with `%s` for the value; one
+                    // without `%s` would match the same users for everyone.
+                    if !value.contains("%s") {
+                        return Err(bad(
+                            key,
+                            value,
+                            "a SCIM filter with `%s` for the value, e.g. `userName eq \"%s\"`",
+                        ));
+                    }
+                    pf.filter_expression = Some(value.clone());
+                }
+                "remove_user_action" => {
+                    pf.remove_action = match value.as_str() {
+                        "disable" => RemoveUserAction::Disable,
+                        "delete" => RemoveUserAction::Delete,
+                        _ => return Err(bad(key, value, "`disable` or `delete`")),
+                    }
+                }
+                "group_updates" => {
+                    pf.group_updates = match value.as_str() {
+                        "put" => GroupUpdates::Put,
+                        "patch" => GroupUpdates::Patch,
+                        _ => return Err(bad(key, value, "`put` or `patch`")),
+                    }
+                }
+                "max_threads" => {
+                    pf.max_threads = value
+                        .parse::<usize>()
+                        .ok()
+                        .filter(|n| MAX_THREADS.contains(n))
+                        .ok_or_else(|| bad(key, value, "a whole number from 1 to 5"))?;
+                }
+                _ => {
+                    return Err(ProfileError::UnknownOption {
+                        profile: "pingfederate",
+                        key: key.clone(),
+                        known: OPTIONS.join(", "),
+                    })
+                }
+            }
+        }
+        Ok(pf)
+    }
+
+    /// The matching filter for an identifier value (§3). With a Filter Expression, `%s` takes
+    /// the value of the Unique User Identifier, as PingOne documents for its own `%s` (§4).
+    /// [I] The value is escaped for a quoted filter string (`"` and `\`); whether PingFederate
+    /// escapes is not documented.
+    fn filter(&self, value: &str) -> String {
+        match (&self.filter_expression, self.identifier) {
+            (Some(template), _) => {
+                template.replace("%s", &value.replace('\\', "\\\\").replace('"', "\\\""))
+            }
+            (None, UniqueUserIdentifier::UserName) => format!("userName eq {}", quote(value)),
+            (None, UniqueUserIdentifier::WorkEmail) => format!("emails eq {}", quote(value)),
+        }
+    }
+
+    fn users_query(&self, value: &str) -> ScimRequest {
+        ScimRequest::get(format!(
+            "/Users?filter={}",
+            encode_query_value(&self.filter(value))
+        ))
+    }
+
+    fn patch_body(ops: Vec<Value>) -> Value {
+        json!({"schemas": [urn::PATCH_OP], "Operations": ops})
+    }
+}
+
+fn text(v: Option<&str>) -> Option<Value> {
+    v.filter(|s| !s.is_empty())
+        .map(|s| Value::String(s.to_string()))
+}
+
+impl Profile for PingFederate {
+    fn name(&self) -> &'static str {
+        "pingfederate"
+    }
+
+    /// No provision-on-demand (an Entra feature), and no manager: the channel maps no
+    /// reference attribute, so a scenario that sets one expects what PingFederate cannot do.
+    fn supports(&self, step: &Step) -> bool {
+        match step {
+            Step::ProvisionOnDemand(_) => false,
+            Step::CreateUser(spec) | Step::UpdateUser(spec) => {
+                !spec.attrs.contains_key(&UserAttr::Manager)
+            }
+            _ => true,
+        }
+    }
+
+    /// [I] PingFederate's connection check is not documented (§7: "not documented [I: first
+    /// sync]"). The first thing a first sync sends is the matching query, so the probe is
+    /// that query for a random value that cannot exist: `userName eq "<guid>"` by default.
+    fn test_connection(&self) -> ScimRequest {
+        self.users_query(&uuid::Uuid::new_v4().to_string())
+    }
+
+    /// [I] Success is a 200 ListResponse, whatever it holds: PingFederate has no documented
+    /// rule, and unlike Entra (§1.2) nothing says it insists on zero hits.
+    fn probe_ok(&self, status: u16, body: Option<&Value>) -> bool {
+        status == 200
+            && body
+                .and_then(|b| b.get("totalResults"))
+                .is_some_and(Value::is_u64)
+    }
+
+    fn desired_user(&self, user: &SourceUser, prefix: &str, active: bool) -> DesiredUser {
+        let mut attrs = Vec::new();
+        for (path, source) in MAPPING {
+            let value = match source {
+                Source::Upn => {
+                    let upn = user.text(UserAttr::UserPrincipalName).unwrap_or_default();
+                    Some(Value::String(format!("{prefix}{upn}")))
+                }
+                Source::AccountName => {
+                    Some(Value::String(format!("{prefix}{}", user.mail_nickname())))
+                }
+                Source::Active => Some(Value::Bool(active)),
+                Source::Attr(a) => text(user.text(*a)),
+                Source::Prefixed(a) => text(user.text(*a)).map(|v| match v {
+                    Value::String(s) => Value::String(format!("{prefix}{s}")),
+                    other => other,
+                }),
+            };
+            // An LDAP attribute without a value maps to nothing: the field is not sent.
+            if let Some(v) = value {
+                attrs.push((*path, v));
+            }
+        }
+        DesiredUser { attrs }
+    }
+
+    /// §3: `userName eq "<v>"`, `emails eq "<v>"` or the Filter Expression. [I] Without a
+    /// work email, the workEmail identifier has no value: the filter compares with `""`.
+    fn match_user(&self, desired: &DesiredUser) -> ScimRequest {
+        let value = match self.identifier {
+            UniqueUserIdentifier::UserName => desired.user_name(),
+            UniqueUserIdentifier::WorkEmail => desired.get(WORK_EMAIL).and_then(Value::as_str),
+        };
+        self.users_query(value.unwrap_or_default())
+    }
+
+    fn managed_paths(&self) -> Vec<&'static str> {
+        MAPPING.iter().map(|(p, _)| *p).collect()
+    }
+
+    /// §3 "create POST" with the mapped attributes; booleans as JSON booleans (§7: "bool
+    /// [I]"). [I] Both schemas are listed, as for PingOne (§4, "core+enterprise").
+    fn create_user(&self, desired: &DesiredUser) -> ScimRequest {
+        let mut body = Map::new();
+        body.insert("schemas".into(), json!([urn::USER, urn::ENTERPRISE_USER]));
+        for (path, value) in &desired.attrs {
+            set_path(&mut body, path, value.clone());
+        }
+        ScimRequest::with_body(Verb::Post, "/Users", Value::Object(body))
+    }
+
+    /// §3: updates are a PUT of the whole mapped user, and an attribute cannot be cleared
+    /// once set ("cannot clear an attribute once set", `pf-limits`): a mapped attribute the
+    /// source no longer has is sent with the value the target holds, so the PUT keeps it.
+    /// Sent only when a mapped value differs; this is also the deactivate (`active: false`)
+    /// and reactivate request.
+    fn update_user(&self, id: &str, current: &Value, desired: &DesiredUser) -> Option<Update> {
+        let mut body = Map::new();
+        body.insert("schemas".into(), json!([urn::USER, urn::ENTERPRISE_USER]));
+        let mut modified = Vec::new();
+        for (path, _) in MAPPING {
+            let have = ClientPath::parse(path, &USER)
+                .ok()
+                .and_then(|p| p.get(current).cloned())
+                .filter(|v| !v.is_null());
+            match (desired.get(path), have) {
+                (Some(want), have) => {
+                    if have.as_ref() != Some(want) {
+                        modified.push(ModifiedProperty {
+                            name: (*path).to_string(),
+                            old: have,
+                            new: Some(want.clone()),
+                        });
+                    }
+                    set_path(&mut body, path, want.clone());
+                }
+                (None, Some(kept)) => set_path(&mut body, path, kept),
+                (None, None) => {}
+            }
+        }
+        if modified.is_empty() {
+            return None;
+        }
+        Some(Update {
+            request: ScimRequest::with_body(Verb::Put, format!("/Users/{id}"), Value::Object(body)),
+            modified,
+        })
+    }
+
+    /// §3 "Remove User Action" applies to every deprovision trigger alike: the user deleted,
+    /// disabled, or removed from the targeted group or filter. A disabled user stays managed:
+    /// back in scope, the next poll re-enables it with a PUT.
+    fn deprovision(&self, _why: Deprovision) -> DeprovisionAction {
+        match self.remove_action {
+            RemoveUserAction::Disable => DeprovisionAction::Disable {
+                stays_managed: true,
+            },
+            RemoveUserAction::Delete => DeprovisionAction::Delete,
+        }
+    }
+
+    fn provisions_groups(&self) -> bool {
+        true
+    }
+
+    /// §3: "group lookup retrieves all groups and matches client-side".
+    fn group_lookup(&self) -> GroupLookup {
+        GroupLookup::ListAll
+    }
+
+    /// [I] §3 is silent on a same-named group already on the target. The client-side match
+    /// finds it and the channel manages it from then on; in PUT mode the first membership PUT
+    /// then replaces whatever members it had.
+    fn existing_group(&self) -> ExistingGroup {
+        ExistingGroup::Adopt
+    }
+
+    /// §3/§7: `POST /Groups` with displayName and members; only those two are provisioned
+    /// (no externalId). The engine creates the group before its membership phase, so the
+    /// members arrive in the membership request and the create carries `members: []`.
+    fn create_group(&self, display_name: &str, external_id: &str) -> ScimRequest {
+        let _ = external_id;
+        ScimRequest::with_body(
+            Verb::Post,
+            "/Groups",
+            json!({"schemas": [urn::GROUP], "displayName": display_name, "members": []}),
+        )
+    }
+
+    /// [I] §7 has "Group rename: PUT [I]", but a faithful PUT carries every member and this
+    /// hook receives none: a PUT without `members` empties the group on an RFC 7644 §3.5.1
+    /// server. So the rename is a PATCH replacing displayName (RFC 7644 form, lowercase op);
+    /// in PUT mode the next membership PUT carries the new name as well.
+    fn rename_group(&self, id: &str, display_name: &str) -> ScimRequest {
+        let op = json!({"op": "replace", "path": "displayName", "value": display_name});
+        ScimRequest::with_body(
+            Verb::Patch,
+            format!("/Groups/{id}"),
+            Self::patch_body(vec![op]),
+        )
+    }
+
+    /// §3: PUT with displayName and the full member list; with `group_updates: patch`, one
+    /// request per member change. [I] The PATCH shape is not documented (§3, §9.13): RFC 7644
+    /// form, `add` on `members` with a one-element value list and `remove` on
+    /// `members[value eq "<id>"]`, one operation per request so that Max Threads workers
+    /// send them side by side.
+    fn membership(&self, change: &MembershipChange) -> Vec<ScimRequest> {
+        let path = format!("/Groups/{}", change.group_id);
+        match self.group_updates {
+            GroupUpdates::Put => {
+                let members: Vec<Value> = change.all.iter().map(|m| json!({"value": m})).collect();
+                vec![ScimRequest::with_body(
+                    Verb::Put,
+                    path,
+                    json!({"schemas": [urn::GROUP], "displayName": change.display_name, "members": members}),
+                )]
+            }
+            GroupUpdates::Patch => {
+                let adds = change
+                    .add
+                    .iter()
+                    .map(|m| json!({"op": "add", "path": "members", "value": [{"value": m}]}));
+                let removes = change.remove.iter().map(
+                    |m| json!({"op": "remove", "path": format!("members[value eq {}]", quote(m))}),
+                );
+                adds.chain(removes)
+                    .map(|op| {
+                        ScimRequest::with_body(
+                            Verb::Patch,
+                            path.clone(),
+                            Self::patch_body(vec![op]),
+                        )
+                    })
+                    .collect()
+            }
+        }
+    }
+
+    /// §3 "Max Threads": worker threads pulling operations from one queue, no ordering.
+    fn membership_parallelism(&self) -> usize {
+        self.max_threads
+    }
+
+    /// §3: the engine polls the source (every 60 s by default); a `sync` step is one poll.
+    fn scheduling(&self) -> Scheduling {
+        Scheduling::Cycles
+    }
+
+    /// [I] Nothing documents a probe at the start of each poll (§7: test connection "not
+    /// documented"); a poll goes straight to its work.
+    fn probe_each_cycle(&self) -> bool {
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::idp::Tenant;
+    use crate::scenario::model::{AttrValue, UserSpec};
+
+    fn options(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn pf(pairs: &[(&str, &str)]) -> PingFederate {
+        PingFederate::from_options(&options(pairs)).expect("valid options")
+    }
+
+    fn alice(t: &mut Tenant) -> SourceUser {
+        let attrs = BTreeMap::from([
+            (
+                UserAttr::UserPrincipalName,
+                AttrValue::Text("alice@contoso.com".into()),
+            ),
+            (UserAttr::Mail, AttrValue::Text("alice@contoso.com".into())),
+            (UserAttr::GivenName, AttrValue::Text("Alice".into())),
+            (UserAttr::Surname, AttrValue::Text("Smith".into())),
+            (UserAttr::Department, AttrValue::Text("R&D".into())),
+        ]);
+        t.create_user("alice", attrs).expect("create");
+        t.user("alice").cloned().expect("alice")
+    }
+
+    /// What a correct server holds after the create of alice with `p`'s POST.
+    fn held(p: &PingFederate, user: &SourceUser) -> Value {
+        let mut body = p
+            .create_user(&p.desired_user(user, "", true))
+            .body
+            .expect("POST has a body");
+        body["id"] = json!("u-1");
+        body
+    }
+
+    #[test]
+    fn defaults_match_the_connector_settings() {
+        let p = pf(&[]);
+        assert_eq!(p.identifier, UniqueUserIdentifier::UserName);
+        assert_eq!(p.filter_expression, None);
+        assert_eq!(p.remove_action, RemoveUserAction::Disable);
+        assert_eq!(p.group_updates, GroupUpdates::Put);
+        assert_eq!(p.membership_parallelism(), 1);
+        assert_eq!(p.scheduling(), Scheduling::Cycles);
+        assert!(!p.probe_each_cycle());
+        assert_eq!(p.group_lookup(), GroupLookup::ListAll);
+        assert!(p.provisions_groups());
+    }
+
+    #[test]
+    fn options_are_checked() {
+        let err = |pairs: &[(&str, &str)]| PingFederate::from_options(&options(pairs)).err();
+        assert!(matches!(
+            err(&[("patch_dialect", "aadOptscim062020")]),
+            Some(ProfileError::UnknownOption {
+                profile: "pingfederate",
+                ..
+            })
+        ));
+        for bad in [
+            ("unique_user_identifier", "mail"),
+            ("remove_user_action", "suspend"),
+            ("group_updates", "PATCH"),
+            ("max_threads", "0"),
+            ("max_threads", "6"),
+            ("max_threads", "two"),
+            ("filter_expression", "userName eq \"x\""),
+        ] {
+            assert!(
+                matches!(err(&[bad]), Some(ProfileError::BadOption { .. })),
+                "{bad:?}"
+            );
+        }
+        let p = pf(&[
+            ("unique_user_identifier", "workEmail"),
+            ("remove_user_action", "delete"),
+            ("group_updates", "patch"),
+            ("max_threads", "5"),
+        ]);
+        assert_eq!(p.identifier, UniqueUserIdentifier::WorkEmail);
+        assert_eq!(p.remove_action, RemoveUserAction::Delete);
+        assert_eq!(p.group_updates, GroupUpdates::Patch);
+        assert_eq!(p.membership_parallelism(), 5);
+    }
+
+    #[test]
+    fn post_body_carries_the_mapped_attributes_with_a_boolean_active() {
+        let mut t = Tenant::new();
+        let user = alice(&mut t);
+        let p = pf(&[]);
+        let req = p.create_user(&p.desired_user(&user, "run-", true));
+        assert_eq!((req.verb, req.path.as_str()), (Verb::Post, "/Users"));
+        assert_eq!(
+            req.body,
+            Some(json!({
+                "schemas": [urn::USER, urn::ENTERPRISE_USER],
+                "userName": "run-alice@contoso.com",
+                "externalId": "run-alice",
+                "active": true,
+                "name": {"givenName": "Alice", "familyName": "Smith"},
+                "emails": [{"primary": true, "type": "work", "value": "alice@contoso.com"}],
+                (urn::ENTERPRISE_USER): {"department": "R&D"}
+            }))
+        );
+    }
+
+    #[test]
+    fn a_soft_deleted_user_keeps_its_user_name() {
+        let mut t = Tenant::new();
+        alice(&mut t);
+        t.soft_delete_user("alice").expect("soft delete");
+        let user = t.user("alice").expect("alice");
+        let p = pf(&[]);
+        let desired = p.desired_user(user, "", false);
+        assert_eq!(desired.user_name(), Some("alice@contoso.com"));
+        assert_eq!(desired.get("active"), Some(&Value::Bool(false)));
+    }
+
+    #[test]
+    fn matching_queries_follow_the_unique_user_identifier() {
+        let mut t = Tenant::new();
+        let user = alice(&mut t);
+        let cases = [
+            (vec![], "userName+eq+%22alice%40contoso.com%22"),
+            (
+                vec![("unique_user_identifier", "workEmail")],
+                "emails+eq+%22alice%40contoso.com%22",
+            ),
+            (
+                vec![("filter_expression", "userName sw \"%s\"")],
+                "userName+sw+%22alice%40contoso.com%22",
+            ),
+            (
+                vec![
+                    ("unique_user_identifier", "workEmail"),
+                    ("filter_expression", "emails.value eq \"%s\""),
+                ],
+                "emails.value+eq+%22alice%40contoso.com%22",
+            ),
+        ];
+        for (opts, query) in cases {
+            let p = pf(&opts);
+            let req = p.match_user(&p.desired_user(&user, "", true));
+            assert_eq!(req.verb, Verb::Get);
+            assert_eq!(req.path, format!("/Users?filter={query}"), "{opts:?}");
+        }
+    }
+
+    #[test]
+    fn filter_expression_values_are_escaped() {
+        let p = pf(&[("filter_expression", "userName eq \"%s\"")]);
+        assert_eq!(p.filter(r#"a"b\c"#), r#"userName eq "a\"b\\c""#);
+    }
+
+    #[test]
+    fn probe_is_the_matching_query_for_a_random_value() {
+        let p = pf(&[]);
+        let a = p.test_connection();
+        let b = p.test_connection();
+        assert!(
+            a.path.starts_with("/Users?filter=userName+eq+%22"),
+            "{}",
+            a.path
+        );
+        assert_ne!(a.path, b.path);
+        assert!(p.probe_ok(200, Some(&json!({"totalResults": 0, "Resources": []}))));
+        assert!(p.probe_ok(200, Some(&json!({"totalResults": 3, "Resources": []}))));
+        assert!(!p.probe_ok(200, Some(&json!({"Resources": []}))));
+        assert!(!p.probe_ok(404, Some(&json!({"totalResults": 0}))));
+    }
+
+    #[test]
+    fn update_is_a_put_of_the_whole_user() {
+        let mut t = Tenant::new();
+        let user = alice(&mut t);
+        let p = pf(&[]);
+        let current = held(&p, &user);
+        t.update_user(
+            "alice",
+            &BTreeMap::from([(UserAttr::JobTitle, AttrValue::Text("Engineer".into()))]),
+        )
+        .expect("update");
+        let user = t.user("alice").expect("alice");
+        let update = p
+            .update_user("u-1", &current, &p.desired_user(user, "", true))
+            .expect("an update");
+        assert_eq!(update.request.verb, Verb::Put);
+        assert_eq!(update.request.path, "/Users/u-1");
+        assert_eq!(
+            update.request.body,
+            Some(json!({
+                "schemas": [urn::USER, urn::ENTERPRISE_USER],
+                "userName": "alice@contoso.com",
+                "externalId": "alice",
+                "active": true,
+                "name": {"givenName": "Alice", "familyName": "Smith"},
+                "emails": [{"primary": true, "type": "work", "value": "alice@contoso.com"}],
+                "title": "Engineer",
+                (urn::ENTERPRISE_USER): {"department": "R&D"}
+            }))
+        );
+        assert_eq!(
+            update.modified,
+            vec![ModifiedProperty {
+                name: "title".into(),
+                old: None,
+                new: Some(json!("Engineer"))
+            }]
+        );
+    }
+
+    #[test]
+    fn a_cleared_attribute_is_not_cleared() {
+        let mut t = Tenant::new();
+        let user = alice(&mut t);
+        let p = pf(&[]);
+        let current = held(&p, &user);
+        t.update_user(
+            "alice",
+            &BTreeMap::from([(UserAttr::Department, AttrValue::Clear)]),
+        )
+        .expect("clear department");
+        let cleared = t.user("alice").cloned().expect("alice");
+        // Only the clear: nothing differs that PingFederate would send.
+        assert_eq!(
+            p.update_user("u-1", &current, &p.desired_user(&cleared, "", true)),
+            None
+        );
+        // With another change, the PUT carries the target's department along.
+        let update = p
+            .update_user("u-1", &current, &p.desired_user(&cleared, "", false))
+            .expect("the disable");
+        let body = update.request.body.expect("body");
+        assert_eq!(body[urn::ENTERPRISE_USER], json!({"department": "R&D"}));
+        assert_eq!(body["active"], json!(false));
+        assert_eq!(update.modified.len(), 1);
+    }
+
+    #[test]
+    fn nothing_to_send_when_the_target_already_matches() {
+        let mut t = Tenant::new();
+        let user = alice(&mut t);
+        let p = pf(&[]);
+        let current = held(&p, &user);
+        assert_eq!(
+            p.update_user("u-1", &current, &p.desired_user(&user, "", true)),
+            None
+        );
+    }
+
+    #[test]
+    fn remove_user_action_applies_to_every_trigger() {
+        let all = [
+            Deprovision::Unassigned,
+            Deprovision::Disabled,
+            Deprovision::SoftDeleted,
+            Deprovision::Purged,
+        ];
+        for why in all {
+            assert_eq!(
+                pf(&[]).deprovision(why),
+                DeprovisionAction::Disable {
+                    stays_managed: true
+                }
+            );
+            assert_eq!(
+                pf(&[("remove_user_action", "delete")]).deprovision(why),
+                DeprovisionAction::Delete
+            );
+        }
+    }
+
+    #[test]
+    fn group_create_has_display_name_and_empty_members_only() {
+        let req = pf(&[]).create_group("Sales", "ignored-external-id");
+        assert_eq!((req.verb, req.path.as_str()), (Verb::Post, "/Groups"));
+        assert_eq!(
+            req.body,
+            Some(json!({"schemas": [urn::GROUP], "displayName": "Sales", "members": []}))
+        );
+    }
+
+    fn change() -> MembershipChange {
+        MembershipChange {
+            group_id: "g-1".into(),
+            display_name: "Sales".into(),
+            add: vec!["u-3".into(), "u-4".into()],
+            remove: vec!["u-2".into()],
+            all: vec!["u-1".into(), "u-3".into(), "u-4".into()],
+            display: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn membership_put_sends_the_full_list() {
+        let reqs = pf(&[]).membership(&change());
+        assert_eq!(
+            reqs,
+            vec![ScimRequest::with_body(
+                Verb::Put,
+                "/Groups/g-1",
+                json!({"schemas": [urn::GROUP], "displayName": "Sales",
+                       "members": [{"value": "u-1"}, {"value": "u-3"}, {"value": "u-4"}]})
+            )]
+        );
+    }
+
+    #[test]
+    fn membership_patch_sends_one_request_per_member() {
+        let reqs = pf(&[("group_updates", "patch")]).membership(&change());
+        let patch = |op: Value| {
+            ScimRequest::with_body(
+                Verb::Patch,
+                "/Groups/g-1",
+                json!({"schemas": [urn::PATCH_OP], "Operations": [op]}),
+            )
+        };
+        assert_eq!(
+            reqs,
+            vec![
+                patch(json!({"op": "add", "path": "members", "value": [{"value": "u-3"}]})),
+                patch(json!({"op": "add", "path": "members", "value": [{"value": "u-4"}]})),
+                patch(json!({"op": "remove", "path": "members[value eq \"u-2\"]"})),
+            ]
+        );
+    }
+
+    #[test]
+    fn rename_patches_display_name_only() {
+        let req = pf(&[]).rename_group("g-1", "Sales EMEA");
+        assert_eq!(
+            req,
+            ScimRequest::with_body(
+                Verb::Patch,
+                "/Groups/g-1",
+                json!({"schemas": [urn::PATCH_OP],
+                       "Operations": [{"op": "replace", "path": "displayName", "value": "Sales EMEA"}]})
+            )
+        );
+    }
+
+    #[test]
+    fn no_provision_on_demand_and_no_manager() {
+        let p = pf(&[]);
+        assert!(!p.supports(&Step::ProvisionOnDemand("alice".into())));
+        let with_manager = UserSpec {
+            user: "bob".into(),
+            attrs: BTreeMap::from([(UserAttr::Manager, AttrValue::Text("alice".into()))]),
+        };
+        assert!(!p.supports(&Step::CreateUser(with_manager.clone())));
+        assert!(!p.supports(&Step::UpdateUser(with_manager)));
+        assert!(p.supports(&Step::Restart(
+            crate::scenario::model::RestartKind::KeepLinks
+        )));
+        assert!(p.supports(&Step::SoftDeleteUser("alice".into())));
+        assert_eq!(p.set_manager("u-1", "u-2", false), None);
+    }
+}
