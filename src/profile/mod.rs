@@ -4,6 +4,7 @@
 //! A profile builds requests; it never sends them (that is `client`) nor decides when (`engine`).
 
 pub mod entra;
+pub mod okta;
 
 use std::collections::BTreeMap;
 
@@ -394,7 +395,7 @@ impl Default for JobSettings {
 }
 
 /// Every profile name `--profile` accepts.
-pub const NAMES: &[&str] = &["entra"];
+pub const NAMES: &[&str] = &["entra", "okta"];
 
 /// Builds a profile from its name and options (`--option key=value` and scenario options).
 pub fn by_name(
@@ -403,6 +404,7 @@ pub fn by_name(
 ) -> Result<Box<dyn Profile>, ProfileError> {
     match name {
         "entra" => Ok(Box::new(entra::Entra::from_options(options)?)),
+        "okta" => Ok(Box::new(okta::Okta::from_options(options)?)),
         other => Err(ProfileError::UnknownProfile(other.to_string())),
     }
 }
