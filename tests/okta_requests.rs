@@ -924,3 +924,42 @@ async fn a_404_match_is_not_found() {
     let mut engine = app.engine();
     create_alice(&app, &mut engine, &tenant).await;
 }
+
+/// §2.2 step 4: a 201 with an empty body is a failure ("Create new user returned empty
+/// user"); nothing is linked, so the next push matches again.
+#[tokio::test]
+async fn an_empty_create_answer_fails() {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::method("GET"))
+        .respond_with(scim(200, &list(vec![])))
+        .mount(&server)
+        .await;
+    Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(ResponseTemplate::new(201))
+        .mount(&server)
+        .await;
+    let target = Target {
+        server,
+        store: Arc::default(),
+        seen: AtomicUsize::new(0),
+    };
+    let app = OktaApp::against(target, Integration::Oin);
+    let tenant = tenant_with_alice();
+    let mut engine = app.engine();
+    let report = engine
+        .cycle(&tenant, SyncKind::Incremental)
+        .await
+        .expect("the push runs");
+    assert_eq!(app.target.take().await.len(), 2, "match and POST");
+    let rec = report
+        .records
+        .iter()
+        .find(|r| r.object == "alice")
+        .expect("a record for alice");
+    assert_eq!(
+        rec.error_code.as_deref(),
+        Some("SystemForCrossDomainIdentityManagementServiceIncompatible")
+    );
+    let object_id = tenant.user("alice").expect("alice").object_id;
+    assert!(engine.link(&object_id).is_none(), "nothing is linked");
+}

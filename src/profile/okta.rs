@@ -1,7 +1,6 @@
-//! Okta Lifecycle Management over SCIM 2.0 (idp-behavior.md §2): OIN or AIW integration, the
-//! SCIM template's user mapping and POST body (§2.2), GET + PUT of the merged object for profile
-//! pushes (§2.3), path-less PATCH for (de)activation (§2.4) and Push Groups (§2.5).
-//! Okta never deletes users (§2.4): nothing here builds `DELETE /Users`.
+//! Okta over SCIM 2.0 (idp-behavior.md §2), OIN or AIW: the SCIM template's mapping and POST
+//! (§2.2), GET + PUT of the merged object (§2.3), path-less (de)activation PATCH (§2.4), Push
+//! Groups (§2.5). It must never build `DELETE /Users`: Okta does not delete users (§2.4).
 
 use std::collections::BTreeMap;
 
