@@ -4,6 +4,7 @@
 //! A profile builds requests; it never sends them (that is `client`) nor decides when (`engine`).
 
 pub mod entra;
+pub mod okta;
 pub mod pingfederate;
 pub mod pingone;
 
@@ -396,7 +397,7 @@ impl Default for JobSettings {
 }
 
 /// Every profile name `--profile` accepts.
-pub const NAMES: &[&str] = &["entra", "pingfederate", "pingone"];
+pub const NAMES: &[&str] = &["entra", "okta", "pingfederate", "pingone"];
 
 /// Builds a profile from its name and options (`--option key=value` and scenario options).
 pub fn by_name(
@@ -405,6 +406,7 @@ pub fn by_name(
 ) -> Result<Box<dyn Profile>, ProfileError> {
     match name {
         "entra" => Ok(Box::new(entra::Entra::from_options(options)?)),
+        "okta" => Ok(Box::new(okta::Okta::from_options(options)?)),
         "pingfederate" => Ok(Box::new(pingfederate::PingFederate::from_options(options)?)),
         "pingone" => Ok(Box::new(pingone::PingOne::from_options(options)?)),
         other => Err(ProfileError::UnknownProfile(other.to_string())),
