@@ -135,15 +135,16 @@ pub fn list(args: ListArgs) -> ExitCode {
         Err(code) => return code,
     };
     for s in &scenarios {
-        let options: BTreeMap<String, String> = s
-            .options
-            .iter()
-            .map(|(k, v)| (k.clone(), v.value.clone()))
-            .collect();
         // The profiles `run` would use: listed ones, or every one that replays all steps.
         let runs_under: Vec<&str> = profiles_for(s, &[])
             .into_iter()
             .filter(|name| {
+                let options = for_profile(
+                    name,
+                    s.options
+                        .iter()
+                        .map(|(k, v)| (k.as_str(), v.value.as_str())),
+                );
                 profile::by_name(name, &options).is_ok_and(|p| {
                     s.profiles.is_some() || s.steps.iter().all(|st| p.supports(&st.value))
                 })
@@ -155,6 +156,22 @@ pub fn list(args: ListArgs) -> ExitCode {
     }
     say!("{} scenarios", scenarios.len());
     ExitCode::Ok
+}
+
+/// The options one profile gets: `okta.integration` goes to okta only (prefix stripped),
+/// `patch_dialect` to every profile — which must then know it.
+fn for_profile<'a>(
+    profile: &str,
+    options: impl Iterator<Item = (&'a str, &'a str)>,
+) -> BTreeMap<String, String> {
+    options
+        .filter_map(|(key, value)| match key.split_once('.') {
+            Some((p, k)) if profile::NAMES.contains(&p) => {
+                (p == profile).then(|| (k.to_string(), value.to_string()))
+            }
+            _ => Some((key.to_string(), value.to_string())),
+        })
+        .collect()
 }
 
 fn random_prefix() -> String {
@@ -247,13 +264,32 @@ pub async fn run(args: RunArgs) -> ExitCode {
             if name == "entra" && flagged {
                 options.insert("patch_dialect".into(), "aadOptscim062020".into());
             }
-            options.extend(s.options.iter().map(|(k, v)| (k.clone(), v.value.clone())));
-            options.extend(cli_options.clone());
+            options.extend(for_profile(
+                name,
+                s.options
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.value.as_str())),
+            ));
+            options.extend(for_profile(
+                name,
+                cli_options.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            ));
             match profile::by_name(name, &options) {
                 // Without a `profiles:` list a scenario runs under every profile that can
                 // replay all of its steps.
-                Ok(p)
-                    if s.profiles.is_none() && !s.steps.iter().all(|st| p.supports(&st.value)) => {}
+                Ok(p) if !s.steps.iter().all(|st| p.supports(&st.value)) => {
+                    // A profile the scenario names explicitly must replay every step.
+                    if s.profiles.is_some() {
+                        let step = s.steps.iter().find(|st| !p.supports(&st.value));
+                        eprintln!(
+                            "error: {}:{}: profile {name} cannot replay step `{}`; remove {name} from `profiles:`",
+                            s.file.display(),
+                            step.map_or(0, |st| st.span.line),
+                            step.map_or("?", |st| st.value.keyword())
+                        );
+                        return ExitCode::Usage;
+                    }
+                }
                 Ok(p) => jobs.push((s, p)),
                 Err(e) => {
                     eprintln!("error: {}: {e}", s.file.display());

@@ -201,7 +201,14 @@ impl ScimClient {
         std::mem::take(&mut *self.exchanges.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
-    fn record(&self, exchange: Exchange) {
+    fn record(&self, mut exchange: Exchange) {
+        // A password in a body (Okta sends one on create, §2.2) is a secret like the token.
+        for body in [&mut exchange.request_body, &mut exchange.response_body]
+            .into_iter()
+            .flatten()
+        {
+            redact_passwords(body);
+        }
         if let Some(observe) = &self.observer {
             observe(&exchange);
         }
@@ -315,6 +322,23 @@ impl ScimClient {
     }
 }
 
+/// Replaces the value of every `password` key (any case, any depth) with `[REDACTED]`.
+pub fn redact_passwords(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                if k.eq_ignore_ascii_case("password") {
+                    *v = Value::String("[REDACTED]".into());
+                } else {
+                    redact_passwords(v);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact_passwords),
+        _ => {}
+    }
+}
+
 /// The innermost error message: "connection refused" rather than "error sending request".
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let mut cur = e;
@@ -340,6 +364,18 @@ mod tests {
         );
         assert!(TenantUrl::parse("ftp://x").is_err());
         assert!(TenantUrl::parse("not a url").is_err());
+    }
+
+    #[test]
+    fn passwords_are_redacted_at_any_depth() {
+        let mut v = serde_json::json!({"userName": "a", "password": "p1",
+            "x": [{"Password": "p2"}], "y": {"passwordHint": "kept"}});
+        redact_passwords(&mut v);
+        assert_eq!(
+            v,
+            serde_json::json!({"userName": "a", "password": "[REDACTED]",
+                "x": [{"Password": "[REDACTED]"}], "y": {"passwordHint": "kept"}})
+        );
     }
 
     #[test]

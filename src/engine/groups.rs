@@ -124,9 +124,12 @@ impl Engine<'_> {
                     }
                 };
                 let have = current.get("displayName").and_then(Value::as_str);
-                if have != Some(name.as_str()) {
+                let members: Vec<String> = link.members.union(&link.kept).cloned().collect();
+                let rename = (have != Some(name.as_str()))
+                    .then(|| self.profile.rename_group(&link.target_id, &name, &members))
+                    .flatten();
+                if let Some(req) = rename {
                     rec.provisioning_action = Action::Update;
-                    let req = self.profile.rename_group(&link.target_id, &name);
                     match self.send(&req, report).await {
                         Sent::Answer(r) if r.is_success() => {
                             rec.step(

@@ -322,13 +322,13 @@ impl Profile for Entra {
         ScimRequest::get(format!("/Groups/{id}?excludedAttributes=members"))
     }
 
-    fn rename_group(&self, id: &str, display_name: &str) -> ScimRequest {
+    fn rename_group(&self, id: &str, display_name: &str, _: &[String]) -> Option<ScimRequest> {
         let op = json!({"op": self.dialect.table().replace, "path": "displayName", "value": display_name});
-        ScimRequest::with_body(
+        Some(ScimRequest::with_body(
             Verb::Patch,
             format!("/Groups/{id}"),
             self.patch_body(vec![op]),
-        )
+        ))
     }
 
     /// §1.7: adds batched as `Add members [{"$ref":null,"value"}]`; removes in the default

@@ -215,7 +215,11 @@ pub trait Profile: Send + Sync {
         ScimRequest::get(format!("/Groups/{id}"))
     }
 
-    fn rename_group(&self, id: &str, display_name: &str) -> ScimRequest;
+    /// The rename of a linked group; `members` are the member ids the target holds as far
+    /// as the IdP knows (IdPs that write the group whole need them). `None`: the IdP does
+    /// not push renames.
+    fn rename_group(&self, id: &str, display_name: &str, members: &[String])
+        -> Option<ScimRequest>;
 
     /// The requests that change a group's membership: `add` and `remove` are the delta the
     /// IdP computed, `all` the whole desired member list (target ids) for IdPs that send it.

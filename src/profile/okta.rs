@@ -481,14 +481,32 @@ impl Profile for Okta {
         ScimRequest::get(format!("/Groups/{id}"))
     }
 
-    /// §2.5: the path-less replace that carries the group's own `id`. Also used under AIW
-    /// [I]: its PUT would need the member list, which this call does not get.
-    fn rename_group(&self, id: &str, display_name: &str) -> ScimRequest {
-        ScimRequest::with_body(
-            Verb::Patch,
-            format!("/Groups/{id}"),
-            Self::patch_body(vec![rename_op(id, display_name)]),
-        )
+    /// §2.5: OIN renames with the path-less replace that carries the group's own `id`, and
+    /// only with "Rename groups" on; AIW writes the group whole with PUT (§2.5 "AIW: PUT").
+    fn rename_group(
+        &self,
+        id: &str,
+        display_name: &str,
+        members: &[String],
+    ) -> Option<ScimRequest> {
+        if !self.push_group_rename {
+            return None;
+        }
+        Some(match self.integration {
+            Integration::Aiw => {
+                let members: Vec<Value> = members.iter().map(|m| json!({"value": m})).collect();
+                ScimRequest::with_body(
+                    Verb::Put,
+                    format!("/Groups/{id}"),
+                    json!({"schemas": [urn::GROUP], "id": id, "displayName": display_name, "members": members}),
+                )
+            }
+            Integration::Oin => ScimRequest::with_body(
+                Verb::Patch,
+                format!("/Groups/{id}"),
+                Self::patch_body(vec![rename_op(id, display_name)]),
+            ),
+        })
     }
 
     /// §2.5, OIN: one PATCH per change — the rename (when "Rename groups" is on), one
@@ -946,7 +964,7 @@ mod tests {
             Some(json!({"schemas": [urn::GROUP], "displayName": "Sales", "members": []}))
         );
         assert_eq!(
-            o.rename_group("g1", "Sales EMEA").body,
+            o.rename_group("g1", "Sales EMEA", &[]).and_then(|r| r.body),
             Some(json!({"schemas": [urn::PATCH_OP], "Operations": [
                 {"op": "replace", "value": {"id": "g1", "displayName": "Sales EMEA"}}]}))
         );

@@ -374,13 +374,32 @@ impl Profile for PingFederate {
     /// hook receives none: a PUT without `members` empties the group on an RFC 7644 §3.5.1
     /// server. So the rename is a PATCH replacing displayName (RFC 7644 form, lowercase op);
     /// in PUT mode the next membership PUT carries the new name as well.
-    fn rename_group(&self, id: &str, display_name: &str) -> ScimRequest {
-        let op = json!({"op": "replace", "path": "displayName", "value": display_name});
-        ScimRequest::with_body(
-            Verb::Patch,
-            format!("/Groups/{id}"),
-            Self::patch_body(vec![op]),
-        )
+    /// Group PUT mode writes the group whole, name and every member (§3); PATCH mode
+    /// replaces the name alone.
+    fn rename_group(
+        &self,
+        id: &str,
+        display_name: &str,
+        members: &[String],
+    ) -> Option<ScimRequest> {
+        Some(match self.group_updates {
+            GroupUpdates::Put => {
+                let members: Vec<Value> = members.iter().map(|m| json!({"value": m})).collect();
+                ScimRequest::with_body(
+                    Verb::Put,
+                    format!("/Groups/{id}"),
+                    json!({"schemas": [urn::GROUP], "displayName": display_name, "members": members}),
+                )
+            }
+            GroupUpdates::Patch => {
+                let op = json!({"op": "replace", "path": "displayName", "value": display_name});
+                ScimRequest::with_body(
+                    Verb::Patch,
+                    format!("/Groups/{id}"),
+                    Self::patch_body(vec![op]),
+                )
+            }
+        })
     }
 
     /// §3: PUT with displayName and the full member list; with `group_updates: patch`, one
@@ -772,8 +791,19 @@ mod tests {
     }
 
     #[test]
-    fn rename_patches_display_name_only() {
-        let req = pf(&[]).rename_group("g-1", "Sales EMEA");
+    fn rename_puts_the_whole_group_or_patches_the_name() {
+        let put = pf(&[]).rename_group("g-1", "Sales EMEA", &["u-1".to_string()]);
+        assert_eq!(
+            put,
+            Some(ScimRequest::with_body(
+                Verb::Put,
+                "/Groups/g-1",
+                json!({"schemas": [urn::GROUP], "displayName": "Sales EMEA", "members": [{"value": "u-1"}]})
+            ))
+        );
+        let req = pf(&[("group_updates", "patch")])
+            .rename_group("g-1", "Sales EMEA", &[])
+            .expect("a rename");
         assert_eq!(
             req,
             ScimRequest::with_body(

@@ -5,7 +5,6 @@
 //! attribute the target holds (§4 limitations).
 
 use std::collections::BTreeMap;
-use std::sync::{Mutex, PoisonError};
 
 use serde_json::{json, Map, Value};
 
@@ -84,10 +83,6 @@ pub struct PingOne {
     pub remove_action: RemoveAction,
     /// The admin's answer when a group of the same name exists on the target (§4).
     pub existing_group: ExistingGroup,
-    /// Target group id → the member ids last sent for it. The trait's `rename_group` gets no
-    /// member list, yet PingOne's group write is one PUT carrying the members (§4), and a PUT
-    /// without them would empty the group on an RFC 7644 server; see `rename_group`.
-    sent_members: Mutex<BTreeMap<String, Vec<String>>>,
 }
 
 fn bad(key: &str, value: &str, expected: &'static str) -> ProfileError {
@@ -106,7 +101,6 @@ impl PingOne {
             // [I] §4 leaves the choice to the admin and documents no default; merge is the
             // answer that destroys nothing on the target.
             existing_group: ExistingGroup::Merge,
-            sent_members: Mutex::default(),
         };
         for (key, value) in options {
             match key.as_str() {
@@ -164,12 +158,6 @@ impl PingOne {
             format!("/Groups/{id}"),
             json!({"schemas": [urn::GROUP], "displayName": display_name, "members": members}),
         )
-    }
-
-    fn sent_members(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Vec<String>>> {
-        self.sent_members
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -386,17 +374,20 @@ impl Profile for PingOne {
     /// and a PUT without `members` would empty the group on an RFC 7644 server. A group this
     /// profile never wrote members for goes with `members: []`, which is what PingOne holds
     /// for it unless an `overwrite` link found the target's members equal to its own.
-    fn rename_group(&self, id: &str, display_name: &str) -> ScimRequest {
-        let members = self.sent_members().get(id).cloned().unwrap_or_default();
-        self.group_put(id, display_name, &members)
+    /// The group written whole: its new name and the members it holds.
+    fn rename_group(
+        &self,
+        id: &str,
+        display_name: &str,
+        members: &[String],
+    ) -> Option<ScimRequest> {
+        Some(self.group_put(id, display_name, members))
     }
 
     /// [I] §4: "group memberships are part of the group", so a membership change is the group
     /// written whole — `PUT /Groups/{id}` with its name and every member — never a PATCH delta.
     /// A rename that coincides with a membership change travels in the same PUT.
     fn membership(&self, change: &MembershipChange) -> Vec<ScimRequest> {
-        self.sent_members()
-            .insert(change.group_id.clone(), change.all.clone());
         vec![self.group_put(&change.group_id, &change.display_name, &change.all)]
     }
 
@@ -431,7 +422,6 @@ impl Profile for PingOne {
     }
 
     fn delete_group(&self, id: &str) -> ScimRequest {
-        self.sent_members().remove(id);
         ScimRequest {
             verb: Verb::Delete,
             path: format!("/Groups/{id}"),
@@ -745,13 +735,16 @@ mod tests {
             Some(json!({"schemas": [urn::GROUP], "displayName": "Sales", "members": members}))
         );
         assert_eq!(
-            p.rename_group("g-1", "Sales EMEA").body,
+            p.rename_group("g-1", "Sales EMEA", &["u-1".to_string(), "u-2".to_string()])
+                .and_then(|r| r.body),
             Some(json!({"schemas": [urn::GROUP], "displayName": "Sales EMEA", "members": members}))
         );
         let del = p.delete_group("g-1");
         assert_eq!((del.verb, del.body), (Verb::Delete, None));
         assert_eq!(
-            p.rename_group("g-1", "X").body.expect("body")["members"],
+            p.rename_group("g-1", "X", &[])
+                .and_then(|r| r.body)
+                .expect("body")["members"],
             json!([])
         );
     }
