@@ -233,6 +233,15 @@ impl ScimClient {
     }
 
     pub async fn send(&self, req: &ScimRequest) -> Result<Response, ClientError> {
+        self.send_within(req, None).await
+    }
+
+    /// Sends with a per-request timeout shorter than the client's (an IdP's record timeout).
+    pub async fn send_within(
+        &self,
+        req: &ScimRequest,
+        timeout: Option<Duration>,
+    ) -> Result<Response, ClientError> {
         let token = self.token.read().unwrap_or_else(|e| e.into_inner()).clone();
         let url = format!("{}{}", self.base, req.path);
         let started = Instant::now();
@@ -259,6 +268,9 @@ impl ScimClient {
             .header("Accept", "application/scim+json");
         if let Some(token) = &token {
             builder = builder.bearer_auth(token.expose());
+        }
+        if let Some(t) = timeout {
+            builder = builder.timeout(t);
         }
         if let Some(body) = &req.body {
             builder = builder

@@ -253,7 +253,7 @@ impl<'a> Engine<'a> {
     }
 
     async fn exchange(&self, req: &ScimRequest) -> Sent {
-        let first = self.client.send(req).await;
+        let first = self.client.send_within(req, self.job.record_timeout).await;
         let wait = match &first {
             Ok(r) if r.status == 429 && self.job.honor_retry_after => {
                 r.retry_after.filter(|s| *s <= 60)
@@ -263,7 +263,7 @@ impl<'a> Engine<'a> {
         let answer = match wait {
             Some(seconds) => {
                 tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
-                self.client.send(req).await
+                self.client.send_within(req, self.job.record_timeout).await
             }
             None => first,
         };
@@ -324,6 +324,7 @@ impl<'a> Engine<'a> {
         let watermark = match kind {
             SyncKind::Initial => 0,
             SyncKind::Incremental => self.watermark,
+            SyncKind::Import => return Ok(self.import(report).await),
         };
         let purges: Vec<_> = tenant.purges_since(watermark).cloned().collect();
         let users: Vec<String> = tenant
@@ -367,6 +368,34 @@ impl<'a> Engine<'a> {
         self.watermark = tenant.clock();
         self.evaluate_quarantine(&report);
         Ok(report)
+    }
+
+    /// A scheduled import: every page of the target's users, as the profile asks for them;
+    /// reads only, so nothing in the connector store changes.
+    async fn import(&mut self, mut report: CycleReport) -> CycleReport {
+        let mut seen = 0u64;
+        for _ in 0..1000 {
+            let Some(req) = self.profile.import_page(seen + 1) else {
+                break;
+            };
+            let page = match self.send(&req, &mut report).await {
+                Sent::Answer(r) if r.status == 200 => r.body.unwrap_or(Value::Null),
+                _ => break,
+            };
+            let items = page
+                .get("Resources")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len) as u64;
+            let total = page
+                .get("totalResults")
+                .and_then(Value::as_u64)
+                .unwrap_or(0);
+            seen += items;
+            if items == 0 || seen >= total {
+                break;
+            }
+        }
+        report
     }
 
     /// Accidental-deletion prevention (§1.6): when the disables and deletes this cycle would
@@ -483,7 +512,7 @@ impl<'a> Engine<'a> {
         let rec = match outcome {
             Sent::Answer(r) => {
                 // Transient faults and conflicts are escrowed and retried later (§1.3, §1.8).
-                if is_transient(r.status) || r.status == 409 {
+                if is_transient(r.status) || (r.status == 409 && self.profile.retries_conflicts()) {
                     self.escrow.insert(user, report.cycle_id);
                 }
                 rec.failed(

@@ -230,8 +230,9 @@ impl Profile for Entra {
         "entra"
     }
 
-    fn supports(&self, _step: &Step) -> bool {
-        true
+    /// Everything but scheduled imports, which Entra's outbound provisioning does not run.
+    fn supports(&self, step: &Step) -> bool {
+        !matches!(step, Step::Sync(crate::scenario::model::SyncKind::Import))
     }
 
     /// §1.2: a filter on the matching attribute for a random GUID; success is 200 + empty list.

@@ -265,6 +265,19 @@ pub trait Profile: Send + Sync {
         (status == 200).then(|| list_resource_ids(body))
     }
 
+    /// One page of a scheduled import (`sync: import`), from 1-based `start_index`; `None`:
+    /// the IdP does not import.
+    fn import_page(&self, start_index: u64) -> Option<ScimRequest> {
+        let _ = start_index;
+        None
+    }
+
+    /// Whether a 409 is escrowed and retried (Entra, §1.3) or left to the admin (Okta raises
+    /// a task and stops, §2.2).
+    fn retries_conflicts(&self) -> bool {
+        true
+    }
+
     /// What the IdP does to a managed user that stops being entitled.
     fn deprovision(&self, why: Deprovision) -> DeprovisionAction;
 
@@ -385,6 +398,9 @@ pub struct JobSettings {
     pub honor_retry_after: bool,
     /// Members per group PATCH.
     pub member_batch: usize,
+    /// Per-record timeout: a request slower than this fails as `Timeout` and the record is
+    /// retried next cycle (PingFederate's channel Timeout, §3). `None`: the client's timeout.
+    pub record_timeout: Option<std::time::Duration>,
 }
 
 impl Default for JobSettings {
@@ -396,6 +412,7 @@ impl Default for JobSettings {
             skip_out_of_scope_deletions: false,
             honor_retry_after: false,
             member_batch: 100,
+            record_timeout: None,
         }
     }
 }

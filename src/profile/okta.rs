@@ -240,6 +240,18 @@ impl Profile for Okta {
         !matches!(step, Step::ProvisionOnDemand(_) | Step::Restart(_))
     }
 
+    /// §2.6: imports page with `startIndex` and `count=100` until `totalResults`.
+    fn import_page(&self, start_index: u64) -> Option<ScimRequest> {
+        Some(ScimRequest::get(format!(
+            "/Users?startIndex={start_index}&count=100"
+        )))
+    }
+
+    /// §2.2: a 409 stops the job with a task for the admin; Okta does not retry it.
+    fn retries_conflicts(&self) -> bool {
+        false
+    }
+
     /// §2.1: saving the configuration lists two users; `count=2` is a constant.
     fn test_connection(&self) -> ScimRequest {
         ScimRequest::get("/Users?startIndex=1&count=2")

@@ -90,6 +90,7 @@ pub const OPTIONS: &[&str] = &[
     "remove_user_action",
     "group_updates",
     "max_threads",
+    "timeout_seconds",
 ];
 
 /// The channel's Max Threads bounds as the harness replays them: 1 (PingFederate's default)
@@ -104,6 +105,8 @@ pub struct PingFederate {
     pub remove_action: RemoveUserAction,
     pub group_updates: GroupUpdates,
     pub max_threads: usize,
+    /// The channel's per-record Timeout (§3): a slower record is skipped to the next cycle.
+    pub timeout: Option<std::time::Duration>,
 }
 
 fn bad(key: &str, value: &str, expected: &'static str) -> ProfileError {
@@ -122,6 +125,7 @@ impl PingFederate {
             remove_action: RemoveUserAction::Disable,
             group_updates: GroupUpdates::Put,
             max_threads: 1,
+            timeout: None,
         };
         for (key, value) in options {
             match key.as_str() {
@@ -164,6 +168,14 @@ impl PingFederate {
                         .ok()
                         .filter(|n| MAX_THREADS.contains(n))
                         .ok_or_else(|| bad(key, value, "a whole number from 1 to 5"))?;
+                }
+                "timeout_seconds" => {
+                    let secs = value
+                        .parse::<u64>()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or_else(|| bad(key, value, "a whole number of seconds above 0"))?;
+                    pf.timeout = Some(std::time::Duration::from_secs(secs));
                 }
                 _ => {
                     return Err(ProfileError::UnknownOption {
@@ -215,9 +227,19 @@ impl Profile for PingFederate {
 
     /// No provision-on-demand (an Entra feature), and no manager: the channel maps no
     /// reference attribute, so a scenario that sets one expects what PingFederate cannot do.
+    /// The channel Timeout as the engine's per-record timeout (§3).
+    fn job(&self) -> crate::profile::JobSettings {
+        crate::profile::JobSettings {
+            record_timeout: self.timeout,
+            ..crate::profile::JobSettings::default()
+        }
+    }
+
     fn supports(&self, step: &Step) -> bool {
         match step {
-            Step::ProvisionOnDemand(_) => false,
+            Step::ProvisionOnDemand(_) | Step::Sync(crate::scenario::model::SyncKind::Import) => {
+                false
+            }
             Step::CreateUser(spec) | Step::UpdateUser(spec) => {
                 !spec.attrs.contains_key(&UserAttr::Manager)
             }

@@ -245,7 +245,9 @@ impl Profile for PingOne {
     /// events, there is no cycle to restart) and does not provision the manager reference.
     fn supports(&self, step: &Step) -> bool {
         match step {
-            Step::ProvisionOnDemand(_) | Step::Restart(_) => false,
+            Step::ProvisionOnDemand(_)
+            | Step::Restart(_)
+            | Step::Sync(crate::scenario::model::SyncKind::Import) => false,
             Step::CreateUser(spec) | Step::UpdateUser(spec) => {
                 !spec.attrs.contains_key(&UserAttr::Manager)
             }

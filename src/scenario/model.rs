@@ -110,6 +110,9 @@ pub enum ScopeMode {
 pub enum SyncKind {
     Initial,
     Incremental,
+    /// A scheduled import (Okta, §2.6): the IdP pages through the target's users; nothing is
+    /// written.
+    Import,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

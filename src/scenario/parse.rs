@@ -76,6 +76,7 @@ const SCOPES: &[(&str, ScopeMode)] = &[
 const SYNCS: &[(&str, SyncKind)] = &[
     ("initial", SyncKind::Initial),
     ("incremental", SyncKind::Incremental),
+    ("import", SyncKind::Import),
 ];
 const RESTARTS: &[(&str, RestartKind)] = &[
     ("keep-links", RestartKind::KeepLinks),
