@@ -422,14 +422,6 @@ impl Profile for PingOne {
             RemoveAction::Delete => DeprovisionAction::Delete,
         }
     }
-
-    fn delete_group(&self, id: &str) -> ScimRequest {
-        ScimRequest {
-            verb: Verb::Delete,
-            path: format!("/Groups/{id}"),
-            body: None,
-        }
-    }
 }
 
 #[cfg(test)]
