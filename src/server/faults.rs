@@ -51,6 +51,8 @@ struct Inner {
 #[derive(Debug, Clone, Default)]
 pub struct Faults {
     inner: Arc<Mutex<Inner>>,
+    /// Set while any rule exists, so the request path never takes the lock otherwise.
+    armed: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Faults {
@@ -60,12 +62,15 @@ impl Faults {
             .unwrap_or_else(PoisonError::into_inner)
             .rules
             .push(rule);
+        self.armed.store(true, std::sync::atomic::Ordering::Release);
     }
 
     pub fn clear(&self) {
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         inner.rules.clear();
         inner.seen.clear();
+        self.armed
+            .store(false, std::sync::atomic::Ordering::Release);
     }
 
     /// How many faults were answered so far.
@@ -77,11 +82,7 @@ impl Faults {
     }
 
     fn is_empty(&self) -> bool {
-        self.inner
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .rules
-            .is_empty()
+        !self.armed.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// The fault to answer for this request, if any rule fires.
