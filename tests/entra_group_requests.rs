@@ -4,6 +4,8 @@
 //! received is compared, in order, with Entra's. The user requests themselves are pinned in
 //! `entra_requests.rs`; here they appear only as the steps around the group and manager writes.
 
+mod wire;
+
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -21,7 +23,6 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 /// Only ever compared, never printed: tokens stay out of panic messages (STYLE.md).
 const TOKEN: &str = "entra-group-requests-test-token";
-const SCIM_JSON: &str = "application/scim+json";
 const BASE: &str = "/scim/v2";
 const USERS: &str = "/scim/v2/Users";
 const GROUPS: &str = "/scim/v2/Groups";
@@ -190,66 +191,18 @@ fn replace_op(dialect: Dialect) -> &'static str {
     }
 }
 
-/// Reduces a received request to a `Sent`, checking the headers every Entra request carries:
-/// the bearer token, `Accept`, and `Content-Type: application/scim+json` exactly when a body goes.
+/// Reduces a received request to a `Sent`, checking the headers (`wire::checked_body`).
 fn reduce(req: &Request) -> Sent {
-    let header = |name: &str| req.headers.get(name).and_then(|v| v.to_str().ok());
-    let what = format!("{} {}", req.method, req.url.path());
-    assert!(
-        header("authorization") == Some(format!("Bearer {TOKEN}").as_str()),
-        "{what} must carry `Authorization: Bearer <the configured token>`"
-    );
-    assert_eq!(header("accept"), Some(SCIM_JSON), "Accept on {what}");
-    let body = if req.body.is_empty() {
-        assert_eq!(
-            header("content-type"),
-            None,
-            "Content-Type without a body on {what}"
-        );
-        None
-    } else {
-        assert_eq!(
-            header("content-type"),
-            Some(SCIM_JSON),
-            "Content-Type on {what}"
-        );
-        Some(serde_json::from_slice(&req.body).expect("the request body is JSON"))
-    };
     Sent {
         method: req.method.to_string(),
         path: req.url.path().to_string(),
-        query: req
-            .url
-            .query_pairs()
-            .map(|(k, v)| (k.into_owned(), redact_probe_guid(&v)))
-            .collect(),
-        body,
+        query: wire::query(req),
+        body: wire::checked_body(req, TOKEN),
     }
-}
-
-/// The probe's value is random (§1.2): check it is a hyphenated v4 GUID, then name it
-/// `<guid>` so a whole cycle compares with one `assert_eq!`. Anything else stays as sent.
-fn redact_probe_guid(filter: &str) -> String {
-    let Some(value) = filter
-        .strip_prefix(r#"userName eq ""#)
-        .and_then(|v| v.strip_suffix('"'))
-    else {
-        return filter.to_string();
-    };
-    match uuid::Uuid::try_parse(value) {
-        Ok(g) if g.get_version_num() == 4 && g.hyphenated().to_string() == value => {
-            r#"userName eq "<guid>""#.to_string()
-        }
-        _ => filter.to_string(),
-    }
-}
-
-fn scim(status: u16, body: &Value) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(body.to_string(), SCIM_JSON)
 }
 
 fn not_found() -> ResponseTemplate {
-    scim(
+    wire::scim(
         404,
         &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"], "status": "404"}),
     )
@@ -323,7 +276,7 @@ impl Respond for MinimalScim {
                     .filter(|r| matches_filter(r, query.get("filter")))
                     .map(shown)
                     .collect();
-                scim(
+                wire::scim(
                     200,
                     &json!({"schemas": [LIST_RESPONSE], "totalResults": hits.len(),
                         "itemsPerPage": hits.len(), "startIndex": 1, "Resources": hits}),
@@ -338,10 +291,10 @@ impl Respond for MinimalScim {
                 resource.insert("id".into(), json!(id));
                 let resource = Value::Object(resource);
                 resources.held.insert(id, resource.clone());
-                scim(201, &resource)
+                wire::scim(201, &resource)
             }
             ("GET", Some(id)) => match resources.held.get(id) {
-                Some(resource) => scim(200, &shown(resource)),
+                Some(resource) => wire::scim(200, &shown(resource)),
                 None => not_found(),
             },
             ("PATCH", Some(id)) if resources.held.contains_key(id) => ResponseTemplate::new(204),

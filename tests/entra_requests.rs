@@ -2,6 +2,8 @@
 //! PATCH dialects: a wiremock target plays a minimal correct SCIM server, the engine syncs a
 //! simulated tenant, and every request the target received is compared, in order, with Entra's.
 
+mod wire;
+
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -18,7 +20,6 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 /// Only ever compared, never printed: tokens stay out of panic messages (STYLE.md).
 const TOKEN: &str = "entra-requests-test-token";
-const SCIM_JSON: &str = "application/scim+json";
 const USERS: &str = "/scim/v2/Users";
 /// The id the target assigns to alice on create.
 const ALICE: &str = "/scim/v2/Users/u-1";
@@ -92,62 +93,14 @@ fn delete_alice() -> Sent {
     }
 }
 
-/// Reduces a received request to a `Sent`, checking the headers every Entra request carries:
-/// the bearer token, `Accept`, and `Content-Type: application/scim+json` exactly when a body goes.
+/// Reduces a received request to a `Sent`, checking the headers (`wire::checked_body`).
 fn reduce(req: &Request) -> Sent {
-    let header = |name: &str| req.headers.get(name).and_then(|v| v.to_str().ok());
-    let what = format!("{} {}", req.method, req.url.path());
-    assert!(
-        header("authorization") == Some(format!("Bearer {TOKEN}").as_str()),
-        "{what} must carry `Authorization: Bearer <the configured token>`"
-    );
-    assert_eq!(header("accept"), Some(SCIM_JSON), "Accept on {what}");
-    let body = if req.body.is_empty() {
-        assert_eq!(
-            header("content-type"),
-            None,
-            "Content-Type without a body on {what}"
-        );
-        None
-    } else {
-        assert_eq!(
-            header("content-type"),
-            Some(SCIM_JSON),
-            "Content-Type on {what}"
-        );
-        Some(serde_json::from_slice(&req.body).expect("the request body is JSON"))
-    };
     Sent {
         method: req.method.to_string(),
         path: req.url.path().to_string(),
-        query: req
-            .url
-            .query_pairs()
-            .map(|(k, v)| (k.into_owned(), redact_probe_guid(&v)))
-            .collect(),
-        body,
+        query: wire::query(req),
+        body: wire::checked_body(req, TOKEN),
     }
-}
-
-/// The probe's value is random (§1.2): check it is a lowercase hyphenated v4 GUID, then name
-/// it `<guid>` so a whole cycle compares with one `assert_eq!`. Anything else stays as sent.
-fn redact_probe_guid(filter: &str) -> String {
-    let Some(value) = filter
-        .strip_prefix(r#"userName eq ""#)
-        .and_then(|v| v.strip_suffix('"'))
-    else {
-        return filter.to_string();
-    };
-    match uuid::Uuid::try_parse(value) {
-        Ok(g) if g.get_version_num() == 4 && g.hyphenated().to_string() == value => {
-            r#"userName eq "<guid>""#.to_string()
-        }
-        _ => filter.to_string(),
-    }
-}
-
-fn scim(status: u16, body: &Value) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(body.to_string(), SCIM_JSON)
 }
 
 fn empty_list() -> Value {
@@ -172,7 +125,7 @@ impl Target {
         let held: Held = Arc::default();
         Mock::given(method("GET"))
             .and(path(USERS))
-            .respond_with(scim(200, &empty_list()))
+            .respond_with(wire::scim(200, &empty_list()))
             .mount(&server)
             .await;
         let store = held.clone();
@@ -185,7 +138,7 @@ impl Target {
                 user.insert("id".into(), json!("u-1"));
                 let user = Value::Object(user);
                 *store.lock().expect("target state") = Some(user.clone());
-                scim(201, &user)
+                wire::scim(201, &user)
             })
             .mount(&server)
             .await;
@@ -194,8 +147,8 @@ impl Target {
             .and(path(ALICE))
             .respond_with(
                 move |_: &Request| match &*store.lock().expect("target state") {
-                    Some(user) => scim(200, user),
-                    None => scim(404, &json!({"status": "404"})),
+                    Some(user) => wire::scim(200, user),
+                    None => wire::scim(404, &json!({"status": "404"})),
                 },
             )
             .mount(&server)
@@ -226,7 +179,7 @@ impl Target {
         let server = MockServer::start().await;
         Mock::given(method("GET"))
             .and(path(USERS))
-            .respond_with(scim(status, &json!({"status": status.to_string()})))
+            .respond_with(wire::scim(status, &json!({"status": status.to_string()})))
             .mount(&server)
             .await;
         Target {

@@ -3,6 +3,8 @@
 //! simulated tenant as Okta does (one incremental cycle per event, no probe), and every
 //! request the target received is compared, in order, with Okta's.
 
+mod wire;
+
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,7 +21,6 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 /// Only ever compared, never printed: tokens stay out of panic messages (STYLE.md).
 const TOKEN: &str = "okta-requests-test-token";
-const SCIM_JSON: &str = "application/scim+json";
 const BASE: &str = "/scim/v2";
 const CORE_USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const CORE_GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -104,36 +105,15 @@ fn group_patch(path: &str, operations: Value) -> Sent {
 /// bearer token, `Accept`, and `Content-Type: application/scim+json` exactly when a body goes.
 /// A POST's password must be a non-empty string; it then reads `<password>`.
 fn reduce(req: &Request) -> Sent {
-    let header = |name: &str| req.headers.get(name).and_then(|v| v.to_str().ok());
     let what = format!("{} {}", req.method, req.url.path());
-    assert!(
-        header("authorization") == Some(format!("Bearer {TOKEN}").as_str()),
-        "{what} must carry `Authorization: Bearer <the configured token>`"
-    );
-    assert_eq!(header("accept"), Some(SCIM_JSON), "Accept on {what}");
-    let body = if req.body.is_empty() {
-        assert_eq!(
-            header("content-type"),
-            None,
-            "Content-Type without a body on {what}"
+    let mut body = wire::checked_body(req, TOKEN);
+    if let Some(pw) = body.as_mut().and_then(|b| b.get_mut("password")) {
+        assert!(
+            pw.as_str().is_some_and(|p| p.len() >= 16),
+            "{what}: the password is a random string"
         );
-        None
-    } else {
-        assert_eq!(
-            header("content-type"),
-            Some(SCIM_JSON),
-            "Content-Type on {what}"
-        );
-        let mut body: Value = serde_json::from_slice(&req.body).expect("the request body is JSON");
-        if let Some(pw) = body.get_mut("password") {
-            assert!(
-                pw.as_str().is_some_and(|p| p.len() >= 16),
-                "{what}: the password is a random string"
-            );
-            *pw = json!(PASSWORD);
-        }
-        Some(body)
-    };
+        *pw = json!(PASSWORD);
+    }
     Sent {
         method: req.method.to_string(),
         path: req
@@ -142,17 +122,9 @@ fn reduce(req: &Request) -> Sent {
             .strip_prefix(BASE)
             .unwrap_or(req.url.path())
             .to_string(),
-        query: req
-            .url
-            .query_pairs()
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect(),
+        query: wire::query(req),
         body,
     }
-}
-
-fn scim(status: u16, body: &Value) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(body.to_string(), SCIM_JSON)
 }
 
 fn list(resources: Vec<Value>) -> Value {
@@ -207,7 +179,7 @@ fn respond(store: &Store, req: &Request) -> ResponseTemplate {
                     }
                 })
                 .collect();
-            scim(200, &list(hits))
+            wire::scim(200, &list(hits))
         }
         ("POST", true) => {
             let Some(Value::Object(mut resource)) = body else {
@@ -231,11 +203,11 @@ fn respond(store: &Store, req: &Request) -> ResponseTemplate {
             );
             let resource = Value::Object(resource);
             held.insert(format!("{collection}/{id}"), resource.clone());
-            scim(201, &resource)
+            wire::scim(201, &resource)
         }
         ("GET", false) => match held.get(&path) {
-            Some(r) => scim(200, r),
-            None => scim(404, &json!({"status": "404"})),
+            Some(r) => wire::scim(200, r),
+            None => wire::scim(404, &json!({"status": "404"})),
         },
         ("PUT", false) => {
             let (Some(Value::Object(new)), Some(old)) = (body, held.get(&path).cloned()) else {
@@ -249,7 +221,7 @@ fn respond(store: &Store, req: &Request) -> ResponseTemplate {
             }
             let new = Value::Object(new);
             held.insert(path, new.clone());
-            scim(200, &new)
+            wire::scim(200, &new)
         }
         ("PATCH", false) => {
             let Some(resource) = held.get_mut(&path) else {
@@ -264,11 +236,11 @@ fn respond(store: &Store, req: &Request) -> ResponseTemplate {
             for op in ops {
                 apply(resource, &op);
             }
-            scim(200, resource)
+            wire::scim(200, resource)
         }
         ("DELETE", false) => match held.remove(&path) {
             Some(_) => ResponseTemplate::new(204),
-            None => scim(404, &json!({"status": "404"})),
+            None => wire::scim(404, &json!({"status": "404"})),
         },
         _ => ResponseTemplate::new(405),
     }
@@ -328,7 +300,7 @@ impl Target {
     async fn answering(status: u16, body: Value) -> Target {
         let server = MockServer::start().await;
         Mock::given(any())
-            .respond_with(scim(status, &body))
+            .respond_with(wire::scim(status, &body))
             .mount(&server)
             .await;
         Target {
@@ -902,7 +874,7 @@ async fn an_existing_group_name_fails_the_push() {
 async fn a_404_match_is_not_found() {
     let server = MockServer::start().await;
     Mock::given(wiremock::matchers::method("GET"))
-        .respond_with(scim(404, &json!({"status": "404"})))
+        .respond_with(wire::scim(404, &json!({"status": "404"})))
         .mount(&server)
         .await;
     Mock::given(wiremock::matchers::method("POST"))
@@ -910,7 +882,7 @@ async fn a_404_match_is_not_found() {
             let mut user: Map<String, Value> =
                 serde_json::from_slice(&req.body).expect("a JSON body");
             user.insert("id".into(), json!("u-1"));
-            scim(201, &Value::Object(user))
+            wire::scim(201, &Value::Object(user))
         })
         .mount(&server)
         .await;
@@ -931,7 +903,7 @@ async fn a_404_match_is_not_found() {
 async fn an_empty_create_answer_fails() {
     let server = MockServer::start().await;
     Mock::given(wiremock::matchers::method("GET"))
-        .respond_with(scim(200, &list(vec![])))
+        .respond_with(wire::scim(200, &list(vec![])))
         .mount(&server)
         .await;
     Mock::given(wiremock::matchers::method("POST"))

@@ -2,6 +2,8 @@
 //! target plays a small correct SCIM server for users and groups, the engine polls a simulated
 //! source, and every request the target received is compared, in order, with PingFederate's.
 
+mod wire;
+
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -18,7 +20,6 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 /// Only ever compared, never printed: tokens stay out of panic messages (STYLE.md).
 const TOKEN: &str = "pingfederate-requests-test-token";
-const SCIM_JSON: &str = "application/scim+json";
 const BASE: &str = "/scim/v2";
 const USERS: &str = "/scim/v2/Users";
 const GROUPS: &str = "/scim/v2/Groups";
@@ -104,64 +105,14 @@ fn canonical(v: &Value) -> String {
     sort(v).to_string()
 }
 
-/// Reduces a received request to a `Sent`, checking the headers every request carries: the
-/// bearer token, `Accept`, and `Content-Type: application/scim+json` exactly when a body goes.
+/// Reduces a received request to a `Sent`, checking the headers (`wire::checked_body`).
 fn reduce(req: &Request) -> Sent {
-    let header = |name: &str| req.headers.get(name).and_then(|v| v.to_str().ok());
-    let what = format!("{} {}", req.method, req.url.path());
-    assert!(
-        header("authorization") == Some(format!("Bearer {TOKEN}").as_str()),
-        "{what} must carry `Authorization: Bearer <the configured token>`"
-    );
-    assert_eq!(header("accept"), Some(SCIM_JSON), "Accept on {what}");
-    let body = if req.body.is_empty() {
-        assert_eq!(
-            header("content-type"),
-            None,
-            "Content-Type without a body on {what}"
-        );
-        None
-    } else {
-        assert_eq!(
-            header("content-type"),
-            Some(SCIM_JSON),
-            "Content-Type on {what}"
-        );
-        let v: Value = serde_json::from_slice(&req.body).expect("the request body is JSON");
-        Some(canonical(&v))
-    };
     Sent {
         method: req.method.to_string(),
         path: req.url.path().to_string(),
-        query: req
-            .url
-            .query_pairs()
-            .map(|(k, v)| (k.into_owned(), redact_probe_guid(&v)))
-            .collect(),
-        body,
+        query: wire::query(req),
+        body: wire::checked_body(req, TOKEN).map(|v| canonical(&v)),
     }
-}
-
-/// The probe's value is random: check it is a hyphenated v4 GUID, then name it `<guid>`.
-fn redact_probe_guid(filter: &str) -> String {
-    for attr in ["userName", "emails"] {
-        let Some(value) = filter
-            .strip_prefix(&format!("{attr} eq \""))
-            .and_then(|v| v.strip_suffix('"'))
-        else {
-            continue;
-        };
-        if let Ok(g) = uuid::Uuid::try_parse(value) {
-            if g.get_version_num() == 4 && g.hyphenated().to_string() == value {
-                return format!("{attr} eq \"<guid>\"");
-            }
-        }
-    }
-    filter.to_string()
-}
-
-fn scim(status: u16, body: &Value) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(body.to_string(), SCIM_JSON)
 }
 
 fn list(resources: Vec<Value>) -> Value {
@@ -189,14 +140,14 @@ impl Respond for Scim {
         let path = req.url.path().strip_prefix(BASE).unwrap_or_default();
         let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         let body = || serde_json::from_slice::<Value>(&req.body).ok();
-        let not_found = || scim(404, &json!({"status": "404"}));
+        let not_found = || wire::scim(404, &json!({"status": "404"}));
         let dir = &mut *dir;
         match (req.method.as_str(), segments.as_slice()) {
-            ("GET", ["Users"]) => scim(200, &list(vec![])),
-            ("GET", ["Groups"]) => scim(200, &list(dir.groups.values().cloned().collect())),
+            ("GET", ["Users"]) => wire::scim(200, &list(vec![])),
+            ("GET", ["Groups"]) => wire::scim(200, &list(dir.groups.values().cloned().collect())),
             ("POST", [kind @ ("Users" | "Groups")]) => {
                 let Some(Value::Object(mut resource)) = body() else {
-                    return scim(400, &json!({"status": "400"}));
+                    return wire::scim(400, &json!({"status": "400"}));
                 };
                 let (store, counter, letter) = match *kind {
                     "Users" => (&mut dir.users, &mut dir.created_users, "u"),
@@ -210,7 +161,7 @@ impl Respond for Scim {
                 }
                 let resource = Value::Object(resource);
                 store.insert(id, resource.clone());
-                scim(201, &resource)
+                wire::scim(201, &resource)
             }
             (method, [kind @ ("Users" | "Groups"), id]) => {
                 let store = match *kind {
@@ -219,14 +170,16 @@ impl Respond for Scim {
                 };
                 let id = id.to_string();
                 match method {
-                    "GET" => store.get(&id).map_or_else(not_found, |r| scim(200, r)),
+                    "GET" => store
+                        .get(&id)
+                        .map_or_else(not_found, |r| wire::scim(200, r)),
                     "DELETE" => match store.remove(&id) {
                         Some(_) => ResponseTemplate::new(204),
                         None => not_found(),
                     },
                     "PUT" => {
                         let Some(Value::Object(mut resource)) = body() else {
-                            return scim(400, &json!({"status": "400"}));
+                            return wire::scim(400, &json!({"status": "400"}));
                         };
                         if !store.contains_key(&id) {
                             return not_found();
@@ -234,14 +187,14 @@ impl Respond for Scim {
                         resource.insert("id".into(), json!(id));
                         let resource = Value::Object(resource);
                         store.insert(id, resource.clone());
-                        scim(200, &resource)
+                        wire::scim(200, &resource)
                     }
                     "PATCH" => {
                         let (Some(resource), Some(ops)) = (store.get_mut(&id), body()) else {
                             return not_found();
                         };
                         apply_group_patch(resource, &ops);
-                        scim(200, resource)
+                        wire::scim(200, resource)
                     }
                     _ => ResponseTemplate::new(405),
                 }

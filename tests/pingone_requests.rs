@@ -3,6 +3,8 @@
 //! PingOne does (one incremental push per change, no probe), and every request the target
 //! received is compared, in order, with PingOne's.
 
+mod wire;
+
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -19,7 +21,6 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 /// Only ever compared, never printed: tokens stay out of panic messages (STYLE.md).
 const TOKEN: &str = "pingone-requests-test-token";
-const SCIM_JSON: &str = "application/scim+json";
 const BASE: &str = "/scim/v2";
 const USERS: &str = "/scim/v2/Users";
 const GROUPS: &str = "/scim/v2/Groups";
@@ -94,61 +95,14 @@ fn group_put(id: &str, name: &str, members: &[&str]) -> Sent {
     )
 }
 
-/// Reduces a received request to a `Sent`, checking the headers every request carries: the
-/// bearer token, `Accept`, and `Content-Type: application/scim+json` exactly when a body goes.
+/// Reduces a received request to a `Sent`, checking the headers (`wire::checked_body`).
 fn reduce(req: &Request) -> Sent {
-    let header = |name: &str| req.headers.get(name).and_then(|v| v.to_str().ok());
-    let what = format!("{} {}", req.method, req.url.path());
-    assert!(
-        header("authorization") == Some(format!("Bearer {TOKEN}").as_str()),
-        "{what} must carry `Authorization: Bearer <the configured token>`"
-    );
-    assert_eq!(header("accept"), Some(SCIM_JSON), "Accept on {what}");
-    let body = if req.body.is_empty() {
-        assert_eq!(
-            header("content-type"),
-            None,
-            "Content-Type without a body on {what}"
-        );
-        None
-    } else {
-        assert_eq!(
-            header("content-type"),
-            Some(SCIM_JSON),
-            "Content-Type on {what}"
-        );
-        Some(serde_json::from_slice(&req.body).expect("the request body is JSON"))
-    };
     Sent {
         method: req.method.to_string(),
         path: req.url.path().to_string(),
-        query: req
-            .url
-            .query_pairs()
-            .map(|(k, v)| (k.into_owned(), redact_probe_guid(&v)))
-            .collect(),
-        body,
+        query: wire::query(req),
+        body: wire::checked_body(req, TOKEN),
     }
-}
-
-/// The probe's value is random: check it is a hyphenated v4 GUID, then name it `<guid>`.
-fn redact_probe_guid(filter: &str) -> String {
-    let Some(value) = filter
-        .strip_prefix(r#"username Eq ""#)
-        .and_then(|v| v.strip_suffix('"'))
-    else {
-        return filter.to_string();
-    };
-    match uuid::Uuid::try_parse(value) {
-        Ok(g) if g.get_version_num() == 4 && g.hyphenated().to_string() == value => {
-            r#"username Eq "<guid>""#.to_string()
-        }
-        _ => filter.to_string(),
-    }
-}
-
-fn scim(status: u16, body: &Value) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(body.to_string(), SCIM_JSON)
 }
 
 fn list(resources: Vec<Value>) -> Value {
@@ -195,7 +149,7 @@ impl Store {
 
     fn answer(&mut self, req: &Request) -> ResponseTemplate {
         let Some(rest) = req.url.path().strip_prefix(BASE) else {
-            return scim(404, &json!({"status": "404"}));
+            return wire::scim(404, &json!({"status": "404"}));
         };
         let parts: Vec<&str> = rest.trim_start_matches('/').split('/').collect();
         let body: Option<Value> = serde_json::from_slice(&req.body).ok();
@@ -223,11 +177,11 @@ impl Store {
                     })
                     .cloned()
                     .collect();
-                scim(200, &list(hits))
+                wire::scim(200, &list(hits))
             }
             ("POST", [endpoint @ ("Users" | "Groups")]) => {
                 let Some(body) = body else {
-                    return scim(400, &json!({"status": "400"}));
+                    return wire::scim(400, &json!({"status": "400"}));
                 };
                 self.next += 1;
                 let id = format!(
@@ -235,22 +189,22 @@ impl Store {
                     if *endpoint == "Users" { "u" } else { "g" },
                     self.next
                 );
-                scim(201, &self.put(endpoint, &id, &body))
+                wire::scim(201, &self.put(endpoint, &id, &body))
             }
             (_, [endpoint @ ("Users" | "Groups"), id]) => {
                 let exists = self.collection(endpoint).contains_key(*id);
                 match (method, body) {
-                    _ if !exists => scim(404, &json!({"status": "404"})),
-                    ("GET", _) => scim(200, &self.collection(endpoint)[*id].clone()),
-                    ("PUT", Some(body)) => scim(200, &self.put(endpoint, id, &body)),
+                    _ if !exists => wire::scim(404, &json!({"status": "404"})),
+                    ("GET", _) => wire::scim(200, &self.collection(endpoint)[*id].clone()),
+                    ("PUT", Some(body)) => wire::scim(200, &self.put(endpoint, id, &body)),
                     ("DELETE", _) => {
                         self.collection(endpoint).remove(*id);
                         ResponseTemplate::new(204)
                     }
-                    _ => scim(405, &json!({"status": "405"})),
+                    _ => wire::scim(405, &json!({"status": "405"})),
                 }
             }
-            _ => scim(404, &json!({"status": "404"})),
+            _ => wire::scim(404, &json!({"status": "404"})),
         }
     }
 }

@@ -1,0 +1,63 @@
+//! Shared fixtures for the wiremock tests that pin a profile's exact requests: the header
+//! checks every request must pass, query decoding with the probe's random GUID named, and the
+//! SCIM response template. Each test file keeps its own `Sent` shape and expectations.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use wiremock::{Request, ResponseTemplate};
+
+pub const SCIM_JSON: &str = "application/scim+json";
+
+/// Checks the headers every request carries — the bearer token, `Accept`, and
+/// `Content-Type: application/scim+json` exactly when a body goes — and returns the body.
+pub fn checked_body(req: &Request, token: &str) -> Option<Value> {
+    let header = |name: &str| req.headers.get(name).and_then(|v| v.to_str().ok());
+    let what = format!("{} {}", req.method, req.url.path());
+    assert!(
+        header("authorization") == Some(format!("Bearer {token}").as_str()),
+        "{what} must carry `Authorization: Bearer <the configured token>`"
+    );
+    assert_eq!(header("accept"), Some(SCIM_JSON), "Accept on {what}");
+    if req.body.is_empty() {
+        assert_eq!(
+            header("content-type"),
+            None,
+            "Content-Type without a body on {what}"
+        );
+        None
+    } else {
+        assert_eq!(
+            header("content-type"),
+            Some(SCIM_JSON),
+            "Content-Type on {what}"
+        );
+        Some(serde_json::from_slice(&req.body).expect("the request body is JSON"))
+    }
+}
+
+/// Decoded query pairs, each value passed through `redact_guid`.
+pub fn query(req: &Request) -> Vec<(String, String)> {
+    req.url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), redact_guid(&v)))
+        .collect()
+}
+
+/// A probe filters on a random value (`userName eq "<guid>"`, `username Eq "<guid>"`): check
+/// it is a lowercase hyphenated v4 GUID, then name it `<guid>` so a whole cycle compares with
+/// one `assert_eq!`. Anything else stays as sent.
+pub fn redact_guid(filter: &str) -> String {
+    let Some((head, value)) = filter.strip_suffix('"').and_then(|f| f.rsplit_once('"')) else {
+        return filter.to_string();
+    };
+    match uuid::Uuid::try_parse(value) {
+        Ok(g) if g.get_version_num() == 4 && g.hyphenated().to_string() == value => {
+            format!("{head}\"<guid>\"")
+        }
+        _ => filter.to_string(),
+    }
+}
+
+pub fn scim(status: u16, body: &Value) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_raw(body.to_string(), SCIM_JSON)
+}
