@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::discovery;
 use super::error::ApiError;
 use super::listing::{list, Query};
-use super::store::{Directory, Kind, Stored};
+use super::store::{self, Directory, Kind, Stored};
 use super::AppState;
 use crate::scim::{urn, ListResponse, CONTENT_TYPE};
 
@@ -122,7 +122,7 @@ pub async fn get(kind: Kind, state: AppState, id: String, pairs: Pairs) -> Respo
         let dir = state.read();
         let stored = dir
             .get(kind, &id)
-            .ok_or_else(|| ApiError::not_found(format!("{} '{id}' not found", kind.def().name)))?;
+            .ok_or_else(|| store::missing(kind, &id))?;
         resource_response(StatusCode::OK, &dir, kind, stored, &state, &q)
     };
     run().unwrap_or_else(IntoResponse::into_response)

@@ -130,11 +130,7 @@ fn matching<'a>(dir: &'a Directory, kind: Kind, filter: Option<&Filter>) -> Vec<
         return dir.iter(kind).collect();
     };
     if let Some((attr, value)) = filter.simple_eq() {
-        let unique = match kind {
-            Kind::User => "userName",
-            Kind::Group => "displayName",
-        };
-        if attr == unique {
+        if attr == kind.unique_attr() {
             return dir.find_unique(kind, value).into_iter().collect();
         }
     }

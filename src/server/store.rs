@@ -30,7 +30,7 @@ impl Kind {
 
     /// The attribute that must be unique within the collection (RFC 7643 §4.1.1, and groups'
     /// displayName, which every IdP uses to match groups: idp-behavior.md §1.7).
-    fn unique_attr(self) -> &'static str {
+    pub fn unique_attr(self) -> &'static str {
         match self {
             Kind::User => "userName",
             Kind::Group => "displayName",
@@ -120,6 +120,11 @@ pub struct Directory {
     member_of: HashMap<String, BTreeSet<String>>,
     next_seq: u64,
     next_version: u64,
+}
+
+/// The 404 for a resource id that is not (or no longer) in the directory.
+pub fn missing(kind: Kind, id: &str) -> ApiError {
+    ApiError::not_found(format!("{} '{id}' not found", kind.def().name))
 }
 
 /// Case folding for attributes with `caseExact: false`.
@@ -303,9 +308,7 @@ impl Directory {
     }
 
     fn existing(&self, kind: Kind, id: &str, if_match: Option<&str>) -> Result<&Stored, ApiError> {
-        let stored = self
-            .get(kind, id)
-            .ok_or_else(|| ApiError::not_found(format!("{} '{id}' not found", kind.def().name)))?;
+        let stored = self.get(kind, id).ok_or_else(|| missing(kind, id))?;
         check_if_match(stored, if_match)?;
         Ok(stored)
     }
@@ -314,9 +317,7 @@ impl Directory {
     fn commit(&mut self, kind: Kind, id: &str, attrs: Value) -> Result<&Stored, ApiError> {
         let mut attrs = client_attrs(attrs);
         let unique = self.validate(kind, Some(id), &attrs)?;
-        let old = self
-            .get(kind, id)
-            .ok_or_else(|| ApiError::not_found(format!("{} '{id}' not found", kind.def().name)))?;
+        let old = self.get(kind, id).ok_or_else(|| missing(kind, id))?;
         let old_unique = unique_value(kind, &old.attrs).ok();
         let old_members = member_ids(&old.attrs);
         let created = old.created().unwrap_or_else(now);
@@ -383,10 +384,7 @@ impl Directory {
         self.existing(kind, id, if_match)?;
         let c = self.collection_mut(kind);
         let Some(seq) = c.seq_of.remove(id) else {
-            return Err(ApiError::not_found(format!(
-                "{} '{id}' not found",
-                kind.def().name
-            )));
+            return Err(missing(kind, id));
         };
         let removed = c.by_seq.remove(&seq);
         if let Some(removed) = &removed {
