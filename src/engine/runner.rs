@@ -108,8 +108,6 @@ struct Run<'a> {
     checked: bool,
     /// Objects whose failure an `expect: log` step expected.
     acknowledged: BTreeSet<String>,
-    /// Set when an `expect: job` step looked at a quarantine.
-    quarantine_acknowledged: bool,
     /// The next step, so a failing probe can be left to an `expect: job` to judge.
     next_is_job_expect: bool,
     step: usize,
@@ -408,7 +406,6 @@ impl<'a> Run<'a> {
                         ));
                     }
                 }
-                self.quarantine_acknowledged = true;
                 if problems.is_empty() {
                     Ok(())
                 } else {
@@ -698,7 +695,6 @@ pub async fn run(
         last_group_name: BTreeMap::new(),
         builtin,
         rotated_token: None,
-        quarantine_acknowledged: false,
         acknowledged: BTreeSet::new(),
         checked: false,
         next_is_job_expect: false,
