@@ -74,6 +74,37 @@ impl ScenarioError {
         }
     }
 
+    /// An error found after parsing (a profile refusing an option value) at a position the
+    /// model kept. The offending line is read back from the file; a file that changed or
+    /// vanished since only loses the snippet, never the position.
+    pub fn at_span(
+        kind: ErrorKind,
+        file: &Path,
+        span: Span,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        let source_line = std::fs::read_to_string(file).ok().and_then(|text| {
+            text.lines()
+                .nth(span.line.saturating_sub(1))
+                .map(str::to_string)
+        });
+        let width = source_line
+            .as_deref()
+            .and_then(|l| l.get(span.column.saturating_sub(1)..))
+            .map_or(1, |rest| rest.trim_end().chars().count().max(1));
+        ScenarioError {
+            kind,
+            file: file.to_path_buf(),
+            span: Some(span),
+            width,
+            field: field.into(),
+            message: message.into(),
+            help: None,
+            source_line,
+        }
+    }
+
     pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self

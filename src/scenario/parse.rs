@@ -258,7 +258,7 @@ impl Parser<'_> {
         let map = self.r.map(root, At::start_of(root), "", "a map")?;
         self.r.check_keys(&map, TOP_KEYS);
 
-        let name = self.required_string(&map, "name", false);
+        let name = self.scenario_name(&map);
         let description = self.required_string(&map, "description", true);
         let symptom = self.required_string(&map, "symptom", true);
         let profiles = map.get("profiles").map(|e| self.profiles(e));
@@ -279,6 +279,23 @@ impl Parser<'_> {
             },
             steps: steps?,
         })
+    }
+
+    /// The scenario's `name`: it names snapshot files (`<name>__<snapshot>@<profile>.snap`),
+    /// so it must be a plain file name — a `../` or a `/` would write outside `--snapshots`.
+    fn scenario_name(&mut self, map: &Map) -> Option<String> {
+        let e = self.r.required(map, "name")?;
+        let s = self.r.string(e.value, &e.path)?;
+        if is_safe_file_name(&s) {
+            return Some(s);
+        }
+        self.r.invalid(
+            e.value,
+            &e.path,
+            "a name made of letters, digits, `_`, `-` and `.`, not starting with `.` \
+             (it names snapshot files)",
+        );
+        None
     }
 
     /// A required non-empty string. Folded (`>`) blocks end in a newline that is YAML
@@ -1384,4 +1401,16 @@ impl Parser<'_> {
             reason: reason?,
         })
     }
+}
+
+/// Whether `name` can be used as one file name on every platform the harness runs on: ASCII
+/// letters, digits, `_`, `-`, `.`, at most 100 characters, and no leading dot (so neither
+/// `..` nor a hidden file).
+fn is_safe_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 100
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
