@@ -112,7 +112,10 @@ mod tests {
         let Some(Value::String(kept)) = recorded(Some(&big), "") else {
             panic!("a large JSON body is recorded as a string");
         };
-        assert!(kept.starts_with("{\"password\":\"[REDACTED]\""), "{kept:.40}");
+        assert!(
+            kept.starts_with("{\"password\":\"[REDACTED]\""),
+            "{kept:.40}"
+        );
         assert!(kept.ends_with(&format!("… ({size} bytes in all)")));
         assert!(kept.len() < RECORDED_TEXT_MAX + 40);
 

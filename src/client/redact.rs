@@ -221,7 +221,10 @@ mod tests {
                 "after": true,
             })
         );
-        let keys: Vec<&String> = v.as_object().map(|m| m.keys().collect()).unwrap_or_default();
+        let keys: Vec<&String> = v
+            .as_object()
+            .map(|m| m.keys().collect())
+            .unwrap_or_default();
         assert_eq!(keys, ["detail", "[REDACTED]", "after"], "key order kept");
     }
 

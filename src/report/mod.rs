@@ -49,11 +49,7 @@ pub fn totals(outcomes: &[ScenarioOutcome]) -> Totals {
 }
 
 /// Writes a report file with every secret `redactor` knows replaced by `[REDACTED]`.
-pub fn write_file(
-    path: &Path,
-    text: &str,
-    redactor: Option<&Redactor>,
-) -> Result<(), ReportError> {
+pub fn write_file(path: &Path, text: &str, redactor: Option<&Redactor>) -> Result<(), ReportError> {
     let clean = match redactor {
         Some(r) => r.scrub(text),
         None => text.to_string(),
