@@ -484,3 +484,83 @@ async fn a_password_in_the_target_url_never_shows() {
     assert!(!recorded.contains("url-password-77"), "{recorded}");
     assert!(client.redactor().scrub("x url-password-77 y") == "x [REDACTED] y");
 }
+
+/// The bug as a user met it: a target that echoes the token in its error `detail` made the
+/// run print the token, then refuse to write its reports and exit 4.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_against_a_target_echoing_the_token_writes_clean_reports() {
+    let server = serve(answer_with(|head| {
+        if head.starts_with("GET ") {
+            let list = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+                "totalResults": 0, "itemsPerPage": 0, "startIndex": 1, "Resources": []});
+            return response(
+                "200 OK",
+                &[("Content-Type", "application/scim+json".into())],
+                &list.to_string(),
+            );
+        }
+        let auth = header(&head, "authorization").unwrap_or("").to_string();
+        let error = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+            "status": "400", "detail": format!("cannot create with {auth}")});
+        response(
+            "400 Bad Request",
+            &[("Content-Type", "application/scim+json".into())],
+            &error.to_string(),
+        )
+    }))
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let reports: Vec<std::path::PathBuf> = ["r.json", "r.xml", "log.jsonl", "transcript.jsonl"]
+        .iter()
+        .map(|n| dir.path().join(n))
+        .collect();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_scim-harness"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "run",
+            "scenarios/entra/initial-sync-five-users.yaml",
+            "--target",
+        ])
+        .arg(&server.base)
+        .args(["--token", TOKEN, "--json"])
+        .arg(&reports[0])
+        .arg("--junit")
+        .arg(&reports[1])
+        .arg("--log")
+        .arg(&reports[2])
+        .arg("--transcript")
+        .arg(&reports[3])
+        .env_remove("SCIM_TOKEN")
+        .env("CI", "true")
+        .env("NO_COLOR", "1");
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .expect("join")
+        .expect("the binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the server is wrong, not us: {stdout}{stderr}"
+    );
+    assert!(
+        !stdout.contains(TOKEN) && !stderr.contains(TOKEN),
+        "{stdout}{stderr}"
+    );
+    for p in &reports {
+        let text = std::fs::read_to_string(p).expect("report written");
+        assert!(!text.contains(TOKEN), "token in {}", p.display());
+    }
+    // The echo reached the reports (where it used to make the run refuse to write them).
+    let log = std::fs::read_to_string(&reports[2]).expect("log");
+    assert!(
+        log.contains("cannot create with Bearer [REDACTED]"),
+        "{log}"
+    );
+    let transcript = std::fs::read_to_string(&reports[3]).expect("transcript");
+    assert!(
+        transcript.contains("cannot create with Bearer [REDACTED]"),
+        "{transcript}"
+    );
+}
