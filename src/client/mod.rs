@@ -407,7 +407,7 @@ impl ScimClient {
                 location: resp
                     .headers()
                     .get(reqwest::header::LOCATION)
-                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+                    .map(|v| truncate_text(&String::from_utf8_lossy(v.as_bytes()), 512)),
             });
         }
         let retry_after = resp
@@ -512,6 +512,49 @@ mod tests {
             v,
             serde_json::json!({"userName": "a", "password": "[REDACTED]",
                 "x": [{"Password": "[REDACTED]"}], "y": {"passwordHint": "kept"}})
+        );
+    }
+
+    #[test]
+    fn a_shared_redactor_learns_the_client_token_and_later_ones() {
+        let shared = Redactor::new();
+        let client = ScimClient::new(
+            "https://admin:basic-password@host.example/scim",
+            Some(Secret::new("first-token-abc")),
+            Duration::from_secs(1),
+        )
+        .expect("client")
+        .with_redactor(shared.clone());
+        client.set_token(Secret::new("second-token-def"));
+        assert_eq!(
+            shared.scrub("first-token-abc second-token-def basic-password"),
+            "[REDACTED] [REDACTED] [REDACTED]"
+        );
+        assert_eq!(client.redactor().scrub("second-token-def"), "[REDACTED]");
+    }
+
+    #[test]
+    fn errors_are_scrubbed_in_every_field() {
+        let r = Redactor::from_secrets([&Secret::new("error-token-1")]);
+        let e = ClientError::Redirected {
+            method: "GET",
+            url: "https://u:p@host/x".into(),
+            status: 302,
+            location: Some("https://evil/?t=error-token-1".into()),
+        }
+        .scrubbed(&r);
+        assert_eq!(
+            e.to_string(),
+            "the server answered 302 and redirected GET https://[REDACTED]@host/x to https://evil/?t=[REDACTED]; IdPs do not follow redirects"
+        );
+        let e = ClientError::Http {
+            url: "https://host/x".into(),
+            reason: "echo error-token-1".into(),
+        }
+        .scrubbed(&r);
+        assert_eq!(
+            e.to_string(),
+            "failed to talk to https://host/x: echo [REDACTED]"
         );
     }
 
