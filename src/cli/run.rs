@@ -378,7 +378,7 @@ pub async fn run(args: RunArgs) -> ExitCode {
         console.summary(&outcomes, started.elapsed().as_secs_f64())
     );
 
-    let token = token_for_reports.as_ref();
+    let redactor = crate::client::Redactor::from_secrets(token_for_reports.iter());
     let writes = [
         (args.json.as_ref(), report::json(&outcomes)),
         (args.junit.as_ref(), report::junit::render(&outcomes)),
@@ -386,7 +386,7 @@ pub async fn run(args: RunArgs) -> ExitCode {
     ];
     for (path, text) in writes {
         if let Some(path) = path {
-            if let Err(e) = report::write_file(path, &text, token) {
+            if let Err(e) = report::write_file(path, &text, Some(&redactor)) {
                 eprintln!("error: {e}");
                 return ExitCode::Internal;
             }

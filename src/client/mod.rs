@@ -1,6 +1,14 @@
 //! HTTP to the target: bearer auth, timeouts, and a transcript of every exchange with the
 //! Authorization header redacted. The token lives in `Secret`, which has no way to print it;
 //! nothing here decides what to send (profiles do) or when (the engine does).
+//! Whatever the server answers stays bounded and clean: redirects are not followed, bodies
+//! are capped, and every secret is replaced before a response, exchange or error leaves here.
+
+mod body;
+mod redact;
+
+pub use body::{truncate_text, DEFAULT_MAX_BODY, RECORDED_JSON_MAX, RECORDED_TEXT_MAX};
+pub use redact::{install_panic_scrubber, scrub_userinfo, Redactor, MIN_SECRET_LEN, REDACTED};
 
 use std::io::Write as _;
 use std::path::Path;
@@ -25,11 +33,11 @@ impl Secret {
         &self.0
     }
 
-    /// True when `text` contains the token: reports use it to prove they never leak it.
+    /// True when `text` contains the token: tests use it to prove a text never leaks it.
     /// Tokens under 8 characters (test tokens like `tok`) cannot be told apart from ordinary
-    /// words ("token") and are not checked.
+    /// words ("token") and are not checked; `Redactor` does not replace them either.
     pub fn appears_in(&self, text: &str) -> bool {
-        self.0.len() >= 8 && text.contains(&self.0)
+        self.0.len() >= MIN_SECRET_LEN && text.contains(&self.0)
     }
 }
 
@@ -80,7 +88,7 @@ impl TenantUrl {
     }
 }
 
-/// What the target answered.
+/// What the target answered, with every secret already replaced.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Response {
     pub status: u16,
@@ -106,6 +114,57 @@ pub enum ClientError {
     Timeout { url: String, seconds: u64 },
     #[error("failed to talk to {url}: {reason}")]
     Http { url: String, reason: String },
+    /// An IdP sends the request where the admin pointed it and nowhere else: following a
+    /// redirect would send the token, and on 307/308 the user's body, to another host.
+    #[error("the server answered {status} and redirected {method} {url} to {}; IdPs do not follow redirects", location.as_deref().unwrap_or("nowhere (no Location header)"))]
+    Redirected {
+        method: &'static str,
+        url: String,
+        status: u16,
+        location: Option<String>,
+    },
+    #[error("the server sent more than {limit} bytes in answer to {method} {url}")]
+    BodyTooLarge {
+        method: &'static str,
+        url: String,
+        limit: u64,
+    },
+}
+
+impl ClientError {
+    /// The error with every secret replaced: reqwest's text and a `Location` can echo them.
+    fn scrubbed(self, r: &Redactor) -> ClientError {
+        match self {
+            ClientError::Connect { url, reason } => ClientError::Connect {
+                url: r.scrub(&url),
+                reason: r.scrub(&reason),
+            },
+            ClientError::Timeout { url, seconds } => ClientError::Timeout {
+                url: r.scrub(&url),
+                seconds,
+            },
+            ClientError::Http { url, reason } => ClientError::Http {
+                url: r.scrub(&url),
+                reason: r.scrub(&reason),
+            },
+            ClientError::Redirected {
+                method,
+                url,
+                status,
+                location,
+            } => ClientError::Redirected {
+                method,
+                url: r.scrub(&url),
+                status,
+                location: location.map(|l| r.scrub(&l)),
+            },
+            ClientError::BodyTooLarge { method, url, limit } => ClientError::BodyTooLarge {
+                method,
+                url: r.scrub(&url),
+                limit,
+            },
+        }
+    }
 }
 
 /// One request and its outcome, as the transcript and reports record it.
@@ -119,6 +178,7 @@ pub struct Exchange {
     pub request_body: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
+    /// JSON up to 64 KiB whole; anything larger, or not JSON, as its first 2 KiB and size.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_body: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -136,6 +196,8 @@ pub struct ScimClient {
     transcript: Option<Mutex<std::fs::File>>,
     exchanges: Mutex<Vec<Exchange>>,
     observer: Option<Observer>,
+    redactor: Redactor,
+    max_body: u64,
 }
 
 /// Called with every exchange as it completes (the CLI's `--dry-run` listing uses it).
@@ -160,9 +222,17 @@ impl ScimClient {
     ) -> Result<ScimClient, ClientSetupError> {
         let http = reqwest::Client::builder()
             .timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("scim-harness/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ClientSetupError::Build(e.to_string()))?;
+        let redactor = Redactor::from_secrets(token.as_ref());
+        // A password in the target URL (Basic credentials) is a secret like the token.
+        if let Ok(url) = reqwest::Url::parse(base) {
+            if let Some(password) = url.password() {
+                redactor.add_text(password);
+            }
+        }
         Ok(ScimClient {
             http,
             base: base.trim_end_matches('/').to_string(),
@@ -171,6 +241,8 @@ impl ScimClient {
             transcript: None,
             exchanges: Mutex::new(vec![]),
             observer: None,
+            redactor,
+            max_body: DEFAULT_MAX_BODY,
         })
     }
 
@@ -194,6 +266,26 @@ impl ScimClient {
         self
     }
 
+    /// Caps every response body at `bytes`; more is a `BodyTooLarge` error, not a crash.
+    pub fn max_body(mut self, bytes: u64) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
+    /// Shares `redactor` with this client: it learns this client's secrets, and every token
+    /// set later. One redactor across a run's clients lets reports and the panic hook scrub
+    /// whatever any of them used.
+    pub fn with_redactor(mut self, redactor: Redactor) -> Self {
+        redactor.absorb(&self.redactor);
+        self.redactor = redactor;
+        self
+    }
+
+    /// The secrets this client uses, for whatever else writes text out (reports, panics).
+    pub fn redactor(&self) -> Redactor {
+        self.redactor.clone()
+    }
+
     pub fn base(&self) -> &str {
         &self.base
     }
@@ -210,7 +302,10 @@ impl ScimClient {
             .flatten()
         {
             redact_passwords(body);
+            self.redactor.scrub_value(body);
         }
+        exchange.url = self.redactor.scrub(&exchange.url);
+        exchange.error = exchange.error.map(|e| self.redactor.scrub(&e));
         if let Some(observe) = &self.observer {
             observe(&exchange);
         }
@@ -229,6 +324,7 @@ impl ScimClient {
 
     /// Replaces the bearer token, as an admin pastes a regenerated one into the IdP.
     pub fn set_token(&self, token: Secret) {
+        self.redactor.add(&token);
         *self.token.write().unwrap_or_else(|e| e.into_inner()) = Some(token);
     }
 
@@ -277,43 +373,70 @@ impl ScimClient {
                 .header("Content-Type", "application/scim+json")
                 .body(body.to_string());
         }
-        let result = builder.send().await;
-        let outcome = match result {
+        let outcome = match builder.send().await {
             Ok(resp) => {
-                let status = resp.status().as_u16();
-                let retry_after = resp
-                    .headers()
-                    .get("retry-after")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse::<u64>().ok());
-                match resp.text().await {
-                    Ok(text) => {
-                        let body = serde_json::from_str::<Value>(&text).ok();
-                        Ok(Response {
-                            status,
-                            body,
-                            text,
-                            retry_after,
-                        })
-                    }
-                    Err(e) => Err(self.classify(&url, e)),
-                }
+                exchange.status = Some(resp.status().as_u16());
+                self.receive(req.verb, &url, resp).await
             }
             Err(e) => Err(self.classify(&url, e)),
         };
+        let outcome = outcome.map_err(|e| e.scrubbed(&self.redactor));
         exchange.duration_ms = started.elapsed().as_millis() as u64;
         match &outcome {
-            Ok(r) => {
-                exchange.status = Some(r.status);
-                exchange.response_body = r
-                    .body
-                    .clone()
-                    .or_else(|| (!r.text.is_empty()).then(|| Value::String(r.text.clone())));
-            }
+            Ok(r) => exchange.response_body = body::recorded(r.body.as_ref(), &r.text),
             Err(e) => exchange.error = Some(e.to_string()),
         }
         self.record(exchange);
         outcome
+    }
+
+    /// Turns an answer into a `Response`: redirects refused, body capped, secrets replaced.
+    async fn receive(
+        &self,
+        verb: Verb,
+        url: &str,
+        mut resp: reqwest::Response,
+    ) -> Result<Response, ClientError> {
+        let status = resp.status();
+        // 304 answers a conditional request; it points nowhere else.
+        if status.is_redirection() && status != reqwest::StatusCode::NOT_MODIFIED {
+            return Err(ClientError::Redirected {
+                method: verb.as_str(),
+                url: url.to_string(),
+                status: status.as_u16(),
+                location: resp
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .map(|v| truncate_text(&String::from_utf8_lossy(v.as_bytes()), 512)),
+            });
+        }
+        let retry_after = resp
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        let bytes = match body::read_capped(&mut resp, self.max_body).await {
+            Ok(bytes) => bytes,
+            Err(body::BodyError::TooLarge) => {
+                return Err(ClientError::BodyTooLarge {
+                    method: verb.as_str(),
+                    url: url.to_string(),
+                    limit: self.max_body,
+                })
+            }
+            Err(body::BodyError::Http(e)) => return Err(self.classify(url, e)),
+        };
+        let raw = String::from_utf8_lossy(&bytes);
+        let mut body = serde_json::from_str::<Value>(&raw).ok();
+        if let Some(body) = &mut body {
+            self.redactor.scrub_value(body);
+        }
+        Ok(Response {
+            status: status.as_u16(),
+            body,
+            text: self.redactor.scrub(&raw),
+            retry_after,
+        })
     }
 
     fn classify(&self, url: &str, e: reqwest::Error) -> ClientError {
@@ -389,6 +512,49 @@ mod tests {
             v,
             serde_json::json!({"userName": "a", "password": "[REDACTED]",
                 "x": [{"Password": "[REDACTED]"}], "y": {"passwordHint": "kept"}})
+        );
+    }
+
+    #[test]
+    fn a_shared_redactor_learns_the_client_token_and_later_ones() {
+        let shared = Redactor::new();
+        let client = ScimClient::new(
+            "https://admin:basic-password@host.example/scim",
+            Some(Secret::new("first-token-abc")),
+            Duration::from_secs(1),
+        )
+        .expect("client")
+        .with_redactor(shared.clone());
+        client.set_token(Secret::new("second-token-def"));
+        assert_eq!(
+            shared.scrub("first-token-abc second-token-def basic-password"),
+            "[REDACTED] [REDACTED] [REDACTED]"
+        );
+        assert_eq!(client.redactor().scrub("second-token-def"), "[REDACTED]");
+    }
+
+    #[test]
+    fn errors_are_scrubbed_in_every_field() {
+        let r = Redactor::from_secrets([&Secret::new("error-token-1")]);
+        let e = ClientError::Redirected {
+            method: "GET",
+            url: "https://u:p@host/x".into(),
+            status: 302,
+            location: Some("https://evil/?t=error-token-1".into()),
+        }
+        .scrubbed(&r);
+        assert_eq!(
+            e.to_string(),
+            "the server answered 302 and redirected GET https://[REDACTED]@host/x to https://evil/?t=[REDACTED]; IdPs do not follow redirects"
+        );
+        let e = ClientError::Http {
+            url: "https://host/x".into(),
+            reason: "echo error-token-1".into(),
+        }
+        .scrubbed(&r);
+        assert_eq!(
+            e.to_string(),
+            "failed to talk to https://host/x: echo [REDACTED]"
         );
     }
 

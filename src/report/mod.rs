@@ -1,6 +1,7 @@
 //! Reports, written from the collected scenario outcomes: the console (progress as each
 //! scenario finishes, then a summary), JSON, JUnit XML and the provisioning log as JSON lines.
-//! A report never contains a token: `write_file` refuses to write text that holds one.
+//! A report never contains a token: `write_file` replaces every secret the client knows
+//! before writing, so a server that echoes the token still gets its report, without it.
 
 pub mod console;
 pub mod junit;
@@ -9,7 +10,7 @@ use std::path::Path;
 
 use serde_json::json;
 
-use crate::client::Secret;
+use crate::client::Redactor;
 use crate::engine::runner::{ScenarioOutcome, Verdict};
 
 #[derive(Debug, thiserror::Error)]
@@ -19,8 +20,6 @@ pub enum ReportError {
         path: String,
         source: std::io::Error,
     },
-    #[error("refused to write report {path}: it would contain the bearer token")]
-    Token { path: String },
 }
 
 /// Totals over a run.
@@ -49,14 +48,13 @@ pub fn totals(outcomes: &[ScenarioOutcome]) -> Totals {
     t
 }
 
-/// Writes a report file, unless it would leak the token.
-pub fn write_file(path: &Path, text: &str, token: Option<&Secret>) -> Result<(), ReportError> {
-    if token.is_some_and(|t| t.appears_in(text)) {
-        return Err(ReportError::Token {
-            path: path.display().to_string(),
-        });
-    }
-    std::fs::write(path, text).map_err(|source| ReportError::Write {
+/// Writes a report file with every secret `redactor` knows replaced by `[REDACTED]`.
+pub fn write_file(path: &Path, text: &str, redactor: Option<&Redactor>) -> Result<(), ReportError> {
+    let clean = match redactor {
+        Some(r) => r.scrub(text),
+        None => text.to_string(),
+    };
+    std::fs::write(path, clean).map_err(|source| ReportError::Write {
         path: path.display().to_string(),
         source,
     })
@@ -94,4 +92,27 @@ pub fn log_lines(outcomes: &[ScenarioOutcome]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::Secret;
+
+    #[test]
+    fn a_report_holding_the_token_is_written_with_it_replaced() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("report.json");
+        let token = Secret::new("report-token-1234");
+        let redactor = Redactor::from_secrets([&token]);
+        write_file(
+            &path,
+            r#"{"detail":"bad token report-token-1234"}"#,
+            Some(&redactor),
+        )
+        .expect("written");
+        let written = std::fs::read_to_string(&path).expect("readable");
+        assert_eq!(written, r#"{"detail":"bad token [REDACTED]"}"#);
+        assert!(!token.appears_in(&written));
+    }
 }
