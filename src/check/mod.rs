@@ -14,6 +14,7 @@ use crate::engine::CycleReport;
 use crate::profile::{encode_query_value, quote, ScimRequest};
 use crate::scenario::model::{LogExpectation, ObjectExpectation, RequestExpectation};
 use crate::scim::lookup::ClientPath;
+use crate::scim::resource_path;
 use crate::scim::schema::{GROUP, USER};
 
 /// A failed check: what was expected, what was found.
@@ -125,7 +126,7 @@ pub async fn object(
 ) -> Result<(), Mismatch> {
     let endpoint = if exp.is_group { "Groups" } else { "Users" };
     let found = match &whereabouts {
-        Whereabouts::Id(id) => fetch(client, format!("/{endpoint}/{id}")).await?,
+        Whereabouts::Id(id) => fetch(client, resource_path(endpoint, id)).await?,
         Whereabouts::UserName(name) => users_named(client, name).await?.into_iter().next(),
         Whereabouts::DisplayName(name) => {
             let path = format!(

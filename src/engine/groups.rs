@@ -13,6 +13,7 @@ use super::users::staged;
 use super::{list_ids, CycleReport, Engine, Link, Sent};
 use crate::idp::Tenant;
 use crate::profile::{ExistingGroup, GroupLookup, MembershipChange, ModifiedProperty, ScimRequest};
+use crate::scim::resource_path;
 
 impl Engine<'_> {
     /// A group deleted in the source: DELETE when linked (§1.7).
@@ -222,7 +223,7 @@ impl Engine<'_> {
                                 return None;
                             }
                             policy @ (ExistingGroup::Merge | ExistingGroup::Overwrite) => {
-                                let req = ScimRequest::get(format!("/Groups/{id}"));
+                                let req = ScimRequest::get(resource_path("Groups", id));
                                 let existing = match self.send(&req, report).await {
                                     Sent::Answer(r) if r.status == 200 => {
                                         member_values(r.body.as_ref())

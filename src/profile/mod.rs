@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::idp::SourceUser;
 use crate::scenario::model::Step;
+use crate::scim::resource_path;
 
 /// HTTP verbs a profile uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -164,7 +165,7 @@ pub trait Profile: Send + Sync {
     fn create_user(&self, desired: &DesiredUser) -> ScimRequest;
 
     fn read_user(&self, id: &str) -> ScimRequest {
-        ScimRequest::get(format!("/Users/{id}"))
+        ScimRequest::get(resource_path("Users", id))
     }
 
     /// The update that brings `current` (as the target returned it) to `desired`, if any.
@@ -179,7 +180,7 @@ pub trait Profile: Send + Sync {
     fn delete_user(&self, id: &str) -> ScimRequest {
         ScimRequest {
             verb: Verb::Delete,
-            path: format!("/Users/{id}"),
+            path: resource_path("Users", id),
             body: None,
         }
     }
@@ -212,7 +213,7 @@ pub trait Profile: Send + Sync {
     }
 
     fn read_group(&self, id: &str) -> ScimRequest {
-        ScimRequest::get(format!("/Groups/{id}"))
+        ScimRequest::get(resource_path("Groups", id))
     }
 
     /// The rename of a linked group; `members` are the member ids the target holds as far
@@ -284,7 +285,7 @@ pub trait Profile: Send + Sync {
     fn delete_group(&self, id: &str) -> ScimRequest {
         ScimRequest {
             verb: Verb::Delete,
-            path: format!("/Groups/{id}"),
+            path: resource_path("Groups", id),
             body: None,
         }
     }

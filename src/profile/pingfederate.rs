@@ -15,7 +15,7 @@ use crate::idp::SourceUser;
 use crate::scenario::model::{Step, UserAttr};
 use crate::scim::lookup::ClientPath;
 use crate::scim::schema::USER;
-use crate::scim::urn;
+use crate::scim::{resource_path, urn};
 
 pub const WORK_EMAIL: &str = "emails[type eq \"work\"].value";
 pub const ENTERPRISE_EMPLOYEE_NUMBER: &str =
@@ -347,7 +347,11 @@ impl Profile for PingFederate {
             return None;
         }
         Some(Update {
-            request: ScimRequest::with_body(Verb::Put, format!("/Users/{id}"), Value::Object(body)),
+            request: ScimRequest::with_body(
+                Verb::Put,
+                resource_path("Users", id),
+                Value::Object(body),
+            ),
             modified,
         })
     }
@@ -409,7 +413,7 @@ impl Profile for PingFederate {
                 let members: Vec<Value> = members.iter().map(|m| json!({"value": m})).collect();
                 ScimRequest::with_body(
                     Verb::Put,
-                    format!("/Groups/{id}"),
+                    resource_path("Groups", id),
                     json!({"schemas": [urn::GROUP], "displayName": display_name, "members": members}),
                 )
             }
@@ -417,7 +421,7 @@ impl Profile for PingFederate {
                 let op = json!({"op": "replace", "path": "displayName", "value": display_name});
                 ScimRequest::with_body(
                     Verb::Patch,
-                    format!("/Groups/{id}"),
+                    resource_path("Groups", id),
                     Self::patch_body(vec![op]),
                 )
             }
@@ -430,7 +434,7 @@ impl Profile for PingFederate {
     /// `members[value eq "<id>"]`, one operation per request so that Max Threads workers
     /// send them side by side.
     fn membership(&self, change: &MembershipChange) -> Vec<ScimRequest> {
-        let path = format!("/Groups/{}", change.group_id);
+        let path = resource_path("Groups", &change.group_id);
         match self.group_updates {
             GroupUpdates::Put => {
                 let members: Vec<Value> = change.all.iter().map(|m| json!({"value": m})).collect();

@@ -17,7 +17,7 @@ use crate::idp::SourceUser;
 use crate::scenario::model::{Step, UserAttr};
 use crate::scim::lookup::{get_ci, ClientPath};
 use crate::scim::schema::USER;
-use crate::scim::urn;
+use crate::scim::{resource_path, urn};
 
 /// §4 (`p1-filter`): the documented example, with PingOne's capitalised operator as written.
 pub const DEFAULT_USER_FILTER: &str = "username Eq \"%s\"";
@@ -155,7 +155,7 @@ impl PingOne {
         let members: Vec<Value> = members.iter().map(|m| json!({"value": m})).collect();
         ScimRequest::with_body(
             Verb::Put,
-            format!("/Groups/{id}"),
+            resource_path("Groups", id),
             json!({"schemas": [urn::GROUP], "displayName": display_name, "members": members}),
         )
     }
@@ -351,7 +351,11 @@ impl Profile for PingOne {
             overlay(&mut body, path, value.clone());
         }
         Some(Update {
-            request: ScimRequest::with_body(Verb::Put, format!("/Users/{id}"), Value::Object(body)),
+            request: ScimRequest::with_body(
+                Verb::Put,
+                resource_path("Users", id),
+                Value::Object(body),
+            ),
             modified,
         })
     }
