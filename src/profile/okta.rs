@@ -439,9 +439,9 @@ impl Profile for Okta {
     }
 
     /// §2.2 step 1: an empty ListResponse or a 404 both mean "no such user".
-    fn match_hits(&self, status: u16, body: Option<&Value>) -> Option<Vec<String>> {
+    fn match_hits(&self, status: u16, body: Option<&Value>) -> Option<Vec<Value>> {
         match status {
-            200 => Some(super::list_resource_ids(body)),
+            200 => Some(super::list_resources(body)),
             404 => Some(vec![]),
             _ => None,
         }
@@ -760,7 +760,7 @@ mod tests {
         assert_eq!(o.match_hits(404, None), Some(vec![]));
         assert_eq!(
             o.match_hits(200, Some(&json!({"Resources": [{"id": "u9"}]}))),
-            Some(vec!["u9".to_string()])
+            Some(vec![json!({"id": "u9"})])
         );
         assert_eq!(o.match_hits(500, None), None);
     }

@@ -10,8 +10,8 @@ use serde_json::{json, Map, Value};
 
 use super::{
     encode_query_value, set_path, Deprovision, DeprovisionAction, DesiredUser, ExistingGroup,
-    MembershipChange, ModifiedProperty, Profile, ProfileError, Scheduling, ScimRequest, Update,
-    Verb,
+    MatchKey, MembershipChange, ModifiedProperty, Profile, ProfileError, Scheduling, ScimRequest,
+    Update, Verb,
 };
 use crate::idp::SourceUser;
 use crate::scenario::model::{Step, UserAttr};
@@ -286,6 +286,12 @@ impl Profile for PingOne {
 
     fn match_user(&self, desired: &DesiredUser) -> ScimRequest {
         self.user_query(desired.user_name().unwrap_or_default())
+    }
+
+    /// USER_FILTER's `%s` is the userName; the template names the attribute it is compared
+    /// with (`username Eq "%s"` by default).
+    fn match_key(&self, desired: &DesiredUser) -> MatchKey {
+        MatchKey::from_template(&self.user_filter, desired.user_name().unwrap_or_default())
     }
 
     fn managed_paths(&self) -> Vec<&'static str> {
