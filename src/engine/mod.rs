@@ -618,3 +618,45 @@ pub fn short(text: &str) -> String {
         t
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_resources_carrying_the_key_are_owned() {
+        let req = ScimRequest::get("/Groups?filter=displayName+eq+%22shx-Sales%22");
+        let key = MatchKey::display_name("shx-Sales");
+        let ours = json!({"id": "g1", "displayName": "shx-Sales"});
+        assert_eq!(
+            owned_ids(&req, 200, &key, &[ours.clone()]),
+            Ok(vec!["g1".to_string()])
+        );
+        let other = json!({"id": "g2", "displayName": "shx-sales"});
+        let e = owned_ids(&req, 200, &key, &[ours.clone(), other]).unwrap_err();
+        assert_eq!(
+            e,
+            r#"the server ignored the filter: GET /Groups?filter=displayName+eq+%22shx-Sales%22 answered 200 with a group (id "g2") whose displayName is "shx-sales"; a filter answer that does not match the filter is never adopted"#
+        );
+        let numeric = json!({"id": 7, "displayName": "shx-Sales"});
+        let e = owned_ids(&req, 200, &key, &[numeric]).unwrap_err();
+        assert!(
+            e.contains("the server's id is the number 7, not a string"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn pending_creates_resolve_to_their_id() {
+        let created = Created::default();
+        let a = created.sending("Users", Some("shx-ada@contoso.com"));
+        let _lost = created.sending("Groups", Some("shx-Sales"));
+        created.resolve(a, "u1");
+        let all = created.newest_first();
+        assert_eq!(all[0].endpoint, "Groups");
+        assert_eq!(all[0].id, None);
+        assert_eq!(all[1].id.as_deref(), Some("u1"));
+        assert_eq!(all[1].name_attribute(), "userName");
+    }
+}
