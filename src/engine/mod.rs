@@ -630,7 +630,7 @@ mod tests {
         let key = MatchKey::display_name("shx-Sales");
         let ours = json!({"id": "g1", "displayName": "shx-Sales"});
         assert_eq!(
-            owned_ids(&req, 200, &key, &[ours.clone()]),
+            owned_ids(&req, 200, &key, std::slice::from_ref(&ours)),
             Ok(vec!["g1".to_string()])
         );
         let other = json!({"id": "g2", "displayName": "shx-sales"});
