@@ -344,3 +344,21 @@ async fn ids_with_path_syntax_stay_one_segment() {
         "ada gone, bob untouched"
     );
 }
+
+#[tokio::test]
+async fn read_backs_never_attribute_an_unrelated_user_to_the_run() {
+    let (server, target) = Target::start(json!("x")).await;
+    target.with(|s| {
+        s.users.push(bob());
+        s.ignore_filter = true;
+    });
+    let client = client(&server, Duration::from_secs(10));
+    let found = scim_harness::check::users_named(&client, "shx-ada@contoso.com")
+        .await
+        .expect("read");
+    assert_eq!(found, Vec::<Value>::new());
+    let found = scim_harness::check::users_named(&client, "BOB@other.com")
+        .await
+        .expect("read");
+    assert_eq!(found, vec![bob()]);
+}

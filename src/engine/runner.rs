@@ -17,7 +17,7 @@ use crate::client::{Exchange, ScimClient};
 use crate::idp::Tenant;
 use crate::profile::{Profile, ScimRequest, Verb};
 use crate::scenario::model::{Expectation, RestartKind, Scenario, Spanned, Status, Step, SyncKind};
-use crate::scim::server_id;
+use crate::scim::{server_id, MatchKey};
 
 /// Extra cycles Entra would run (40 minutes apart) before a check, to retry escrowed objects:
 /// with back-off that is three retries of a persisting failure (cycles +1, +3, +7).
@@ -436,15 +436,13 @@ impl<'a> Run<'a> {
             let id = match self.whereabouts(&r, false) {
                 Whereabouts::DisplayName(_) => None,
                 Whereabouts::Id(id) => Some(id),
-                Whereabouts::UserName(name) => all
-                    .iter()
-                    .find(|u| {
-                        u.get("userName")
-                            .and_then(Value::as_str)
-                            .is_some_and(|n| n.eq_ignore_ascii_case(&name))
-                    })
-                    .and_then(|u| u.get("id").and_then(Value::as_str))
-                    .map(str::to_string),
+                Whereabouts::UserName(name) => {
+                    let key = MatchKey::user_name(&name);
+                    all.iter()
+                        .filter(|u| key.held_by(u))
+                        .find_map(|u| server_id(u).ok())
+                        .map(str::to_string)
+                }
                 Whereabouts::Unknown => None,
             };
             let object_id = self.tenant.user(&r).map(|u| u.object_id);
