@@ -15,6 +15,7 @@ use crate::profile::{encode_query_value, quote, ScimRequest};
 use crate::scenario::model::{LogExpectation, ObjectExpectation, RequestExpectation};
 use crate::scim::lookup::ClientPath;
 use crate::scim::schema::{GROUP, USER};
+use crate::scim::{resource_path, MatchKey, Page, Pages};
 
 /// A failed check: what was expected, what was found.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,44 +76,50 @@ async fn fetch(client: &ScimClient, path: String) -> Result<Option<Value>, Misma
 }
 
 /// Every resource of an endpoint, following pagination (`startIndex`/`count`, 1-based) until
-/// `totalResults` is reached, a page comes back empty, or 1,000 pages were read.
+/// `totalResults` is reached or a page comes back empty. A listing that repeats itself, pages
+/// elsewhere than asked or runs past `MAX_PAGES` pages is a mismatch, not a silent stop.
 pub async fn list_all(client: &ScimClient, endpoint: &str) -> Result<Vec<Value>, Mismatch> {
     let mut out: Vec<Value> = Vec::new();
-    for _ in 0..1000 {
-        let path = format!("/{endpoint}?startIndex={}&count=100", out.len() + 1);
-        let page = fetch(client, path).await?.unwrap_or(Value::Null);
-        let items = page
-            .get("Resources")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
-        let total = page
-            .get("totalResults")
-            .and_then(Value::as_u64)
-            .unwrap_or(0);
-        if items.is_empty() {
-            break;
-        }
+    let mut pages = Pages::new();
+    let mut start = 1;
+    loop {
+        let path = format!("/{endpoint}?startIndex={start}&count=100");
+        let page = fetch(client, path.clone()).await?.unwrap_or(Value::Null);
+        let (items, next) = pages.take(&path, start, &page).map_err(Mismatch::new)?;
         out.extend(items);
-        if out.len() as u64 >= total {
-            break;
+        match next {
+            Page::Next(s) => start = s,
+            Page::Done => return Ok(out),
         }
     }
-    Ok(out)
 }
 
-/// All target users whose userName equals `name` (case-insensitively, as the filter is).
-pub async fn users_named(client: &ScimClient, name: &str) -> Result<Vec<Value>, Mismatch> {
+/// The resources of a filter answer that really carry `key`: a server that ignores the
+/// filter never gets an unrelated object attributed to the run.
+async fn filtered(
+    client: &ScimClient,
+    endpoint: &str,
+    key: &MatchKey,
+) -> Result<Vec<Value>, Mismatch> {
+    let attribute = key.attribute.as_deref().unwrap_or_default();
     let path = format!(
-        "/Users?filter={}",
-        encode_query_value(&format!("userName eq {}", quote(name)))
+        "/{endpoint}?filter={}",
+        encode_query_value(&format!("{attribute} eq {}", quote(&key.value)))
     );
     let list = fetch(client, path).await?.unwrap_or(Value::Null);
     Ok(list
         .get("Resources")
         .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|r| key.held_by(r))
         .cloned()
-        .unwrap_or_default())
+        .collect())
+}
+
+/// All target users whose userName equals `name` (case-insensitively, as the filter is).
+pub async fn users_named(client: &ScimClient, name: &str) -> Result<Vec<Value>, Mismatch> {
+    filtered(client, "Users", &MatchKey::user_name(name)).await
 }
 
 /// Checks an object expectation against the target.
@@ -125,18 +132,12 @@ pub async fn object(
 ) -> Result<(), Mismatch> {
     let endpoint = if exp.is_group { "Groups" } else { "Users" };
     let found = match &whereabouts {
-        Whereabouts::Id(id) => fetch(client, format!("/{endpoint}/{id}")).await?,
+        Whereabouts::Id(id) => fetch(client, resource_path(endpoint, id)).await?,
         Whereabouts::UserName(name) => users_named(client, name).await?.into_iter().next(),
-        Whereabouts::DisplayName(name) => {
-            let path = format!(
-                "/Groups?filter={}",
-                encode_query_value(&format!("displayName eq {}", quote(name)))
-            );
-            fetch(client, path)
-                .await?
-                .and_then(|l| l.get("Resources").and_then(Value::as_array).cloned())
-                .and_then(|a| a.into_iter().next())
-        }
+        Whereabouts::DisplayName(name) => filtered(client, "Groups", &MatchKey::display_name(name))
+            .await?
+            .into_iter()
+            .next(),
         Whereabouts::Unknown => None,
     };
     let present = exp.present.unwrap_or(true);

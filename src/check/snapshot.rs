@@ -187,10 +187,7 @@ pub fn users_state(all: &[Value], owned: &[Owned], prefix: &str, view: &View) ->
     if !prefix.is_empty() {
         replacements.push((prefix.to_string(), String::new()));
     }
-    let by_id = |id: &str| {
-        all.iter()
-            .find(|u| u.get("id").and_then(Value::as_str) == Some(id))
-    };
+    let by_id = |id: &str| all.iter().find(|u| crate::scim::server_id(u) == Ok(id));
     let mut users = Map::new();
     for o in owned {
         let value = match o.id.as_deref().and_then(by_id) {

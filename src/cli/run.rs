@@ -455,7 +455,7 @@ async fn run_one(
     };
     let mut problems = Vec::new();
     if builtin.is_none() && !args.keep {
-        problems = runner::cleanup(&client, &created.newest_first()).await;
+        problems = runner::cleanup(&client, &created).await.warnings();
     }
     if let Some(server) = builtin {
         server.stop().await;

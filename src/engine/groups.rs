@@ -10,9 +10,12 @@ use uuid::Uuid;
 
 use super::log::{Action, LogRecord, StepType};
 use super::users::staged;
-use super::{list_ids, CycleReport, Engine, Link, Sent};
+use super::{created_id, owned_ids, CycleReport, Engine, Link, Sent, INCOMPATIBLE};
 use crate::idp::Tenant;
-use crate::profile::{ExistingGroup, GroupLookup, MembershipChange, ModifiedProperty, ScimRequest};
+use crate::profile::{
+    list_resources, ExistingGroup, GroupLookup, MembershipChange, ModifiedProperty, ScimRequest,
+};
+use crate::scim::{resource_path, MatchKey, Page, Pages};
 
 impl Engine<'_> {
     /// A group deleted in the source: DELETE when linked (§1.7).
@@ -169,6 +172,7 @@ impl Engine<'_> {
                         rec.provisioning_action = Action::Create;
                         let external_id = format!("{}{}", self.prefix, group.object_id);
                         let req = self.profile.create_group(&name, &external_id);
+                        let pending = self.created.sending("Groups", Some(&name));
                         let created = match self.send(&req, report).await {
                             Sent::Answer(r) if r.status == 201 || r.status == 200 => r,
                             outcome => {
@@ -176,18 +180,14 @@ impl Engine<'_> {
                                 return None;
                             }
                         };
-                        let Some(id) = created
-                            .body
-                            .as_ref()
-                            .and_then(|b| b.get("id"))
-                            .and_then(Value::as_str)
-                        else {
-                            report.records.push(rec.failed(
-                                "SystemForCrossDomainIdentityManagementServiceIncompatible",
-                                "the create answer carries no `id`",
-                            ));
-                            return None;
+                        let id = match created_id(&req, &created) {
+                            Ok(id) => id,
+                            Err(finding) => {
+                                report.records.push(rec.failed(INCOMPATIBLE, finding));
+                                return None;
+                            }
                         };
+                        self.created.resolve(pending, &id);
                         rec.step(
                             StepType::Export,
                             true,
@@ -198,9 +198,9 @@ impl Engine<'_> {
                             old: None,
                             new: Some(Value::String(name.clone())),
                         });
-                        self.created.push("Groups", id);
-                        self.links.insert(group.object_id, Link::new(id, group_ref));
-                        id.to_string()
+                        self.links
+                            .insert(group.object_id, Link::new(&id, group_ref));
+                        id
                     }
                     [id] => {
                         if let Some(other) = self.linked_elsewhere(id, group.object_id) {
@@ -222,7 +222,7 @@ impl Engine<'_> {
                                 return None;
                             }
                             policy @ (ExistingGroup::Merge | ExistingGroup::Overwrite) => {
-                                let req = ScimRequest::get(format!("/Groups/{id}"));
+                                let req = ScimRequest::get(resource_path("Groups", id));
                                 let existing = match self.send(&req, report).await {
                                     Sent::Answer(r) if r.status == 200 => {
                                         member_values(r.body.as_ref())
@@ -273,33 +273,36 @@ impl Engine<'_> {
         rec: &mut LogRecord,
         report: &mut CycleReport,
     ) -> Result<Vec<String>, Option<Sent>> {
+        let key = MatchKey::display_name(name);
         if self.profile.group_lookup() == GroupLookup::ListAll {
+            // PingFederate lists every group and compares displayName itself (§3).
             let mut found = Vec::new();
-            let mut seen = 0usize;
-            for _ in 0..1000 {
-                let req = ScimRequest::get(format!("/Groups?startIndex={}&count=100", seen + 1));
+            let mut pages = Pages::new();
+            let mut start = 1;
+            loop {
+                let req = ScimRequest::get(format!("/Groups?startIndex={start}&count=100"));
                 let page = match self.send(&req, report).await {
                     Sent::Answer(r) if r.status == 200 => r.body.unwrap_or(Value::Null),
                     outcome => return Err(Some(outcome)),
                 };
-                let items = page
-                    .get("Resources")
-                    .and_then(Value::as_array)
-                    .cloned()
-                    .unwrap_or_default();
-                let total = page
-                    .get("totalResults")
-                    .and_then(Value::as_u64)
-                    .unwrap_or(0);
-                seen += items.len();
-                found.extend(
-                    items
-                        .iter()
-                        .filter(|g| g.get("displayName").and_then(Value::as_str) == Some(name))
-                        .filter_map(|g| g.get("id").and_then(Value::as_str).map(str::to_string)),
-                );
-                if items.is_empty() || seen as u64 >= total {
-                    break;
+                let (items, next) = match pages.take(&req.path, start, &page) {
+                    Ok(taken) => taken,
+                    Err(finding) => {
+                        rec.mark_failed(INCOMPATIBLE, finding);
+                        return Err(None);
+                    }
+                };
+                let mine: Vec<Value> = items.into_iter().filter(|g| key.held_by(g)).collect();
+                match owned_ids(&req, 200, &key, &mine) {
+                    Ok(ids) => found.extend(ids),
+                    Err(finding) => {
+                        rec.mark_failed(INCOMPATIBLE, finding);
+                        return Err(None);
+                    }
+                }
+                match next {
+                    Page::Next(s) => start = s,
+                    Page::Done => break,
                 }
             }
             return Ok(found);
@@ -309,12 +312,8 @@ impl Engine<'_> {
             Sent::Answer(r) if r.status == 200 => r,
             outcome => return Err(Some(outcome)),
         };
-        let with_members = answer
-            .body
-            .as_ref()
-            .and_then(|b| b.get("Resources"))
-            .and_then(Value::as_array)
-            .is_some_and(|a| a.iter().any(|g| g.get("members").is_some()));
+        let hits = list_resources(answer.body.as_ref());
+        let with_members = hits.iter().any(|g| g.get("members").is_some());
         if with_members && req.path.contains("excludedAttributes=members") {
             // The query excluded members; a server that sends them anyway fails (§1.7).
             rec.mark_failed(
@@ -326,7 +325,10 @@ impl Engine<'_> {
             );
             return Err(None);
         }
-        Ok(list_ids(&answer))
+        owned_ids(&req, answer.status, &key, &hits).map_err(|finding| {
+            rec.mark_failed(INCOMPATIBLE, finding);
+            None
+        })
     }
 
     /// Target id → the member's userName, for IdPs that send `display` with members (Okta).

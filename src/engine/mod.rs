@@ -4,6 +4,7 @@
 //! a log record per object per cycle; transient failures escrowed and retried in later cycles with back-off.
 //! The engine decides what to send and when; the profile decides how it looks.
 
+mod cleanup;
 mod escrow;
 mod groups;
 pub mod log;
@@ -21,6 +22,7 @@ use crate::client::{ClientError, Response, ScimClient};
 use crate::idp::Tenant;
 use crate::profile::{JobSettings, Profile, ScimRequest};
 use crate::scenario::model::SyncKind;
+use crate::scim::{server_id, MatchKey, Page, Pages};
 use log::{error_code_for_status, is_transient, LogRecord};
 
 /// A source↔target link in the connector data store (§1.8 "keeps links").
@@ -60,37 +62,67 @@ pub struct Quarantine {
     pub detail: String,
 }
 
-/// An object this run created on the target.
+/// An object this run created on the target, or may have: recorded when its create is sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreatedObject {
     /// `Users` or `Groups`.
     pub endpoint: &'static str,
-    pub id: String,
+    /// The userName or displayName the create sent (with the run prefix), by which cleanup
+    /// finds an object whose create answer never came or brought no usable id.
+    pub name: Option<String>,
+    /// The id the create answer brought; `None` while pending.
+    pub id: Option<String>,
 }
+
+impl CreatedObject {
+    /// The attribute `name` is: `userName` or `displayName`.
+    pub fn name_attribute(&self) -> &'static str {
+        if self.endpoint == "Groups" {
+            "displayName"
+        } else {
+            "userName"
+        }
+    }
+}
+
+/// A create that was sent and whose answer has not brought an id yet.
+#[derive(Debug)]
+#[must_use = "a pending create is resolved with the id its answer brings"]
+pub struct Pending(usize);
 
 /// What the run created on the target, shared with the CLI so that cleanup (at the end, or on
 /// Ctrl-C while a scenario is still running) deletes exactly those objects and nothing else.
+/// An object is tracked from the moment its create is sent, so one whose answer is lost is
+/// still looked for.
 #[derive(Debug, Clone, Default)]
 pub struct Created(Arc<Mutex<Vec<CreatedObject>>>);
 
 impl Created {
-    pub fn push(&self, endpoint: &'static str, id: &str) {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(CreatedObject {
-                endpoint,
-                id: id.to_string(),
-            });
+    fn entries(&self) -> std::sync::MutexGuard<'_, Vec<CreatedObject>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Records a create about to be sent to `endpoint` for the object named `name`.
+    pub fn sending(&self, endpoint: &'static str, name: Option<&str>) -> Pending {
+        let mut entries = self.entries();
+        entries.push(CreatedObject {
+            endpoint,
+            name: name.map(str::to_string),
+            id: None,
+        });
+        Pending(entries.len() - 1)
+    }
+
+    /// The create's answer brought a valid id.
+    pub fn resolve(&self, pending: Pending, id: &str) {
+        if let Some(entry) = self.entries().get_mut(pending.0) {
+            entry.id = Some(id.to_string());
+        }
     }
 
     /// Everything recorded so far, newest first: the order to delete in.
     pub fn newest_first(&self) -> Vec<CreatedObject> {
-        let mut v = self
-            .0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
+        let mut v = self.entries().clone();
         v.reverse();
         v
     }
@@ -209,9 +241,9 @@ impl<'a> Engine<'a> {
         self.escrow.objects()
     }
 
-    /// Records a target object created outside the sync (scenario `target_create_user`).
-    pub fn note_created(&mut self, endpoint: &'static str, id: &str) {
-        self.created.push(endpoint, id);
+    /// What the run created, for creates sent outside the sync (`target_create_user`).
+    pub fn created(&self) -> &Created {
+        &self.created
     }
 
     /// Restart provisioning: a new initial cycle follows, escrow and quarantine are cleared;
@@ -373,26 +405,22 @@ impl<'a> Engine<'a> {
     /// A scheduled import: every page of the target's users, as the profile asks for them;
     /// reads only, so nothing in the connector store changes.
     async fn import(&mut self, mut report: CycleReport) -> CycleReport {
-        let mut seen = 0u64;
-        for _ in 0..1000 {
-            let Some(req) = self.profile.import_page(seen + 1) else {
-                break;
-            };
+        let mut pages = Pages::new();
+        let mut start = 1;
+        while let Some(req) = self.profile.import_page(start) {
             let page = match self.send(&req, &mut report).await {
                 Sent::Answer(r) if r.status == 200 => r.body.unwrap_or(Value::Null),
                 _ => break,
             };
-            let items = page
-                .get("Resources")
-                .and_then(Value::as_array)
-                .map_or(0, Vec::len) as u64;
-            let total = page
-                .get("totalResults")
-                .and_then(Value::as_u64)
-                .unwrap_or(0);
-            seen += items;
-            if items == 0 || seen >= total {
-                break;
+            match pages.take(&req.path, start, &page) {
+                Ok((_, Page::Next(s))) => start = s,
+                Ok((_, Page::Done)) => break,
+                Err(finding) => {
+                    // The import stops; the finding fails the cycle instead of a silent end.
+                    let rec = LogRecord::new(report.cycle_id, "(import)", String::new());
+                    report.records.push(rec.failed(INCOMPATIBLE, finding));
+                    break;
+                }
             }
         }
         report
@@ -534,18 +562,51 @@ impl<'a> Engine<'a> {
     }
 }
 
-/// Ids of a ListResponse's resources.
-fn list_ids(r: &Response) -> Vec<String> {
-    r.body
-        .as_ref()
-        .and_then(|b| b.get("Resources"))
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.get("id").and_then(Value::as_str).map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
+/// The error code of a finding about an answer the harness cannot use safely.
+const INCOMPATIBLE: &str = "SystemForCrossDomainIdentityManagementServiceIncompatible";
+
+/// The ids of the resources a lookup answered, each proven to carry `key`. One resource
+/// that does not carry it, or cannot be addressed, fails the whole answer: the server
+/// ignored or misread the filter, so none of what it returned is adopted or written to.
+fn owned_ids(
+    req: &ScimRequest,
+    status: u16,
+    key: &MatchKey,
+    hits: &[Value],
+) -> Result<Vec<String>, String> {
+    let mut ids = Vec::with_capacity(hits.len());
+    for hit in hits {
+        if !key.held_by(hit) {
+            return Err(format!(
+                "the server ignored the filter: GET {} answered {status} with {}; a filter answer that does not match the filter is never adopted",
+                req.path,
+                key.describe(hit)
+            ));
+        }
+        match server_id(hit) {
+            Ok(id) => ids.push(id.to_string()),
+            Err(bad) => {
+                return Err(format!(
+                    "GET {} answered {status} with a {} that matches, but {bad}; the object cannot be addressed",
+                    req.path, key.noun
+                ))
+            }
+        }
+    }
+    Ok(ids)
+}
+
+/// The id a create answer brings, or the finding that it brings none usable.
+fn created_id(req: &ScimRequest, r: &Response) -> Result<String, String> {
+    let body = r.body.as_ref().unwrap_or(&Value::Null);
+    server_id(body).map(str::to_string).map_err(|bad| {
+        format!(
+            "{} {} answered {} but {bad}; the object cannot be addressed",
+            req.verb.as_str(),
+            req.path,
+            r.status
+        )
+    })
 }
 
 /// The first 200 characters of a body, for log reasons.
@@ -555,5 +616,47 @@ pub fn short(text: &str) -> String {
         format!("{t}…")
     } else {
         t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn only_resources_carrying_the_key_are_owned() {
+        let req = ScimRequest::get("/Groups?filter=displayName+eq+%22shx-Sales%22");
+        let key = MatchKey::display_name("shx-Sales");
+        let ours = json!({"id": "g1", "displayName": "shx-Sales"});
+        assert_eq!(
+            owned_ids(&req, 200, &key, std::slice::from_ref(&ours)),
+            Ok(vec!["g1".to_string()])
+        );
+        let other = json!({"id": "g2", "displayName": "shx-sales"});
+        let e = owned_ids(&req, 200, &key, &[ours.clone(), other]).unwrap_err();
+        assert_eq!(
+            e,
+            r#"the server ignored the filter: GET /Groups?filter=displayName+eq+%22shx-Sales%22 answered 200 with a group (id "g2") whose displayName is "shx-sales"; a filter answer that does not match the filter is never adopted"#
+        );
+        let numeric = json!({"id": 7, "displayName": "shx-Sales"});
+        let e = owned_ids(&req, 200, &key, &[numeric]).unwrap_err();
+        assert!(
+            e.contains("the server's id is the number 7, not a string"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn pending_creates_resolve_to_their_id() {
+        let created = Created::default();
+        let a = created.sending("Users", Some("shx-ada@contoso.com"));
+        let _lost = created.sending("Groups", Some("shx-Sales"));
+        created.resolve(a, "u1");
+        let all = created.newest_first();
+        assert_eq!(all[0].endpoint, "Groups");
+        assert_eq!(all[0].id, None);
+        assert_eq!(all[1].id.as_deref(), Some("u1"));
+        assert_eq!(all[1].name_attribute(), "userName");
     }
 }

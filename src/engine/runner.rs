@@ -9,13 +9,15 @@ use std::time::Instant;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+pub use super::cleanup::{cleanup, Cleanup};
 use super::log::{is_transient_code, LogRecord};
-use super::{Created, CreatedObject, CycleError, CycleReport, Engine};
+use super::{Created, CycleError, CycleReport, Engine};
 use crate::check::{self, snapshot, Mismatch, Whereabouts};
 use crate::client::{Exchange, ScimClient};
 use crate::idp::Tenant;
 use crate::profile::{Profile, ScimRequest, Verb};
 use crate::scenario::model::{Expectation, RestartKind, Scenario, Spanned, Status, Step, SyncKind};
+use crate::scim::{server_id, MatchKey};
 
 /// Extra cycles Entra would run (40 minutes apart) before a check, to retry escrowed objects:
 /// with back-off that is three retries of a persisting failure (cycles +1, +3, +7).
@@ -434,15 +436,13 @@ impl<'a> Run<'a> {
             let id = match self.whereabouts(&r, false) {
                 Whereabouts::DisplayName(_) => None,
                 Whereabouts::Id(id) => Some(id),
-                Whereabouts::UserName(name) => all
-                    .iter()
-                    .find(|u| {
-                        u.get("userName")
-                            .and_then(Value::as_str)
-                            .is_some_and(|n| n.eq_ignore_ascii_case(&name))
-                    })
-                    .and_then(|u| u.get("id").and_then(Value::as_str))
-                    .map(str::to_string),
+                Whereabouts::UserName(name) => {
+                    let key = MatchKey::user_name(&name);
+                    all.iter()
+                        .filter(|u| key.held_by(u))
+                        .find_map(|u| server_id(u).ok())
+                        .map(str::to_string)
+                }
                 Whereabouts::Unknown => None,
             };
             let object_id = self.tenant.user(&r).map(|u| u.object_id);
@@ -523,22 +523,29 @@ impl<'a> Run<'a> {
         }
         body.entry("schemas")
             .or_insert_with(|| serde_json::json!([crate::scim::urn::USER]));
+        let name = body
+            .get("userName")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         let req = ScimRequest::with_body(Verb::Post, "/Users", Value::Object(body));
+        let pending = self.engine.created().sending("Users", name.as_deref());
         let resp = self.client.send(&req).await;
         let exchange = self.client.take_exchanges().pop();
         match resp {
-            Ok(r) if r.status == 201 => {
-                let id = r
-                    .body
-                    .as_ref()
-                    .and_then(|b| b.get("id"))
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string();
-                self.engine.note_created("Users", &id);
-                self.target_refs.insert(user.to_string(), id);
-                Ok(())
-            }
+            Ok(r) if r.status == 201 => match server_id(r.body.as_ref().unwrap_or(&Value::Null)) {
+                Ok(id) => {
+                    self.engine.created().resolve(pending, id);
+                    self.target_refs.insert(user.to_string(), id.to_string());
+                    Ok(())
+                }
+                Err(bad) => {
+                    let mut f = self.failure(format!(
+                        "creating `{user}` directly on the target: POST /Users answered 201 but {bad}; the object cannot be addressed"
+                    ));
+                    f.exchange = exchange;
+                    Err(Stop::Failed(f))
+                }
+            },
             Ok(r) => {
                 let mut f = self.failure(format!(
                     "creating `{user}` directly on the target answered HTTP {}",
@@ -797,26 +804,4 @@ pub fn skipped(scenario: &Scenario, profile: &str, reason: String) -> ScenarioOu
         duration_ms: 0,
         log: vec![],
     }
-}
-
-/// Deletes what the run created on the target, and nothing else; 404 means already gone.
-pub async fn cleanup(client: &ScimClient, created: &[CreatedObject]) -> Vec<String> {
-    let mut problems = Vec::new();
-    for CreatedObject { endpoint, id } in created {
-        let req = ScimRequest {
-            verb: Verb::Delete,
-            path: format!("/{endpoint}/{id}"),
-            body: None,
-        };
-        match client.send(&req).await {
-            Ok(r) if r.is_success() || r.status == 404 => {}
-            Ok(r) => problems.push(format!(
-                "failed to delete {endpoint}/{id}: HTTP {}",
-                r.status
-            )),
-            Err(e) => problems.push(format!("failed to delete {endpoint}/{id}: {e}")),
-        }
-    }
-    client.take_exchanges();
-    problems
 }

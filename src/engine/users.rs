@@ -6,7 +6,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::log::{Action, LogRecord, StepType};
-use super::{CycleReport, Engine, Link, Sent};
+use super::{created_id, owned_ids, CycleReport, Engine, Link, Sent, INCOMPATIBLE};
 use crate::idp::{NotEntitled, Tenant};
 use crate::profile::{Deprovision, DeprovisionAction, ModifiedProperty};
 
@@ -186,35 +186,39 @@ impl Engine<'_> {
                     return;
                 }
                 let req = self.profile.match_user(&desired);
-                let hits = match self.send(&req, report).await {
+                let (status, hits) = match self.send(&req, report).await {
                     Sent::Answer(r) => match self.profile.match_hits(r.status, r.body.as_ref()) {
-                        Some(hits) => hits,
+                        Some(hits) => (r.status, hits),
                         None => return self.fail(rec, user_ref, Sent::Answer(r), report),
                     },
                     outcome => return self.fail(rec, user_ref, outcome, report),
                 };
-                match hits.as_slice() {
+                let key = self.profile.match_key(&desired);
+                let ids = match owned_ids(&req, status, &key, &hits) {
+                    Ok(ids) => ids,
+                    Err(finding) => {
+                        rec.step(StepType::Matching, false, finding.clone());
+                        return report.records.push(rec.failed(INCOMPATIBLE, finding));
+                    }
+                };
+                match ids.as_slice() {
                     [] => {
                         rec.step(StepType::Matching, true, "no matching user on the target");
                         rec.provisioning_action = Action::Create;
                         let req = self.profile.create_user(&desired);
+                        let pending = self.created.sending("Users", desired.user_name());
                         let created = match self.send(&req, report).await {
                             Sent::Answer(r) if r.status == 201 || r.status == 200 => r,
                             outcome => return self.fail(rec, user_ref, outcome, report),
                         };
-                        let Some(id) = created
-                            .body
-                            .as_ref()
-                            .and_then(|b| b.get("id"))
-                            .and_then(Value::as_str)
-                        else {
-                            report.records.push(rec.failed(
-                                "SystemForCrossDomainIdentityManagementServiceIncompatible",
-                                "the create answer carries no `id`",
-                            ));
-                            return;
+                        let id = match created_id(&req, &created) {
+                            Ok(id) => id,
+                            Err(finding) => {
+                                return report.records.push(rec.failed(INCOMPATIBLE, finding))
+                            }
                         };
-                        rec.target_identity = Some(id.to_string());
+                        self.created.resolve(pending, &id);
+                        rec.target_identity = Some(id.clone());
                         rec.step(
                             StepType::Export,
                             true,
@@ -229,8 +233,7 @@ impl Engine<'_> {
                                 new: Some(v.clone()),
                             })
                             .collect();
-                        self.created.push("Users", id);
-                        let mut link = Link::new(id, user_ref);
+                        let mut link = Link::new(&id, user_ref);
                         link.last_desired = Some(desired.clone());
                         self.links.insert(user.object_id, link);
                         self.escrow.remove(user_ref);
@@ -254,7 +257,10 @@ impl Engine<'_> {
                         rec.step(
                             StepType::Matching,
                             true,
-                            format!("matched target user {id} by userName"),
+                            format!(
+                                "matched target user {id} by {}",
+                                key.attribute.as_deref().unwrap_or("the filter")
+                            ),
                         );
                         self.links.insert(user.object_id, Link::new(id, user_ref));
                         id.clone()
@@ -262,7 +268,11 @@ impl Engine<'_> {
                     many => {
                         report.records.push(rec.failed(
                             "DuplicateTargetEntries",
-                            format!("{} target users match userName", many.len()),
+                            format!(
+                                "{} target users match {}",
+                                many.len(),
+                                key.attribute.as_deref().unwrap_or("the filter")
+                            ),
                         ));
                         return;
                     }

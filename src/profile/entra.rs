@@ -15,7 +15,7 @@ use crate::idp::SourceUser;
 use crate::scenario::model::{Step, UserAttr};
 use crate::scim::lookup::ClientPath;
 use crate::scim::schema::USER;
-use crate::scim::urn;
+use crate::scim::{resource_path, urn};
 
 /// Entra's two PATCH dialects (§1.4). The flag is `aadOptscim062020` in the tenant URL's query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -320,14 +320,17 @@ impl Profile for Entra {
     }
 
     fn read_group(&self, id: &str) -> ScimRequest {
-        ScimRequest::get(format!("/Groups/{id}?excludedAttributes=members"))
+        ScimRequest::get(format!(
+            "{}?excludedAttributes=members",
+            resource_path("Groups", id)
+        ))
     }
 
     fn rename_group(&self, id: &str, display_name: &str, _: &[String]) -> Option<ScimRequest> {
         let op = json!({"op": self.dialect.table().replace, "path": "displayName", "value": display_name});
         Some(ScimRequest::with_body(
             Verb::Patch,
-            format!("/Groups/{id}"),
+            resource_path("Groups", id),
             self.patch_body(vec![op]),
         ))
     }
@@ -336,7 +339,7 @@ impl Profile for Entra {
     /// dialect as `Remove` with a value list (RFC-incompatible), with the flag as one
     /// `members[value eq "id"]` operation per member.
     fn membership(&self, change: &MembershipChange) -> Vec<ScimRequest> {
-        let path = format!("/Groups/{}", change.group_id);
+        let path = resource_path("Groups", &change.group_id);
         let mut requests: Vec<ScimRequest> = change
             .add
             .chunks(self.job.member_batch.max(1))
@@ -398,7 +401,7 @@ impl Profile for Entra {
         };
         Some(ScimRequest::with_body(
             Verb::Patch,
-            format!("/Users/{user_id}"),
+            resource_path("Users", user_id),
             self.patch_body(vec![op]),
         ))
     }
@@ -473,7 +476,7 @@ impl Profile for Entra {
         Some(Update {
             request: ScimRequest::with_body(
                 Verb::Patch,
-                format!("/Users/{id}"),
+                resource_path("Users", id),
                 self.patch_body(ops),
             ),
             modified,

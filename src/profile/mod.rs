@@ -15,6 +15,8 @@ use serde_json::Value;
 
 use crate::idp::SourceUser;
 use crate::scenario::model::Step;
+use crate::scim::resource_path;
+pub use crate::scim::MatchKey;
 
 /// HTTP verbs a profile uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
@@ -158,13 +160,19 @@ pub trait Profile: Send + Sync {
     /// The query that looks for an unlinked user on the target before creating it.
     fn match_user(&self, desired: &DesiredUser) -> ScimRequest;
 
+    /// What `match_user` matches on: a resource in its answer is the user only if it
+    /// carries this. Default: userName, case-insensitively.
+    fn match_key(&self, desired: &DesiredUser) -> MatchKey {
+        MatchKey::user_name(desired.user_name().unwrap_or_default())
+    }
+
     /// The target attribute paths the mapping writes; snapshots keep only these.
     fn managed_paths(&self) -> Vec<&'static str>;
 
     fn create_user(&self, desired: &DesiredUser) -> ScimRequest;
 
     fn read_user(&self, id: &str) -> ScimRequest {
-        ScimRequest::get(format!("/Users/{id}"))
+        ScimRequest::get(resource_path("Users", id))
     }
 
     /// The update that brings `current` (as the target returned it) to `desired`, if any.
@@ -179,7 +187,7 @@ pub trait Profile: Send + Sync {
     fn delete_user(&self, id: &str) -> ScimRequest {
         ScimRequest {
             verb: Verb::Delete,
-            path: format!("/Users/{id}"),
+            path: resource_path("Users", id),
             body: None,
         }
     }
@@ -212,7 +220,7 @@ pub trait Profile: Send + Sync {
     }
 
     fn read_group(&self, id: &str) -> ScimRequest {
-        ScimRequest::get(format!("/Groups/{id}"))
+        ScimRequest::get(resource_path("Groups", id))
     }
 
     /// The rename of a linked group; `members` are the member ids the target holds as far
@@ -260,9 +268,10 @@ pub trait Profile: Send + Sync {
                 == Some(0)
     }
 
-    /// The ids a matching query found, or `None` when the answer is a failure.
-    fn match_hits(&self, status: u16, body: Option<&serde_json::Value>) -> Option<Vec<String>> {
-        (status == 200).then(|| list_resource_ids(body))
+    /// The resources a matching query found, or `None` when the answer is a failure. They
+    /// are what the server returned: the engine adopts only those carrying `match_key`.
+    fn match_hits(&self, status: u16, body: Option<&serde_json::Value>) -> Option<Vec<Value>> {
+        (status == 200).then(|| list_resources(body))
     }
 
     /// One page of a scheduled import (`sync: import`), from 1-based `start_index`; `None`:
@@ -284,7 +293,7 @@ pub trait Profile: Send + Sync {
     fn delete_group(&self, id: &str) -> ScimRequest {
         ScimRequest {
             verb: Verb::Delete,
-            path: format!("/Groups/{id}"),
+            path: resource_path("Groups", id),
             body: None,
         }
     }
@@ -365,19 +374,11 @@ pub enum DeprovisionAction {
     Nothing,
 }
 
-/// Ids of a ListResponse body's resources.
-pub fn list_resource_ids(body: Option<&serde_json::Value>) -> Vec<String> {
+/// The resources of a ListResponse body, as the server sent them.
+pub fn list_resources(body: Option<&Value>) -> Vec<Value> {
     body.and_then(|b| b.get("Resources"))
-        .and_then(serde_json::Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| {
-                    x.get("id")
-                        .and_then(serde_json::Value::as_str)
-                        .map(str::to_string)
-                })
-                .collect()
-        })
+        .and_then(Value::as_array)
+        .cloned()
         .unwrap_or_default()
 }
 

@@ -15,7 +15,7 @@ use crate::idp::SourceUser;
 use crate::scenario::model::{Step, UserAttr};
 use crate::scim::lookup::{get_ci, ClientPath};
 use crate::scim::schema::USER;
-use crate::scim::urn;
+use crate::scim::{resource_path, urn};
 
 /// The two ways an app is integrated with Okta (§2, `okta-scim20`, `okta-faq`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,7 +133,7 @@ impl Okta {
     fn set_active_patch(id: &str, active: bool) -> ScimRequest {
         ScimRequest::with_body(
             Verb::Patch,
-            format!("/Users/{id}"),
+            resource_path("Users", id),
             Self::patch_body(vec![json!({"op": "replace", "value": {"active": active}})]),
         )
     }
@@ -141,7 +141,7 @@ impl Okta {
     /// §2.3: Okta PUTs what GET returned with its own values merged in, so server fields
     /// (`id`, `meta`, `groups`, attributes Okta does not map) are echoed back.
     fn put_user(id: &str, body: Map<String, Value>) -> ScimRequest {
-        ScimRequest::with_body(Verb::Put, format!("/Users/{id}"), Value::Object(body))
+        ScimRequest::with_body(Verb::Put, resource_path("Users", id), Value::Object(body))
     }
 }
 
@@ -439,9 +439,9 @@ impl Profile for Okta {
     }
 
     /// §2.2 step 1: an empty ListResponse or a 404 both mean "no such user".
-    fn match_hits(&self, status: u16, body: Option<&Value>) -> Option<Vec<String>> {
+    fn match_hits(&self, status: u16, body: Option<&Value>) -> Option<Vec<Value>> {
         match status {
-            200 => Some(super::list_resource_ids(body)),
+            200 => Some(super::list_resources(body)),
             404 => Some(vec![]),
             _ => None,
         }
@@ -490,7 +490,7 @@ impl Profile for Okta {
 
     /// §2.5: read with members (no `excludedAttributes`).
     fn read_group(&self, id: &str) -> ScimRequest {
-        ScimRequest::get(format!("/Groups/{id}"))
+        ScimRequest::get(resource_path("Groups", id))
     }
 
     /// §2.5: OIN renames with the path-less replace that carries the group's own `id`, and
@@ -509,13 +509,13 @@ impl Profile for Okta {
                 let members: Vec<Value> = members.iter().map(|m| json!({"value": m})).collect();
                 ScimRequest::with_body(
                     Verb::Put,
-                    format!("/Groups/{id}"),
+                    resource_path("Groups", id),
                     json!({"schemas": [urn::GROUP], "id": id, "displayName": display_name, "members": members}),
                 )
             }
             Integration::Oin => ScimRequest::with_body(
                 Verb::Patch,
-                format!("/Groups/{id}"),
+                resource_path("Groups", id),
                 Self::patch_body(vec![rename_op(id, display_name)]),
             ),
         })
@@ -525,7 +525,7 @@ impl Profile for Okta {
     /// `members[value eq]` remove per removed member, one `add` with every added member and
     /// its `display` (the userName). AIW: `PUT /Groups/{id}` with the full member list.
     fn membership(&self, change: &MembershipChange) -> Vec<ScimRequest> {
-        let path = format!("/Groups/{}", change.group_id);
+        let path = resource_path("Groups", &change.group_id);
         let member = |id: &String| match change.display.get(id) {
             Some(display) => json!({"value": id, "display": display}),
             None => json!({"value": id}),
@@ -760,7 +760,7 @@ mod tests {
         assert_eq!(o.match_hits(404, None), Some(vec![]));
         assert_eq!(
             o.match_hits(200, Some(&json!({"Resources": [{"id": "u9"}]}))),
-            Some(vec!["u9".to_string()])
+            Some(vec![json!({"id": "u9"})])
         );
         assert_eq!(o.match_hits(500, None), None);
     }

@@ -8,14 +8,14 @@ use serde_json::{json, Map, Value};
 
 use super::{
     encode_query_value, quote, set_path, Deprovision, DeprovisionAction, DesiredUser,
-    ExistingGroup, GroupLookup, MembershipChange, ModifiedProperty, Profile, ProfileError,
-    Scheduling, ScimRequest, Update, Verb,
+    ExistingGroup, GroupLookup, MatchKey, MembershipChange, ModifiedProperty, Profile,
+    ProfileError, Scheduling, ScimRequest, Update, Verb,
 };
 use crate::idp::SourceUser;
 use crate::scenario::model::{Step, UserAttr};
 use crate::scim::lookup::ClientPath;
 use crate::scim::schema::USER;
-use crate::scim::urn;
+use crate::scim::{resource_path, urn};
 
 pub const WORK_EMAIL: &str = "emails[type eq \"work\"].value";
 pub const ENTERPRISE_EMPLOYEE_NUMBER: &str =
@@ -203,6 +203,15 @@ impl PingFederate {
         }
     }
 
+    /// The value of the Unique User Identifier for a user (`""` without one).
+    fn identifier_value<'a>(&self, desired: &'a DesiredUser) -> &'a str {
+        let value = match self.identifier {
+            UniqueUserIdentifier::UserName => desired.user_name(),
+            UniqueUserIdentifier::WorkEmail => desired.get(WORK_EMAIL).and_then(Value::as_str),
+        };
+        value.unwrap_or_default()
+    }
+
     fn users_query(&self, value: &str) -> ScimRequest {
         ScimRequest::get(format!(
             "/Users?filter={}",
@@ -292,11 +301,18 @@ impl Profile for PingFederate {
     /// §3: `userName eq "<v>"`, `emails eq "<v>"` or the Filter Expression. [I] Without a
     /// work email, the workEmail identifier has no value: the filter compares with `""`.
     fn match_user(&self, desired: &DesiredUser) -> ScimRequest {
-        let value = match self.identifier {
-            UniqueUserIdentifier::UserName => desired.user_name(),
-            UniqueUserIdentifier::WorkEmail => desired.get(WORK_EMAIL).and_then(Value::as_str),
-        };
-        self.users_query(value.unwrap_or_default())
+        self.users_query(self.identifier_value(desired))
+    }
+
+    /// The identifier the filter carries: userName, a work email among `emails`, or for a
+    /// Filter Expression the attribute it names (any attribute when it is not `<attr> eq "%s"`).
+    fn match_key(&self, desired: &DesiredUser) -> MatchKey {
+        let value = self.identifier_value(desired);
+        match (&self.filter_expression, self.identifier) {
+            (Some(template), _) => MatchKey::from_template(template, value),
+            (None, UniqueUserIdentifier::UserName) => MatchKey::user_name(value),
+            (None, UniqueUserIdentifier::WorkEmail) => MatchKey::user_attribute("emails", value),
+        }
     }
 
     fn managed_paths(&self) -> Vec<&'static str> {
@@ -347,7 +363,11 @@ impl Profile for PingFederate {
             return None;
         }
         Some(Update {
-            request: ScimRequest::with_body(Verb::Put, format!("/Users/{id}"), Value::Object(body)),
+            request: ScimRequest::with_body(
+                Verb::Put,
+                resource_path("Users", id),
+                Value::Object(body),
+            ),
             modified,
         })
     }
@@ -409,7 +429,7 @@ impl Profile for PingFederate {
                 let members: Vec<Value> = members.iter().map(|m| json!({"value": m})).collect();
                 ScimRequest::with_body(
                     Verb::Put,
-                    format!("/Groups/{id}"),
+                    resource_path("Groups", id),
                     json!({"schemas": [urn::GROUP], "displayName": display_name, "members": members}),
                 )
             }
@@ -417,7 +437,7 @@ impl Profile for PingFederate {
                 let op = json!({"op": "replace", "path": "displayName", "value": display_name});
                 ScimRequest::with_body(
                     Verb::Patch,
-                    format!("/Groups/{id}"),
+                    resource_path("Groups", id),
                     Self::patch_body(vec![op]),
                 )
             }
@@ -430,7 +450,7 @@ impl Profile for PingFederate {
     /// `members[value eq "<id>"]`, one operation per request so that Max Threads workers
     /// send them side by side.
     fn membership(&self, change: &MembershipChange) -> Vec<ScimRequest> {
-        let path = format!("/Groups/{}", change.group_id);
+        let path = resource_path("Groups", &change.group_id);
         match self.group_updates {
             GroupUpdates::Put => {
                 let members: Vec<Value> = change.all.iter().map(|m| json!({"value": m})).collect();

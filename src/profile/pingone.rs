@@ -10,14 +10,14 @@ use serde_json::{json, Map, Value};
 
 use super::{
     encode_query_value, set_path, Deprovision, DeprovisionAction, DesiredUser, ExistingGroup,
-    MembershipChange, ModifiedProperty, Profile, ProfileError, Scheduling, ScimRequest, Update,
-    Verb,
+    MatchKey, MembershipChange, ModifiedProperty, Profile, ProfileError, Scheduling, ScimRequest,
+    Update, Verb,
 };
 use crate::idp::SourceUser;
 use crate::scenario::model::{Step, UserAttr};
 use crate::scim::lookup::{get_ci, ClientPath};
 use crate::scim::schema::USER;
-use crate::scim::urn;
+use crate::scim::{resource_path, urn};
 
 /// §4 (`p1-filter`): the documented example, with PingOne's capitalised operator as written.
 pub const DEFAULT_USER_FILTER: &str = "username Eq \"%s\"";
@@ -155,7 +155,7 @@ impl PingOne {
         let members: Vec<Value> = members.iter().map(|m| json!({"value": m})).collect();
         ScimRequest::with_body(
             Verb::Put,
-            format!("/Groups/{id}"),
+            resource_path("Groups", id),
             json!({"schemas": [urn::GROUP], "displayName": display_name, "members": members}),
         )
     }
@@ -288,6 +288,12 @@ impl Profile for PingOne {
         self.user_query(desired.user_name().unwrap_or_default())
     }
 
+    /// USER_FILTER's `%s` is the userName; the template names the attribute it is compared
+    /// with (`username Eq "%s"` by default).
+    fn match_key(&self, desired: &DesiredUser) -> MatchKey {
+        MatchKey::from_template(&self.user_filter, desired.user_name().unwrap_or_default())
+    }
+
     fn managed_paths(&self) -> Vec<&'static str> {
         MAPPING.iter().map(|(p, _)| *p).collect()
     }
@@ -351,7 +357,11 @@ impl Profile for PingOne {
             overlay(&mut body, path, value.clone());
         }
         Some(Update {
-            request: ScimRequest::with_body(Verb::Put, format!("/Users/{id}"), Value::Object(body)),
+            request: ScimRequest::with_body(
+                Verb::Put,
+                resource_path("Users", id),
+                Value::Object(body),
+            ),
             modified,
         })
     }

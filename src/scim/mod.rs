@@ -4,8 +4,15 @@
 //! Nothing here knows about identity providers; the built-in server and the harness both
 //! build on it.
 
+pub mod id;
 pub mod lookup;
+pub mod matching;
+pub mod paging;
 pub mod schema;
+
+pub use id::{resource_path, server_id, BadId};
+pub use matching::{Case, MatchKey};
+pub use paging::{Page, Pages, MAX_PAGES};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
