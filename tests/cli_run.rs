@@ -103,6 +103,45 @@ async fn a_yaml_typo_exits_2_with_file_line_and_column() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_option_value_a_profile_refuses_names_file_line_and_column() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = write_scenario(
+        dir.path(),
+        "option.yaml",
+        "name: t\ndescription: d\nsymptom: s\nprofiles: [entra]\noptions:\n  member_batch: lots\nsteps:\n  - sync: initial\n",
+    );
+    let out = harness(args(&["run", file.to_str().expect("utf8")]), vec![]).await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(
+        stderr.contains(&format!("{}:6:17", file.display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("6 |   member_batch: lots"), "{stderr}");
+    assert!(
+        stderr.contains("invalid value `lots` for option `member_batch`"),
+        "{stderr}"
+    );
+    // The same value given on the command line names `--option`.
+    let out = harness(
+        args(&[
+            "run",
+            file.to_str().expect("utf8"),
+            "--option",
+            "member_batch=many",
+        ]),
+        vec![],
+    )
+    .await;
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--option member_batch: invalid value `many`"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_failing_expect_exits_1_naming_scenario_step_and_object() {
     let dir = tempfile::tempdir().expect("tmp");
     let file = write_scenario(
@@ -613,9 +652,15 @@ async fn ctrl_c_deletes_what_the_interrupted_scenario_created() {
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
     assert!(
-        stderr.contains("interrupted during entra-initial-sync-five-users"),
+        stdout.contains("FAIL entra    entra-initial-sync-five-users")
+            && stdout.contains("stopped by SIGINT after"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("stopped by SIGINT: 1 scenario runs not run"),
         "{stderr}"
     );
+    assert!(!stderr.contains("still on the target"), "{stderr}");
     assert!(
         !stdout.contains("attribute-change"),
         "later scenarios skipped: {stdout}"

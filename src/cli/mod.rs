@@ -22,6 +22,7 @@ macro_rules! say_raw {
 
 mod run;
 mod serve;
+mod stop;
 
 use clap::{Parser, Subcommand};
 

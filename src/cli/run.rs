@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 
-use super::ExitCode;
+use super::{stop, ExitCode};
 use crate::check::snapshot;
-use crate::client::{ScimClient, Secret, TenantUrl};
+use crate::client::{Redactor, ScimClient, Secret, TenantUrl};
 use crate::engine::runner::{self, RunSettings, ScenarioOutcome, Verdict};
 use crate::engine::Created;
 use crate::profile::{self, Profile};
@@ -76,6 +76,17 @@ pub struct RunArgs {
     /// Per-request timeout in seconds.
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     pub timeout: u64,
+    /// Wall-time limit of one scenario under one profile: past it the scenario fails, its
+    /// objects are cleaned up and the run goes on with the next one.
+    #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+    pub scenario_timeout: u64,
+    /// Wall-time limit of the whole run: past it the scenario in progress stops, is cleaned
+    /// up, every report is written and the run exits 1 naming what was not run.
+    #[arg(long, value_name = "SECONDS")]
+    pub deadline: Option<u64>,
+    /// Largest response body read from the target; a larger answer is a finding.
+    #[arg(long, default_value_t = 4 * 1024 * 1024, value_name = "BYTES")]
+    pub max_body_bytes: u64,
 }
 
 #[derive(Debug, Args)]
@@ -172,6 +183,36 @@ fn for_profile<'a>(
             _ => Some((key.to_string(), value.to_string())),
         })
         .collect()
+}
+
+/// A profile's refusal of an option, placed where the option was written: the scenario's
+/// `options:` line (file:line:column, as scenario-file errors are) or `--option`.
+fn option_error(
+    s: &Scenario,
+    profile: &str,
+    cli_options: &BTreeMap<String, String>,
+    e: &profile::ProfileError,
+) -> String {
+    let key = match e {
+        profile::ProfileError::UnknownOption { key, .. }
+        | profile::ProfileError::BadOption { key, .. } => key.as_str(),
+        profile::ProfileError::UnknownProfile(_) => "",
+    };
+    let names = |k: &str| k == key || k == format!("{profile}.{key}");
+    if let Some(given) = cli_options.keys().find(|k| names(k)) {
+        return format!("error: --option {given}: {e}\n");
+    }
+    match s.options.iter().find(|(k, _)| names(k)) {
+        Some((written, value)) => scenario::ScenarioError::at_span(
+            scenario::ErrorKind::InvalidValue,
+            &s.file,
+            value.span,
+            format!("options.{written}"),
+            e.to_string(),
+        )
+        .render(),
+        None => format!("error: {}: {e}\n", s.file.display()),
+    }
 }
 
 fn random_prefix() -> String {
@@ -292,7 +333,7 @@ pub async fn run(args: RunArgs) -> ExitCode {
                 }
                 Ok(p) => jobs.push((s, p)),
                 Err(e) => {
-                    eprintln!("error: {}: {e}", s.file.display());
+                    eprint!("{}", option_error(s, name, &cli_options, &e));
                     return ExitCode::Usage;
                 }
             }
@@ -306,28 +347,33 @@ pub async fn run(args: RunArgs) -> ExitCode {
     };
     let started = Instant::now();
     let timeout = Duration::from_secs(args.timeout.max(1));
-    let token_for_reports = match &target {
-        Target::External { token, .. } => token.clone(),
-        Target::Builtin | Target::DryRun { .. } => None,
+    // One redactor for the whole run: every client adds its token (and rotated ones) to
+    // it, so console, reports and a panic message are scrubbed of all of them.
+    let redactor = match &target {
+        Target::External { token, .. } => Redactor::from_secrets(token.iter()),
+        Target::Builtin | Target::DryRun { .. } => Redactor::new(),
     };
+    crate::client::install_panic_scrubber(redactor.clone());
     if let Target::DryRun { shown_base } = &target {
         say!("dry run: nothing is sent to {shown_base}; requests are shown as they would go to an empty target");
     }
-    // Ctrl-C: the scenario in progress stops, its objects are deleted, reports are written.
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            let _ = stop_tx.send(true);
-        }
-    });
+    // SIGINT, SIGTERM or the deadline: the scenario in progress stops, its objects are
+    // deleted, reports are written. A second signal exits at once.
+    let in_progress = stop::InProgress::default();
+    let stop_rx = stop::listen(in_progress.clone(), args.deadline.map(Duration::from_secs));
     say!(
         "running {} scenario runs ({} files)",
         jobs.len(),
         scenarios.len()
     );
     let mut outcomes: Vec<ScenarioOutcome> = Vec::new();
-    let mut interrupted = false;
-    for (s, p) in &jobs {
+    let mut stopped: Option<(stop::StopCause, usize)> = None;
+    let mut left_behind: Vec<String> = Vec::new();
+    for (i, (s, p)) in jobs.iter().enumerate() {
+        if let Some(cause) = stop_rx.borrow().clone() {
+            stopped = Some((cause, jobs.len() - i));
+            break;
+        }
         if let (Target::External { .. }, Some(step)) = (&target, runner::needs_builtin(s)) {
             let outcome = runner::skipped(
                 s,
@@ -346,24 +392,27 @@ pub async fn run(args: RunArgs) -> ExitCode {
             &args,
             timeout,
             stop_rx.clone(),
-        );
-        let mut outcome = match one.await {
-            Ok(Some(o)) => o,
-            Ok(None) => {
-                interrupted = true;
-                eprintln!(
-                    "interrupted during {}: its objects were deleted; remaining scenarios skipped",
-                    s.name
-                );
-                break;
-            }
+            &in_progress,
+            &redactor,
+        )
+        .await;
+        let one = match one {
+            Ok(one) => one,
             Err(code) => return code,
         };
+        let mut outcome = one.outcome;
+        left_behind.extend(
+            one.left
+                .iter()
+                .map(|l| format!("{} ({}): {l}", outcome.scenario, outcome.profile)),
+        );
         let listed = known
             .iter()
             .find(|k| k.scenario == outcome.scenario && k.profile == outcome.profile);
         match (listed, outcome.verdict) {
-            (Some(_), Verdict::Failed) => outcome.verdict = Verdict::KnownFailure,
+            (Some(_), Verdict::Failed) if one.stopped.is_none() => {
+                outcome.verdict = Verdict::KnownFailure
+            }
             (Some(k), Verdict::Passed) => outcome.warnings.push(format!(
                 "listed as a known failure (line {}) but passed: remove it from the list",
                 k.line
@@ -372,13 +421,28 @@ pub async fn run(args: RunArgs) -> ExitCode {
         }
         say_raw!("{}", console.scenario(&outcome));
         outcomes.push(outcome);
+        if let Some(cause) = one.stopped {
+            stopped = Some((cause, jobs.len() - i - 1));
+            break;
+        }
     }
     say_raw!(
         "{}",
         console.summary(&outcomes, started.elapsed().as_secs_f64())
     );
+    if let Some((cause, not_run)) = &stopped {
+        eprintln!("stopped by {cause}: {not_run} scenario runs not run");
+    }
+    if !left_behind.is_empty() {
+        eprintln!(
+            "error: {} objects the run created are still on the target (delete them by hand, or run with --keep to keep them on purpose):",
+            left_behind.len()
+        );
+        for l in &left_behind {
+            eprintln!("  {l}");
+        }
+    }
 
-    let redactor = crate::client::Redactor::from_secrets(token_for_reports.iter());
     let writes = [
         (args.json.as_ref(), report::json(&outcomes)),
         (args.junit.as_ref(), report::junit::render(&outcomes)),
@@ -394,14 +458,28 @@ pub async fn run(args: RunArgs) -> ExitCode {
     }
     if outcomes.iter().any(|o| o.verdict == Verdict::TargetError) {
         ExitCode::Target
-    } else if interrupted || outcomes.iter().any(|o| o.verdict == Verdict::Failed) {
+    } else if stopped.is_some()
+        || !left_behind.is_empty()
+        || outcomes.iter().any(|o| o.verdict == Verdict::Failed)
+    {
         ExitCode::ScenarioFailed
     } else {
         ExitCode::Ok
     }
 }
 
-/// Runs one scenario; `Ok(None)` when Ctrl-C stopped it (after deleting what it created).
+/// One scenario under one profile, as it ended.
+struct OneRun {
+    outcome: ScenarioOutcome,
+    /// Set when a signal or the deadline stopped it.
+    stopped: Option<stop::StopCause>,
+    /// What cleanup could not prove deleted.
+    left: Vec<String>,
+}
+
+/// Runs one scenario, then deletes what it created on `--target` (unless `--keep`), whether
+/// it finished, timed out or was stopped.
+#[allow(clippy::too_many_arguments)]
 async fn run_one(
     s: &Scenario,
     profile: &dyn Profile,
@@ -409,8 +487,10 @@ async fn run_one(
     settings: &RunSettings,
     args: &RunArgs,
     timeout: Duration,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) -> Result<Option<ScenarioOutcome>, ExitCode> {
+    mut stop: tokio::sync::watch::Receiver<Option<stop::StopCause>>,
+    in_progress: &stop::InProgress,
+    redactor: &Redactor,
+) -> Result<OneRun, ExitCode> {
     let (builtin, base, token) = match target {
         Target::Builtin | Target::DryRun { .. } => {
             let token = uuid::Uuid::new_v4().simple().to_string();
@@ -428,40 +508,168 @@ async fn run_one(
         }
         Target::External { url, token } => (None, url.base.clone(), token.clone()),
     };
-    let mut client = ScimClient::new(&base, token, timeout).map_err(|e| {
-        eprintln!("error: {e}");
-        ExitCode::Internal
-    })?;
+    let mut client = ScimClient::new(&base, token, timeout)
+        .map_err(|e| {
+            eprintln!("error: {e}");
+            ExitCode::Internal
+        })?
+        .max_body(args.max_body_bytes)
+        .with_redactor(redactor.clone());
     if let Some(path) = &args.transcript {
         client = client.transcript(path).map_err(|e| {
             eprintln!("error: {e}");
             ExitCode::Usage
         })?;
     }
-    if let Target::DryRun { shown_base } = target {
-        let (real, shown) = (base.clone(), shown_base.clone());
-        client = client.observe(Box::new(move |x| {
-            let url = x.url.replacen(&real, &shown, 1);
+    let incidents = Incidents::default();
+    let shown = match target {
+        Target::DryRun { shown_base } => Some((base.clone(), shown_base.clone())),
+        _ => None,
+    };
+    let seen = incidents.clone();
+    client = client.observe(Box::new(move |x| {
+        seen.note(x);
+        if let Some((real, shown)) = &shown {
+            let url = x.url.replacen(real, shown, 1);
             match &x.request_body {
                 Some(b) => say!("  {} {url} {b}", x.method.as_str()),
                 None => say!("  {} {url}", x.method.as_str()),
             }
-        }));
-    }
+        }
+    }));
     let created = Created::default();
-    let outcome = tokio::select! {
-        o = runner::run(s, profile, &client, settings, created.clone(), builtin.as_ref().map(|b| b.state())) => Some(o),
-        _ = stop.wait_for(|stopped| *stopped) => None,
+    in_progress.set(Some(created.clone()));
+    let limit = Duration::from_secs(args.scenario_timeout.max(1));
+    let started = Instant::now();
+    let scenario = runner::run(
+        s,
+        profile,
+        &client,
+        settings,
+        created.clone(),
+        builtin.as_ref().map(|b| b.state()),
+    );
+    let mut stopped = None;
+    let mut outcome = tokio::select! {
+        o = tokio::time::timeout(limit, scenario) => match o {
+            Ok(o) => o,
+            Err(_) => cut_short(s, profile, format!(
+                "the scenario did not finish within {} s (--scenario-timeout){}",
+                limit.as_secs(),
+                incidents.last_answer().map(|a| format!("; the last answered exchange: {a}")).unwrap_or_default()
+            )),
+        },
+        cause = stop.wait_for(Option::is_some) => {
+            let cause = cause.ok().and_then(|c| c.clone());
+            let o = cut_short(s, profile, format!(
+                "stopped by {} after {:.1} s",
+                cause.as_ref().map_or("a signal".to_string(), ToString::to_string),
+                started.elapsed().as_secs_f64()
+            ));
+            stopped = cause;
+            o
+        }
     };
-    let mut problems = Vec::new();
+    outcome.duration_ms = started.elapsed().as_millis() as u64;
+    outcome.warnings.extend(incidents.warnings());
+    let mut left = Vec::new();
     if builtin.is_none() && !args.keep {
-        problems = runner::cleanup(&client, &created).await.warnings();
+        // Cleanup gets its own bound: a target that stopped answering must not hold the run.
+        let bound = timeout.saturating_mul(4).max(Duration::from_secs(60));
+        match tokio::time::timeout(bound, runner::cleanup(&client, &created)).await {
+            Ok(done) => left = done.left,
+            Err(_) => {
+                left = created.describe();
+                left.push(format!(
+                    "cleanup did not finish within {} s",
+                    bound.as_secs()
+                ));
+            }
+        }
     }
+    in_progress.set(None);
     if let Some(server) = builtin {
         server.stop().await;
     }
-    Ok(outcome.map(|mut o| {
-        o.warnings.extend(problems);
-        o
-    }))
+    Ok(OneRun {
+        outcome,
+        stopped,
+        left,
+    })
+}
+
+/// The outcome of a scenario that was cut short (timeout, signal, deadline): failed, with
+/// the reason as its failure.
+fn cut_short(s: &Scenario, profile: &dyn Profile, message: String) -> ScenarioOutcome {
+    let mut o = runner::skipped(s, profile.name(), String::new());
+    o.warnings.clear();
+    o.verdict = Verdict::Failed;
+    o.failure = Some(runner::StepFailure {
+        step: 0,
+        line: 0,
+        keyword: "scenario",
+        message,
+        expected: None,
+        actual: None,
+        exchange: None,
+    });
+    o
+}
+
+/// Transport failures (timeouts, resets) seen during one scenario, so the console names them
+/// even when the scenario fails on a later check: "GET …/Users/7 got no answer within 30 s".
+#[derive(Clone, Default)]
+struct Incidents(std::sync::Arc<std::sync::Mutex<IncidentLog>>);
+
+#[derive(Default)]
+struct IncidentLog {
+    failures: Vec<String>,
+    more: usize,
+    last_answer: Option<String>,
+}
+
+impl Incidents {
+    const SHOWN: usize = 5;
+
+    fn note(&self, x: &crate::client::Exchange) {
+        let mut log = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        match (&x.error, x.status) {
+            (Some(error), None) => {
+                if log.failures.len() < Self::SHOWN {
+                    log.failures.push(format!(
+                        "{} {} failed after {:.1} s: {error}",
+                        x.method.as_str(),
+                        x.url,
+                        x.duration_ms as f64 / 1000.0
+                    ));
+                } else {
+                    log.more += 1;
+                }
+            }
+            (_, Some(status)) => {
+                log.last_answer = Some(format!("{} {} → {status}", x.method.as_str(), x.url))
+            }
+            (None, None) => {}
+        }
+    }
+
+    fn last_answer(&self) -> Option<String> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .last_answer
+            .clone()
+    }
+
+    fn warnings(&self) -> Vec<String> {
+        let log = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out = log.failures.clone();
+        if log.more > 0 {
+            out.push(format!(
+                "… and {} more failed exchanges (see --transcript)",
+                log.more
+            ));
+        }
+        out
+    }
 }

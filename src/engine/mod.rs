@@ -120,6 +120,25 @@ impl Created {
         }
     }
 
+    /// One line per object that may be on the target, for a run that must stop before
+    /// cleanup could prove anything: `Users 2819c2 (userName shx-ada@contoso.com)`.
+    pub fn describe(&self) -> Vec<String> {
+        self.newest_first()
+            .iter()
+            .map(|o| {
+                let name = o
+                    .name
+                    .as_deref()
+                    .map(|n| format!(" ({} {n})", o.name_attribute()))
+                    .unwrap_or_default();
+                match &o.id {
+                    Some(id) => format!("{} {id}{name}", o.endpoint),
+                    None => format!("{}{name}: create sent, no id known", o.endpoint),
+                }
+            })
+            .collect()
+    }
+
     /// Everything recorded so far, newest first: the order to delete in.
     pub fn newest_first(&self) -> Vec<CreatedObject> {
         let mut v = self.entries().clone();
@@ -550,10 +569,14 @@ impl<'a> Engine<'a> {
             }
             Sent::Transport(e) => {
                 self.escrow.insert(user, report.cycle_id);
-                let code = if matches!(e, ClientError::Timeout { .. }) {
-                    "Timeout"
-                } else {
-                    "WebExceptionProtocolError"
+                // A redirect or an oversized answer is how the server is built, not a passing
+                // fault: retried like any failure, but never settled as transient.
+                let code = match e {
+                    ClientError::Timeout { .. } => "Timeout",
+                    ClientError::Redirected { .. } | ClientError::BodyTooLarge { .. } => {
+                        INCOMPATIBLE
+                    }
+                    _ => "WebExceptionProtocolError",
                 };
                 rec.failed(code, e.to_string())
             }

@@ -106,6 +106,8 @@ struct Run<'a> {
     builtin: Option<&'a crate::server::AppState>,
     /// The token the vendor regenerated, until the IdP is given it.
     rotated_token: Option<String>,
+    /// Whether a cycle (or an on-demand provisioning) ran to its end in this scenario.
+    cycled: bool,
     /// Whether a check ran since the last provisioning (see `begin_provisioning`).
     checked: bool,
     /// Objects whose failure an `expect: log` step expected.
@@ -153,6 +155,7 @@ impl<'a> Run<'a> {
     }
 
     fn absorb(&mut self, report: CycleReport, first: bool) {
+        self.cycled = true;
         // An event push or cycle that sent nothing leaves the last cycle's counts in place, so
         // `sync` after event-driven pushes still shows what the pushes sent.
         let first = first && (report.total_requests() > 0 || !report.records.is_empty());
@@ -169,11 +172,18 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// A cycle that could not run. Before any cycle succeeded it is the target's set-up
+    /// (unreachable, credentials, base URL: exit 3); once one did, the target was usable
+    /// and stopped being so mid-run, which is a finding against it.
     fn cycle_failure(&self, e: CycleError) -> Stop {
         let exchange = self.client.take_exchanges().pop();
         let mut f = self.failure(e.to_string());
         f.exchange = exchange;
-        Stop::Target(f)
+        if self.cycled {
+            Stop::Failed(f)
+        } else {
+            Stop::Target(f)
+        }
     }
 
     async fn on_demand(&mut self, user: &str) -> Result<(), Stop> {
@@ -703,6 +713,7 @@ pub async fn run(
         builtin,
         rotated_token: None,
         acknowledged: BTreeSet::new(),
+        cycled: false,
         checked: false,
         next_is_job_expect: false,
         step: 0,
@@ -725,17 +736,18 @@ pub async fn run(
         run.client.take_exchanges();
     }
     if stop.is_none() {
-        if let Some(rec) = run.unacknowledged.first() {
-            if !is_transient_code(rec.error_code.as_deref())
-                || run.engine.escrowed().contains(&rec.object)
-            {
-                run.keyword = "end of scenario";
-                stop = Some(Stop::Failed(run.failure(format!(
-                    "unexpected provisioning failure not covered by an `expect: log` step: {} — {}",
-                    rec.summary(),
-                    rec.reason.as_deref().unwrap_or("")
-                ))));
-            }
+        // Any failure that is not a transient fault since retried with success fails the
+        // scenario, not only the first one recorded.
+        let escrowed = run.engine.escrowed();
+        if let Some(rec) = run.unacknowledged.iter().find(|rec| {
+            !is_transient_code(rec.error_code.as_deref()) || escrowed.contains(&rec.object)
+        }) {
+            run.keyword = "end of scenario";
+            stop = Some(Stop::Failed(run.failure(format!(
+                "unexpected provisioning failure not covered by an `expect: log` step: {} — {}",
+                rec.summary(),
+                rec.reason.as_deref().unwrap_or("")
+            ))));
         }
     }
     let (verdict, failure) = match stop {

@@ -124,8 +124,16 @@ fn a_name_that_is_not_a_plain_file_name_is_refused_at_its_line() {
         let e = one_error(&format!(
             "description: d\nname: \"{bad}\"\nsymptom: s\nsteps:\n  - sync: initial\n"
         ));
-        assert_eq!((e.kind, at(&e)), (ErrorKind::InvalidValue, (2, 7, "name")), "{bad}");
-        assert!(e.message.contains("names snapshot files"), "{bad}: {}", e.message);
+        assert_eq!(
+            (e.kind, at(&e)),
+            (ErrorKind::InvalidValue, (2, 7, "name")),
+            "{bad}"
+        );
+        assert!(
+            e.message.contains("names snapshot files"),
+            "{bad}: {}",
+            e.message
+        );
     }
     let ok = parse("name: entra-v1.2_ok\ndescription: d\nsymptom: s\nsteps:\n  - sync: initial\n");
     assert_eq!(ok.map(|s| s.name).ok().as_deref(), Some("entra-v1.2_ok"));

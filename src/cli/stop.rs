@@ -1,0 +1,138 @@
+//! Stopping a run early: SIGINT, SIGTERM and `--deadline`. The first cause asks the scenario in
+//! progress to stop so that its objects are cleaned up and every report is written; a second
+//! signal exits at once and names what was left on the target, because a user who presses
+//! Ctrl-C twice wants out, not a tidy tenant.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::engine::Created;
+
+/// Why a run stopped before its last scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StopCause {
+    Signal(&'static str),
+    Deadline(Duration),
+}
+
+impl std::fmt::Display for StopCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StopCause::Signal(name) => write!(f, "{name}"),
+            StopCause::Deadline(d) => {
+                write!(f, "the run deadline of {} s (--deadline)", d.as_secs())
+            }
+        }
+    }
+}
+
+/// What the objects of the scenario in progress are, for a second signal to name them.
+#[derive(Clone, Default)]
+pub struct InProgress(Arc<Mutex<Option<Created>>>);
+
+impl InProgress {
+    pub fn set(&self, created: Option<Created>) {
+        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = created;
+    }
+
+    fn describe(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .map(Created::describe)
+            .unwrap_or_default()
+    }
+}
+
+/// Listens for SIGINT, SIGTERM and the deadline; the receiver holds the first cause. Also
+/// returns whether signals could be listened for (they always can on Unix).
+pub fn listen(
+    in_progress: InProgress,
+    deadline: Option<Duration>,
+) -> watch::Receiver<Option<StopCause>> {
+    let (tx, rx) = watch::channel(None);
+    tokio::spawn(async move {
+        let mut term = terminate_stream();
+        let deadline_sleep = async {
+            match deadline {
+                Some(d) => tokio::time::sleep(d).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::pin!(deadline_sleep);
+        let mut deadline_done = false;
+        loop {
+            let cause = tokio::select! {
+                r = tokio::signal::ctrl_c() => match r {
+                    Ok(()) => StopCause::Signal("SIGINT"),
+                    Err(_) => return,
+                },
+                Some(()) = next_terminate(&mut term) => StopCause::Signal("SIGTERM"),
+                () = &mut deadline_sleep, if !deadline_done => {
+                    deadline_done = true;
+                    StopCause::Deadline(deadline.unwrap_or_default())
+                }
+            };
+            let already = tx.borrow().clone();
+            match (already, &cause) {
+                (Some(StopCause::Signal(_)), StopCause::Signal(name)) => {
+                    exit_at_once(name, &in_progress)
+                }
+                (Some(_), StopCause::Deadline(_)) => {}
+                (Some(StopCause::Deadline(_)), StopCause::Signal(_)) | (None, _) => {
+                    if let StopCause::Signal(name) = &cause {
+                        eprintln!(
+                            "{name}: stopping; cleaning up what the run created and writing reports (again to exit at once)"
+                        );
+                    }
+                    let _ = tx.send(Some(cause));
+                }
+            }
+        }
+    });
+    rx
+}
+
+/// A second signal: no cleanup, no reports; say what stays on the target and leave.
+fn exit_at_once(signal: &str, in_progress: &InProgress) -> ! {
+    let left = in_progress.describe();
+    if left.is_empty() {
+        eprintln!("second {signal}: exiting at once; nothing of the scenario in progress was on the target");
+    } else {
+        eprintln!(
+            "second {signal}: exiting at once; not cleaned up, possibly left on the target ({}):",
+            left.len()
+        );
+        for entry in &left {
+            eprintln!("  {entry}");
+        }
+    }
+    std::process::exit(super::ExitCode::ScenarioFailed as i32)
+}
+
+#[cfg(unix)]
+type Terminate = Option<tokio::signal::unix::Signal>;
+#[cfg(not(unix))]
+type Terminate = ();
+
+#[cfg(unix)]
+fn terminate_stream() -> Terminate {
+    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok()
+}
+#[cfg(not(unix))]
+fn terminate_stream() -> Terminate {}
+
+#[cfg(unix)]
+async fn next_terminate(term: &mut Terminate) -> Option<()> {
+    match term {
+        Some(s) => s.recv().await,
+        None => std::future::pending().await,
+    }
+}
+#[cfg(not(unix))]
+async fn next_terminate(_: &mut Terminate) -> Option<()> {
+    std::future::pending().await
+}

@@ -1,0 +1,519 @@
+//! A hostile SCIM server for the safety tests: the built-in reference server behind a small
+//! in-process proxy (127.0.0.1 only) that misbehaves in exactly one way, its `Mode`. The
+//! reference server keeps the directory honest, so whatever goes wrong in a run is the
+//! harness's reaction to that one misbehaviour. The proxy also logs every request line, so a
+//! test can prove what the harness never sent.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::Response;
+use percent_encoding::{percent_decode_str, utf8_percent_encode, NON_ALPHANUMERIC};
+use scim_harness::server::{self, RunningServer, ServerConfig};
+use serde_json::{json, Value};
+
+/// The token the harness is given; long enough to be scrubbed (8+ characters).
+pub const TOKEN: &str = "hostile-token-5d1e9b7c2a84";
+/// The reference server's own token, used only by the tests to seed and inspect it.
+const INNER_TOKEN: &str = "inner-token-not-given-to-the-harness";
+
+/// The one way the server misbehaves.
+#[derive(Debug, Clone)]
+pub enum Mode {
+    Honest,
+    /// Listings ignore `filter`: every query answers with the whole directory.
+    IgnoreFilter,
+    /// Create answers carry the id `../Users/<id of a user the run did not create>`.
+    TraversalId,
+    /// Create answers carry ids made of path syntax: `a/b?c=d#e f<n>`.
+    PathSyntaxId,
+    /// Create answers (and every later answer) carry the id as a JSON number.
+    NumericId,
+    /// Create answers (and every later answer) carry no `id`.
+    MissingId,
+    /// Every JSON answer repeats the Authorization header in `nickName`, and the first
+    /// update is answered 500 with the header in its `detail`.
+    EchoToken,
+    /// `GET /Users/{id}` answers with a body that never ends.
+    EndlessBody,
+    /// The first update is answered 500 with a 3 MB HTML error page.
+    HugeErrorPage,
+    /// Every request is answered 308 to another host.
+    RedirectAll(String),
+    /// Every POST is answered 307 to another host.
+    RedirectPost(String),
+    /// The first request is answered, then nothing ever is.
+    HangAfterFirst,
+    /// Listings without a filter repeat the same full page forever, `totalResults` 10^9.
+    EndlessListing,
+    /// `POST /Users` is carried out at once but answered only after `answer_create` (an
+    /// answer that may never come); each DELETE waits `delete` before it is carried out.
+    Slow {
+        answer_create: Duration,
+        delete: Duration,
+    },
+    /// Every DELETE is answered 500.
+    DeleteFails,
+}
+
+pub struct Hostile {
+    pub inner: RunningServer,
+    pub url: String,
+    state: Arc<Proxy>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+struct Proxy {
+    mode: Mode,
+    inner_base: String,
+    http: reqwest::Client,
+    /// Every request line the harness sent, raw: `DELETE /scim/v2/Users/x`.
+    requests: Mutex<Vec<String>>,
+    /// Fake id the proxy handed out → the reference server's id.
+    fake_to_real: Mutex<BTreeMap<String, String>>,
+    real_to_fake: Mutex<BTreeMap<String, Value>>,
+    /// A user the run did not create, for `TraversalId`.
+    victim: Mutex<Option<String>>,
+    served: AtomicUsize,
+    counter: AtomicU64,
+    updates: AtomicUsize,
+}
+
+/// What the pre-existing directory looked like: id → `meta.version` of each user and group.
+pub type Versions = BTreeMap<String, String>;
+
+impl Hostile {
+    pub async fn start(mode: Mode) -> Hostile {
+        let inner = server::start(ServerConfig {
+            tokens: vec![INNER_TOKEN.into(), TOKEN.into()],
+            ..ServerConfig::default()
+        })
+        .await
+        .expect("reference server starts");
+        let state = Arc::new(Proxy {
+            mode,
+            inner_base: inner.base_url().to_string(),
+            http: reqwest::Client::new(),
+            requests: Mutex::new(vec![]),
+            fake_to_real: Mutex::new(BTreeMap::new()),
+            real_to_fake: Mutex::new(BTreeMap::new()),
+            victim: Mutex::new(None),
+            served: AtomicUsize::new(0),
+            counter: AtomicU64::new(0),
+            updates: AtomicUsize::new(0),
+        });
+        let app = axum::Router::new()
+            .fallback(forward)
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Hostile {
+            inner,
+            url: format!("http://{addr}/scim/v2"),
+            state,
+            task,
+        }
+    }
+
+    /// Three users and a group that the run did not create: what it must never touch.
+    pub async fn seed(&self) -> Versions {
+        let mut ids = vec![];
+        for name in ["Alice@Contoso.com", "bob@fabrikam.com", "carol@contoso.com"] {
+            let u = self
+                .inner_send(
+                    Method::POST,
+                    "/Users",
+                    Some(
+                        json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                        "userName": name, "active": true, "externalId": format!("pre-{name}")}),
+                    ),
+                )
+                .await;
+            ids.push(u["id"].as_str().expect("id").to_string());
+        }
+        self.inner_send(
+            Method::POST,
+            "/Groups",
+            Some(
+                json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                "displayName": "Pre-existing admins", "members": [{"value": ids[0]}]}),
+            ),
+        )
+        .await;
+        *self.state.victim.lock().expect("lock") = Some(ids[0].clone());
+        self.versions().await
+    }
+
+    /// id → `meta.version` of every user and group the reference server holds.
+    pub async fn versions(&self) -> Versions {
+        let mut out = Versions::new();
+        for endpoint in ["/Users", "/Groups"] {
+            let list = self
+                .inner_send(Method::GET, &format!("{endpoint}?count=1000"), None)
+                .await;
+            for r in list["Resources"].as_array().cloned().unwrap_or_default() {
+                out.insert(
+                    r["id"].as_str().unwrap_or_default().to_string(),
+                    r["meta"]["version"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                );
+            }
+        }
+        out
+    }
+
+    /// userNames and displayNames on the reference server that carry `prefix`: what a run
+    /// with that prefix left behind.
+    pub async fn left_by(&self, prefix: &str) -> Vec<String> {
+        let mut out = vec![];
+        for (endpoint, attr) in [("/Users", "userName"), ("/Groups", "displayName")] {
+            let list = self
+                .inner_send(Method::GET, &format!("{endpoint}?count=1000"), None)
+                .await;
+            for r in list["Resources"].as_array().cloned().unwrap_or_default() {
+                let name = r[attr].as_str().unwrap_or_default();
+                if name.to_lowercase().starts_with(&prefix.to_lowercase()) {
+                    out.push(name.to_string());
+                }
+            }
+        }
+        out
+    }
+
+    pub fn requests(&self) -> Vec<String> {
+        self.state.requests.lock().expect("lock").clone()
+    }
+
+    async fn inner_send(&self, method: Method, path: &str, body: Option<Value>) -> Value {
+        let mut req = self
+            .state
+            .http
+            .request(method, format!("{}{path}", self.inner.base_url()))
+            .bearer_auth(INNER_TOKEN);
+        if let Some(b) = body {
+            req = req
+                .header("content-type", "application/scim+json")
+                .body(b.to_string());
+        }
+        let resp = req.send().await.expect("reference server answers");
+        resp.json().await.unwrap_or(Value::Null)
+    }
+}
+
+impl Drop for Hostile {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A second host that must never hear from the harness: counts what reaches it.
+pub struct Elsewhere {
+    pub url: String,
+    pub hits: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Elsewhere {
+    pub async fn start() -> Elsewhere {
+        let hits = Arc::new(AtomicUsize::new(0));
+        let counted = hits.clone();
+        let app = axum::Router::new().fallback(move || {
+            let counted = counted.clone();
+            async move {
+                counted.fetch_add(1, Ordering::SeqCst);
+                (StatusCode::CREATED, "{}")
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Elsewhere {
+            url: format!("http://{addr}/elsewhere/scim/v2"),
+            hits,
+            task,
+        }
+    }
+}
+
+impl Drop for Elsewhere {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn reply(status: u16, content_type: &str, body: impl Into<Body>) -> Response {
+    Response::builder()
+        .status(status)
+        .header("content-type", content_type)
+        .body(body.into())
+        .unwrap_or_default()
+}
+
+fn scim(status: u16, body: &Value) -> Response {
+    reply(status, "application/scim+json", body.to_string())
+}
+
+/// The path segment after `/Users/` or `/Groups/`, decoded, and the rest of the path.
+fn split_id(path: &str) -> Option<(&str, String)> {
+    let rest = path.strip_prefix("/scim/v2/")?;
+    let (endpoint, id) = rest.split_once('/')?;
+    Some((
+        endpoint,
+        percent_decode_str(id).decode_utf8_lossy().into_owned(),
+    ))
+}
+
+async fn forward(
+    State(p): State<Arc<Proxy>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let line = format!(
+        "{method} {}",
+        uri.path_and_query().map_or(uri.path(), |pq| pq.as_str())
+    );
+    p.requests.lock().expect("lock").push(line);
+    let nth = p.served.fetch_add(1, Ordering::SeqCst);
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let path = uri.path().to_string();
+    let query = uri.query().unwrap_or_default().to_string();
+    let by_id = split_id(&path);
+    let listing = by_id.is_none() && method == Method::GET;
+    let update = method == Method::PATCH || method == Method::PUT;
+
+    match &p.mode {
+        Mode::HangAfterFirst if nth > 0 => std::future::pending::<()>().await,
+        Mode::RedirectAll(other) => {
+            return redirect(308, other, &path);
+        }
+        Mode::RedirectPost(other) if method == Method::POST => {
+            return redirect(307, other, &path);
+        }
+        Mode::Slow { delete, .. } if method == Method::DELETE => tokio::time::sleep(*delete).await,
+        Mode::DeleteFails if method == Method::DELETE => {
+            return scim(
+                500,
+                &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+                "status": "500", "detail": "deletes are broken today"}),
+            );
+        }
+        Mode::EndlessBody if method == Method::GET && by_id.is_some() => {
+            let chunk = Bytes::from(vec![b' '; 64 * 1024]);
+            let stream =
+                futures::stream::repeat_with(move || Ok::<_, std::io::Error>(chunk.clone()));
+            return reply(200, "application/scim+json", Body::from_stream(stream));
+        }
+        Mode::HugeErrorPage if update && p.updates.fetch_add(1, Ordering::SeqCst) == 0 => {
+            let page = format!("<html><body>{}</body></html>", "x".repeat(3 * 1024 * 1024));
+            return reply(500, "text/html", page);
+        }
+        Mode::EchoToken if update && p.updates.fetch_add(1, Ordering::SeqCst) == 0 => {
+            return scim(
+                500,
+                &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+                "status": "500", "detail": format!("rejected credentials {auth}")}),
+            );
+        }
+        Mode::EndlessListing if listing && !query.contains("filter") => {
+            let start: u64 = query
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("startIndex="))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(1);
+            let page: Vec<Value> = (0..100)
+                .map(|i| json!({"id": format!("loop-{i}"), "userName": format!("loop{i}@x.com")}))
+                .collect();
+            return scim(
+                200,
+                &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+                "totalResults": 1_000_000_000u64, "startIndex": start, "itemsPerPage": 100, "Resources": page}),
+            );
+        }
+        _ => {}
+    }
+
+    // Translate a fake id back to the reference server's.
+    let mut inner_path = path.strip_prefix("/scim/v2").unwrap_or(&path).to_string();
+    if let Some((endpoint, id)) = &by_id {
+        if let Some(real) = p.fake_to_real.lock().expect("lock").get(id) {
+            inner_path = format!(
+                "/{endpoint}/{}",
+                utf8_percent_encode(real, NON_ALPHANUMERIC)
+            );
+        }
+    }
+    let mut inner_query = query.clone();
+    if matches!(p.mode, Mode::IgnoreFilter) {
+        inner_query = query
+            .split('&')
+            .filter(|kv| !kv.starts_with("filter="))
+            .collect::<Vec<_>>()
+            .join("&");
+    }
+    let url = if inner_query.is_empty() {
+        format!("{}{inner_path}", p.inner_base)
+    } else {
+        format!("{}{inner_path}?{inner_query}", p.inner_base)
+    };
+    let mut req = p.http.request(method.clone(), url);
+    if !auth.is_empty() {
+        req = req.header("authorization", auth.clone());
+    }
+    if let Some(ct) = headers.get("content-type") {
+        req = req.header("content-type", ct.clone());
+    }
+    req = req.body(p.undisguise_body(body));
+    let Ok(resp) = req.send().await else {
+        return reply(502, "text/plain", "reference server unreachable");
+    };
+    let status = resp.status().as_u16();
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/scim+json")
+        .to_string();
+    let text = resp.text().await.unwrap_or_default();
+    if let Mode::Slow { answer_create, .. } = &p.mode {
+        if method == Method::POST {
+            tokio::time::sleep(*answer_create).await;
+        }
+    }
+    let Ok(mut json) = serde_json::from_str::<Value>(&text) else {
+        return reply(status, &content_type, text);
+    };
+    if method == Method::POST && status == 201 {
+        p.hand_out_fake_id(&json);
+    }
+    p.disguise(&mut json);
+    if matches!(p.mode, Mode::EchoToken) {
+        echo(&mut json, &auth);
+    }
+    scim(status, &json)
+}
+
+fn redirect(status: u16, other: &str, path: &str) -> Response {
+    let to = format!("{other}{}", path.strip_prefix("/scim/v2").unwrap_or(path));
+    Response::builder()
+        .status(status)
+        .header("location", to)
+        .body(Body::empty())
+        .unwrap_or_default()
+}
+
+/// Puts the Authorization header into `nickName` of every resource in an answer.
+fn echo(json: &mut Value, auth: &str) {
+    if let Some(list) = json.get_mut("Resources").and_then(Value::as_array_mut) {
+        for r in list {
+            echo(r, auth);
+        }
+    } else if let Some(obj) = json.as_object_mut() {
+        if obj.contains_key("id") {
+            obj.insert("nickName".into(), Value::String(auth.to_string()));
+        }
+    }
+}
+
+impl Proxy {
+    /// A PUT carries the resource back with the id the proxy handed out: swap in the real one.
+    fn undisguise_body(&self, body: Bytes) -> Bytes {
+        let Ok(mut json) = serde_json::from_slice::<Value>(&body) else {
+            return body;
+        };
+        let real = json
+            .get("id")
+            .and_then(Value::as_str)
+            .and_then(|id| self.fake_to_real.lock().expect("lock").get(id).cloned());
+        match (real, json.as_object_mut()) {
+            (Some(real), Some(obj)) => {
+                obj.insert("id".into(), Value::String(real));
+                Bytes::from(json.to_string())
+            }
+            _ => body,
+        }
+    }
+
+    fn hand_out_fake_id(&self, created: &Value) {
+        let Some(real) = created.get("id").and_then(Value::as_str) else {
+            return;
+        };
+        let n = self.counter.fetch_add(1, Ordering::SeqCst);
+        let fake = match &self.mode {
+            Mode::TraversalId => {
+                let victim = self
+                    .victim
+                    .lock()
+                    .expect("lock")
+                    .clone()
+                    .unwrap_or_default();
+                Value::String(format!("../Users/{victim}#{n}"))
+            }
+            Mode::PathSyntaxId => Value::String(format!("a/b?c=d#e f{n}")),
+            Mode::NumericId => json!(4200 + n),
+            Mode::MissingId => Value::Null,
+            _ => return,
+        };
+        if let Value::String(s) = &fake {
+            self.fake_to_real
+                .lock()
+                .expect("lock")
+                .insert(s.clone(), real.to_string());
+        }
+        self.real_to_fake
+            .lock()
+            .expect("lock")
+            .insert(real.to_string(), fake);
+    }
+
+    /// Replaces real ids by the fake ones handed out (or removes them), in a resource or a
+    /// ListResponse.
+    fn disguise(&self, json: &mut Value) {
+        let map = self.real_to_fake.lock().expect("lock");
+        if map.is_empty() {
+            return;
+        }
+        let fix = |r: &mut Value| {
+            let Some(obj) = r.as_object_mut() else { return };
+            let Some(fake) = obj
+                .get("id")
+                .and_then(Value::as_str)
+                .and_then(|id| map.get(id))
+                .cloned()
+            else {
+                return;
+            };
+            if fake.is_null() {
+                obj.remove("id");
+            } else {
+                obj.insert("id".into(), fake);
+            }
+        };
+        match json.get_mut("Resources").and_then(Value::as_array_mut) {
+            Some(list) => list.iter_mut().for_each(fix),
+            None => fix(json),
+        }
+    }
+}
