@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use scim_harness::client::{ScimClient, Secret};
+use scim_harness::engine::log::LogRecord;
 use scim_harness::engine::runner::cleanup;
 use scim_harness::engine::{Created, Engine};
 use scim_harness::idp::Tenant;
@@ -172,6 +173,24 @@ fn bob() -> Value {
     json!({"id": "bob-1", "userName": "bob@other.com", "active": true})
 }
 
+/// One cycle of a fresh Entra job over a tenant holding `ada`: what the run created, and
+/// the log record for `ada`.
+async fn entra_cycle(client: &ScimClient) -> (Created, LogRecord) {
+    let profile = Entra::from_options(&BTreeMap::new()).expect("entra");
+    let created = Created::default();
+    let mut engine = Engine::new(&profile, client, "shx-".into(), created.clone());
+    let report = engine
+        .cycle(&tenant_with_ada(), SyncKind::Initial)
+        .await
+        .expect("cycle");
+    let rec = report
+        .records
+        .into_iter()
+        .find(|r| r.object == "ada")
+        .expect("a record");
+    (created, rec)
+}
+
 #[tokio::test]
 async fn okta_never_adopts_an_unrelated_user_from_an_ignored_filter() {
     let (server, target) = Target::start(json!("new-1")).await;
@@ -226,18 +245,7 @@ async fn a_create_whose_answer_never_came_is_found_by_name_and_deleted() {
     let (server, target) = Target::start(json!("ada-1")).await;
     target.with(|s| s.post_delay = Some(Duration::from_secs(3)));
     let client = client(&server, Duration::from_secs(1));
-    let profile = Entra::from_options(&BTreeMap::new()).expect("entra");
-    let created = Created::default();
-    let mut engine = Engine::new(&profile, &client, "shx-".into(), created.clone());
-    let report = engine
-        .cycle(&tenant_with_ada(), SyncKind::Initial)
-        .await
-        .expect("cycle");
-    let rec = report
-        .records
-        .iter()
-        .find(|r| r.object == "ada")
-        .expect("a record");
+    let (created, rec) = entra_cycle(&client).await;
     assert_eq!(rec.error_code.as_deref(), Some("Timeout"));
     let pending = created.newest_first();
     assert_eq!(pending.len(), 1);
@@ -262,13 +270,7 @@ async fn a_refused_delete_is_left_with_its_name() {
     let (server, target) = Target::start(json!("ada-1")).await;
     target.with(|s| s.refuse_delete.push("ada-1".into()));
     let client = client(&server, Duration::from_secs(10));
-    let profile = Entra::from_options(&BTreeMap::new()).expect("entra");
-    let created = Created::default();
-    let mut engine = Engine::new(&profile, &client, "shx-".into(), created.clone());
-    engine
-        .cycle(&tenant_with_ada(), SyncKind::Initial)
-        .await
-        .expect("cycle");
+    let (created, _) = entra_cycle(&client).await;
     let name = created.newest_first()[0].name.clone().expect("name");
 
     let done = cleanup(&client, &created).await;
@@ -286,18 +288,7 @@ async fn a_refused_delete_is_left_with_its_name() {
 async fn a_numeric_id_is_a_finding_and_never_a_request_to_the_collection() {
     let (server, target) = Target::start(json!(42)).await;
     let client = client(&server, Duration::from_secs(10));
-    let profile = Entra::from_options(&BTreeMap::new()).expect("entra");
-    let created = Created::default();
-    let mut engine = Engine::new(&profile, &client, "shx-".into(), created.clone());
-    let report = engine
-        .cycle(&tenant_with_ada(), SyncKind::Initial)
-        .await
-        .expect("cycle");
-    let rec = report
-        .records
-        .iter()
-        .find(|r| r.object == "ada")
-        .expect("a record");
+    let (created, rec) = entra_cycle(&client).await;
     assert_eq!(rec.status, Status::Failure);
     assert_eq!(
         rec.reason.as_deref(),
@@ -320,13 +311,7 @@ async fn ids_with_path_syntax_stay_one_segment() {
     let (server, target) = Target::start(json!("../Users/bob-1")).await;
     target.with(|s| s.users.push(bob()));
     let client = client(&server, Duration::from_secs(10));
-    let profile = Entra::from_options(&BTreeMap::new()).expect("entra");
-    let created = Created::default();
-    let mut engine = Engine::new(&profile, &client, "shx-".into(), created.clone());
-    engine
-        .cycle(&tenant_with_ada(), SyncKind::Initial)
-        .await
-        .expect("cycle");
+    let (created, _) = entra_cycle(&client).await;
 
     let done = cleanup(&client, &created).await;
     assert_eq!(done.left, Vec::<String>::new());

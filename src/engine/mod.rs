@@ -632,14 +632,10 @@ fn created_id(req: &ScimRequest, r: &Response) -> Result<String, String> {
     })
 }
 
-/// The first 200 characters of a body, for log reasons.
+/// The first 200 bytes of a body, for log reasons, with the size of the whole when cut: a
+/// 50 MB error page must not reach the console or the log whole.
 pub fn short(text: &str) -> String {
-    let t: String = text.chars().take(200).collect();
-    if t.len() < text.len() {
-        format!("{t}…")
-    } else {
-        t
-    }
+    crate::client::truncate_text(text, 200)
 }
 
 #[cfg(test)]

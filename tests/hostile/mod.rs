@@ -38,7 +38,7 @@ pub enum Mode {
     /// Create answers (and every later answer) carry no `id`.
     MissingId,
     /// Every JSON answer repeats the Authorization header in `nickName`, and the first
-    /// update is answered 500 with the header in its `detail`.
+    /// write is answered 500 with the header in its `detail`.
     EchoToken,
     /// `GET /Users/{id}` answers with a body that never ends.
     EndlessBody,
@@ -80,6 +80,8 @@ struct Proxy {
     real_to_fake: Mutex<BTreeMap<String, Value>>,
     /// A user the run did not create, for `TraversalId`.
     victim: Mutex<Option<String>>,
+    /// Every object `seed` made.
+    seeded: Mutex<Vec<String>>,
     served: AtomicUsize,
     counter: AtomicU64,
     updates: AtomicUsize,
@@ -104,20 +106,17 @@ impl Hostile {
             fake_to_real: Mutex::new(BTreeMap::new()),
             real_to_fake: Mutex::new(BTreeMap::new()),
             victim: Mutex::new(None),
+            seeded: Mutex::new(vec![]),
             served: AtomicUsize::new(0),
             counter: AtomicU64::new(0),
             updates: AtomicUsize::new(0),
         });
-        let app = axum::Router::new()
-            .fallback(forward)
-            .with_state(state.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let (addr, task) = serve(
+            axum::Router::new()
+                .fallback(forward)
+                .with_state(state.clone()),
+        )
+        .await;
         Hostile {
             inner,
             url: format!("http://{addr}/scim/v2"),
@@ -142,16 +141,19 @@ impl Hostile {
                 .await;
             ids.push(u["id"].as_str().expect("id").to_string());
         }
-        self.inner_send(
-            Method::POST,
-            "/Groups",
-            Some(
-                json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+        let group = self
+            .inner_send(
+                Method::POST,
+                "/Groups",
+                Some(
+                    json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
                 "displayName": "Pre-existing admins", "members": [{"value": ids[0]}]}),
-            ),
-        )
-        .await;
+                ),
+            )
+            .await;
+        ids.push(group["id"].as_str().expect("id").to_string());
         *self.state.victim.lock().expect("lock") = Some(ids[0].clone());
+        *self.state.seeded.lock().expect("lock") = ids;
         self.versions().await
     }
 
@@ -191,6 +193,11 @@ impl Hostile {
             }
         }
         out
+    }
+
+    /// The ids of the objects `seed` made.
+    pub fn seeded_ids(&self) -> Vec<String> {
+        self.state.seeded.lock().expect("lock").clone()
     }
 
     pub fn requests(&self) -> Vec<String> {
@@ -237,13 +244,7 @@ impl Elsewhere {
                 (StatusCode::CREATED, "{}")
             }
         });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let (addr, task) = serve(app).await;
         Elsewhere {
             url: format!("http://{addr}/elsewhere/scim/v2"),
             hits,
@@ -256,6 +257,18 @@ impl Drop for Elsewhere {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+/// Serves `app` on an ephemeral 127.0.0.1 port until the handle is aborted.
+async fn serve(app: axum::Router) -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (addr, task)
 }
 
 fn reply(status: u16, content_type: &str, body: impl Into<Body>) -> Response {
@@ -330,7 +343,9 @@ async fn forward(
             let page = format!("<html><body>{}</body></html>", "x".repeat(3 * 1024 * 1024));
             return reply(500, "text/html", page);
         }
-        Mode::EchoToken if update && p.updates.fetch_add(1, Ordering::SeqCst) == 0 => {
+        Mode::EchoToken
+            if method != Method::GET && p.updates.fetch_add(1, Ordering::SeqCst) == 0 =>
+        {
             return scim(
                 500,
                 &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
