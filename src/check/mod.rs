@@ -11,9 +11,9 @@ use serde_json::Value;
 use crate::client::ScimClient;
 use crate::engine::log::{status_str, LogRecord};
 use crate::engine::CycleReport;
-use crate::profile::{encode_query_value, quote, ScimRequest};
 use crate::scenario::model::{LogExpectation, ObjectExpectation, RequestExpectation};
 use crate::scim::lookup::ClientPath;
+use crate::scim::request::{encode_query_value, quote, ScimRequest};
 use crate::scim::schema::{GROUP, USER};
 use crate::scim::{resource_path, MatchKey, Page, Pages};
 

@@ -164,7 +164,7 @@ fn keep(resource: &Value, view: &View) -> Value {
                     .ok()
                     .and_then(|p| p.get(resource).cloned());
                 if let Some(v) = got {
-                    crate::profile::set_path(&mut kept, path, v);
+                    crate::scim::request::set_path(&mut kept, path, v);
                 }
             }
             Value::Object(kept)

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::profile::{ScimRequest, Verb};
+use crate::scim::{ScimRequest, Verb};
 
 /// A bearer token. Debug and Display never show it.
 #[derive(Clone)]

@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use super::{Created, CreatedObject};
 use crate::client::ScimClient;
-use crate::profile::{encode_query_value, list_resources, quote, ScimRequest, Verb};
 use crate::scim::lookup::get_ci;
+use crate::scim::request::{encode_query_value, list_resources, quote, ScimRequest, Verb};
 use crate::scim::{resource_path, server_id};
 
 /// What cleanup did: human-readable entries such as

@@ -20,8 +20,9 @@ use uuid::Uuid;
 
 use crate::client::{ClientError, Response, ScimClient};
 use crate::idp::Tenant;
-use crate::profile::{JobSettings, Profile, ScimRequest};
+use crate::profile::{JobSettings, Profile};
 use crate::scenario::model::SyncKind;
+use crate::scim::ScimRequest;
 use crate::scim::{server_id, MatchKey, Page, Pages};
 use log::{error_code_for_status, is_transient, LogRecord};
 

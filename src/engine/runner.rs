@@ -15,9 +15,10 @@ use super::{Created, CycleError, CycleReport, Engine};
 use crate::check::{self, snapshot, Mismatch, Whereabouts};
 use crate::client::{Exchange, ScimClient};
 use crate::idp::Tenant;
-use crate::profile::{Profile, ScimRequest, Verb};
+use crate::profile::Profile;
 use crate::scenario::model::{Expectation, RestartKind, Scenario, Spanned, Status, Step, SyncKind};
 use crate::scim::{server_id, MatchKey};
+use crate::scim::{ScimRequest, Verb};
 
 /// Extra cycles Entra would run (40 minutes apart) before a check, to retry escrowed objects:
 /// with back-off that is three retries of a persisting failure (cycles +1, +3, +7).

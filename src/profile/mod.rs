@@ -10,86 +10,16 @@ pub mod pingone;
 
 use std::collections::BTreeMap;
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::Value;
+
+pub use crate::scim::request::{
+    encode_query_value, list_resources, quote, set_path, ScimRequest, Verb,
+};
 
 use crate::idp::SourceUser;
 use crate::scenario::model::Step;
 use crate::scim::resource_path;
 pub use crate::scim::MatchKey;
-
-/// HTTP verbs a profile uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
-pub enum Verb {
-    #[serde(rename = "GET")]
-    Get,
-    #[serde(rename = "POST")]
-    Post,
-    #[serde(rename = "PUT")]
-    Put,
-    #[serde(rename = "PATCH")]
-    Patch,
-    #[serde(rename = "DELETE")]
-    Delete,
-}
-
-impl Verb {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Verb::Get => "GET",
-            Verb::Post => "POST",
-            Verb::Put => "PUT",
-            Verb::Patch => "PATCH",
-            Verb::Delete => "DELETE",
-        }
-    }
-}
-
-/// One request a profile wants sent, relative to the tenant URL.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScimRequest {
-    pub verb: Verb,
-    /// Path and query relative to the base URL, already encoded: `/Users?filter=…`.
-    pub path: String,
-    pub body: Option<Value>,
-}
-
-impl ScimRequest {
-    pub fn get(path: impl Into<String>) -> Self {
-        ScimRequest {
-            verb: Verb::Get,
-            path: path.into(),
-            body: None,
-        }
-    }
-
-    pub fn with_body(verb: Verb, path: impl Into<String>, body: Value) -> Self {
-        ScimRequest {
-            verb,
-            path: path.into(),
-            body: Some(body),
-        }
-    }
-}
-
-/// Query-string encoding as IdPs send it: space as `+`, quotes as `%22` (§1.2).
-const QUERY: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~')
-    .remove(b' ');
-
-pub fn encode_query_value(value: &str) -> String {
-    utf8_percent_encode(value, QUERY)
-        .to_string()
-        .replace(' ', "+")
-}
-
-/// A filter string value, quoted with `"` and `\` escaped (RFC 7644 §3.4.2.2).
-pub fn quote(value: &str) -> String {
-    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
-}
 
 /// What the IdP wants the target to hold for a user: attribute paths in mapping order.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -374,14 +304,6 @@ pub enum DeprovisionAction {
     Nothing,
 }
 
-/// The resources of a ListResponse body, as the server sent them.
-pub fn list_resources(body: Option<&Value>) -> Vec<Value> {
-    body.and_then(|b| b.get("Resources"))
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
-}
-
 /// Settings of the IdP's provisioning job that change how the engine behaves, not what a
 /// request looks like. Defaults are Entra's documented values (idp-behavior.md §1.8).
 #[derive(Debug, Clone, PartialEq)]
@@ -432,87 +354,5 @@ pub fn by_name(
         "pingfederate" => Ok(Box::new(pingfederate::PingFederate::from_options(options)?)),
         "pingone" => Ok(Box::new(pingone::PingOne::from_options(options)?)),
         other => Err(ProfileError::UnknownProfile(other.to_string())),
-    }
-}
-
-/// Sets `value` at a mapped attribute path inside a JSON body, creating the containers:
-/// `name.givenName` nests, `emails[type eq "work"].value` creates a typed element,
-/// extension URNs nest under their schema key.
-pub fn set_path(body: &mut serde_json::Map<String, Value>, path: &str, value: Value) {
-    use crate::scim::lookup::ClientPath;
-    use crate::scim::schema::USER;
-    let Ok(p) = ClientPath::parse(path, &USER) else {
-        body.insert(path.to_string(), value);
-        return;
-    };
-    let holder = match p.extension {
-        Some(urn) => {
-            let entry = body
-                .entry(urn.to_string())
-                .or_insert_with(|| Value::Object(Default::default()));
-            match entry.as_object_mut() {
-                Some(h) => h,
-                None => return,
-            }
-        }
-        None => body,
-    };
-    match (&p.select, &p.sub) {
-        (Some((key, selector)), Some(sub)) => {
-            let list = holder
-                .entry(p.attr.clone())
-                .or_insert_with(|| Value::Array(vec![]));
-            if let Some(items) = list.as_array_mut() {
-                let mut element = serde_json::Map::new();
-                element.insert("primary".into(), Value::Bool(items.is_empty()));
-                element.insert(key.clone(), Value::String(selector.clone()));
-                element.insert(sub.clone(), value);
-                items.push(Value::Object(element));
-            }
-        }
-        (None, Some(sub)) => {
-            let parent = holder
-                .entry(p.attr.clone())
-                .or_insert_with(|| Value::Object(Default::default()));
-            if let Some(obj) = parent.as_object_mut() {
-                obj.insert(sub.clone(), value);
-            }
-        }
-        _ => {
-            holder.insert(p.attr, value);
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn filter_values_are_encoded_as_idps_send_them() {
-        let f = format!("userName eq {}", quote("a+b@x.com"));
-        assert_eq!(encode_query_value(&f), "userName+eq+%22a%2Bb%40x.com%22");
-        assert_eq!(quote(r#"we"ird\"#), r#""we\"ird\\""#);
-    }
-
-    #[test]
-    fn set_path_builds_nested_bodies() {
-        let mut body = serde_json::Map::new();
-        set_path(&mut body, "name.givenName", json!("A"));
-        set_path(&mut body, "emails[type eq \"work\"].value", json!("a@x"));
-        set_path(
-            &mut body,
-            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
-            json!("R&D"),
-        );
-        assert_eq!(
-            Value::Object(body),
-            json!({
-                "name": {"givenName": "A"},
-                "emails": [{"primary": true, "type": "work", "value": "a@x"}],
-                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "R&D"}
-            })
-        );
     }
 }

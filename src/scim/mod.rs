@@ -8,11 +8,13 @@ pub mod id;
 pub mod lookup;
 pub mod matching;
 pub mod paging;
+pub mod request;
 pub mod schema;
 
 pub use id::{resource_path, server_id, BadId};
 pub use matching::{Case, MatchKey};
 pub use paging::{Page, Pages, MAX_PAGES};
+pub use request::{ScimRequest, Verb};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

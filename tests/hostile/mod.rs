@@ -60,6 +60,25 @@ pub enum Mode {
     },
     /// Every DELETE is answered 500.
     DeleteFails,
+    // Servers that answer wrongly in one realistic way (verdict tests): the run must name
+    // the exchange and the server's answer, not only what followed from it.
+    /// A PATCH carrying a string boolean (`"False"`) is answered 400.
+    RejectsStringBooleans,
+    /// `emails[].type` is not stored: dropped from what is written and from answers; a PATCH
+    /// path filtering on it is answered 400 `noTarget`.
+    DropsEmailType,
+    /// A PATCH removing `members[value eq …]` is answered 501.
+    RejectsMemberFilterRemove,
+    /// ListResponses come without `itemsPerPage` and `startIndex`.
+    ListWithoutPaging,
+    /// Creates are answered 200 instead of 201.
+    CreateAnswers200,
+    /// Every answer says `Content-Type: text/html` (the body is still JSON).
+    HtmlContentType,
+    /// The first request is answered 500, everything after correctly.
+    FirstRequestFails,
+    /// The first two writes are answered 429 with `Retry-After: 1`.
+    TooManyRequestsTwice,
 }
 
 pub struct Hostile {
@@ -326,6 +345,35 @@ async fn forward(
             return redirect(307, other, &path);
         }
         Mode::Slow { delete, .. } if method == Method::DELETE => tokio::time::sleep(*delete).await,
+        Mode::RejectsStringBooleans
+            if method == Method::PATCH
+                && (body_has(&body, "\"False\"") || body_has(&body, "\"True\"")) =>
+        {
+            return scim_error(400, Some("invalidValue"), "active must be a boolean");
+        }
+        Mode::DropsEmailType if method == Method::PATCH && body_has(&body, "emails[type eq") => {
+            return scim_error(
+                400,
+                Some("noTarget"),
+                "no such attribute: emails[type eq \"work\"]",
+            );
+        }
+        Mode::RejectsMemberFilterRemove
+            if method == Method::PATCH && body_has(&body, "members[value eq") =>
+        {
+            return scim_error(501, None, "filtered member removal is not implemented");
+        }
+        Mode::FirstRequestFails if nth == 0 => {
+            return scim_error(500, None, "warming up");
+        }
+        Mode::TooManyRequestsTwice
+            if method != Method::GET && p.updates.fetch_add(1, Ordering::SeqCst) < 2 =>
+        {
+            let mut r = scim_error(429, None, "slow down");
+            r.headers_mut()
+                .insert("retry-after", axum::http::HeaderValue::from_static("1"));
+            return r;
+        }
         Mode::DeleteFails if method == Method::DELETE => {
             return scim(
                 500,
@@ -400,7 +448,11 @@ async fn forward(
     if let Some(ct) = headers.get("content-type") {
         req = req.header("content-type", ct.clone());
     }
-    req = req.body(p.undisguise_body(body));
+    let body = match p.mode {
+        Mode::DropsEmailType => drop_email_type(body),
+        _ => p.undisguise_body(body),
+    };
+    req = req.body(body);
     let Ok(resp) = req.send().await else {
         return reply(502, "text/plain", "reference server unreachable");
     };
@@ -424,10 +476,60 @@ async fn forward(
         p.hand_out_fake_id(&json);
     }
     p.disguise(&mut json);
-    if matches!(p.mode, Mode::EchoToken) {
-        echo(&mut json, &auth);
+    let mut status = status;
+    let mut content_type = "application/scim+json";
+    match p.mode {
+        Mode::EchoToken => echo(&mut json, &auth),
+        Mode::DropsEmailType => strip_email_type(&mut json),
+        Mode::ListWithoutPaging => {
+            if let Some(obj) = json.as_object_mut() {
+                if obj.contains_key("Resources") {
+                    obj.remove("itemsPerPage");
+                    obj.remove("startIndex");
+                }
+            }
+        }
+        Mode::CreateAnswers200 if status == 201 => status = 200,
+        Mode::HtmlContentType => content_type = "text/html; charset=utf-8",
+        _ => {}
     }
-    scim(status, &json)
+    reply(status, content_type, json.to_string())
+}
+
+fn body_has(body: &Bytes, needle: &str) -> bool {
+    String::from_utf8_lossy(body).contains(needle)
+}
+
+fn scim_error(status: u16, scim_type: Option<&str>, detail: &str) -> Response {
+    let mut body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+        "status": status.to_string(), "detail": detail});
+    if let Some(t) = scim_type {
+        body["scimType"] = json!(t);
+    }
+    scim(status, &body)
+}
+
+/// Removes `type` from every element of `emails` in a resource or a ListResponse.
+fn strip_email_type(json: &mut Value) {
+    if let Some(list) = json.get_mut("Resources").and_then(Value::as_array_mut) {
+        list.iter_mut().for_each(strip_email_type);
+        return;
+    }
+    if let Some(emails) = json.get_mut("emails").and_then(Value::as_array_mut) {
+        for e in emails.iter_mut().filter_map(Value::as_object_mut) {
+            e.remove("type");
+        }
+    }
+}
+
+fn drop_email_type(body: Bytes) -> Bytes {
+    match serde_json::from_slice::<Value>(&body) {
+        Ok(mut json) => {
+            strip_email_type(&mut json);
+            Bytes::from(json.to_string())
+        }
+        Err(_) => body,
+    }
 }
 
 fn redirect(status: u16, other: &str, path: &str) -> Response {
