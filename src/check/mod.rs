@@ -2,6 +2,9 @@
 //! (present, active, attributes, members, duplicates), provisioning-log records, request counts,
 //! and whole-directory snapshots. It only reads the target; it never writes to it.
 
+mod catalog;
+pub mod finding;
+pub mod judge;
 pub mod snapshot;
 
 use std::collections::BTreeMap;

@@ -98,6 +98,9 @@ pub struct Response {
     pub text: String,
     /// Seconds from a `Retry-After` header, if any.
     pub retry_after: Option<u64>,
+    /// The `Content-Type` header as sent, if any: IdPs that parse only
+    /// `application/scim+json` are judged on it.
+    pub content_type: Option<String>,
 }
 
 impl Response {
@@ -131,7 +134,29 @@ pub enum ClientError {
     },
 }
 
+/// What kind of failure an exchange without an answer had, for findings to classify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    Connect,
+    Timeout,
+    /// A reset or another transport failure after connecting.
+    Transport,
+    Redirected,
+    TooLarge,
+}
+
 impl ClientError {
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            ClientError::Connect { .. } => FailureKind::Connect,
+            ClientError::Timeout { .. } => FailureKind::Timeout,
+            ClientError::Http { .. } => FailureKind::Transport,
+            ClientError::Redirected { .. } => FailureKind::Redirected,
+            ClientError::BodyTooLarge { .. } => FailureKind::TooLarge,
+        }
+    }
+
     /// The error with every secret replaced: reqwest's text and a `Location` can echo them.
     fn scrubbed(self, r: &Redactor) -> ClientError {
         match self {
@@ -172,6 +197,9 @@ impl ClientError {
 pub struct Exchange {
     pub method: Verb,
     pub url: String,
+    /// The path and query relative to the tenant URL, as the profile built it: what findings
+    /// show and group by.
+    pub path: String,
     /// Always `Bearer [REDACTED]` when a token was sent.
     pub authorization: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -182,7 +210,11 @@ pub struct Exchange {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_body: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<FailureKind>,
     pub duration_ms: u64,
 }
 
@@ -344,11 +376,14 @@ impl ScimClient {
         let mut exchange = Exchange {
             method: req.verb,
             url: url.clone(),
+            path: req.path.clone(),
             authorization: token.as_ref().map(|_| "Bearer [REDACTED]"),
             request_body: req.body.clone(),
             status: None,
             response_body: None,
+            content_type: None,
             error: None,
+            failure: None,
             duration_ms: 0,
         };
         let method = match req.verb {
@@ -383,8 +418,14 @@ impl ScimClient {
         let outcome = outcome.map_err(|e| e.scrubbed(&self.redactor));
         exchange.duration_ms = started.elapsed().as_millis() as u64;
         match &outcome {
-            Ok(r) => exchange.response_body = body::recorded(r.body.as_ref(), &r.text),
-            Err(e) => exchange.error = Some(e.to_string()),
+            Ok(r) => {
+                exchange.response_body = body::recorded(r.body.as_ref(), &r.text);
+                exchange.content_type = r.content_type.clone();
+            }
+            Err(e) => {
+                exchange.error = Some(e.to_string());
+                exchange.failure = Some(e.kind());
+            }
         }
         self.record(exchange);
         outcome
@@ -415,6 +456,10 @@ impl ScimClient {
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
+        let content_type = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .map(|v| truncate_text(&String::from_utf8_lossy(v.as_bytes()), 200));
         let bytes = match body::read_capped(&mut resp, self.max_body).await {
             Ok(bytes) => bytes,
             Err(body::BodyError::TooLarge) => {
@@ -436,6 +481,7 @@ impl ScimClient {
             body,
             text: self.redactor.scrub(&raw),
             retry_after,
+            content_type,
         })
     }
 

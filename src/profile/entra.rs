@@ -9,7 +9,8 @@ use serde_json::{json, Map, Value};
 
 use super::{
     encode_query_value, quote, set_path, Deprovision, DeprovisionAction, DesiredUser, JobSettings,
-    MembershipChange, ModifiedProperty, Profile, ProfileError, ScimRequest, Update, Verb,
+    Level, MembershipChange, ModifiedProperty, Profile, ProfileError, ScimRequest, Strictness,
+    Update, Verb,
 };
 use crate::idp::SourceUser;
 use crate::scenario::model::{Step, UserAttr};
@@ -228,6 +229,26 @@ fn text(v: Option<&str>) -> Option<Value> {
 impl Profile for Entra {
     fn name(&self) -> &'static str {
         "entra"
+    }
+
+    /// E-19: a create is answered `201 Created` with an `id`; E-72: every answer is
+    /// `application/scim+json` and every query a ListResponse. PATCH may answer 200 or 204
+    /// (E-30); a 404 to a matching query is a compliance failure, not "no such user".
+    /// Failures are escrowed and retried with back-off (E-20, E-65).
+    fn strictness(&self) -> Strictness {
+        Strictness {
+            idp: "Entra",
+            create_201: Level::Strict,
+            put_returns_resource: Level::Tolerant,
+            content_type: Level::Strict,
+            list_shape: Level::Strict,
+            delete_404: Level::Tolerant,
+            match_404_is_empty: false,
+            on_rejected: "Entra logs the failure for the object and retries it every cycle with \
+                          back-off; the job quarantines when over 40 % of events fail (E-65)",
+            on_transient: "Entra escrows the object and retries it in later cycles with \
+                           back-off, honouring Retry-After (E-65, E-66)",
+        }
     }
 
     /// Everything but scheduled imports, which Entra's outbound provisioning does not run.

@@ -234,6 +234,61 @@ pub trait Profile: Send + Sync {
         let _ = (user_id, manager_id, replacing);
         None
     }
+
+    /// Which answers the IdP fails on and which it tolerates, and what it does with a
+    /// failure: the table `check::judge` reads. Default: tolerant everywhere [I], for IdPs
+    /// that document no rule.
+    fn strictness(&self) -> Strictness {
+        Strictness::tolerant(self.name())
+    }
+}
+
+/// How strictly an IdP reads one kind of answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// The IdP fails on it: a finding that fails the scenario.
+    Strict,
+    /// The IdP copes: a warning.
+    Tolerant,
+}
+
+/// What an IdP is strict about, each line citing its evidence in the profile that sets it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Strictness {
+    /// The IdP as findings name it: `Entra`.
+    pub idp: &'static str,
+    /// A create answered other than `201 Created`.
+    pub create_201: Level,
+    /// A PUT answered without the resource (204, empty or non-JSON 200).
+    pub put_returns_resource: Level,
+    /// An answer whose `Content-Type` is not `application/scim+json`.
+    pub content_type: Level,
+    /// A query answered with a malformed ListResponse.
+    pub list_shape: Level,
+    /// A DELETE answered 404.
+    pub delete_404: Level,
+    /// Whether a 404 to a matching query means "no such user" (Okta, O-6).
+    pub match_404_is_empty: bool,
+    /// What the IdP does with a rejected request (4xx), in one sentence.
+    pub on_rejected: &'static str,
+    /// What the IdP does with a transient fault (5xx, 429, timeout).
+    pub on_transient: &'static str,
+}
+
+impl Strictness {
+    pub fn tolerant(idp: &'static str) -> Self {
+        Strictness {
+            idp,
+            create_201: Level::Tolerant,
+            put_returns_resource: Level::Tolerant,
+            content_type: Level::Tolerant,
+            list_shape: Level::Tolerant,
+            delete_404: Level::Tolerant,
+            match_404_is_empty: false,
+            on_rejected: "the IdP logs the failure and tries the object again on its next run [I]",
+            on_transient: "the IdP logs the failure and tries the object again on its next run [I]",
+        }
+    }
 }
 
 /// A group membership delta, as the engine computed it.

@@ -1,0 +1,551 @@
+//! Judges each exchange an IdP made as that IdP reads the answer: status codes, content type,
+//! ListResponse shape, ids, attributes the server dropped, filters it ignored. What the IdP is
+//! strict about comes from its profile's `Strictness` table; this module only applies it.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use super::finding::{request_shape, Code, Finding, Severity};
+use crate::client::{Exchange, FailureKind};
+use crate::profile::{Level, Strictness};
+use crate::scim::{server_id, urn, MatchKey, Verb};
+
+/// What one exchange tells about the server, as the IdP of `strict` sees it.
+pub fn exchange(strict: &Strictness, x: &Exchange) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let idp = strict.idp;
+    let shape = request_shape(x);
+    let Some(status) = x.status else {
+        if let Some(kind) = x.failure {
+            out.push(transport(strict, x, kind, &shape));
+        }
+        return out;
+    };
+    if status == 429 || status >= 500 {
+        out.push(
+            Finding::new(
+                Code::Transient,
+                Severity::Cause,
+                format!("the server answered {status} to {idp}'s {shape}"),
+            )
+            .keyed(format!("{shape} {status}"))
+            .at(x)
+            .consequence(strict.on_transient),
+        );
+        return out;
+    }
+    if status >= 400 {
+        let is_query = x.method == Verb::Get && x.path.contains("filter=");
+        let tolerated = (status == 404 && is_query && strict.match_404_is_empty)
+            || (status == 401 || status == 403);
+        if status == 404 && x.method == Verb::Delete {
+            out.push(
+                level(
+                    strict.delete_404,
+                    Code::Delete404,
+                    format!("the server answered 404 to {idp}'s DELETE of an object it created"),
+                )
+                .keyed("DELETE 404")
+                .at(x)
+                .consequence(format!("{idp} counts the object as deleted")),
+            );
+        } else if !tolerated {
+            let scim_type = x
+                .response_body
+                .as_ref()
+                .and_then(|b| b.get("scimType"))
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let shown = x
+                .request_body
+                .as_ref()
+                .and_then(|_| super::finding::ExchangeSummary::of(x).request)
+                .map(|r| format!(" {r}"))
+                .unwrap_or_default();
+            out.push(
+                Finding::new(
+                    Code::Rejected,
+                    Severity::Cause,
+                    format!(
+                        "the server answered {status} to {idp}'s {} {}{shown}",
+                        x.method.as_str(),
+                        template(&x.path)
+                    ),
+                )
+                .keyed(format!("{shape} {status} {scim_type}"))
+                .at(x)
+                .consequence(strict.on_rejected),
+            );
+        }
+        return out;
+    }
+    // A success: judge its shape as the IdP reads it.
+    let has_body = x.response_body.is_some();
+    if has_body {
+        if let Some(ct) = &x.content_type {
+            let media = ct.split(';').next().unwrap_or_default().trim();
+            if !media.eq_ignore_ascii_case(crate::scim::CONTENT_TYPE) {
+                out.push(
+                    level(
+                        strict.content_type,
+                        Code::ContentType,
+                        format!("the server answers with Content-Type `{media}`, not `application/scim+json`"),
+                    )
+                    .keyed(media.to_ascii_lowercase())
+                    .at(x)
+                    .consequence(match strict.content_type {
+                        Level::Strict => format!("{idp} expects `application/scim+json` on every answer"),
+                        Level::Tolerant => format!("{idp} reads the JSON anyway"),
+                    }),
+                );
+            }
+        }
+    }
+    let json = x.response_body.as_ref().filter(|b| !b.is_string());
+    let is_create = x.method == Verb::Post && is_collection(&x.path);
+    let is_query = x.method == Verb::Get && is_collection(&x.path);
+    if is_create {
+        if status != 201 {
+            out.push(
+                level(
+                    strict.create_201,
+                    Code::CreateStatus,
+                    format!("the server answered {status} to {idp}'s create, not 201 Created"),
+                )
+                .keyed(format!("{} {status}", template(&x.path)))
+                .at(x)
+                .consequence(format!(
+                    "{idp} documents 201 Created with the resource as the answer to a create"
+                )),
+            );
+        }
+        match json {
+            None => out.push(not_json(strict, x, "a create")),
+            Some(body) => {
+                if let Err(bad) = server_id(body) {
+                    out.push(bad_id(strict, x, &bad.to_string()));
+                }
+                out.extend(dropped(strict, x, body));
+            }
+        }
+    } else if x.method == Verb::Put {
+        match json {
+            None => out.push(
+                level(
+                    strict.put_returns_resource,
+                    Code::UpdateBody,
+                    format!(
+                        "the server answered {idp}'s PUT {} with {status} and no resource",
+                        template(&x.path)
+                    ),
+                )
+                .keyed(format!("{} {status}", template(&x.path)))
+                .at(x)
+                .consequence(format!("{idp} reads the user a PUT returns")),
+            ),
+            Some(body) => out.extend(dropped(strict, x, body)),
+        }
+    } else if is_query {
+        match json {
+            None => out.push(not_json(strict, x, "a query")),
+            Some(body) => {
+                out.extend(list_shape(strict, x, body));
+                out.extend(ignored_filter(strict, x, body));
+            }
+        }
+    }
+    out
+}
+
+fn level(l: Level, code: Code, title: String) -> Finding {
+    let severity = match l {
+        Level::Strict => Severity::Error,
+        Level::Tolerant => Severity::Warning,
+    };
+    Finding::new(code, severity, title)
+}
+
+/// `/Users/2819c2?x` → `/Users/{id}`; `/Users?filter=…` → `/Users`.
+fn template(path: &str) -> String {
+    let bare = path.split('?').next().unwrap_or_default();
+    let mut parts = bare.split('/').filter(|s| !s.is_empty());
+    match (parts.next(), parts.next()) {
+        (Some(e), Some(_)) => format!("/{e}/{{id}}"),
+        (Some(e), None) => format!("/{e}"),
+        _ => "/".into(),
+    }
+}
+
+fn is_collection(path: &str) -> bool {
+    let bare = path.split('?').next().unwrap_or_default();
+    bare.split('/').filter(|s| !s.is_empty()).count() == 1
+}
+
+fn transport(strict: &Strictness, x: &Exchange, kind: FailureKind, shape: &str) -> Finding {
+    let idp = strict.idp;
+    let error = x.error.clone().unwrap_or_default();
+    let (code, title) = match kind {
+        FailureKind::Redirected => (
+            Code::Redirect,
+            format!("the server redirected {idp}'s {shape}"),
+        ),
+        FailureKind::TooLarge => (
+            Code::TooLarge,
+            format!("the server's answer to {idp}'s {shape} exceeded the size limit"),
+        ),
+        FailureKind::Timeout => (
+            Code::Transient,
+            format!("{idp}'s {shape} got no answer in time"),
+        ),
+        FailureKind::Connect | FailureKind::Transport => (
+            Code::Transient,
+            format!("{idp}'s {shape} failed: the connection failed or was reset"),
+        ),
+    };
+    let _ = error;
+    Finding::new(code, Severity::Cause, title)
+        .keyed(format!("{shape} {kind:?}"))
+        .at(x)
+        .consequence(strict.on_transient)
+}
+
+fn not_json(strict: &Strictness, x: &Exchange, what: &str) -> Finding {
+    let idp = strict.idp;
+    Finding::new(
+        Code::NotJson,
+        Severity::Error,
+        format!(
+            "the server answered {what} ({} {}) with a body that is not JSON",
+            x.method.as_str(),
+            template(&x.path)
+        ),
+    )
+    .keyed(format!("{} {}", x.method.as_str(), template(&x.path)))
+    .at(x)
+    .consequence(format!(
+        "{idp} cannot read the answer and records the object as failed"
+    ))
+}
+
+fn bad_id(strict: &Strictness, x: &Exchange, why: &str) -> Finding {
+    Finding::new(
+        Code::BadId,
+        Severity::Cause,
+        format!("{why} ({} {})", x.method.as_str(), template(&x.path)),
+    )
+    .keyed(format!(
+        "{} {}",
+        template(&x.path),
+        why.split(' ').take(6).collect::<Vec<_>>().join(" ")
+    ))
+    .at(x)
+    .consequence(format!(
+        "{} cannot address the object: no update or delete can reach it",
+        strict.idp
+    ))
+}
+
+/// RFC 7644 §3.4.2: the ListResponse schema, integer totals, `Resources` an array.
+fn list_shape(strict: &Strictness, x: &Exchange, body: &Value) -> Vec<Finding> {
+    let mut missing = Vec::new();
+    let is_list = body
+        .get("schemas")
+        .and_then(Value::as_array)
+        .is_some_and(|s| s.iter().any(|u| u.as_str() == Some(urn::LIST_RESPONSE)));
+    if !is_list {
+        missing.push("`schemas` with the ListResponse URN".to_string());
+    }
+    for field in ["totalResults", "itemsPerPage", "startIndex"] {
+        match body.get(field) {
+            None => missing.push(format!("`{field}`")),
+            Some(v) if v.as_u64().is_none() => {
+                missing.push(format!("`{field}` as an integer (found {v})"))
+            }
+            Some(_) => {}
+        }
+    }
+    if body.get("Resources").is_some_and(|r| !r.is_array()) {
+        missing.push("`Resources` as an array".into());
+    }
+    if missing.is_empty() {
+        return vec![];
+    }
+    let idp = strict.idp;
+    vec![level(
+        strict.list_shape,
+        Code::ListShape,
+        format!("the server's ListResponse lacks {}", missing.join(", ")),
+    )
+    .keyed(missing.join(","))
+    .at(x)
+    .consequence(match strict.list_shape {
+        Level::Strict => {
+            format!("{idp} rejects the answer: its Test Connection and imports check these fields")
+        }
+        Level::Tolerant => format!("{idp} reads `Resources` anyway"),
+    })]
+}
+
+/// A `<attr> eq "<value>"` filter answered with resources that do not carry the value.
+fn ignored_filter(strict: &Strictness, x: &Exchange, body: &Value) -> Vec<Finding> {
+    let Some((attr, value)) = simple_eq_filter(&x.path) else {
+        return vec![];
+    };
+    let key = if template(&x.path) == "/Groups" {
+        MatchKey::display_name(&value)
+    } else {
+        MatchKey::user_attribute(&attr, &value)
+    };
+    let strays: Vec<String> = body
+        .get("Resources")
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter(|r| !key.held_by(r))
+                .map(|r| key.describe(r))
+                .collect()
+        })
+        .unwrap_or_default();
+    match strays.first() {
+        None => vec![],
+        Some(first) => vec![Finding::new(
+            Code::FilterIgnored,
+            Severity::Error,
+            format!(
+                "the server ignored the filter `{attr} eq \"…\"`: {} of its answers do not match, e.g. {first}",
+                strays.len()
+            ),
+        )
+        .keyed(format!("{} {attr}", template(&x.path)))
+        .at(x)
+        .consequence(format!(
+            "{} would link and overwrite an unrelated account; the harness adopts nothing from this answer",
+            strict.idp
+        ))],
+    }
+}
+
+/// The attribute and value of a `filter=<attr> eq "<value>"` query, percent-decoded.
+fn simple_eq_filter(path: &str) -> Option<(String, String)> {
+    let query = path.split_once('?')?.1;
+    let raw = query.split('&').find_map(|kv| kv.strip_prefix("filter="))?;
+    let decoded = percent_encoding::percent_decode_str(&raw.replace('+', " "))
+        .decode_utf8()
+        .ok()?
+        .into_owned();
+    let mut words = decoded.splitn(3, ' ');
+    let (attr, op, value) = (words.next()?, words.next()?, words.next()?);
+    let value = value.strip_prefix('"')?.strip_suffix('"')?;
+    (op.eq_ignore_ascii_case("eq") && !value.contains('"'))
+        .then(|| (attr.to_string(), value.replace("\\\\", "\\")))
+}
+
+/// Attributes a create or replace carried that its answer lacks: `emails[].type`.
+fn dropped(strict: &Strictness, x: &Exchange, answer: &Value) -> Vec<Finding> {
+    let Some(sent) = x.request_body.as_ref() else {
+        return vec![];
+    };
+    let mut wrote = BTreeSet::new();
+    leaves(sent, "", &mut wrote);
+    let mut kept = BTreeSet::new();
+    leaves(answer, "", &mut kept);
+    wrote
+        .difference(&kept)
+        .map(|path| {
+            Finding::new(
+                Code::DroppedAttribute,
+                Severity::Cause,
+                format!(
+                    "the server drops `{path}`: {} {} answered without it",
+                    x.method.as_str(),
+                    template(&x.path)
+                ),
+            )
+            .keyed(path.clone())
+            .at(x)
+            .consequence(format!(
+                "{} sends the value again on later cycles, or loses it",
+                strict.idp
+            ))
+        })
+        .collect()
+}
+
+/// Attributes the server assigns or never returns: not counted as dropped.
+const NOT_RETURNED: &[&str] = &["schemas", "meta", "id", "password", "groups", "operations"];
+
+/// Lower-cased leaf paths holding a value: `name.givenname`, `emails[].type`; an extension
+/// URN's attributes as `urn:…:user:department`.
+fn leaves(v: &Value, prefix: &str, out: &mut BTreeSet<String>) {
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map {
+                let key = k.to_ascii_lowercase();
+                if prefix.is_empty() && NOT_RETURNED.contains(&key.as_str()) {
+                    continue;
+                }
+                let path = match (prefix.is_empty(), key.starts_with("urn:")) {
+                    (true, _) => key,
+                    (false, _) if prefix.starts_with("urn:") && !prefix.contains('.') => {
+                        format!("{prefix}:{key}")
+                    }
+                    (false, _) => format!("{prefix}.{key}"),
+                };
+                leaves(child, &path, out);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                leaves(item, &format!("{prefix}[]"), out);
+            }
+        }
+        Value::Null => {}
+        Value::String(s) if s.is_empty() => {}
+        _ => {
+            out.insert(prefix.to_string());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn x(method: Verb, path: &str, req: Option<Value>, status: u16, resp: Value) -> Exchange {
+        Exchange {
+            method,
+            url: format!("http://h{path}"),
+            path: path.into(),
+            authorization: None,
+            request_body: req,
+            status: Some(status),
+            response_body: Some(resp),
+            content_type: Some("application/scim+json".into()),
+            error: None,
+            failure: None,
+            duration_ms: 0,
+        }
+    }
+
+    fn entra() -> Strictness {
+        use crate::profile::Profile;
+        crate::profile::entra::Entra::from_options(&Default::default())
+            .expect("entra")
+            .strictness()
+    }
+
+    fn list(resources: Value) -> Value {
+        json!({"schemas": [urn::LIST_RESPONSE], "totalResults": 1, "itemsPerPage": 1,
+            "startIndex": 1, "Resources": resources})
+    }
+
+    #[test]
+    fn a_create_answered_200_is_an_error_for_entra_and_a_201_is_clean() {
+        let user = json!({"id": "1", "userName": "a"});
+        let body = Some(json!({"userName": "a"}));
+        let ok = exchange(
+            &entra(),
+            &x(Verb::Post, "/Users", body.clone(), 201, user.clone()),
+        );
+        assert_eq!(ok, vec![]);
+        let found = exchange(&entra(), &x(Verb::Post, "/Users", body, 200, user));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            (found[0].code, found[0].severity),
+            (Code::CreateStatus, Severity::Error)
+        );
+        assert_eq!(
+            found[0].title,
+            "the server answered 200 to Entra's create, not 201 Created"
+        );
+    }
+
+    #[test]
+    fn a_dropped_email_type_is_named_by_its_path() {
+        let sent = json!({"schemas": [urn::USER], "userName": "a", "meta": {"resourceType": "User"},
+            "emails": [{"type": "work", "value": "a@x", "primary": true}], "roles": []});
+        let answer =
+            json!({"id": "1", "userName": "a", "emails": [{"value": "a@x", "primary": true}]});
+        let found = exchange(&entra(), &x(Verb::Post, "/Users", Some(sent), 201, answer));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].code, Code::DroppedAttribute);
+        assert!(
+            found[0]
+                .title
+                .starts_with("the server drops `emails[].type`"),
+            "{}",
+            found[0].title
+        );
+        assert_eq!(found[0].key, "F-DROPPED-ATTR|emails[].type");
+    }
+
+    #[test]
+    fn a_list_response_without_paging_fields_names_each_missing_field() {
+        let body = json!({"schemas": [urn::LIST_RESPONSE], "totalResults": 0, "Resources": []});
+        let found = exchange(
+            &entra(),
+            &x(Verb::Get, "/Users?startIndex=1&count=2", None, 200, body),
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].code, Code::ListShape);
+        assert_eq!(
+            found[0].title,
+            "the server's ListResponse lacks `itemsPerPage`, `startIndex`"
+        );
+    }
+
+    #[test]
+    fn a_rejected_patch_groups_across_ids_and_boolean_strings() {
+        let req = |v: &str| {
+            Some(json!({"Operations": [{"op": "Replace", "path": "active", "value": v}]}))
+        };
+        let err = json!({"schemas": [urn::ERROR], "status": "400", "scimType": "invalidValue", "detail": "no"});
+        let a = exchange(
+            &entra(),
+            &x(Verb::Patch, "/Users/1", req("False"), 400, err.clone()),
+        );
+        let b = exchange(&entra(), &x(Verb::Patch, "/Users/2", req("True"), 400, err));
+        assert_eq!(a[0].code, Code::Rejected);
+        assert_eq!(a[0].key, b[0].key);
+        assert_eq!(
+            a[0].title,
+            "the server answered 400 to Entra's PATCH /Users/{id} Replace active \"False\""
+        );
+        let shown = a[0].exchange.as_ref().expect("exchange").line();
+        assert_eq!(shown, "PATCH /Users/1 → 400 invalidValue \"no\"");
+    }
+
+    #[test]
+    fn html_content_type_and_an_ignored_filter_are_found() {
+        let mut ex = x(
+            Verb::Get,
+            "/Users?filter=userName+eq+%22ada%40x.com%22",
+            None,
+            200,
+            list(json!([{"id": "9", "userName": "bob@other.com"}])),
+        );
+        ex.content_type = Some("text/html; charset=utf-8".into());
+        let found = exchange(&entra(), &ex);
+        let codes: Vec<Code> = found.iter().map(|f| f.code).collect();
+        assert_eq!(
+            codes,
+            vec![Code::ContentType, Code::FilterIgnored],
+            "{found:?}"
+        );
+        assert!(
+            found[1].title.contains("bob@other.com"),
+            "{}",
+            found[1].title
+        );
+        let matching = x(
+            Verb::Get,
+            "/Users?filter=userName+eq+%22ada%40x.com%22",
+            None,
+            200,
+            list(json!([{"id": "9", "userName": "ADA@x.com"}])),
+        );
+        assert_eq!(exchange(&entra(), &matching), vec![]);
+    }
+}
