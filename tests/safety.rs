@@ -621,7 +621,10 @@ async fn the_scenario_timeout_and_the_run_deadline_bound_a_run_whose_requests_ne
         "did not finish within 2 s (--scenario-timeout)",
     );
     assert_eq!(
-        ran.stdout.matches("did not finish within 2 s").count(),
+        // Once per scenario run, on the line under its FAIL (findings repeat it after).
+        ran.stdout
+            .matches("\n       the scenario did not finish within 2 s")
+            .count(),
         2,
         "{}",
         ran.stdout

@@ -270,6 +270,8 @@ pub fn group<'a>(
                 }
             };
             let g = &mut groups[at];
+            // Strict under one IdP, tolerated under another: the group weighs the most.
+            g.finding.severity = g.finding.severity.max(f.severity);
             let list = if root == Some(f.key.as_str()) {
                 &mut g.broke
             } else {

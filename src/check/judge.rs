@@ -51,32 +51,7 @@ pub fn exchange(strict: &Strictness, x: &Exchange) -> Vec<Finding> {
                 .consequence(format!("{idp} counts the object as deleted")),
             );
         } else if !tolerated {
-            let scim_type = x
-                .response_body
-                .as_ref()
-                .and_then(|b| b.get("scimType"))
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let shown = x
-                .request_body
-                .as_ref()
-                .and_then(|_| super::finding::ExchangeSummary::of(x).request)
-                .map(|r| format!(" {r}"))
-                .unwrap_or_default();
-            out.push(
-                Finding::new(
-                    Code::Rejected,
-                    Severity::Cause,
-                    format!(
-                        "the server answered {status} to {idp}'s {} {}{shown}",
-                        x.method.as_str(),
-                        template(&x.path)
-                    ),
-                )
-                .keyed(format!("{shape} {status} {scim_type}"))
-                .at(x)
-                .consequence(strict.on_rejected),
-            );
+            out.push(rejected(strict, x, status, &shape));
         }
         return out;
     }
@@ -111,7 +86,10 @@ pub fn exchange(strict: &Strictness, x: &Exchange) -> Vec<Finding> {
                 level(
                     strict.create_201,
                     Code::CreateStatus,
-                    format!("the server answered {status} to {idp}'s create, not 201 Created"),
+                    format!(
+                        "the server answered {status} to {idp}'s POST {}, not 201 Created",
+                        template(&x.path)
+                    ),
                 )
                 .keyed(format!("{} {status}", template(&x.path)))
                 .at(x)
@@ -156,6 +134,61 @@ pub fn exchange(strict: &Strictness, x: &Exchange) -> Vec<Finding> {
         }
     }
     out
+}
+
+/// A 4xx to a request the IdP sends. The server's own words say best what went wrong: with
+/// a `detail`, that (ids and names taken out) and the request line are the cause, however
+/// many operations the PATCH carried; without one, the shape of the request is.
+fn rejected(strict: &Strictness, x: &Exchange, status: u16, shape: &str) -> Finding {
+    let idp = strict.idp;
+    let summary = super::finding::ExchangeSummary::of(x);
+    let target = format!("{idp}'s {} {}", x.method.as_str(), template(&x.path));
+    let scim_type = summary.scim_type.clone().unwrap_or_default();
+    let (title, key) = match &summary.detail {
+        Some(detail) => (
+            format!(
+                "the server answered {status}{} {detail:?} to {target}",
+                if scim_type.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {scim_type}")
+                }
+            ),
+            format!(
+                "{} {} {status} {scim_type} {}",
+                x.method.as_str(),
+                template(&x.path),
+                normalize(detail)
+            ),
+        ),
+        None => {
+            let ops = summary.request.map(|r| format!(" {r}")).unwrap_or_default();
+            (
+                format!("the server answered {status} to {target}{ops}"),
+                format!("{shape} {status} {scim_type}"),
+            )
+        }
+    };
+    Finding::new(Code::Rejected, Severity::Cause, title)
+        .keyed(key)
+        .at(x)
+        .consequence(strict.on_rejected)
+}
+
+/// Server text with what differs between objects taken out: words with digits (ids, run
+/// prefixes) and addresses.
+fn normalize(text: &str) -> String {
+    text.split_whitespace()
+        .map(|w| {
+            if w.contains('@') || w.chars().filter(char::is_ascii_digit).count() >= 2 {
+                "…"
+            } else {
+                w
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 fn level(l: Level, code: Code, title: String) -> Finding {
@@ -458,7 +491,7 @@ mod tests {
         );
         assert_eq!(
             found[0].title,
-            "the server answered 200 to Entra's create, not 201 Created"
+            "the server answered 200 to Entra's POST /Users, not 201 Created"
         );
     }
 
@@ -511,8 +544,16 @@ mod tests {
         assert_eq!(a[0].key, b[0].key);
         assert_eq!(
             a[0].title,
-            "the server answered 400 to Entra's PATCH /Users/{id} Replace active \"False\""
+            "the server answered 400 invalidValue \"no\" to Entra's PATCH /Users/{id}"
         );
+        // Another request rejected for the same reason, about another user, is the same cause.
+        let other = Some(
+            json!({"Operations": [{"op": "Replace", "path": "userName", "value": "x2@y"},
+            {"op": "Replace", "path": "active", "value": "False"}]}),
+        );
+        let err = json!({"schemas": [urn::ERROR], "status": "400", "scimType": "invalidValue", "detail": "no"});
+        let c = exchange(&entra(), &x(Verb::Patch, "/Users/3", other, 400, err));
+        assert_eq!(a[0].key, c[0].key);
         let shown = a[0].exchange.as_ref().expect("exchange").line();
         assert_eq!(shown, "PATCH /Users/1 → 400 invalidValue \"no\"");
     }

@@ -20,6 +20,7 @@ macro_rules! say_raw {
     }};
 }
 
+mod explain;
 mod run;
 mod serve;
 mod stop;
@@ -65,6 +66,8 @@ pub enum Command {
     List(run::ListArgs),
     /// Run the built-in reference SCIM server until Ctrl-C.
     Serve(serve::ServeArgs),
+    /// Explain a finding code (F-REJECTED, F-DROPPED-ATTR, …); without one, list them all.
+    Explain(explain::ExplainArgs),
 }
 
 /// Parses the command line and runs it; returns the process exit code.
@@ -96,6 +99,7 @@ pub fn main() -> i32 {
             Command::Run(args) => run::run(*args).await,
             Command::List(args) => run::list(args),
             Command::Serve(args) => serve::run(args).await,
+            Command::Explain(args) => explain::run(args),
         }
     });
     code as i32

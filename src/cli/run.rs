@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 
 use super::{stop, ExitCode};
+use crate::check::finding::{Code, Finding, Severity};
 use crate::check::snapshot;
 use crate::client::{Redactor, ScimClient, Secret, TenantUrl};
 use crate::engine::runner::{self, RunSettings, ScenarioOutcome, Verdict};
@@ -215,6 +216,48 @@ fn option_error(
     }
 }
 
+/// The options every run of a profile gets, from `--option` and the tenant URL's flags:
+/// `profiles: entra (patch_dialect=aadOptscim062020 from the tenant URL), okta (defaults)`.
+/// A scenario's own `options:` come on top, per scenario.
+fn options_header(
+    jobs: &[(&Scenario, Box<dyn Profile>)],
+    args: &RunArgs,
+    cli_options: &BTreeMap<String, String>,
+) -> String {
+    let mut names: Vec<&str> = jobs.iter().map(|(_, p)| p.name()).collect();
+    names.sort();
+    names.dedup();
+    let flagged = args
+        .target
+        .as_deref()
+        .and_then(|t| TenantUrl::parse(t).ok())
+        .is_some_and(|u| u.has_flag("aadOptscim062020"));
+    let shown: Vec<String> = names
+        .iter()
+        .map(|name| {
+            let mut given: Vec<String> = for_profile(
+                name,
+                cli_options.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            )
+            .into_iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+            if *name == "entra" && flagged && !cli_options.contains_key("patch_dialect") {
+                given.push("patch_dialect=aadOptscim062020 from the tenant URL".into());
+            }
+            if given.is_empty() {
+                format!("{name} (defaults)")
+            } else {
+                format!("{name} ({})", given.join(", "))
+            }
+        })
+        .collect();
+    format!(
+        "profiles: {}; a scenario's own options apply to it alone",
+        shown.join(", ")
+    )
+}
+
 fn random_prefix() -> String {
     let id = uuid::Uuid::new_v4().simple().to_string();
     format!("sh{}-", &id[..6])
@@ -366,6 +409,7 @@ pub async fn run(args: RunArgs) -> ExitCode {
         jobs.len(),
         scenarios.len()
     );
+    say!("{}", options_header(&jobs, &args, &cli_options));
     let mut outcomes: Vec<ScenarioOutcome> = Vec::new();
     let mut stopped: Option<(stop::StopCause, usize)> = None;
     let mut left_behind: Vec<String> = Vec::new();
@@ -426,6 +470,7 @@ pub async fn run(args: RunArgs) -> ExitCode {
             break;
         }
     }
+    say_raw!("{}", console.findings(&report::findings(&outcomes)));
     say_raw!(
         "{}",
         console.summary(&outcomes, started.elapsed().as_secs_f64())
@@ -604,6 +649,10 @@ fn cut_short(s: &Scenario, profile: &dyn Profile, message: String) -> ScenarioOu
     let mut o = runner::skipped(s, profile.name(), String::new());
     o.warnings.clear();
     o.verdict = Verdict::Failed;
+    let cause = Finding::new(Code::CutShort, Severity::Error, message.clone())
+        .keyed(format!("{}|{message}", s.name))
+        .consequence("the scenario's objects were cleaned up; later steps did not run");
+    o.findings = vec![cause.clone()];
     o.failure = Some(runner::StepFailure {
         step: 0,
         line: 0,
@@ -612,6 +661,8 @@ fn cut_short(s: &Scenario, profile: &dyn Profile, message: String) -> ScenarioOu
         expected: None,
         actual: None,
         exchange: None,
+        code: Some(Code::CutShort),
+        cause: Some(cause),
     });
     o
 }

@@ -12,10 +12,11 @@ use serde_json::{Map, Value};
 pub use super::cleanup::{cleanup, Cleanup};
 use super::log::{is_transient_code, LogRecord};
 use super::{Created, CycleError, CycleReport, Engine};
-use crate::check::{self, snapshot, Mismatch, Whereabouts};
+use crate::check::finding::{Code, Finding, Severity};
+use crate::check::{self, judge, snapshot, Mismatch, Whereabouts};
 use crate::client::{Exchange, ScimClient};
 use crate::idp::Tenant;
-use crate::profile::Profile;
+use crate::profile::{Profile, Strictness};
 use crate::scenario::model::{Expectation, RestartKind, Scenario, Spanned, Status, Step, SyncKind};
 use crate::scim::{server_id, MatchKey};
 use crate::scim::{ScimRequest, Verb};
@@ -49,6 +50,13 @@ pub struct StepFailure {
     /// The request/response pair most relevant to the failure.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exchange: Option<Exchange>,
+    /// What kind of check failed, when no earlier exchange explains it.
+    #[serde(skip)]
+    pub code: Option<Code>,
+    /// The root cause: the first exchange whose answer broke what the IdP expects, or the
+    /// failed check itself when nothing earlier explains it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<Finding>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -78,6 +86,9 @@ pub struct ScenarioOutcome {
     pub duration_ms: u64,
     #[serde(skip)]
     pub log: Vec<LogRecord>,
+    /// Every finding of the run, in order of appearance (grouped across runs by reports).
+    #[serde(skip)]
+    pub findings: Vec<Finding>,
 }
 
 struct Run<'a> {
@@ -107,6 +118,10 @@ struct Run<'a> {
     builtin: Option<&'a crate::server::AppState>,
     /// The token the vendor regenerated, until the IdP is given it.
     rotated_token: Option<String>,
+    /// What the profile's IdP is strict about, for judging each exchange.
+    strictness: Strictness,
+    /// Causes found so far, each once, in order of appearance.
+    findings: Vec<Finding>,
     /// Whether a cycle (or an on-demand provisioning) ran to its end in this scenario.
     cycled: bool,
     /// Whether a check ran since the last provisioning (see `begin_provisioning`).
@@ -135,11 +150,70 @@ impl<'a> Run<'a> {
             expected: None,
             actual: None,
             exchange: None,
+            code: None,
+            cause: None,
         }
     }
 
-    fn mismatch(&self, m: Mismatch) -> Stop {
+    /// Judges the exchanges the engine made since the last call, as the profile's IdP reads
+    /// them, and keeps each new cause once. Read-backs of `check` are taken away before
+    /// they reach here (they are the harness's, not the IdP's).
+    fn judge_exchanges(&mut self) -> Option<Exchange> {
+        let exchanges = self.client.take_exchanges();
+        for x in &exchanges {
+            for f in judge::exchange(&self.strictness, x) {
+                if !self.findings.iter().any(|g| g.key == f.key) {
+                    self.findings.push(f);
+                }
+            }
+        }
+        exchanges.into_iter().last()
+    }
+
+    /// The root cause of a failure: the first finding that breaks what the IdP expects,
+    /// a lasting fault before a transient one.
+    fn root_cause(&self) -> Option<&Finding> {
+        let weighty = |f: &&Finding| f.severity >= Severity::Cause;
+        self.findings
+            .iter()
+            .filter(weighty)
+            .find(|f| f.code != Code::Transient)
+            .or_else(|| self.findings.iter().find(weighty))
+    }
+
+    /// Gives a failure its root cause: an earlier finding that explains it, or else the
+    /// failed check itself as a finding of its own (then it stays this run's: its key names
+    /// the scenario).
+    fn attribute(&mut self, mut f: StepFailure) -> StepFailure {
+        if f.cause.is_some() {
+            return f;
+        }
+        if let Some(cause) = self.root_cause() {
+            f.cause = Some(cause.clone());
+            return f;
+        }
+        let code = f.code.unwrap_or(Code::State);
+        let own = Finding::new(code, Severity::Error, f.message.clone())
+            .keyed(format!("{}|{}", self.scenario.name, f.message))
+            .consequence(format!(
+                "the scenario fails at {}:{} step {} `{}`",
+                self.scenario.file.display(),
+                f.line,
+                f.step,
+                f.keyword
+            ));
+        let own = match &f.exchange {
+            Some(x) => own.at(x),
+            None => own,
+        };
+        self.findings.push(own.clone());
+        f.cause = Some(own);
+        f
+    }
+
+    fn mismatch(&self, m: Mismatch, code: Code) -> Stop {
         let mut f = self.failure(m.message);
+        f.code = Some(code);
         if let Some((e, a)) = m.diff {
             f.expected = Some(e);
             f.actual = Some(a);
@@ -157,6 +231,26 @@ impl<'a> Run<'a> {
 
     fn absorb(&mut self, report: CycleReport, first: bool) {
         self.cycled = true;
+        self.judge_exchanges();
+        for rec in report
+            .records
+            .iter()
+            .filter(|r| r.status == Status::Failure)
+        {
+            // The engine's own judgments of a listing (paging) have no single exchange.
+            if let Some(reason) = rec
+                .reason
+                .as_deref()
+                .filter(|r| r.starts_with("the listing"))
+            {
+                let f = Finding::new(Code::Paging, Severity::Cause, reason)
+                    .keyed(reason.split(" answered").next().unwrap_or(reason))
+                    .consequence(self.strictness.on_rejected);
+                if !self.findings.iter().any(|g| g.key == f.key) {
+                    self.findings.push(f);
+                }
+            }
+        }
         // An event push or cycle that sent nothing leaves the last cycle's counts in place, so
         // `sync` after event-driven pushes still shows what the pushes sent.
         let first = first && (report.total_requests() > 0 || !report.records.is_empty());
@@ -176,9 +270,14 @@ impl<'a> Run<'a> {
     /// A cycle that could not run. Before any cycle succeeded it is the target's set-up
     /// (unreachable, credentials, base URL: exit 3); once one did, the target was usable
     /// and stopped being so mid-run, which is a finding against it.
-    fn cycle_failure(&self, e: CycleError) -> Stop {
-        let exchange = self.client.take_exchanges().pop();
+    fn cycle_failure(&mut self, e: CycleError) -> Stop {
+        let exchange = self.judge_exchanges();
         let mut f = self.failure(e.to_string());
+        f.code = Some(match e.status() {
+            Some(401 | 403) => Code::Credentials,
+            Some(_) => Code::Rejected,
+            None => Code::Unreachable,
+        });
         f.exchange = exchange;
         if self.cycled {
             Stop::Failed(f)
@@ -216,7 +315,7 @@ impl<'a> Run<'a> {
             // The scenario checks the quarantine itself on the next step.
             Err(_) if self.next_is_job_expect => {
                 self.last_cycle = CycleReport::default();
-                self.client.take_exchanges();
+                self.judge_exchanges();
                 return Ok(());
             }
             Err(e) => return Err(self.cycle_failure(e)),
@@ -386,10 +485,10 @@ impl<'a> Run<'a> {
                 let result =
                     check::object(self.client, o, w, &self.settings.prefix, &member_ref).await;
                 self.client.take_exchanges();
-                result.map_err(|m| self.mismatch(m))
+                result.map_err(|m| self.mismatch(m, Code::State))
             }
             Expectation::Log(l) => {
-                check::log(&self.recent, l).map_err(|m| self.mismatch(m))?;
+                check::log(&self.recent, l).map_err(|m| self.mismatch(m, Code::Log))?;
                 // An expected failure is acknowledged: it no longer fails the scenario, and
                 // its retries in later cycles are expected too.
                 if l.status == Some(Status::Failure) || l.error_code.is_some() {
@@ -422,11 +521,13 @@ impl<'a> Run<'a> {
                 if problems.is_empty() {
                     Ok(())
                 } else {
-                    Err(Stop::Failed(self.failure(problems.join("; "))))
+                    let mut f = self.failure(problems.join("; "));
+                    f.code = Some(Code::Quarantine);
+                    Err(Stop::Failed(f))
                 }
             }
             Expectation::Requests(r) => {
-                check::requests(&self.last_cycle, r).map_err(|m| self.mismatch(m))
+                check::requests(&self.last_cycle, r).map_err(|m| self.mismatch(m, Code::Requests))
             }
         }
     }
@@ -437,7 +538,7 @@ impl<'a> Run<'a> {
     async fn snapshot_content(&mut self) -> Result<String, Stop> {
         let all = check::list_all(self.client, "Users")
             .await
-            .map_err(|m| self.mismatch(m))?;
+            .map_err(|m| self.mismatch(m, Code::Paging))?;
         self.client.take_exchanges();
         let mut refs: BTreeSet<String> = self.tenant.users().map(|(r, _)| r.clone()).collect();
         refs.extend(self.last_user_name.keys().cloned());
@@ -511,6 +612,7 @@ impl<'a> Run<'a> {
                 });
                 f.expected = Some(expected.unwrap_or_default());
                 f.actual = Some(actual);
+                f.code = Some(Code::Snapshot);
                 Err(Stop::Failed(f))
             }
             Err(e) => Err(Stop::Failed(self.failure(format!(
@@ -714,6 +816,8 @@ pub async fn run(
         builtin,
         rotated_token: None,
         acknowledged: BTreeSet::new(),
+        strictness: profile.strictness(),
+        findings: vec![],
         cycled: false,
         checked: false,
         next_is_job_expect: false,
@@ -751,10 +855,23 @@ pub async fn run(
             ))));
         }
     }
+    run.judge_exchanges();
+    if stop.is_none() {
+        // What the IdP is strict about fails the run even when the directory ends right.
+        if let Some(strict) = run.findings.iter().find(|f| f.severity == Severity::Error) {
+            run.keyword = "end of scenario";
+            let mut f = run.failure(format!(
+                "{} is strict about this: {}",
+                run.strictness.idp, strict.title
+            ));
+            f.cause = Some(strict.clone());
+            stop = Some(Stop::Failed(f));
+        }
+    }
     let (verdict, failure) = match stop {
         None => (Verdict::Passed, None),
-        Some(Stop::Failed(f)) => (Verdict::Failed, Some(f)),
-        Some(Stop::Target(f)) => (Verdict::TargetError, Some(f)),
+        Some(Stop::Failed(f)) => (Verdict::Failed, Some(run.attribute(f))),
+        Some(Stop::Target(f)) => (Verdict::TargetError, Some(run.attribute(f))),
     };
     ScenarioOutcome {
         scenario: scenario.name.clone(),
@@ -767,6 +884,7 @@ pub async fn run(
         requests: run.requests,
         duration_ms: started.elapsed().as_millis() as u64,
         log: run.log,
+        findings: run.findings,
     }
 }
 
@@ -816,5 +934,6 @@ pub fn skipped(scenario: &Scenario, profile: &str, reason: String) -> ScenarioOu
         requests: 0,
         duration_ms: 0,
         log: vec![],
+        findings: vec![],
     }
 }

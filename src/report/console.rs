@@ -7,6 +7,7 @@ use std::io::IsTerminal;
 use similar::{ChangeTag, TextDiff};
 
 use super::{totals, Totals};
+use crate::check::finding::{Group, Severity};
 use crate::engine::runner::{ScenarioOutcome, StepFailure, Verdict};
 
 #[derive(Debug, Clone, Copy)]
@@ -73,7 +74,26 @@ impl Console {
     }
 
     fn failure(&self, o: &ScenarioOutcome, f: &StepFailure) -> String {
-        let mut out = format!(
+        let mut out = String::new();
+        // The root cause first; the failed step after it, as what followed.
+        if let Some(c) = f.cause.as_ref().filter(|c| c.title != f.message) {
+            out.push_str(&format!(
+                "       {} {} {}\n",
+                self.paint(RED, "cause"),
+                self.paint(BOLD, c.code.as_str()),
+                c.title
+            ));
+            if let Some(x) = &c.exchange {
+                out.push_str(&format!("             {}\n", x.line()));
+            }
+            if !c.consequence.is_empty() {
+                out.push_str(&format!(
+                    "             {}\n",
+                    self.paint(DIM, &c.consequence)
+                ));
+            }
+        }
+        out.push_str(&format!(
             "       {} {}:{} step {} `{}`\n       {}\n",
             self.paint(RED, "at"),
             o.file,
@@ -81,7 +101,7 @@ impl Console {
             f.step,
             f.keyword,
             f.message
-        );
+        ));
         if let (Some(expected), Some(actual)) = (&f.expected, &f.actual) {
             out.push_str(&format!(
                 "       {}\n",
@@ -121,6 +141,65 @@ impl Console {
         out
     }
 
+    /// The findings of a run, grouped by cause: a summary line each, then the details.
+    pub fn findings(&self, groups: &[Group]) -> String {
+        if groups.is_empty() {
+            return String::new();
+        }
+        let mut out = format!(
+            "\n{} ({} for more on a code)\n",
+            self.paint(BOLD, &format!("{} findings", groups.len())),
+            "`scim-harness explain CODE`"
+        );
+        let width = groups
+            .iter()
+            .map(|g| g.finding.code.as_str().len())
+            .max()
+            .unwrap_or(0);
+        for g in groups {
+            let (tag, color) = match g.finding.severity {
+                Severity::Error => ("error", RED),
+                Severity::Cause => ("cause", RED),
+                Severity::Warning => ("warn ", YELLOW),
+            };
+            out.push_str(&format!(
+                "  {:<3} {} {:<width$}  {} — {}\n",
+                g.id,
+                self.paint(color, tag),
+                g.finding.code.as_str(),
+                g.finding.title,
+                reach(g)
+            ));
+        }
+        for g in groups {
+            let f = &g.finding;
+            out.push_str(&format!(
+                "\n{} {} {}\n",
+                self.paint(BOLD, &g.id),
+                self.paint(BOLD, f.code.as_str()),
+                f.title
+            ));
+            if let Some(x) = &f.exchange {
+                out.push_str(&format!("    exchange:  {}\n", x.line()));
+                if let Some(r) = &x.request {
+                    out.push_str(&format!("    request:   {r}\n"));
+                }
+            }
+            if !f.consequence.is_empty() {
+                out.push_str(&format!("    the IdP:   {}\n", f.consequence));
+            }
+            out.push_str(&format!("    judged by: {}\n", f.reference));
+            if !g.broke.is_empty() {
+                out.push_str(&format!("    broke:     {}\n", g.broke.join(", ")));
+            }
+            if !g.seen_in.is_empty() {
+                out.push_str(&format!("    seen in:   {}\n", g.seen_in.join(", ")));
+            }
+        }
+        out.push('\n');
+        out
+    }
+
     /// The closing line: `3 passed, 1 failed` (plus target errors and warnings when any).
     pub fn summary(&self, outcomes: &[ScenarioOutcome], seconds: f64) -> String {
         let Totals {
@@ -154,5 +233,36 @@ impl Console {
             self.paint(color, &line),
             self.paint(DIM, &format!("in {seconds:.2} s"))
         )
+    }
+}
+
+/// "broke 5 runs under entra, seen in 2" — how far a cause reached.
+fn reach(g: &Group) -> String {
+    let profiles = |runs: &[String]| {
+        let mut p: Vec<&str> = runs.iter().filter_map(|r| r.rsplit('@').next()).collect();
+        p.sort();
+        p.dedup();
+        p.join(", ")
+    };
+    match (g.broke.len(), g.seen_in.len()) {
+        (0, n) => format!(
+            "seen in {n} run{} under {}",
+            plural(n),
+            profiles(&g.seen_in)
+        ),
+        (b, 0) => format!("broke {b} run{} under {}", plural(b), profiles(&g.broke)),
+        (b, n) => format!(
+            "broke {b} run{} under {}, seen in {n} more",
+            plural(b),
+            profiles(&g.broke)
+        ),
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
     }
 }

@@ -66,16 +66,35 @@ pub fn render(outcomes: &[ScenarioOutcome]) -> String {
                     } else {
                         "error"
                     };
-                    let mut body = format!(
+                    // The message is the root cause; the body adds its exchange, what the
+                    // IdP does, and the failed step that followed from it.
+                    let (message, kind) = match &f.cause {
+                        Some(c) => (format!("{} {}", c.code, c.title), c.code.as_str()),
+                        None => (f.message.clone(), "F-STATE"),
+                    };
+                    let mut body = String::new();
+                    if let Some(c) = &f.cause {
+                        if let Some(x) = &c.exchange {
+                            body.push_str(&format!("exchange: {}\n", x.line()));
+                            if let Some(r) = &x.request {
+                                body.push_str(&format!("request: {r}\n"));
+                            }
+                        }
+                        body.push_str(&format!(
+                            "the IdP: {}\njudged by: {}\n",
+                            c.consequence, c.reference
+                        ));
+                    }
+                    body.push_str(&format!(
                         "step {} ({}, line {}): {}",
                         f.step, f.keyword, f.line, f.message
-                    );
+                    ));
                     if let (Some(e), Some(a)) = (&f.expected, &f.actual) {
                         body.push_str(&format!("\nexpected:\n{e}\nactual:\n{a}"));
                     }
                     xml.push_str(&format!(
-                        ">\n      <{tag} message=\"{}\">{}</{tag}>\n    </testcase>\n",
-                        escape(&f.message),
+                        ">\n      <{tag} message=\"{}\" type=\"{kind}\">{}</{tag}>\n    </testcase>\n",
+                        escape(&message),
                         escape(&body)
                     ));
                 }
@@ -104,6 +123,7 @@ mod tests {
             requests: 3,
             duration_ms: 1500,
             log: vec![],
+            findings: vec![],
         }
     }
 
@@ -117,6 +137,8 @@ mod tests {
             expected: Some("active: false".into()),
             actual: Some("active: true".into()),
             exchange: None,
+            code: None,
+            cause: None,
         };
         let xml = render(&[
             outcome("ok", Verdict::Passed, None),
@@ -127,7 +149,7 @@ mod tests {
             "<testsuite name=\"entra\" tests=\"3\" failures=\"1\" errors=\"1\" time=\"4.500\">"
         ));
         assert!(xml.contains("<testcase classname=\"entra\" name=\"ok\" file=\"scenarios/ok.yaml\" time=\"1.500\" />"));
-        assert!(xml.contains("<failure message=\"user `a` &lt;active&gt; is &quot;true&quot;\">step 4 (expect, line 17)"));
+        assert!(xml.contains("<failure message=\"user `a` &lt;active&gt; is &quot;true&quot;\" type=\"F-STATE\">step 4 (expect, line 17)"));
         assert!(xml.contains("<error message="));
     }
 }

@@ -10,6 +10,7 @@ use std::path::Path;
 
 use serde_json::json;
 
+use crate::check::finding::{group, Group};
 use crate::client::Redactor;
 use crate::engine::runner::{ScenarioOutcome, Verdict};
 
@@ -43,7 +44,10 @@ pub fn totals(outcomes: &[ScenarioOutcome]) -> Totals {
             Verdict::KnownFailure => t.known += 1,
             Verdict::Skipped => t.skipped += 1,
         }
-        t.warnings += o.warnings.len();
+        // A skip's reason is its only warning: counted as the skip, not twice.
+        if o.verdict != Verdict::Skipped {
+            t.warnings += o.warnings.len();
+        }
     }
     t
 }
@@ -60,9 +64,32 @@ pub fn write_file(path: &Path, text: &str, redactor: Option<&Redactor>) -> Resul
     })
 }
 
+/// The findings of a run grouped by cause, in the order reports show them.
+pub fn findings(outcomes: &[ScenarioOutcome]) -> Vec<Group> {
+    group(outcomes.iter().map(|o| {
+        let root = o
+            .failure
+            .as_ref()
+            .and_then(|f| f.cause.as_ref())
+            .filter(|_| {
+                matches!(
+                    o.verdict,
+                    Verdict::Failed | Verdict::TargetError | Verdict::KnownFailure
+                )
+            })
+            .map(|c| c.key.as_str());
+        (
+            format!("{}@{}", o.scenario, o.profile),
+            o.findings.as_slice(),
+            root,
+        )
+    }))
+}
+
 /// The machine-readable report (`--json`).
 pub fn json(outcomes: &[ScenarioOutcome]) -> String {
     let t = totals(outcomes);
+    let findings = findings(outcomes);
     let doc = json!({
         "summary": {
             "passed": t.passed,
@@ -72,6 +99,7 @@ pub fn json(outcomes: &[ScenarioOutcome]) -> String {
             "skipped": t.skipped,
             "warnings": t.warnings,
         },
+        "findings": findings,
         "scenarios": outcomes,
     });
     serde_json::to_string_pretty(&doc).unwrap_or_default()
