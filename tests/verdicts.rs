@@ -1,0 +1,174 @@
+//! Verdicts against servers with one realistic bug each, run as a vendor runs the binary: the
+//! exit code, the root-cause exchange on the console (the server's status and its own
+//! `detail`), and one grouped finding per cause however many scenarios it breaks.
+
+mod hostile;
+
+use std::time::{Duration, Instant};
+
+use hostile::{Hostile, Mode, TOKEN};
+
+struct Verdict {
+    code: Option<i32>,
+    stdout: String,
+    wall: Duration,
+}
+
+/// Runs the project's `paths` under `profile` against a server misbehaving in `mode`, with
+/// the reviewed snapshots read-only (`CI` set).
+async fn verdict(mode: Mode, paths: &[&str], profile: &str) -> Verdict {
+    let server = Hostile::start(mode).await;
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut args: Vec<String> = vec!["run".into()];
+    args.extend(paths.iter().map(|p| format!("{root}/{p}")));
+    args.extend([
+        "--target".into(),
+        server.url.clone(),
+        "--profile".into(),
+        profile.into(),
+        "--snapshots".into(),
+        format!("{root}/snapshots"),
+    ]);
+    let started = Instant::now();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_scim-harness"))
+            .args(&args)
+            .env("SCIM_TOKEN", TOKEN)
+            .env("CI", "true")
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("the binary runs")
+    })
+    .await
+    .expect("join");
+    Verdict {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        wall: started.elapsed(),
+    }
+}
+
+impl Verdict {
+    fn says(&self, text: &str) -> &Self {
+        assert!(self.stdout.contains(text), "missing {text:?} in:\n{}", self.stdout);
+        self
+    }
+
+    fn exits(&self, code: i32) -> &Self {
+        assert_eq!(self.code, Some(code), "{}", self.stdout);
+        self
+    }
+
+    /// The number of grouped findings the run reports.
+    fn findings(&self, n: usize) -> &Self {
+        let heading = if n == 1 {
+            "1 finding ".to_string()
+        } else {
+            format!("{n} findings ")
+        };
+        self.says(&heading)
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn string_booleans_rejected_with_400_are_one_finding_naming_the_servers_detail() {
+    let v = verdict(Mode::RejectsStringBooleans, &["scenarios/entra"], "entra").await;
+    v.exits(1)
+        .findings(1)
+        .says("cause F-REJECTED the server answered 400 invalidValue \"active must be a boolean\" to Entra's PATCH /Users/{id}")
+        .says("→ 400 invalidValue \"active must be a boolean\"")
+        .says("request:   Replace active \"False\"");
+    // Every failure it caused points at it, not at what followed.
+    let failed = v.stdout.matches("  FAIL entra").count();
+    let caused = v.stdout.matches("cause F-REJECTED").count();
+    assert!(failed >= 5, "{failed} failures:\n{}", v.stdout);
+    assert_eq!(caused, failed, "{}", v.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_that_drops_email_type_is_named_once_for_every_run_it_breaks() {
+    let v = verdict(Mode::DropsEmailType, &["scenarios/entra"], "entra").await;
+    v.exits(1)
+        .findings(2)
+        .says("F-DROPPED-ATTR  the server drops `emails[].type`: POST /Users answered without it — broke ")
+        .says("400 noTarget \"no such attribute: emails[type eq \\\"work\\\"]\"");
+    let broke: usize = v
+        .stdout
+        .lines()
+        .find(|l| l.contains("F-DROPPED-ATTR  the server drops"))
+        .and_then(|l| l.split("broke ").nth(1))
+        .and_then(|t| t.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .expect("a count of broken runs");
+    assert!(broke >= 10, "{}", v.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_501_to_a_filtered_member_removal_is_the_cause() {
+    let v = verdict(
+        Mode::RejectsMemberFilterRemove,
+        &["scenarios/okta/group-push-members-add-remove.yaml"],
+        "okta",
+    )
+    .await;
+    v.exits(1)
+        .findings(1)
+        .says("cause F-REJECTED the server answered 501 \"filtered member removal is not implemented\" to Okta's PATCH /Groups/{id}")
+        .says("remove members[value eq");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_list_response_without_paging_fields_fails_okta_naming_them() {
+    let v = verdict(
+        Mode::ListWithoutPaging,
+        &["scenarios/okta/test-connection-accepts-empty-list.yaml"],
+        "okta",
+    )
+    .await;
+    // The server answered, wrongly: a finding (1), not an unreachable target (3).
+    v.exits(1)
+        .findings(1)
+        .says("F-LIST-SHAPE the server's ListResponse lacks `itemsPerPage`, `startIndex`")
+        .says("GET /Users?startIndex=1&count=2 → 200");
+    assert!(!v.stdout.contains("Entra quarantines"), "{}", v.stdout);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_create_answered_200_fails_the_idps_that_expect_201() {
+    let v = verdict(Mode::CreateAnswers200, &["scenarios/common/user-lifecycle.yaml"], "all").await;
+    v.exits(1)
+        .says("cause F-CREATE-STATUS the server answered 200 to Entra's POST /Users, not 201 Created")
+        .says("POST /Users → 200");
+    // Entra and Okta document 201; the Ping profiles tolerate it with a warning.
+    assert!(v.stdout.contains("  FAIL entra") && v.stdout.contains("  FAIL okta"), "{}", v.stdout);
+    assert!(v.stdout.contains("  PASS pingfederate"), "{}", v.stdout);
+    v.findings(1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_text_html_content_type_fails_entra() {
+    let v = verdict(Mode::HtmlContentType, &["scenarios/common/user-lifecycle.yaml"], "entra").await;
+    v.exits(1)
+        .findings(1)
+        .says("cause F-CONTENT-TYPE the server answers with Content-Type `text/html`, not `application/scim+json`");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn one_500_on_the_probe_is_ridden_out_with_a_warning() {
+    let v = verdict(Mode::FirstRequestFails, &["scenarios/common/user-lifecycle.yaml"], "entra").await;
+    v.exits(0)
+        .says("1 passed, 0 failed")
+        .findings(1)
+        .says("F-TRANSIENT")
+        .says("→ 500 \"warming up\"");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_429_with_retry_after_is_waited_out_in_wall_time() {
+    let v = verdict(Mode::TooManyRequestsTwice, &["scenarios/common/user-lifecycle.yaml"], "entra").await;
+    v.exits(0)
+        .says("1 passed, 0 failed")
+        .findings(1)
+        .says("→ 429 \"slow down\"");
+    assert!(v.wall >= Duration::from_secs(2), "Retry-After: 1 twice, waited {:?}", v.wall);
+}
