@@ -952,6 +952,33 @@ mod tests {
     }
 
     #[test]
+    fn probe_answers_name_what_is_wrong() {
+        let answer = |status: u16, body: Value| Response {
+            status,
+            text: body.to_string(),
+            body: Some(body),
+            retry_after: None,
+        };
+        let list = json!({"schemas": [crate::scim::urn::LIST_RESPONSE], "totalResults": "0",
+            "startIndex": 1, "Resources": {}});
+        let text = probe_problem(&answer(200, list));
+        assert_eq!(
+            text,
+            "answered 200 with a malformed ListResponse: `totalResults` is \"0\" (a string), not an integer; `itemsPerPage` is missing (an integer is required); `Resources` is an object, not an array"
+        );
+        let text = probe_problem(&answer(404, json!({"detail": "no such path"})));
+        assert!(
+            text.starts_with("answered HTTP 404 (detail \"no such path\") instead of 200"),
+            "{text}"
+        );
+        let full = json!({"schemas": [crate::scim::urn::LIST_RESPONSE], "totalResults": 2,
+            "itemsPerPage": 2, "startIndex": 1, "Resources": [{}, {}]});
+        assert!(
+            probe_problem(&answer(200, full)).contains("instead of 200 with an empty ListResponse")
+        );
+    }
+
+    #[test]
     fn pending_creates_resolve_to_their_id() {
         let created = Created::default();
         let a = created.sending("Users", Some("shx-ada@contoso.com"));
