@@ -378,7 +378,7 @@ async fn test_connection_401_is_a_credentials_failure() {
         .await
         .expect_err("401 fails the probe");
     assert!(
-        matches!(&err, CycleError::Credentials { status: 401, path } if path.starts_with("/Users?filter=userName+eq+%22")),
+        matches!(&err, CycleError::Credentials { status: 401, path, .. } if path.starts_with("/Users?filter=userName+eq+%22")),
         "{err:?}"
     );
     // A quarantined cycle sends nothing after the probe.
@@ -399,7 +399,7 @@ async fn test_connection_404_is_a_probe_failure() {
         .await
         .expect_err("404 fails the probe");
     assert!(
-        matches!(&err, CycleError::Probe { status: 404, path } if path.starts_with("/Users?filter=userName+eq+%22")),
+        matches!(&err, CycleError::Probe { status: 404, path, .. } if path.starts_with("/Users?filter=userName+eq+%22")),
         "{err:?}"
     );
     let err = engine

@@ -498,7 +498,7 @@ async fn test_connection_needs_a_list_response() {
         .await
         .expect_err("a 200 that is not a ListResponse fails");
     assert!(
-        matches!(&err, CycleError::Probe { status: 200, path } if path == "/Users?startIndex=1&count=2"),
+        matches!(&err, CycleError::Probe { status: 200, path, .. } if path == "/Users?startIndex=1&count=2"),
         "{err:?}"
     );
     let string_counters = Target::answering(

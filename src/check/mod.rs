@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::client::ScimClient;
-use crate::engine::log::{status_str, LogRecord};
-use crate::engine::CycleReport;
+use crate::engine::log::{is_transient, is_transient_error, status_str, LogRecord};
+use crate::engine::{backoff, wait_before_retry, CycleReport};
 use crate::scenario::model::{LogExpectation, ObjectExpectation, RequestExpectation};
 use crate::scim::lookup::ClientPath;
 use crate::scim::request::{encode_query_value, quote, ScimRequest};
@@ -64,16 +64,43 @@ pub fn strip_prefix(value: &Value, prefix: &str) -> Value {
     }
 }
 
+/// Attempts of one read-back GET. The harness's reads are its own, not the IdP's: a
+/// transient fault (5xx, 429, reset, timeout) is tried again with the engine's waits, and
+/// no read-back counts toward a cycle's requests.
+const READ_BACK_ATTEMPTS: u32 = 3;
+
 async fn fetch(client: &ScimClient, path: String) -> Result<Option<Value>, Mismatch> {
-    match client.send(&ScimRequest::get(path.clone())).await {
+    let req = ScimRequest::get(path.clone());
+    let mut attempt = 1;
+    let outcome = loop {
+        let outcome = client.send(&req).await;
+        let wait = match &outcome {
+            Ok(r) if is_transient(r.status) => Some(wait_before_retry(r.retry_after, attempt)),
+            Err(e) if is_transient_error(e) => Some(backoff(attempt)),
+            _ => None,
+        };
+        match wait {
+            Some(wait) if attempt < READ_BACK_ATTEMPTS => {
+                tokio::time::sleep(wait).await;
+                attempt += 1;
+            }
+            _ => break outcome,
+        }
+    };
+    let tries = if attempt > 1 {
+        format!(" (on each of {attempt} attempts)")
+    } else {
+        String::new()
+    };
+    match outcome {
         Ok(r) if r.status == 200 => Ok(r.body),
         Ok(r) if r.status == 404 => Ok(None),
         Ok(r) => Err(Mismatch::new(format!(
-            "reading back GET {path} answered HTTP {}",
+            "reading back GET {path} answered HTTP {}{tries}",
             r.status
         ))),
         Err(e) => Err(Mismatch::new(format!(
-            "reading back GET {path} failed: {e}"
+            "reading back GET {path} failed{tries}: {e}"
         ))),
     }
 }

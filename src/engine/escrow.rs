@@ -1,13 +1,43 @@
 //! Escrow (idp-behavior.md §1.8): objects whose export failed transiently, retried in later
 //! cycles with back-off — the next cycle, then every 2nd, 4th, 8th… (Entra: 30 min, 1 h, 2 h,
 //! 4 h with 40-minute cycles). It decides when to retry, never what to send.
+//! Cycles are simulated, but a real target is hit in wall time: a retry never comes sooner
+//! than a short back-off after the failure, nor sooner than the server's `Retry-After`.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
+
+/// The longest `Retry-After` waited out: a server asking for more gets this.
+pub const RETRY_AFTER_CAP: Duration = Duration::from_secs(30);
+/// The wall-time wait before the first retry after a fault without `Retry-After`; it
+/// doubles with each failure, up to `BACKOFF_CAP`.
+pub const BACKOFF_START: Duration = Duration::from_millis(100);
+pub const BACKOFF_CAP: Duration = Duration::from_secs(5);
+
+/// The wait before retry number `retry` (1-based) of a request that failed without
+/// `Retry-After`: 100 ms, 200 ms, 400 ms… up to `BACKOFF_CAP`.
+pub fn backoff(retry: u32) -> Duration {
+    let doublings = retry.saturating_sub(1).min(16);
+    (BACKOFF_START * (1u32 << doublings)).min(BACKOFF_CAP)
+}
+
+/// The wait a `Retry-After` of `seconds` asks for, capped at `RETRY_AFTER_CAP`.
+pub fn retry_after(seconds: u64) -> Duration {
+    Duration::from_secs(seconds).min(RETRY_AFTER_CAP)
+}
+
+/// The wait before retry number `retry`: the server's `Retry-After` when it sent one,
+/// the back-off otherwise.
+pub fn wait_before_retry(retry_after_seconds: Option<u64>, retry: u32) -> Duration {
+    retry_after_seconds.map_or_else(|| backoff(retry), retry_after)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Entry {
     failures: u32,
     due_cycle: u32,
+    /// No retry before this instant, whatever the cycle.
+    not_before: Instant,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -16,7 +46,8 @@ pub struct Escrow {
 }
 
 impl Escrow {
-    /// Records a failure in `cycle`; the object is retried `2^(failures-1)` cycles later.
+    /// Records a failure in `cycle`; the object is retried `2^(failures-1)` cycles later,
+    /// and not before `backoff(failures)` of wall time has passed.
     pub fn insert(&mut self, object: &str, cycle: u32) {
         let failures = self.entries.get(object).map_or(0, |e| e.failures) + 1;
         let wait = 1u32 << (failures - 1).min(4);
@@ -25,8 +56,14 @@ impl Escrow {
             Entry {
                 failures,
                 due_cycle: cycle + wait,
+                not_before: Instant::now() + backoff(failures),
             },
         );
+    }
+
+    /// The instant before which the object's retry must not be sent, if it is escrowed.
+    pub fn not_before(&self, object: &str) -> Option<Instant> {
+        self.entries.get(object).map(|e| e.not_before)
     }
 
     pub fn remove(&mut self, object: &str) {
@@ -67,5 +104,23 @@ mod tests {
         assert!(!e.due("a", 7) && e.due("a", 8), "then four");
         e.remove("a");
         assert!(e.objects().is_empty() && !e.due("a", 100));
+    }
+
+    #[test]
+    fn wall_time_waits_double_and_are_capped() {
+        assert_eq!(backoff(1), Duration::from_millis(100));
+        assert_eq!(backoff(2), Duration::from_millis(200));
+        assert_eq!(backoff(4), Duration::from_millis(800));
+        assert_eq!(backoff(40), BACKOFF_CAP);
+        assert_eq!(wait_before_retry(Some(1), 3), Duration::from_secs(1));
+        assert_eq!(wait_before_retry(Some(3600), 1), RETRY_AFTER_CAP);
+        assert_eq!(wait_before_retry(None, 3), Duration::from_millis(400));
+        let mut e = Escrow::default();
+        let before = Instant::now();
+        e.insert("a", 1);
+        e.insert("a", 2);
+        let not_before = e.not_before("a").expect("escrowed");
+        assert!(not_before >= before + Duration::from_millis(200));
+        assert_eq!(e.not_before("b"), None);
     }
 }

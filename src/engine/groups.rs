@@ -63,7 +63,7 @@ impl Engine<'_> {
                 self.escrow.remove(group);
                 report.records.push(rec);
             }
-            outcome => self.fail(rec, group, outcome, report),
+            outcome => self.fail_group(rec, group, outcome, report),
         }
     }
 
@@ -122,7 +122,7 @@ impl Engine<'_> {
                         return None;
                     }
                     outcome => {
-                        self.fail(rec, group_ref, outcome, report);
+                        self.fail_group(rec, group_ref, outcome, report);
                         return None;
                     }
                 };
@@ -147,7 +147,7 @@ impl Engine<'_> {
                             });
                         }
                         outcome => {
-                            self.fail(rec, group_ref, outcome, report);
+                            self.fail_group(rec, group_ref, outcome, report);
                             return None;
                         }
                     }
@@ -158,7 +158,7 @@ impl Engine<'_> {
                 let hits = match self.lookup_group(&name, &mut rec, report).await {
                     Ok(hits) => hits,
                     Err(Some(outcome)) => {
-                        self.fail(rec, group_ref, outcome, report);
+                        self.fail_group(rec, group_ref, outcome, report);
                         return None;
                     }
                     Err(None) => {
@@ -176,7 +176,7 @@ impl Engine<'_> {
                         let created = match self.send(&req, report).await {
                             Sent::Answer(r) if r.status == 201 || r.status == 200 => r,
                             outcome => {
-                                self.fail(rec, group_ref, outcome, report);
+                                self.fail_group(rec, group_ref, outcome, report);
                                 return None;
                             }
                         };
@@ -228,7 +228,7 @@ impl Engine<'_> {
                                         member_values(r.body.as_ref())
                                     }
                                     outcome => {
-                                        self.fail(rec, group_ref, outcome, report);
+                                        self.fail_group(rec, group_ref, outcome, report);
                                         return None;
                                     }
                                 };
@@ -388,8 +388,11 @@ impl Engine<'_> {
                         format!("member `{member}` is not provisioned yet; it is skipped"),
                     );
                     // An entitled member whose export failed is retried with the group; an
-                    // out-of-scope one waits for a restart (§1.7, §1.8).
-                    if tenant.entitlement(member).is_ok() {
+                    // out-of-scope one waits for a restart (§1.7, §1.8). An IdP that leaves
+                    // failures to the admin (Okta) retries neither.
+                    let escrows =
+                        self.profile.transient_retry().pushes == crate::profile::PushRetry::Escrow;
+                    if escrows && tenant.entitlement(member).is_ok() {
                         self.escrow.insert(group_ref, report.cycle_id);
                     }
                 }
@@ -413,7 +416,7 @@ impl Engine<'_> {
             for outcome in self.send_all(&requests, parallelism, report).await {
                 match outcome {
                     Sent::Answer(r) if r.is_success() => {}
-                    outcome => return self.fail(rec, group_ref, outcome, report),
+                    outcome => return self.fail_group(rec, group_ref, outcome, report),
                 }
             }
             rec.step(

@@ -182,3 +182,13 @@ pub fn is_transient_code(code: Option<&str>) -> bool {
         )
     )
 }
+
+/// Transport failures that a retry may cure: no connection, a reset, no answer in time.
+/// A redirect or an oversized answer is how the server is built, not a passing fault.
+pub fn is_transient_error(e: &crate::client::ClientError) -> bool {
+    use crate::client::ClientError;
+    matches!(
+        e,
+        ClientError::Connect { .. } | ClientError::Http { .. } | ClientError::Timeout { .. }
+    )
+}

@@ -2,6 +2,8 @@
 //! §1.11): a connection probe, then per in-scope object an anchor lookup in the connector
 //! store, a matching query when unlinked, GET-diff-update when linked, and deprovisioning;
 //! a log record per object per cycle; transient failures escrowed and retried in later cycles with back-off.
+//! Waits are real: a retry never comes sooner than a short back-off or the server's
+//! `Retry-After` (capped), so a struggling target is not hammered.
 //! The engine decides what to send and when; the profile decides how it looks.
 
 mod cleanup;
@@ -14,17 +16,20 @@ mod users;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::client::{ClientError, Response, ScimClient};
 use crate::idp::Tenant;
-use crate::profile::{JobSettings, Profile};
+use crate::profile::{JobSettings, Profile, PushRetry};
 use crate::scenario::model::SyncKind;
 use crate::scim::ScimRequest;
 use crate::scim::{server_id, MatchKey, Page, Pages};
-use log::{error_code_for_status, is_transient, LogRecord};
+use log::{error_code_for_status, is_transient, is_transient_error, LogRecord};
+
+pub use escrow::{backoff, retry_after, wait_before_retry, RETRY_AFTER_CAP};
 
 /// A source↔target link in the connector data store (§1.8 "keeps links").
 #[derive(Debug, Clone, PartialEq)]
@@ -151,10 +156,22 @@ impl Created {
 /// Why a cycle could not run at all: what Entra reports as quarantine (§1.8).
 #[derive(Debug, Clone, thiserror::Error, PartialEq)]
 pub enum CycleError {
-    #[error("the target rejected the credentials: HTTP {status} on the connection probe {path} (Entra quarantines the job: EncounteredQuarantineException)")]
-    Credentials { status: u16, path: String },
-    #[error("the connection probe {path} answered HTTP {status} instead of 200 with an empty ListResponse (Entra quarantines the job)")]
-    Probe { status: u16, path: String },
+    #[error("the target rejected the credentials: HTTP {status} on the connection probe GET {path} ({consequence})")]
+    Credentials {
+        status: u16,
+        path: String,
+        /// What the profile's IdP does about it.
+        consequence: &'static str,
+    },
+    /// The probe was answered, but not as the IdP needs: `problem` names the status or the
+    /// ListResponse fields that are missing or ill-typed.
+    #[error("the connection probe GET {path} {problem}; {consequence}")]
+    Probe {
+        status: u16,
+        path: String,
+        problem: String,
+        consequence: &'static str,
+    },
     #[error("{0}")]
     Unreachable(ClientError),
 }
@@ -169,6 +186,24 @@ impl CycleError {
             CycleError::Unreachable(_) => None,
         }
     }
+
+    /// Whether the failure is the target's set-up rather than a finding against the server
+    /// (README exit codes: 3, not 1): it cannot be reached (no connection, TLS, no answer at
+    /// all), the token is refused (401/403), or the base URL is wrong (404 on the probe, or
+    /// a redirect away from it). A server that answers wrongly — a 5xx that outlived the
+    /// retries, a 200 with a malformed ListResponse, a reset mid-answer — is a finding.
+    pub fn is_target_setup(&self) -> bool {
+        match self {
+            CycleError::Credentials { .. } => true,
+            CycleError::Probe { status, .. } => *status == 404,
+            CycleError::Unreachable(e) => matches!(
+                e,
+                ClientError::Connect { .. }
+                    | ClientError::Timeout { .. }
+                    | ClientError::Redirected { .. }
+            ),
+        }
+    }
 }
 
 /// What one cycle did.
@@ -176,8 +211,12 @@ impl CycleError {
 pub struct CycleReport {
     pub cycle_id: u32,
     pub records: Vec<LogRecord>,
-    /// Logical requests per HTTP method.
+    /// Logical requests per HTTP method (retries within the cycle are not counted).
     pub requests: BTreeMap<&'static str, u64>,
+    /// Transient faults the IdP retried with success within the cycle (the connection
+    /// probe), each with its exchange: `the connection probe GET … answered 500 (…); Entra
+    /// retried it after 0.1 s and it succeeded`.
+    pub warnings: Vec<String>,
 }
 
 impl CycleReport {
@@ -208,6 +247,8 @@ pub struct Engine<'a> {
     /// Events and failures since the last restart, for the escrow-proportion threshold.
     events: u64,
     failures: u64,
+    /// No request to the target before this instant: the last `Retry-After` (capped).
+    not_before: Mutex<Option<Instant>>,
 }
 
 enum Sent {
@@ -237,6 +278,7 @@ impl<'a> Engine<'a> {
             quarantine: None,
             events: 0,
             failures: 0,
+            not_before: Mutex::new(None),
         }
     }
 
@@ -279,8 +321,9 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// Sends one logical request. With `honor_retry_after`, a 429 carrying `Retry-After` (up
-    /// to 60 s) is waited out and retried once within the cycle; the retry is not counted.
+    /// Sends one logical request. With `honor_retry_after`, a 429 carrying `Retry-After`
+    /// (capped at `RETRY_AFTER_CAP`) is waited out and retried once within the cycle; the
+    /// retry is not counted.
     async fn send(&self, req: &ScimRequest, report: &mut CycleReport) -> Sent {
         *report.requests.entry(req.verb.as_str()).or_default() += 1;
         self.exchange(req).await
@@ -305,46 +348,136 @@ impl<'a> Engine<'a> {
     }
 
     async fn exchange(&self, req: &ScimRequest) -> Sent {
-        let first = self.client.send_within(req, self.job.record_timeout).await;
-        let wait = match &first {
-            Ok(r) if r.status == 429 && self.job.honor_retry_after => {
-                r.retry_after.filter(|s| *s <= 60)
+        let first = self.exchange_once(req).await;
+        match first {
+            Sent::Answer(r)
+                if r.status == 429 && r.retry_after.is_some() && self.job.honor_retry_after =>
+            {
+                // `exchange_once` waits out the Retry-After it just remembered.
+                self.exchange_once(req).await
             }
-            _ => None,
-        };
-        let answer = match wait {
-            Some(seconds) => {
-                tokio::time::sleep(std::time::Duration::from_secs(seconds)).await;
-                self.client.send_within(req, self.job.record_timeout).await
+            first => first,
+        }
+    }
+
+    /// One HTTP exchange, no sooner than the target allows: a `Retry-After` on a transient
+    /// answer holds every later request to the target until it has passed.
+    async fn exchange_once(&self, req: &ScimRequest) -> Sent {
+        self.wait_until(self.target_not_before()).await;
+        match self.client.send_within(req, self.job.record_timeout).await {
+            Ok(r) => {
+                if let (true, Some(seconds)) = (is_transient(r.status), r.retry_after) {
+                    let until = Instant::now() + retry_after(seconds);
+                    let mut not_before = self
+                        .not_before
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner);
+                    *not_before = Some(not_before.map_or(until, |t| t.max(until)));
+                }
+                Sent::Answer(r)
             }
-            None => first,
-        };
-        match answer {
-            Ok(r) => Sent::Answer(r),
             Err(e) => Sent::Transport(e),
         }
     }
 
-    /// The connection probe (§1.2): 200 with an empty ListResponse, or the job quarantines.
+    fn target_not_before(&self) -> Option<Instant> {
+        *self
+            .not_before
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    async fn wait_until(&self, instant: Option<Instant>) {
+        if let Some(wait) = instant.and_then(|t| t.checked_duration_since(Instant::now())) {
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Before an escrowed object is retried: its wall-time back-off must have passed.
+    async fn wait_for_escrow(&self, object: &str) {
+        self.wait_until(self.escrow.not_before(object)).await;
+    }
+
+    /// The connection probe (§1.2): what the profile accepts (Entra: 200 with an empty
+    /// ListResponse), or the cycle fails. A transient fault (5xx, 429, reset, timeout) is
+    /// tried again, waiting in between, up to the profile's `probe_attempts`; a probe that
+    /// then succeeds leaves a warning in the report. Counted as one request.
     pub async fn test_connection(&self, report: &mut CycleReport) -> Result<(), CycleError> {
         let req = self.profile.test_connection();
-        match self.send(&req, report).await {
-            Sent::Transport(e) => Err(CycleError::Unreachable(e)),
-            Sent::Answer(r) if r.status == 401 || r.status == 403 => Err(CycleError::Credentials {
+        let retry = self.profile.transient_retry();
+        *report.requests.entry(req.verb.as_str()).or_default() += 1;
+        let started = Instant::now();
+        let mut faults: Vec<String> = Vec::new();
+        let outcome = loop {
+            let outcome = self.exchange_once(&req).await;
+            let fault = match &outcome {
+                Sent::Answer(r) if is_transient(r.status) => Some(format!(
+                    "answered {}{}",
+                    r.status,
+                    detail_of(r).map(|d| format!(" ({d})")).unwrap_or_default()
+                )),
+                Sent::Transport(e) if is_transient_error(e) => Some(format!("failed: {e}")),
+                _ => None,
+            };
+            let attempt = faults.len() as u32 + 1;
+            match fault {
+                Some(fault) if attempt < retry.probe_attempts => {
+                    let wait = match &outcome {
+                        Sent::Answer(r) => wait_before_retry(r.retry_after, attempt),
+                        Sent::Transport(_) => backoff(attempt),
+                    };
+                    faults.push(fault);
+                    tokio::time::sleep(wait).await;
+                }
+                _ => break outcome,
+            }
+        };
+        let result = self.judge_probe(&req, outcome, faults.len() + 1);
+        if let (Ok(()), Some(first)) = (&result, faults.first()) {
+            let again = match faults.len() {
+                1 => format!("after {:.1} s", started.elapsed().as_secs_f64()),
+                n => format!("{n} times over {:.1} s", started.elapsed().as_secs_f64()),
+            };
+            report.warnings.push(format!(
+                "the connection probe GET {} {first}; {} retried it {again} and it succeeded",
+                req.path, retry.idp
+            ));
+        }
+        result
+    }
+
+    /// The probe's last outcome, after `attempts` tries.
+    fn judge_probe(
+        &self,
+        req: &ScimRequest,
+        outcome: Sent,
+        attempts: usize,
+    ) -> Result<(), CycleError> {
+        let retry = self.profile.transient_retry();
+        let r = match outcome {
+            Sent::Transport(e) => return Err(CycleError::Unreachable(e)),
+            Sent::Answer(r) => r,
+        };
+        if r.status == 401 || r.status == 403 {
+            return Err(CycleError::Credentials {
                 status: r.status,
                 path: req.path.clone(),
-            }),
-            Sent::Answer(r) => {
-                if self.profile.probe_ok(r.status, r.body.as_ref()) {
-                    Ok(())
-                } else {
-                    Err(CycleError::Probe {
-                        status: r.status,
-                        path: req.path.clone(),
-                    })
-                }
-            }
+                consequence: retry.probe_failure,
+            });
         }
+        if self.profile.probe_ok(r.status, r.body.as_ref()) {
+            return Ok(());
+        }
+        let mut problem = probe_problem(&r);
+        if attempts > 1 {
+            problem.push_str(&format!(" (on each of {attempts} attempts)"));
+        }
+        Err(CycleError::Probe {
+            status: r.status,
+            path: req.path.clone(),
+            problem,
+            consequence: retry.probe_failure,
+        })
     }
 
     /// One sync cycle over the tenant: the probe, purges, users, groups, then memberships
@@ -400,6 +533,7 @@ impl<'a> Engine<'a> {
                 .await;
         }
         for user in &users {
+            self.wait_for_escrow(user).await;
             self.process_user(tenant, user, &mut report).await;
         }
         for purge in purges.iter().filter(|p| p.is_group) {
@@ -408,6 +542,7 @@ impl<'a> Engine<'a> {
         }
         let mut linked_groups = Vec::new();
         for group in &groups {
+            self.wait_for_escrow(group).await;
             if let Some(rec) = self.process_group(tenant, group, &mut report).await {
                 linked_groups.push((group.clone(), rec));
             }
@@ -556,12 +691,33 @@ impl<'a> Engine<'a> {
         result.map(|()| report)
     }
 
+    /// A user's request failed: logged, and escrowed or left to the admin as the IdP does.
     fn fail(&mut self, rec: LogRecord, user: &str, outcome: Sent, report: &mut CycleReport) {
-        let rec = match outcome {
+        self.fail_object(rec, user, Kind::User, outcome, report);
+    }
+
+    /// A group's request failed.
+    fn fail_group(&mut self, rec: LogRecord, group: &str, outcome: Sent, report: &mut CycleReport) {
+        self.fail_object(rec, group, Kind::Group, outcome, report);
+    }
+
+    fn fail_object(
+        &mut self,
+        rec: LogRecord,
+        object: &str,
+        kind: Kind,
+        outcome: Sent,
+        report: &mut CycleReport,
+    ) {
+        let escrows = self.profile.transient_retry().pushes == PushRetry::Escrow;
+        let mut rec = match outcome {
             Sent::Answer(r) => {
                 // Transient faults and conflicts are escrowed and retried later (§1.3, §1.8).
-                if is_transient(r.status) || (r.status == 409 && self.profile.retries_conflicts()) {
-                    self.escrow.insert(user, report.cycle_id);
+                if escrows
+                    && (is_transient(r.status)
+                        || (r.status == 409 && self.profile.retries_conflicts()))
+                {
+                    self.escrow.insert(object, report.cycle_id);
                 }
                 rec.failed(
                     error_code_for_status(r.status),
@@ -569,7 +725,9 @@ impl<'a> Engine<'a> {
                 )
             }
             Sent::Transport(e) => {
-                self.escrow.insert(user, report.cycle_id);
+                if escrows {
+                    self.escrow.insert(object, report.cycle_id);
+                }
                 // A redirect or an oversized answer is how the server is built, not a passing
                 // fault: retried like any failure, but never settled as transient.
                 let code = match e {
@@ -582,7 +740,133 @@ impl<'a> Engine<'a> {
                 rec.failed(code, e.to_string())
             }
         };
+        if !escrows {
+            // Okta (O-12, O-37): the failure becomes a task for the admin; nothing retries it.
+            let task = match kind {
+                Kind::User => format!(
+                    "raises an admin task (\"Automatic provisioning of user {object} to app {OKTA_APP} failed\")"
+                ),
+                Kind::Group => format!("marks the push of group {object} \"Push failed\" (an admin task)"),
+            };
+            let reason = rec.reason.take().unwrap_or_default();
+            rec.reason = Some(format!(
+                "{reason}; {} {task} and does not retry; an admin must retry it",
+                self.profile.transient_retry().idp
+            ));
+        }
         report.records.push(rec);
+    }
+}
+
+/// What a failed object is, for the admin task that names it.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    User,
+    Group,
+}
+
+/// How the harness's target app is named in the Okta admin tasks it imitates.
+const OKTA_APP: &str = "SCIM app";
+
+/// The `detail` of a SCIM error answer, or the start of its body.
+fn detail_of(r: &Response) -> Option<String> {
+    let detail = r
+        .body
+        .as_ref()
+        .and_then(|b| b.get("detail"))
+        .and_then(Value::as_str)
+        .map(|d| format!("detail {:?}", short(d)));
+    detail.or_else(|| (!r.text.trim().is_empty()).then(|| short(r.text.trim())))
+}
+
+/// What is wrong with a probe answer, for a reader who fixes the server: the status, or
+/// which ListResponse fields (RFC 7644 §3.4.2) are missing or ill-typed.
+fn probe_problem(r: &Response) -> String {
+    if r.status != 200 {
+        let detail = detail_of(r).map(|d| format!(" ({d})")).unwrap_or_default();
+        let hint = match r.status {
+            404 => ": the base URL does not lead to the SCIM Users endpoint",
+            _ => "",
+        };
+        return format!("answered HTTP {}{detail} instead of 200{hint}", r.status);
+    }
+    let Some(body) = r.body.as_ref() else {
+        return format!(
+            "answered 200 with a body that is not JSON ({})",
+            if r.text.trim().is_empty() {
+                "empty".to_string()
+            } else {
+                short(&r.text)
+            }
+        );
+    };
+    let defects = list_response_defects(body);
+    if !defects.is_empty() {
+        return format!(
+            "answered 200 with a malformed ListResponse: {}",
+            defects.join("; ")
+        );
+    }
+    match body.get("totalResults").and_then(Value::as_u64) {
+        Some(n) if n > 0 => format!(
+            "answered 200 with totalResults {n} instead of 200 with an empty ListResponse: it filters on a random value no user has, so the server ignored the filter"
+        ),
+        _ => "answered 200 with a ListResponse the IdP does not accept".to_string(),
+    }
+}
+
+/// The ListResponse fields of `body` that are missing or of the wrong type.
+fn list_response_defects(body: &Value) -> Vec<String> {
+    let mut defects = Vec::new();
+    if !body.is_object() {
+        return vec![format!("the body is {}, not an object", json_kind(body))];
+    }
+    match body.get("schemas") {
+        None => defects.push(format!(
+            "`schemas` is missing (expected [\"{}\"])",
+            crate::scim::urn::LIST_RESPONSE
+        )),
+        Some(Value::Array(s))
+            if s.iter()
+                .any(|u| u.as_str() == Some(crate::scim::urn::LIST_RESPONSE)) => {}
+        Some(other) => defects.push(format!(
+            "`schemas` is {other}, which does not name {}",
+            crate::scim::urn::LIST_RESPONSE
+        )),
+    }
+    for field in ["totalResults", "itemsPerPage", "startIndex"] {
+        match body.get(field) {
+            None => defects.push(format!("`{field}` is missing (an integer is required)")),
+            Some(v) if v.is_u64() => {}
+            Some(v) => defects.push(format!(
+                "`{field}` is {v} ({}), not an integer",
+                json_kind(v)
+            )),
+        }
+    }
+    match body.get("Resources") {
+        Some(Value::Array(_)) => {}
+        None if body
+            .get("totalResults")
+            .and_then(Value::as_u64)
+            .unwrap_or(0)
+            == 0 => {}
+        None => defects.push(
+            "`Resources` is missing (an array is required when totalResults is not 0)".into(),
+        ),
+        Some(v) => defects.push(format!("`Resources` is {}, not an array", json_kind(v))),
+    }
+    defects
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
 }
 
@@ -664,6 +948,34 @@ mod tests {
         assert!(
             e.contains("the server's id is the number 7, not a string"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn probe_answers_name_what_is_wrong() {
+        let answer = |status: u16, body: Value| Response {
+            status,
+            text: body.to_string(),
+            body: Some(body),
+            retry_after: None,
+            content_type: None,
+        };
+        let list = json!({"schemas": [crate::scim::urn::LIST_RESPONSE], "totalResults": "0",
+            "startIndex": 1, "Resources": {}});
+        let text = probe_problem(&answer(200, list));
+        assert_eq!(
+            text,
+            "answered 200 with a malformed ListResponse: `totalResults` is \"0\" (a string), not an integer; `itemsPerPage` is missing (an integer is required); `Resources` is an object, not an array"
+        );
+        let text = probe_problem(&answer(404, json!({"detail": "no such path"})));
+        assert!(
+            text.starts_with("answered HTTP 404 (detail \"no such path\") instead of 200"),
+            "{text}"
+        );
+        let full = json!({"schemas": [crate::scim::urn::LIST_RESPONSE], "totalResults": 2,
+            "itemsPerPage": 2, "startIndex": 1, "Resources": [{}, {}]});
+        assert!(
+            probe_problem(&answer(200, full)).contains("instead of 200 with an empty ListResponse")
         );
     }
 

@@ -16,7 +16,7 @@ use crate::check::finding::{Code, Finding, Severity};
 use crate::check::{self, judge, snapshot, Mismatch, Whereabouts};
 use crate::client::{Exchange, ScimClient};
 use crate::idp::Tenant;
-use crate::profile::{Profile, Strictness};
+use crate::profile::{Profile, PushRetry, Strictness};
 use crate::scenario::model::{Expectation, RestartKind, Scenario, Spanned, Status, Step, SyncKind};
 use crate::scim::{server_id, MatchKey};
 use crate::scim::{ScimRequest, Verb};
@@ -229,9 +229,10 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn absorb(&mut self, report: CycleReport, first: bool) {
+    fn absorb(&mut self, mut report: CycleReport, first: bool) {
         self.cycled = true;
         self.judge_exchanges();
+        self.warnings.append(&mut report.warnings);
         for rec in report
             .records
             .iter()
@@ -272,17 +273,16 @@ impl<'a> Run<'a> {
     /// and stopped being so mid-run, which is a finding against it.
     fn cycle_failure(&mut self, e: CycleError) -> Stop {
         let exchange = self.judge_exchanges();
+        let setup = e.is_target_setup();
         let mut f = self.failure(e.to_string());
-        f.code = Some(match e.status() {
-            Some(401 | 403) => Code::Credentials,
-            Some(_) => Code::Rejected,
-            None => Code::Unreachable,
-        });
+        f.code = Some(probe_code(&e));
         f.exchange = exchange;
-        if self.cycled {
-            Stop::Failed(f)
-        } else {
+        // A set-up problem (unreachable, token, base URL) counts as one only at first
+        // contact: once a cycle ran, the target was usable and stopped being so.
+        if setup && !self.cycled {
             Stop::Target(f)
+        } else {
+            Stop::Failed(f)
         }
     }
 
@@ -330,6 +330,20 @@ impl<'a> Run<'a> {
         self.settle_with(true).await
     }
 
+    /// Whether a failed record was made good later: an IdP that escrows retried it until it
+    /// left escrow; one that does not retry (Okta raises an admin task) needs a success
+    /// record for the object after it.
+    fn retried_with_success(&self, failed: &LogRecord) -> bool {
+        match self.engine.profile.transient_retry().pushes {
+            PushRetry::Escrow => true,
+            PushRetry::AdminTask => self.log.iter().any(|r| {
+                r.object == failed.object
+                    && r.cycle_id > failed.cycle_id
+                    && r.status == Status::Success
+            }),
+        }
+    }
+
     /// `strict: false` lets an `expect: log` look at a failure that persists: it is the
     /// expectation that judges it, not the settle.
     async fn settle_with(&mut self, strict: bool) -> Result<(), Stop> {
@@ -343,8 +357,9 @@ impl<'a> Run<'a> {
             self.absorb(report, false);
         }
         let escrowed = self.engine.escrowed();
+        let pending = std::mem::take(&mut self.unacknowledged);
         let (settled, kept): (Vec<LogRecord>, Vec<LogRecord>) =
-            self.unacknowledged.drain(..).partition(|r| {
+            pending.into_iter().partition(|r| {
                 let transient = r.error_code.as_deref().is_some_and(|c| {
                     matches!(
                         c,
@@ -354,7 +369,7 @@ impl<'a> Run<'a> {
                             | "WebExceptionProtocolError"
                     )
                 });
-                transient && !escrowed.contains(&r.object)
+                transient && !escrowed.contains(&r.object) && self.retried_with_success(r)
             });
         for r in settled {
             self.warnings.push(format!(
@@ -746,16 +761,19 @@ impl<'a> Run<'a> {
                 let mut report = CycleReport::default();
                 let result = self.engine.test_connection(&mut report).await;
                 self.requests += report.total_requests();
-                let exchange = self.client.take_exchanges().pop();
+                self.warnings.extend(report.warnings);
+                let exchange = self.judge_exchanges();
                 return match (result, expect_status) {
                     (Ok(()), Status::Success) | (Err(_), Status::Failure) => Ok(()),
                     (Ok(()), _) => Err(Stop::Failed(self.failure(
                         "Test Connection succeeded, but the scenario expects it to fail",
                     ))),
                     (Err(e), _) => {
+                        let setup = e.is_target_setup();
                         let mut f = self.failure(format!("Test Connection failed: {e}"));
                         f.exchange = exchange;
-                        Err(Stop::Target(f))
+                        f.code = Some(probe_code(&e));
+                        Err(if setup { Stop::Target(f) } else { Stop::Failed(f) })
                     }
                 };
             }
@@ -845,7 +863,9 @@ pub async fn run(
         // scenario, not only the first one recorded.
         let escrowed = run.engine.escrowed();
         if let Some(rec) = run.unacknowledged.iter().find(|rec| {
-            !is_transient_code(rec.error_code.as_deref()) || escrowed.contains(&rec.object)
+            !is_transient_code(rec.error_code.as_deref())
+                || escrowed.contains(&rec.object)
+                || !run.retried_with_success(rec)
         }) {
             run.keyword = "end of scenario";
             stop = Some(Stop::Failed(run.failure(format!(
@@ -885,6 +905,15 @@ pub async fn run(
         duration_ms: started.elapsed().as_millis() as u64,
         log: run.log,
         findings: run.findings,
+    }
+}
+
+/// The finding code of a failed connection probe.
+fn probe_code(e: &CycleError) -> Code {
+    match e.status() {
+        Some(401 | 403) => Code::Credentials,
+        Some(_) => Code::Rejected,
+        None => Code::Unreachable,
     }
 }
 

@@ -241,6 +241,13 @@ pub trait Profile: Send + Sync {
     fn strictness(&self) -> Strictness {
         Strictness::tolerant(self.name())
     }
+
+    /// How the IdP lives with transient faults (5xx but 501, 429, resets, timeouts): how
+    /// often it tries the connection probe, what becomes of a failed push, and what a probe
+    /// that fails for good costs. Default: the table in `TransientRetry::of`.
+    fn transient_retry(&self) -> TransientRetry {
+        TransientRetry::of(self.name())
+    }
 }
 
 /// How strictly an IdP reads one kind of answer.
@@ -287,6 +294,72 @@ impl Strictness {
             match_404_is_empty: false,
             on_rejected: "the IdP logs the failure and tries the object again on its next run [I]",
             on_transient: "the IdP logs the failure and tries the object again on its next run [I]",
+        }
+    }
+}
+
+/// What an IdP does about transient faults, as data (idp-behavior.md §1.8, §2.7, §3, §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransientRetry {
+    /// The IdP as its admins name it, for log reasons and warnings (`Entra`, `Okta`).
+    pub idp: &'static str,
+    /// Attempts of the connection probe, the first included, before the cycle fails.
+    pub probe_attempts: u32,
+    /// What becomes of an object whose request failed.
+    pub pushes: PushRetry,
+    /// What the IdP does when the probe fails for good, for the cycle error.
+    pub probe_failure: &'static str,
+}
+
+/// What becomes of an object whose request met a transient fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PushRetry {
+    /// Escrowed and retried in later cycles with back-off (Entra §1.8; PingFederate's
+    /// channel Timeout, §3).
+    Escrow,
+    /// An admin task is raised and nothing is retried until an admin does (Okta, O-37).
+    AdminTask,
+}
+
+impl TransientRetry {
+    /// The table, by profile name. Entra and Okta would both try a failed probe again
+    /// later (Entra at the next cycle, Okta when the admin tests again): the harness tries
+    /// it three times, waiting in between [I]. Ping documents only PingFederate's per-record
+    /// timeout (retried next cycle, §3); its other faults and all of PingOne's are escrowed
+    /// the same way [I].
+    pub fn of(profile: &str) -> TransientRetry {
+        let (idp, pushes, probe_failure) = match profile {
+            "entra" => (
+                "Entra",
+                PushRetry::Escrow,
+                "Entra quarantines the job (EncounteredQuarantineException) and provisions nothing until the probe passes",
+            ),
+            "okta" => (
+                "Okta",
+                PushRetry::AdminTask,
+                "Okta refuses to save the provisioning settings (Test API Credentials fails), so nothing is pushed",
+            ),
+            "pingfederate" => (
+                "PingFederate",
+                PushRetry::Escrow,
+                "PingFederate's SCIM channel cannot connect and provisions nothing",
+            ),
+            "pingone" => (
+                "PingOne",
+                PushRetry::Escrow,
+                "PingOne's provisioning connection fails its test and provisions nothing",
+            ),
+            _ => (
+                "the IdP",
+                PushRetry::Escrow,
+                "the IdP provisions nothing until the probe passes",
+            ),
+        };
+        TransientRetry {
+            idp,
+            probe_attempts: 3,
+            pushes,
+            probe_failure,
         }
     }
 }
