@@ -606,9 +606,10 @@ async fn update_is_get_then_put_of_the_merged_object() {
     }
 }
 
-/// §2.4: unassign → GET, path-less PATCH `active:false`; reassign → GET, the same PATCH with
-/// `true` on the same user (no match, no POST); a deactivated user then hard-deleted in the
-/// source gets nothing.
+/// §2.4: unassign → path-less PATCH `active:false`; reassign → the same PATCH with `true` on
+/// the same user (no match, no POST); a deactivated user then hard-deleted in the source gets
+/// nothing. No GET precedes the PATCH: Okta decides from its app-user profile and a PATCH is
+/// not built from the target's representation (O-20, O-24).
 #[tokio::test]
 async fn oin_deactivates_and_reactivates_with_pathless_patches() {
     let app = OktaApp::start(Integration::Oin).await;
@@ -620,7 +621,7 @@ async fn oin_deactivates_and_reactivates_with_pathless_patches() {
     push(&mut engine, &tenant).await;
     assert_eq!(
         app.target.take().await,
-        vec![read("/Users/u-1"), set_active("/Users/u-1", false)],
+        vec![set_active("/Users/u-1", false)],
         "deactivate on unassign"
     );
     assert_eq!(
@@ -632,7 +633,7 @@ async fn oin_deactivates_and_reactivates_with_pathless_patches() {
     push(&mut engine, &tenant).await;
     assert_eq!(
         app.target.take().await,
-        vec![read("/Users/u-1"), set_active("/Users/u-1", true)],
+        vec![set_active("/Users/u-1", true)],
         "reactivate on reassignment"
     );
 
@@ -642,7 +643,7 @@ async fn oin_deactivates_and_reactivates_with_pathless_patches() {
     push(&mut engine, &tenant).await;
     assert_eq!(
         app.target.take().await,
-        vec![read("/Users/u-1"), set_active("/Users/u-1", false)],
+        vec![set_active("/Users/u-1", false)],
         "deactivate in the source"
     );
 
@@ -749,9 +750,8 @@ async fn oin_group_create_membership_rename_and_delete() {
         app.target.take().await,
         vec![
             // The tenant marks members whose group changed as changed (their entitlement
-            // may have); both already match, so each is only read, never written.
-            read("/Users/u-1"),
-            read("/Users/u-2"),
+            // may have); Okta's app-user profiles of both are unchanged, so neither is read
+            // nor written.
             read("/Groups/g-1"),
             group_patch(
                 "/Groups/g-1",
@@ -790,8 +790,9 @@ async fn oin_group_create_membership_rename_and_delete() {
     push(&mut engine, &tenant).await;
     assert_eq!(
         app.target.take().await,
-        // bob, the remaining member, is read as above; the user is left as it is.
-        vec![read("/Users/u-2"), sent("DELETE", "/Groups/g-1", &[], None)],
+        // bob, the remaining member, is marked changed, but his app-user profile is not:
+        // he is neither read nor written.
+        vec![sent("DELETE", "/Groups/g-1", &[], None)],
         "unlink and delete"
     );
     assert_eq!(app.target.held("/Groups/g-1"), None);
@@ -828,7 +829,7 @@ async fn aiw_membership_is_a_put_of_the_full_member_list() {
     assert_eq!(
         app.target.take().await,
         vec![
-            read("/Users/u-2"),
+            // bob's app-user profile is unchanged: no GET /Users/u-2.
             read("/Groups/g-1"),
             with_body(
                 "PUT",

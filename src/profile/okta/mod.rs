@@ -12,8 +12,8 @@ use serde_json::{json, Value};
 pub use users::{okta_user_id, LOCALE, WORK_EMAIL};
 
 use super::{
-    Deprovision, DeprovisionAction, DesiredUser, ExistingGroup, MembershipChange, Profile,
-    ProfileError, Scheduling, ScimRequest, Update,
+    Before, Deprovision, DeprovisionAction, DesiredUser, DiffSource, ExistingGroup,
+    MembershipChange, Profile, ProfileError, Scheduling, ScimRequest, Update,
 };
 use crate::idp::SourceUser;
 use crate::scenario::model::Step;
@@ -147,9 +147,23 @@ impl Profile for Okta {
         Okta::post_user(desired)
     }
 
+    /// O-13, O-34: Okta pushes when the Okta user's profile changes, comparing it with its
+    /// app-user profile — what it last pushed — never with what a GET returned `[I]`.
+    fn diff_source(&self) -> DiffSource {
+        DiffSource::OwnRecord {
+            name: "Okta's app-user profile",
+        }
+    }
+
     /// §2.3/§2.4 (see `Okta::user_update`).
-    fn update_user(&self, id: &str, current: &Value, desired: &DesiredUser) -> Option<Update> {
-        self.user_update(id, current, desired)
+    fn update_user(
+        &self,
+        id: &str,
+        current: &Value,
+        desired: &DesiredUser,
+        before: Before<'_>,
+    ) -> Option<Update> {
+        self.user_update(id, current, desired, before)
     }
 
     fn scheduling(&self) -> Scheduling {

@@ -7,11 +7,10 @@ use serde_json::{json, Map, Value};
 use super::{Integration, Okta};
 use crate::idp::SourceUser;
 use crate::profile::{
-    encode_query_value, quote, DesiredUser, ModifiedProperty, ScimRequest, Update, Verb,
+    encode_query_value, quote, Before, DesiredUser, ModifiedProperty, ScimRequest, Update, Verb,
 };
 use crate::scenario::model::UserAttr;
-use crate::scim::lookup::{get_ci, ClientPath};
-use crate::scim::schema::USER;
+use crate::scim::lookup::get_ci;
 use crate::scim::{resource_path, urn};
 
 pub const WORK_EMAIL: &str = "emails[type eq \"work\"].value";
@@ -146,20 +145,23 @@ impl Okta {
     /// §2.3/§2.4. Deprovisioning (`active` false wanted) only deactivates: Okta pushes no
     /// profile to an app user it is deactivating or has deactivated [I]. Otherwise a change
     /// of `active` alone is the activation PATCH (OIN) or a PUT (AIW), and any profile change
-    /// is GET + PUT of the merged object, carrying `active: true` (§2.3: omitting it can
-    /// suspend users). Whether something changed is judged against what the target returned,
-    /// as §8 suggests for Okta too.
+    /// is GET + PUT of the merged object: the GET answer with Okta's whole app-user profile
+    /// laid over it, carrying `active: true` (§2.3: omitting it can suspend users). Whether
+    /// something changed is judged against `before`: Okta's app-user profile, what it last
+    /// pushed (`Okta::diff_source`), so a server that drops a value is not written again
+    /// until the Okta profile itself changes.
     pub(super) fn user_update(
         &self,
         id: &str,
         current: &Value,
         desired: &DesiredUser,
+        before: Before<'_>,
     ) -> Option<Update> {
         let want_active = desired
             .get("active")
             .and_then(Value::as_bool)
             .unwrap_or(true);
-        let have_active = get_ci(current, "active").cloned();
+        let have_active = before.value(current, "active");
         let active_differs = have_active.as_ref().and_then(Value::as_bool) != Some(want_active);
         let active_change = ModifiedProperty {
             name: "active".into(),
@@ -194,15 +196,14 @@ impl Okta {
         }
         let mut modified = Vec::new();
         for (path, want) in desired.attrs.iter().filter(|(p, _)| *p != "active") {
-            let have = held(current, path);
-            if have.as_ref() == Some(want) {
-                continue;
+            let have = before.value(current, path);
+            if have.as_ref() != Some(want) {
+                modified.push(ModifiedProperty {
+                    name: (*path).to_string(),
+                    old: have,
+                    new: Some(want.clone()),
+                });
             }
-            modified.push(ModifiedProperty {
-                name: (*path).to_string(),
-                old: have,
-                new: Some(want.clone()),
-            });
             merge(&mut merged, path, want.clone());
         }
         if modified.is_empty() && !active_differs {
@@ -298,13 +299,6 @@ fn merge(obj: &mut Map<String, Value>, path: &str, value: Value) {
             obj.insert(key, value);
         }
     }
-}
-
-/// The value the target holds at a mapped path.
-fn held(current: &Value, path: &str) -> Option<Value> {
-    ClientPath::parse(path, &USER)
-        .ok()
-        .and_then(|p| p.get(current).cloned())
 }
 
 /// A password for the POST (§2.2: "random or synced"); 32 hex characters from a v4 UUID
@@ -467,6 +461,7 @@ mod tests {
                     "u1",
                     &on_target(&user, from),
                     &o.desired_user(&user, "", active),
+                    Before::Target,
                 )
                 .expect("an update");
             assert_eq!(
@@ -493,6 +488,7 @@ mod tests {
                     "u1",
                     &on_target(&user, from),
                     &o.desired_user(&user, "", active),
+                    Before::Target,
                 )
                 .expect("an update");
             assert_eq!(update.request.verb, Verb::Put);
@@ -516,7 +512,12 @@ mod tests {
         .expect("update");
         user = t.user("alice").cloned().expect("alice");
         let update = o
-            .update_user("u1", &current, &o.desired_user(&user, "", true))
+            .update_user(
+                "u1",
+                &current,
+                &o.desired_user(&user, "", true),
+                Before::Target,
+            )
             .expect("an update");
         let mut expected = current.clone();
         expected["name"]["familyName"] = json!("Jones");
@@ -538,7 +539,12 @@ mod tests {
         let mut current = on_target(&user, false);
         current["locale"] = json!("fr-FR");
         let update = o
-            .update_user("u1", &current, &o.desired_user(&user, "", true))
+            .update_user(
+                "u1",
+                &current,
+                &o.desired_user(&user, "", true),
+                Before::Target,
+            )
             .expect("an update");
         assert_eq!(update.request.verb, Verb::Put);
         assert_eq!(update.request.body, Some(on_target(&user, true)));
@@ -552,14 +558,20 @@ mod tests {
         let mut inactive = on_target(&user, false);
         inactive["displayName"] = json!("Stale");
         assert_eq!(
-            o.update_user("u1", &inactive, &o.desired_user(&user, "", false)),
+            o.update_user(
+                "u1",
+                &inactive,
+                &o.desired_user(&user, "", false),
+                Before::Target
+            ),
             None
         );
         assert_eq!(
             o.update_user(
                 "u1",
                 &on_target(&user, true),
-                &o.desired_user(&user, "", true)
+                &o.desired_user(&user, "", true),
+                Before::Target
             ),
             None
         );
@@ -573,7 +585,12 @@ mod tests {
         let mut current = on_target(&user, true);
         current["emails"] = json!([{"value": "home@x", "type": "home", "primary": true}]);
         let update = o
-            .update_user("u1", &current, &o.desired_user(&user, "", true))
+            .update_user(
+                "u1",
+                &current,
+                &o.desired_user(&user, "", true),
+                Before::Target,
+            )
             .expect("an update");
         assert_eq!(
             update.request.body.expect("body")["emails"],
