@@ -436,3 +436,53 @@ pub fn by_name(
         other => Err(ProfileError::UnknownProfile(other.to_string())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_record_after_an_update_holds_what_was_pushed_and_keeps_the_rest() {
+        let record = DesiredUser {
+            attrs: vec![
+                ("userName", json!("a@x")),
+                ("title", json!("Dev")),
+                ("department", json!("R&D")),
+                ("active", json!(true)),
+            ],
+        };
+        // department cleared in the source (not pushed), title changed, active flipped but
+        // held back: only title was pushed.
+        let desired = DesiredUser {
+            attrs: vec![
+                ("userName", json!("a@x")),
+                ("title", json!("Lead")),
+                ("active", json!(false)),
+            ],
+        };
+        let pushed = [ModifiedProperty {
+            name: "title".into(),
+            old: Some(json!("Dev")),
+            new: Some(json!("Lead")),
+        }];
+        let after = record.after(&pushed, &desired);
+        assert_eq!(
+            after.attrs,
+            vec![
+                ("userName", json!("a@x")),
+                ("title", json!("Lead")),
+                ("active", json!(true)),
+                ("department", json!("R&D")),
+            ]
+        );
+        assert_eq!(
+            Before::Record(&after).value(&Value::Null, "title"),
+            Some(json!("Lead"))
+        );
+        assert_eq!(
+            Before::Target.value(&json!({"name": {"givenName": "A"}}), "name.givenName"),
+            Some(json!("A"))
+        );
+    }
+}
