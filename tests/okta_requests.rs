@@ -139,13 +139,22 @@ type Store = Arc<Mutex<BTreeMap<String, Value>>>;
 /// the body (never the password) with server fields — `id`, `meta`, and `groups: []` on
 /// users — and answers 201; GET answers what it holds; PUT replaces (server fields kept);
 /// PATCH applies Okta's path-less values and the `members` operations; DELETE removes.
+/// A forgetful one (`Target::forgetting`) silently drops part of every resource it writes.
 struct Target {
     server: MockServer,
     store: Store,
     seen: AtomicUsize,
 }
 
-fn respond(store: &Store, req: &Request) -> ResponseTemplate {
+/// What a forgetful server drops from every resource it writes.
+type Forget = Option<fn(&mut Value)>;
+
+fn respond(store: &Store, forget: Forget, req: &Request) -> ResponseTemplate {
+    let forget = |r: &mut Value| {
+        if let Some(f) = forget {
+            f(r);
+        }
+    };
     let path = req
         .url
         .path()
@@ -201,7 +210,8 @@ fn respond(store: &Store, req: &Request) -> ResponseTemplate {
                 "meta".into(),
                 json!({"resourceType": &endpoint[..endpoint.len() - 1], "location": format!("{collection}/{id}")}),
             );
-            let resource = Value::Object(resource);
+            let mut resource = Value::Object(resource);
+            forget(&mut resource);
             held.insert(format!("{collection}/{id}"), resource.clone());
             wire::scim(201, &resource)
         }
@@ -219,7 +229,8 @@ fn respond(store: &Store, req: &Request) -> ResponseTemplate {
                     new.insert(key.into(), v.clone());
                 }
             }
-            let new = Value::Object(new);
+            let mut new = Value::Object(new);
+            forget(&mut new);
             held.insert(path, new.clone());
             wire::scim(200, &new)
         }
@@ -236,6 +247,7 @@ fn respond(store: &Store, req: &Request) -> ResponseTemplate {
             for op in ops {
                 apply(resource, &op);
             }
+            forget(resource);
             wire::scim(200, resource)
         }
         ("DELETE", false) => match held.remove(&path) {
@@ -282,11 +294,20 @@ fn apply(resource: &mut Value, op: &Value) {
 
 impl Target {
     async fn start() -> Target {
+        Self::serving(None).await
+    }
+
+    /// A target that answers 2xx to every write but silently drops what `forget` removes.
+    async fn forgetting(forget: fn(&mut Value)) -> Target {
+        Self::serving(Some(forget)).await
+    }
+
+    async fn serving(forget: Forget) -> Target {
         let server = MockServer::start().await;
         let store: Store = Arc::default();
         let state = store.clone();
         Mock::given(any())
-            .respond_with(move |req: &Request| respond(&state, req))
+            .respond_with(move |req: &Request| respond(&state, forget, req))
             .mount(&server)
             .await;
         Target {
@@ -606,9 +627,10 @@ async fn update_is_get_then_put_of_the_merged_object() {
     }
 }
 
-/// §2.4: unassign → GET, path-less PATCH `active:false`; reassign → GET, the same PATCH with
-/// `true` on the same user (no match, no POST); a deactivated user then hard-deleted in the
-/// source gets nothing.
+/// §2.4: unassign → path-less PATCH `active:false`; reassign → the same PATCH with `true` on
+/// the same user (no match, no POST); a deactivated user then hard-deleted in the source gets
+/// nothing. No GET precedes the PATCH: Okta decides from its app-user profile and a PATCH is
+/// not built from the target's representation (O-20, O-24).
 #[tokio::test]
 async fn oin_deactivates_and_reactivates_with_pathless_patches() {
     let app = OktaApp::start(Integration::Oin).await;
@@ -620,7 +642,7 @@ async fn oin_deactivates_and_reactivates_with_pathless_patches() {
     push(&mut engine, &tenant).await;
     assert_eq!(
         app.target.take().await,
-        vec![read("/Users/u-1"), set_active("/Users/u-1", false)],
+        vec![set_active("/Users/u-1", false)],
         "deactivate on unassign"
     );
     assert_eq!(
@@ -632,7 +654,7 @@ async fn oin_deactivates_and_reactivates_with_pathless_patches() {
     push(&mut engine, &tenant).await;
     assert_eq!(
         app.target.take().await,
-        vec![read("/Users/u-1"), set_active("/Users/u-1", true)],
+        vec![set_active("/Users/u-1", true)],
         "reactivate on reassignment"
     );
 
@@ -642,7 +664,7 @@ async fn oin_deactivates_and_reactivates_with_pathless_patches() {
     push(&mut engine, &tenant).await;
     assert_eq!(
         app.target.take().await,
-        vec![read("/Users/u-1"), set_active("/Users/u-1", false)],
+        vec![set_active("/Users/u-1", false)],
         "deactivate in the source"
     );
 
@@ -749,9 +771,8 @@ async fn oin_group_create_membership_rename_and_delete() {
         app.target.take().await,
         vec![
             // The tenant marks members whose group changed as changed (their entitlement
-            // may have); both already match, so each is only read, never written.
-            read("/Users/u-1"),
-            read("/Users/u-2"),
+            // may have); Okta's app-user profiles of both are unchanged, so neither is read
+            // nor written.
             read("/Groups/g-1"),
             group_patch(
                 "/Groups/g-1",
@@ -790,8 +811,9 @@ async fn oin_group_create_membership_rename_and_delete() {
     push(&mut engine, &tenant).await;
     assert_eq!(
         app.target.take().await,
-        // bob, the remaining member, is read as above; the user is left as it is.
-        vec![read("/Users/u-2"), sent("DELETE", "/Groups/g-1", &[], None)],
+        // bob, the remaining member, is marked changed, but his app-user profile is not:
+        // he is neither read nor written.
+        vec![sent("DELETE", "/Groups/g-1", &[], None)],
         "unlink and delete"
     );
     assert_eq!(app.target.held("/Groups/g-1"), None);
@@ -828,7 +850,7 @@ async fn aiw_membership_is_a_put_of_the_full_member_list() {
     assert_eq!(
         app.target.take().await,
         vec![
-            read("/Users/u-2"),
+            // bob's app-user profile is unchanged: no GET /Users/u-2.
             read("/Groups/g-1"),
             with_body(
                 "PUT",
@@ -934,4 +956,94 @@ async fn an_empty_create_answer_fails() {
     );
     let object_id = tenant.user("alice").expect("alice").object_id;
     assert!(engine.link(&object_id).is_none(), "nothing is linked");
+}
+
+/// Drops `name.familyName` from a user, as a server without that attribute would.
+fn drop_family_name(user: &mut Value) {
+    if let Some(name) = user.get_mut("name").and_then(Value::as_object_mut) {
+        name.remove("familyName");
+    }
+}
+
+/// O-13, O-34: Okta pushes when the Okta user's profile changes, judged against its app-user
+/// profile, not against what the target returns. A server that silently drops
+/// `name.familyName` gets no PUT when alice is pushed again with nothing Okta maps changed (a
+/// harness diffing against the GET answer would PUT the family name at every event); when
+/// her given name changes it gets exactly GET + PUT of the GET answer with Okta's whole
+/// profile laid over it — the family name included — and the log lists only what changed.
+#[tokio::test]
+async fn a_server_that_drops_an_attribute_gets_no_put_until_the_okta_profile_changes() {
+    for integration in [Integration::Oin, Integration::Aiw] {
+        let app = OktaApp::against(Target::forgetting(drop_family_name).await, integration);
+        let mut tenant = tenant_with_alice();
+        let mut engine = app.engine();
+        create_alice(&app, &mut engine, &tenant).await;
+        let mut on_target = alice_on_target(&tenant);
+        drop_family_name(&mut on_target);
+        assert_eq!(app.target.held("/Users/u-1"), Some(on_target.clone()));
+
+        // An event about alice that changes nothing Okta maps: a department Okta does not
+        // push, then a re-assignment.
+        tenant
+            .update_user(
+                "alice",
+                &BTreeMap::from([(UserAttr::Department, text("R&D"))]),
+            )
+            .expect("update alice");
+        let report = engine
+            .cycle(&tenant, SyncKind::Incremental)
+            .await
+            .expect("the push runs");
+        assert_eq!(
+            app.target.take().await,
+            vec![],
+            "{integration:?}: nothing sent"
+        );
+        let rec = report.records.last().expect("a record for alice");
+        assert_eq!(rec.skip_reason.as_deref(), Some("RedundantExport"));
+        assert_eq!(
+            rec.reason.as_deref(),
+            Some("Okta's app-user profile is unchanged; nothing sent")
+        );
+        tenant.unassign("alice").expect("unassign");
+        tenant.assign("alice").expect("reassign");
+        push(&mut engine, &tenant).await;
+        assert_eq!(
+            app.target.take().await,
+            vec![],
+            "{integration:?}: re-assigned"
+        );
+
+        tenant
+            .update_user(
+                "alice",
+                &BTreeMap::from([(UserAttr::GivenName, text("Alicia"))]),
+            )
+            .expect("rename alice");
+        let report = engine
+            .cycle(&tenant, SyncKind::Incremental)
+            .await
+            .expect("the push runs");
+        let mut merged = on_target.clone();
+        merged["name"] = json!({"givenName": "Alicia", "familyName": "Smith"});
+        merged["displayName"] = json!("Alicia Smith");
+        assert_eq!(
+            app.target.take().await,
+            vec![read("/Users/u-1"), with_body("PUT", "/Users/u-1", merged)],
+            "{integration:?}: the source changed"
+        );
+        let changed: Vec<&str> = report
+            .records
+            .last()
+            .expect("a record for alice")
+            .modified_properties
+            .iter()
+            .map(|m| m.name.as_str())
+            .collect();
+        assert_eq!(
+            changed,
+            ["name.givenName", "displayName"],
+            "{integration:?}"
+        );
+    }
 }

@@ -125,6 +125,8 @@ struct Store {
     users: BTreeMap<String, Value>,
     groups: BTreeMap<String, Value>,
     next: usize,
+    /// What a forgetful server silently drops from every user it writes.
+    forget: Option<fn(&mut Value)>,
 }
 
 impl Store {
@@ -133,7 +135,10 @@ impl Store {
         resource.insert("id".into(), json!(id));
         let kind = if endpoint == "Users" { "User" } else { "Group" };
         resource.insert("meta".into(), json!({"resourceType": kind}));
-        let resource = Value::Object(resource);
+        let mut resource = Value::Object(resource);
+        if let (Some(forget), "Users") = (self.forget, endpoint) {
+            forget(&mut resource);
+        }
         self.collection(endpoint)
             .insert(id.to_string(), resource.clone());
         resource
@@ -218,8 +223,21 @@ struct Target {
 
 impl Target {
     async fn start() -> Target {
+        Self::serving(Store::default()).await
+    }
+
+    /// A target that answers 2xx to every write but silently drops what `forget` removes.
+    async fn forgetting(forget: fn(&mut Value)) -> Target {
+        Self::serving(Store {
+            forget: Some(forget),
+            ..Store::default()
+        })
+        .await
+    }
+
+    async fn serving(store: Store) -> Target {
         let server = MockServer::start().await;
-        let store: Arc<Mutex<Store>> = Arc::default();
+        let store = Arc::new(Mutex::new(store));
         let handler = store.clone();
         Mock::given(any())
             .respond_with(move |req: &Request| handler.lock().expect("target state").answer(req))
@@ -289,7 +307,10 @@ struct Connection {
 
 impl Connection {
     async fn start(options: &[(&str, &str)]) -> Connection {
-        let target = Target::start().await;
+        Self::against(Target::start().await, options)
+    }
+
+    fn against(target: Target, options: &[(&str, &str)]) -> Connection {
         let options = options
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -428,12 +449,13 @@ async fn create_matches_with_the_capitalised_filter_then_posts_core_and_enterpri
         engine.link(&object_id).map(|l| l.target_id.as_str()),
         Some("u-1")
     );
-    // Pushed again with nothing changed: read, compare, nothing written.
+    // Pushed again with nothing changed: PingOne's last pushed state matches, nothing is
+    // read or written.
     engine
         .cycle(&tenant, SyncKind::Initial)
         .await
         .expect("runs");
-    assert_eq!(conn.target.take().await, vec![get(&user_path("u-1"))]);
+    assert_eq!(conn.target.take().await, vec![]);
 }
 
 #[tokio::test]
@@ -499,7 +521,8 @@ async fn a_cleared_attribute_is_not_sent_and_later_puts_keep_it() {
         )
         .expect("clear department");
     push(&mut engine, &tenant).await;
-    assert_eq!(conn.target.take().await, vec![get(&user_path("u-1"))]);
+    // A clear cannot be pushed (P1-7): nothing is read or written.
+    assert_eq!(conn.target.take().await, vec![]);
 
     tenant
         .update_user(
@@ -804,4 +827,83 @@ async fn existing_group_merge_keeps_the_targets_own_members() {
 #[tokio::test]
 async fn existing_group_overwrite_replaces_the_targets_members() {
     existing_group("overwrite", &["u-1"]).await;
+}
+
+/// Drops `type` from every email, as a server that keeps only the address would.
+fn drop_email_types(user: &mut Value) {
+    for email in user
+        .get_mut("emails")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(e) = email.as_object_mut() {
+            e.remove("type");
+        }
+    }
+}
+
+/// P1-13 `[I]`: PingOne pushes a user when it changes in PingOne, judged against what it last
+/// pushed. A server that drops `emails[].type` never holds the work email PingOne maps, yet
+/// pushing alice again with nothing mapped changed sends nothing; a mapped change is GET +
+/// the PUT built from the target's representation, and the log lists only that change.
+#[tokio::test]
+async fn a_server_that_drops_email_types_gets_no_put_until_pingone_changes() {
+    let conn = Connection::against(Target::forgetting(drop_email_types).await, &[]);
+    let mut tenant = tenant_with_alice();
+    let mut engine = conn.engine();
+    create_alice(&conn, &mut engine, &tenant).await;
+    let held = conn.target.user("u-1").expect("alice is held");
+    assert_eq!(
+        held["emails"],
+        json!([{"primary": true, "value": "alice@contoso.com"}])
+    );
+
+    // Pushed again with nothing PingOne maps changed: alice is unassigned and assigned again
+    // between two pushes.
+    tenant.unassign("alice").expect("unassign alice");
+    tenant.assign("alice").expect("reassign alice");
+    let report = engine
+        .cycle(&tenant, SyncKind::Incremental)
+        .await
+        .expect("the push runs");
+    assert_eq!(conn.target.take().await, vec![]);
+    let rec = report.records.last().expect("a record for alice");
+    assert_eq!(rec.skip_reason.as_deref(), Some("RedundantExport"));
+    assert_eq!(
+        rec.reason.as_deref(),
+        Some("PingOne's last pushed state is unchanged; nothing sent")
+    );
+
+    tenant
+        .update_user(
+            "alice",
+            &BTreeMap::from([(UserAttr::JobTitle, text("Lead"))]),
+        )
+        .expect("retitle alice");
+    let report = engine
+        .cycle(&tenant, SyncKind::Incremental)
+        .await
+        .expect("the push runs");
+    let body = alice_put_body(|b| {
+        b.insert("title".into(), json!("Lead"));
+        b.insert(
+            "emails".into(),
+            json!([{"primary": true, "value": "alice@contoso.com"},
+                   {"primary": false, "type": "work", "value": "alice@contoso.com"}]),
+        );
+    });
+    assert_eq!(
+        conn.target.take().await,
+        vec![get(&user_path("u-1")), put(&user_path("u-1"), body)]
+    );
+    let changed: Vec<&str> = report
+        .records
+        .last()
+        .expect("a record for alice")
+        .modified_properties
+        .iter()
+        .map(|m| m.name.as_str())
+        .collect();
+    assert_eq!(changed, ["title"]);
 }

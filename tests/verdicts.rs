@@ -50,7 +50,11 @@ async fn verdict(mode: Mode, paths: &[&str], profile: &str) -> Verdict {
 
 impl Verdict {
     fn says(&self, text: &str) -> &Self {
-        assert!(self.stdout.contains(text), "missing {text:?} in:\n{}", self.stdout);
+        assert!(
+            self.stdout.contains(text),
+            "missing {text:?} in:\n{}",
+            self.stdout
+        );
         self
     }
 
@@ -135,19 +139,35 @@ async fn a_list_response_without_paging_fields_fails_okta_naming_them() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_create_answered_200_fails_the_idps_that_expect_201() {
-    let v = verdict(Mode::CreateAnswers200, &["scenarios/common/user-lifecycle.yaml"], "all").await;
+    let v = verdict(
+        Mode::CreateAnswers200,
+        &["scenarios/common/user-lifecycle.yaml"],
+        "all",
+    )
+    .await;
     v.exits(1)
-        .says("cause F-CREATE-STATUS the server answered 200 to Entra's POST /Users, not 201 Created")
+        .says(
+            "cause F-CREATE-STATUS the server answered 200 to Entra's POST /Users, not 201 Created",
+        )
         .says("POST /Users → 200");
     // Entra and Okta document 201; the Ping profiles tolerate it with a warning.
-    assert!(v.stdout.contains("  FAIL entra") && v.stdout.contains("  FAIL okta"), "{}", v.stdout);
+    assert!(
+        v.stdout.contains("  FAIL entra") && v.stdout.contains("  FAIL okta"),
+        "{}",
+        v.stdout
+    );
     assert!(v.stdout.contains("  PASS pingfederate"), "{}", v.stdout);
     v.findings(1);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_text_html_content_type_fails_entra() {
-    let v = verdict(Mode::HtmlContentType, &["scenarios/common/user-lifecycle.yaml"], "entra").await;
+    let v = verdict(
+        Mode::HtmlContentType,
+        &["scenarios/common/user-lifecycle.yaml"],
+        "entra",
+    )
+    .await;
     v.exits(1)
         .findings(1)
         .says("cause F-CONTENT-TYPE the server answers with Content-Type `text/html`, not `application/scim+json`");
@@ -155,7 +175,12 @@ async fn a_text_html_content_type_fails_entra() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn one_500_on_the_probe_is_ridden_out_with_a_warning() {
-    let v = verdict(Mode::FirstRequestFails, &["scenarios/common/user-lifecycle.yaml"], "entra").await;
+    let v = verdict(
+        Mode::FirstRequestFails,
+        &["scenarios/common/user-lifecycle.yaml"],
+        "entra",
+    )
+    .await;
     v.exits(0)
         .says("1 passed, 0 failed")
         .findings(1)
@@ -165,10 +190,19 @@ async fn one_500_on_the_probe_is_ridden_out_with_a_warning() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_429_with_retry_after_is_waited_out_in_wall_time() {
-    let v = verdict(Mode::TooManyRequestsTwice, &["scenarios/common/user-lifecycle.yaml"], "entra").await;
+    let v = verdict(
+        Mode::TooManyRequestsTwice,
+        &["scenarios/common/user-lifecycle.yaml"],
+        "entra",
+    )
+    .await;
     v.exits(0)
         .says("1 passed, 0 failed")
         .findings(1)
         .says("→ 429 \"slow down\"");
-    assert!(v.wall >= Duration::from_secs(2), "Retry-After: 1 twice, waited {:?}", v.wall);
+    assert!(
+        v.wall >= Duration::from_secs(2),
+        "Retry-After: 1 twice, waited {:?}",
+        v.wall
+    );
 }

@@ -1,6 +1,7 @@
 //! Sync cycles as Entra's provisioning service runs them (idp-behavior.md §1.3, §1.6, §1.8,
 //! §1.11): a connection probe, then per in-scope object an anchor lookup in the connector
-//! store, a matching query when unlinked, GET-diff-update when linked, and deprovisioning;
+//! store, a matching query when unlinked, GET-diff-update when linked (or, for IdPs that keep
+//! their own record of what they sent, a diff against that record first), and deprovisioning;
 //! a log record per object per cycle; transient failures escrowed and retried in later cycles with back-off.
 //! Waits are real: a retry never comes sooner than a short back-off or the server's
 //! `Retry-After` (capped), so a struggling target is not hammered.
@@ -43,8 +44,15 @@ pub struct Link {
     pub members: BTreeSet<String>,
     /// For a group merged into an existing one (PingOne): the target's own members, kept.
     pub kept: BTreeSet<String>,
-    /// For a user: what the IdP last wanted it to hold, so a purge that disables (Ping's
-    /// remove action) can send the whole object.
+    /// For a user: the IdP's record of what it last sent. For profiles that diff against
+    /// their own record (`DiffSource::OwnRecord`: Okta's app-user profile, Ping's sync state)
+    /// it decides whether anything is sent: set to the whole desired user on create, to the
+    /// record with the pushed values after every successful update, unchanged when nothing
+    /// was sent or a write failed. A user matched (adopted) rather than created starts with
+    /// none — the IdP has pushed nothing to it — so the first pass after the match writes
+    /// the whole profile: Okta "reads it and PUTs its profile" (O-7); the same for Ping is
+    /// `[I]`. A purge that disables (Ping's remove action) sends it whole with `active`
+    /// false. For Entra (`DiffSource::Target`) it is the last desired user and decides nothing.
     pub last_desired: Option<crate::profile::DesiredUser>,
 }
 

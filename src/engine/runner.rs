@@ -773,7 +773,11 @@ impl<'a> Run<'a> {
                         let mut f = self.failure(format!("Test Connection failed: {e}"));
                         f.exchange = exchange;
                         f.code = Some(probe_code(&e));
-                        Err(if setup { Stop::Target(f) } else { Stop::Failed(f) })
+                        Err(if setup {
+                            Stop::Target(f)
+                        } else {
+                            Stop::Failed(f)
+                        })
                     }
                 };
             }

@@ -1,6 +1,6 @@
 //! One user through a cycle, as Entra processes it (idp-behavior.md §1.3, §1.4, §1.6): scope,
-//! anchor or matching query, create or read-diff-update, disable, and DELETE on a purge of a
-//! still-managed user. Never re-creates a linked user that vanished (`InvalidAnchor`).
+//! anchor or matching query, create or read-diff-update (Okta and Ping: diff against their own
+//! record, read only to build a PUT), disable, and DELETE on a purge of a still-managed user. Never re-creates a linked user that vanished (`InvalidAnchor`).
 
 use serde_json::Value;
 use uuid::Uuid;
@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::log::{Action, LogRecord, StepType};
 use super::{created_id, owned_ids, CycleReport, Engine, Link, Sent, INCOMPATIBLE};
 use crate::idp::{NotEntitled, Tenant};
-use crate::profile::{Deprovision, DeprovisionAction, ModifiedProperty};
+use crate::profile::{Before, Deprovision, DeprovisionAction, DiffSource, ModifiedProperty, Verb};
 
 /// The profile-facing reason for a lost entitlement.
 fn reason(why: NotEntitled) -> Deprovision {
@@ -61,12 +61,13 @@ impl Engine<'_> {
         }
         if let DeprovisionAction::Disable { .. } = action {
             rec.provisioning_action = Action::Disable;
-            let Some(mut desired) = link.last_desired.clone() else {
+            let Some(last) = link.last_desired.clone() else {
                 return report.records.push(rec.skipped(
                     "NotEffectivelyEntitled",
                     "nothing was exported for this user; nothing sent",
                 ));
             };
+            let mut desired = last.clone();
             for (path, value) in desired.attrs.iter_mut() {
                 if *path == "active" {
                     *value = Value::Bool(false);
@@ -77,9 +78,13 @@ impl Engine<'_> {
                 Sent::Answer(r) if r.status == 200 => r.body.unwrap_or(Value::Null),
                 outcome => return self.fail(rec, user, outcome, report),
             };
-            if let Some(update) = self
-                .profile
-                .update_user(&link.target_id, &current, &desired)
+            let before = match self.profile.diff_source() {
+                DiffSource::Target => Before::Target,
+                DiffSource::OwnRecord { .. } => Before::Record(&last),
+            };
+            if let Some(update) =
+                self.profile
+                    .update_user(&link.target_id, &current, &desired, before)
             {
                 match self.send(&update.request, report).await {
                     Sent::Answer(r) if r.is_success() => {
@@ -341,27 +346,80 @@ impl Engine<'_> {
         }
         rec.target_identity = Some(target_id.clone());
 
-        // Linked: read, diff, update (§1.4).
-        let req = self.profile.read_user(&target_id);
-        let current = match self.send(&req, report).await {
-            Sent::Answer(r) if r.status == 200 => r.body.unwrap_or(Value::Null),
-            Sent::Answer(r) if r.status == 404 => {
-                // The service does not silently re-create (§1.3).
-                report.records.push(rec.failed(
-                    "InvalidAnchor",
-                    format!(
-                        "GET {} answered 404: the linked target user is gone",
-                        req.path
-                    ),
-                ));
-                return;
-            }
-            outcome => return self.fail(rec, user_ref, outcome, report),
+        // Linked: diff and update. Entra reads the target and diffs against its answer
+        // (E-23); Okta and Ping diff against their own record of what they last sent.
+        let source = self.profile.diff_source();
+        let record = match source {
+            DiffSource::Target => None,
+            DiffSource::OwnRecord { .. } => Some(
+                self.links
+                    .get(&user.object_id)
+                    .and_then(|l| l.last_desired.clone())
+                    .unwrap_or_default(),
+            ),
         };
-        match self.profile.update_user(&target_id, &current, &desired) {
+        let before = record.as_ref().map_or(Before::Target, Before::Record);
+        // With its own record the IdP knows before any read whether it will write; it reads
+        // only to build a whole-object write (Okta's merged PUT, O-13; Ping's PUT), never for
+        // a PATCH such as Okta's (de)activation (O-20, O-24).
+        let read = match (source, &record) {
+            (DiffSource::OwnRecord { name }, Some(_)) => {
+                match self
+                    .profile
+                    .update_user(&target_id, &Value::Null, &desired, before)
+                {
+                    None => {
+                        rec.step(StepType::Export, true, format!("{name} is unchanged"));
+                        report.records.push(rec.skipped(
+                            "RedundantExport",
+                            format!("{name} is unchanged; nothing sent"),
+                        ));
+                        self.escrow.remove(user_ref);
+                        return;
+                    }
+                    Some(planned) => planned.request.verb == Verb::Put,
+                }
+            }
+            _ => true,
+        };
+        let current = if read {
+            let req = self.profile.read_user(&target_id);
+            match self.send(&req, report).await {
+                Sent::Answer(r) if r.status == 200 => r.body.unwrap_or(Value::Null),
+                Sent::Answer(r) if r.status == 404 => {
+                    // The service does not silently re-create (§1.3).
+                    report.records.push(rec.failed(
+                        "InvalidAnchor",
+                        format!(
+                            "GET {} answered 404: the linked target user is gone",
+                            req.path
+                        ),
+                    ));
+                    return;
+                }
+                outcome => return self.fail(rec, user_ref, outcome, report),
+            }
+        } else {
+            Value::Null
+        };
+        let mut pushed = Vec::new();
+        match self
+            .profile
+            .update_user(&target_id, &current, &desired, before)
+        {
             None => {
-                rec.step(StepType::Export, true, "the target already matches");
-                rec = rec.skipped("RedundantExport", "the target already matches the source");
+                let (step, reason) = match source {
+                    DiffSource::Target => (
+                        "the target already matches".to_string(),
+                        "the target already matches the source".to_string(),
+                    ),
+                    DiffSource::OwnRecord { name } => (
+                        format!("{name} is unchanged"),
+                        format!("{name} is unchanged; nothing sent"),
+                    ),
+                };
+                rec.step(StepType::Export, true, step);
+                rec = rec.skipped("RedundantExport", reason);
                 self.escrow.remove(user_ref);
             }
             Some(update) => {
@@ -378,6 +436,7 @@ impl Engine<'_> {
                             true,
                             format!("{verb} answered {}", r.status),
                         );
+                        pushed.clone_from(&update.modified);
                         rec.modified_properties = update.modified;
                         self.escrow.remove(user_ref);
                     }
@@ -393,7 +452,11 @@ impl Engine<'_> {
             {
                 l.managed = false;
             }
-            l.last_desired = Some(desired.clone());
+            l.last_desired = Some(match &record {
+                // The IdP's record now holds what it pushed, and only that.
+                Some(record) => record.after(&pushed, &desired),
+                None => desired.clone(),
+            });
         }
         self.exported.insert(user_ref.to_string(), current);
         report.records.push(rec);

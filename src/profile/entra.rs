@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use serde_json::{json, Map, Value};
 
 use super::{
-    encode_query_value, quote, set_path, Deprovision, DeprovisionAction, DesiredUser, JobSettings,
-    Level, MembershipChange, ModifiedProperty, Profile, ProfileError, ScimRequest, Strictness,
-    Update, Verb,
+    encode_query_value, quote, set_path, Before, Deprovision, DeprovisionAction, DesiredUser,
+    JobSettings, Level, MembershipChange, ModifiedProperty, Profile, ProfileError, ScimRequest,
+    Strictness, Update, Verb,
 };
 use crate::idp::SourceUser;
 use crate::scenario::model::{Step, UserAttr};
@@ -455,8 +455,15 @@ impl Profile for Entra {
     }
 
     /// §1.4: GET then diff; only changed attributes are sent. A value the source no longer
-    /// has is not sent ("null attributes can't be provisioned", §1.3 / §9.5).
-    fn update_user(&self, id: &str, current: &Value, desired: &DesiredUser) -> Option<Update> {
+    /// has is not sent ("null attributes can't be provisioned", §1.3 / §9.5). `before` is
+    /// always `Before::Target`: Entra keeps the default `diff_source` (E-23).
+    fn update_user(
+        &self,
+        id: &str,
+        current: &Value,
+        desired: &DesiredUser,
+        _before: Before<'_>,
+    ) -> Option<Update> {
         let table = self.dialect.table();
         let mut ops = Vec::new();
         let mut pathless = Map::new();
@@ -574,7 +581,12 @@ mod tests {
         ] {
             let e = entra(dialect);
             let update = e
-                .update_user("id1", &current, &e.desired_user(&user, "", false))
+                .update_user(
+                    "id1",
+                    &current,
+                    &e.desired_user(&user, "", false),
+                    Before::Target,
+                )
                 .expect("an update");
             assert_eq!(update.request.path, "/Users/id1");
             assert_eq!(
@@ -593,7 +605,12 @@ mod tests {
             "name": {"givenName": "Al", "familyName": "Smith", "formatted": "Al Smith"}});
         let e = entra("aadOptscim062020");
         let update = e
-            .update_user("id1", &current, &e.desired_user(&user, "", true))
+            .update_user(
+                "id1",
+                &current,
+                &e.desired_user(&user, "", true),
+                Before::Target,
+            )
             .expect("update");
         assert_eq!(
             update.request.body.expect("body")["Operations"],
@@ -616,7 +633,7 @@ mod tests {
             set_path(&mut current, p, v.clone());
         }
         assert_eq!(
-            e.update_user("id1", &Value::Object(current), &desired),
+            e.update_user("id1", &Value::Object(current), &desired, Before::Target),
             None
         );
     }

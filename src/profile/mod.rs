@@ -18,7 +18,9 @@ pub use crate::scim::request::{
 
 use crate::idp::SourceUser;
 use crate::scenario::model::Step;
+use crate::scim::lookup::ClientPath;
 use crate::scim::resource_path;
+use crate::scim::schema::USER;
 pub use crate::scim::MatchKey;
 
 /// What the IdP wants the target to hold for a user: attribute paths in mapping order.
@@ -34,6 +36,69 @@ impl DesiredUser {
 
     pub fn user_name(&self) -> Option<&str> {
         self.get("userName").and_then(Value::as_str)
+    }
+
+    /// This record after an update that pushed `modified` towards `desired`: the pushed
+    /// paths take `desired`'s values, every other path keeps what was last sent. So a value
+    /// the IdP did not push (a clear it cannot send, a profile it holds back while
+    /// deactivating) still counts as changed at the next push.
+    pub fn after(&self, modified: &[ModifiedProperty], desired: &DesiredUser) -> DesiredUser {
+        let pushed = |path: &str| modified.iter().any(|m| m.name == path);
+        let mut attrs: Vec<(&'static str, Value)> = desired
+            .attrs
+            .iter()
+            .filter_map(|(path, want)| match (pushed(path), self.get(path)) {
+                (true, _) => Some((*path, want.clone())),
+                (false, Some(old)) => Some((*path, old.clone())),
+                (false, None) => None,
+            })
+            .collect();
+        for (path, old) in &self.attrs {
+            if desired.get(path).is_none() && !pushed(path) {
+                attrs.push((*path, old.clone()));
+            }
+        }
+        DesiredUser { attrs }
+    }
+}
+
+/// What a profile diffs the desired user against to decide whether, and what, to send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiffSource {
+    /// The target's answer: the IdP reads the user (`GET /Users/{id}`) before every update and
+    /// diffs against what the server returned, so a server that drops or mangles a value is
+    /// written again on every pass. Entra (idp-behavior.md §1.5, E-23: it reads
+    /// `GET /Users/{id}`, compares, and sends only what differs).
+    Target,
+    /// The IdP's own record of what it last sent: it pushes when that record and the new
+    /// mapping differ, whatever the target holds. Okta compares the Okta user with its
+    /// app-user profile and pushes on profile change (§2.4, O-13, O-34: provisioning is
+    /// event-driven); PingFederate keeps its sync state in an internal database (PF-18);
+    /// PingOne pushes a user when it changes in PingOne (P1-13). That none of the three
+    /// re-sends because of what a GET returned is `[I]` from those facts. `name` is how the
+    /// record is named in the provisioning log.
+    OwnRecord { name: &'static str },
+}
+
+/// What `Profile::update_user` diffs `desired` against, as the engine chose it from
+/// `Profile::diff_source`.
+#[derive(Debug, Clone, Copy)]
+pub enum Before<'a> {
+    /// The target's answer: the `current` argument.
+    Target,
+    /// What the IdP last sent for the user; empty for a user it matched and never wrote.
+    Record(&'a DesiredUser),
+}
+
+impl Before<'_> {
+    /// The value `path` is taken to hold now: in the target's answer or in the record.
+    pub fn value(&self, current: &Value, path: &str) -> Option<Value> {
+        match self {
+            Before::Target => ClientPath::parse(path, &USER)
+                .ok()
+                .and_then(|p| p.get(current).cloned()),
+            Before::Record(record) => record.get(path).cloned(),
+        }
     }
 }
 
@@ -105,8 +170,23 @@ pub trait Profile: Send + Sync {
         ScimRequest::get(resource_path("Users", id))
     }
 
-    /// The update that brings `current` (as the target returned it) to `desired`, if any.
-    fn update_user(&self, id: &str, current: &Value, desired: &DesiredUser) -> Option<Update>;
+    /// What an update is diffed against (default: the target's answer, as Entra does).
+    fn diff_source(&self) -> DiffSource {
+        DiffSource::Target
+    }
+
+    /// The update that brings the user to `desired`, if any: which attributes changed is
+    /// judged from `before`; `current` (the target's answer) is what a body built from the
+    /// target's representation starts from. With `Before::Record` whether an update is
+    /// returned must depend on the record and `desired` only: the engine first asks with
+    /// `current` = `Value::Null` to decide whether to read the target at all.
+    fn update_user(
+        &self,
+        id: &str,
+        current: &Value,
+        desired: &DesiredUser,
+        before: Before<'_>,
+    ) -> Option<Update>;
 
     /// The profile as provision-on-demand uses it, when that differs (Entra: POD ignores the
     /// `aadOptscim062020` flag, §1.1). `None`: the same profile.
@@ -482,5 +562,55 @@ pub fn by_name(
         "pingfederate" => Ok(Box::new(pingfederate::PingFederate::from_options(options)?)),
         "pingone" => Ok(Box::new(pingone::PingOne::from_options(options)?)),
         other => Err(ProfileError::UnknownProfile(other.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_record_after_an_update_holds_what_was_pushed_and_keeps_the_rest() {
+        let record = DesiredUser {
+            attrs: vec![
+                ("userName", json!("a@x")),
+                ("title", json!("Dev")),
+                ("department", json!("R&D")),
+                ("active", json!(true)),
+            ],
+        };
+        // department cleared in the source (not pushed), title changed, active flipped but
+        // held back: only title was pushed.
+        let desired = DesiredUser {
+            attrs: vec![
+                ("userName", json!("a@x")),
+                ("title", json!("Lead")),
+                ("active", json!(false)),
+            ],
+        };
+        let pushed = [ModifiedProperty {
+            name: "title".into(),
+            old: Some(json!("Dev")),
+            new: Some(json!("Lead")),
+        }];
+        let after = record.after(&pushed, &desired);
+        assert_eq!(
+            after.attrs,
+            vec![
+                ("userName", json!("a@x")),
+                ("title", json!("Lead")),
+                ("active", json!(true)),
+                ("department", json!("R&D")),
+            ]
+        );
+        assert_eq!(
+            Before::Record(&after).value(&Value::Null, "title"),
+            Some(json!("Lead"))
+        );
+        assert_eq!(
+            Before::Target.value(&json!({"name": {"givenName": "A"}}), "name.givenName"),
+            Some(json!("A"))
+        );
     }
 }

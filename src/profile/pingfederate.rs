@@ -7,14 +7,12 @@ use std::collections::BTreeMap;
 use serde_json::{json, Map, Value};
 
 use super::{
-    encode_query_value, quote, set_path, Deprovision, DeprovisionAction, DesiredUser,
-    ExistingGroup, GroupLookup, MatchKey, MembershipChange, ModifiedProperty, Profile,
-    ProfileError, Scheduling, ScimRequest, Update, Verb,
+    encode_query_value, quote, set_path, Before, Deprovision, DeprovisionAction, DesiredUser,
+    DiffSource, ExistingGroup, GroupLookup, MatchKey, MembershipChange, ModifiedProperty, Profile,
+    ProfileError, Scheduling, ScimRequest, Strictness, Update, Verb,
 };
 use crate::idp::SourceUser;
 use crate::scenario::model::{Step, UserAttr};
-use crate::scim::lookup::ClientPath;
-use crate::scim::schema::USER;
 use crate::scim::{resource_path, urn};
 
 pub const WORK_EMAIL: &str = "emails[type eq \"work\"].value";
@@ -234,6 +232,17 @@ impl Profile for PingFederate {
         "pingfederate"
     }
 
+    /// Nothing documents which answers PingFederate rejects: tolerant everywhere [I].
+    fn strictness(&self) -> Strictness {
+        Strictness {
+            on_rejected: "PingFederate logs the failure and tries the record again on its next \
+                          cycle [I]",
+            on_transient: "PingFederate logs the failure and tries the record again on its next \
+                           cycle [I]",
+            ..Strictness::tolerant("PingFederate")
+        }
+    }
+
     /// No provision-on-demand (an Entra feature), and no manager: the channel maps no
     /// reference attribute, so a scenario that sets one expects what PingFederate cannot do.
     /// The channel Timeout as the engine's per-record timeout (§3).
@@ -335,28 +344,37 @@ impl Profile for PingFederate {
     /// source no longer has is sent with the value the target holds, so the PUT keeps it.
     /// Sent only when a mapped value differs; this is also the deactivate (`active: false`)
     /// and reactivate request.
-    fn update_user(&self, id: &str, current: &Value, desired: &DesiredUser) -> Option<Update> {
+    /// Which values changed is judged against `before` (PingFederate's sync state, see
+    /// `diff_source`); the value kept for a cleared attribute is the target's.
+    fn update_user(
+        &self,
+        id: &str,
+        current: &Value,
+        desired: &DesiredUser,
+        before: Before<'_>,
+    ) -> Option<Update> {
         let mut body = Map::new();
         body.insert("schemas".into(), json!([urn::USER, urn::ENTERPRISE_USER]));
         let mut modified = Vec::new();
         for (path, _) in MAPPING {
-            let have = ClientPath::parse(path, &USER)
-                .ok()
-                .and_then(|p| p.get(current).cloned())
-                .filter(|v| !v.is_null());
-            match (desired.get(path), have) {
-                (Some(want), have) => {
-                    if have.as_ref() != Some(want) {
+            match desired.get(path) {
+                Some(want) => {
+                    let old = before.value(current, path).filter(|v| !v.is_null());
+                    if old.as_ref() != Some(want) {
                         modified.push(ModifiedProperty {
                             name: (*path).to_string(),
-                            old: have,
+                            old,
                             new: Some(want.clone()),
                         });
                     }
                     set_path(&mut body, path, want.clone());
                 }
-                (None, Some(kept)) => set_path(&mut body, path, kept),
-                (None, None) => {}
+                None => {
+                    let kept = Before::Target.value(current, path).filter(|v| !v.is_null());
+                    if let Some(kept) = kept {
+                        set_path(&mut body, path, kept);
+                    }
+                }
             }
         }
         if modified.is_empty() {
@@ -370,6 +388,15 @@ impl Profile for PingFederate {
             ),
             modified,
         })
+    }
+
+    /// PF-18: the engine keeps its sync state in an internal database and polls the source
+    /// for changes; a user is written when its mapped values differ from that state, not
+    /// from what the target answers `[I]`.
+    fn diff_source(&self) -> DiffSource {
+        DiffSource::OwnRecord {
+            name: "PingFederate's sync state",
+        }
     }
 
     /// §3 "Remove User Action" applies to every deprovision trigger alike: the user deleted,
@@ -689,7 +716,12 @@ mod tests {
         .expect("update");
         let user = t.user("alice").expect("alice");
         let update = p
-            .update_user("u-1", &current, &p.desired_user(user, "", true))
+            .update_user(
+                "u-1",
+                &current,
+                &p.desired_user(user, "", true),
+                Before::Target,
+            )
             .expect("an update");
         assert_eq!(update.request.verb, Verb::Put);
         assert_eq!(update.request.path, "/Users/u-1");
@@ -730,12 +762,22 @@ mod tests {
         let cleared = t.user("alice").cloned().expect("alice");
         // Only the clear: nothing differs that PingFederate would send.
         assert_eq!(
-            p.update_user("u-1", &current, &p.desired_user(&cleared, "", true)),
+            p.update_user(
+                "u-1",
+                &current,
+                &p.desired_user(&cleared, "", true),
+                Before::Target
+            ),
             None
         );
         // With another change, the PUT carries the target's department along.
         let update = p
-            .update_user("u-1", &current, &p.desired_user(&cleared, "", false))
+            .update_user(
+                "u-1",
+                &current,
+                &p.desired_user(&cleared, "", false),
+                Before::Target,
+            )
             .expect("the disable");
         let body = update.request.body.expect("body");
         assert_eq!(body[urn::ENTERPRISE_USER], json!({"department": "R&D"}));
@@ -750,7 +792,12 @@ mod tests {
         let p = pf(&[]);
         let current = held(&p, &user);
         assert_eq!(
-            p.update_user("u-1", &current, &p.desired_user(&user, "", true)),
+            p.update_user(
+                "u-1",
+                &current,
+                &p.desired_user(&user, "", true),
+                Before::Target
+            ),
             None
         );
     }

@@ -9,9 +9,9 @@ use std::collections::BTreeMap;
 use serde_json::{json, Map, Value};
 
 use super::{
-    encode_query_value, set_path, Deprovision, DeprovisionAction, DesiredUser, ExistingGroup,
-    MatchKey, MembershipChange, ModifiedProperty, Profile, ProfileError, Scheduling, ScimRequest,
-    Update, Verb,
+    encode_query_value, set_path, Before, Deprovision, DeprovisionAction, DesiredUser, DiffSource,
+    ExistingGroup, MatchKey, MembershipChange, ModifiedProperty, Profile, ProfileError, Scheduling,
+    ScimRequest, Strictness, Update, Verb,
 };
 use crate::idp::SourceUser;
 use crate::scenario::model::{Step, UserAttr};
@@ -241,6 +241,15 @@ impl Profile for PingOne {
         "pingone"
     }
 
+    /// Nothing documents which answers PingOne rejects: tolerant everywhere [I].
+    fn strictness(&self) -> Strictness {
+        Strictness {
+            on_rejected: "PingOne logs the failure and tries again with the next change [I]",
+            on_transient: "PingOne logs the failure and tries again with the next change [I]",
+            ..Strictness::tolerant("PingOne")
+        }
+    }
+
     /// PingOne has no provision-on-demand, no restart of a provisioning job (changes are
     /// events, there is no cycle to restart) and does not provision the manager reference.
     fn supports(&self, step: &Step) -> bool {
@@ -316,12 +325,18 @@ impl Profile for PingOne {
     /// read-modify-write PUT does]. So an attribute cleared in the source keeps its target
     /// value, and clearing alone sends nothing. The same PUT with `active: false` is the
     /// disable of `remove_action: disable`, with `active: true` the reactivation.
-    fn update_user(&self, id: &str, current: &Value, desired: &DesiredUser) -> Option<Update> {
+    /// Which values changed is judged against `before` (PingOne's last pushed state, see
+    /// `diff_source`).
+    fn update_user(
+        &self,
+        id: &str,
+        current: &Value,
+        desired: &DesiredUser,
+        before: Before<'_>,
+    ) -> Option<Update> {
         let mut modified = Vec::new();
         for (path, want) in &desired.attrs {
-            let have = ClientPath::parse(path, &USER)
-                .ok()
-                .and_then(|p| p.get(current).cloned());
+            let have = before.value(current, path);
             if have.as_ref() != Some(want) {
                 modified.push(ModifiedProperty {
                     name: (*path).to_string(),
@@ -364,6 +379,14 @@ impl Profile for PingOne {
             ),
             modified,
         })
+    }
+
+    /// P1-13: a change to the user in PingOne is pushed at once; what changed is judged
+    /// against what PingOne last pushed, not against a read of the target `[I]`.
+    fn diff_source(&self) -> DiffSource {
+        DiffSource::OwnRecord {
+            name: "PingOne's last pushed state",
+        }
     }
 
     fn provisions_groups(&self) -> bool {
@@ -600,7 +623,9 @@ mod tests {
             {"primary": true, "type": "work", "value": "alice@contoso.com"}
         ]);
         let desired = p.desired_user(t.user("alice").expect("alice"), "", true);
-        let update = p.update_user("u-1", &current, &desired).expect("changed");
+        let update = p
+            .update_user("u-1", &current, &desired, Before::Target)
+            .expect("changed");
         assert_eq!(
             (update.request.verb, update.request.path.as_str()),
             (Verb::Put, "/Users/u-1")
@@ -636,7 +661,10 @@ mod tests {
         let p = pingone(&[]);
         let desired = p.desired_user(t.user("alice").expect("alice"), "", true);
         // Clearing alone: nothing to send.
-        assert_eq!(p.update_user("u-1", &alice_on_target(), &desired), None);
+        assert_eq!(
+            p.update_user("u-1", &alice_on_target(), &desired, Before::Target),
+            None
+        );
         // With another change, the PUT carries the department the target holds.
         t.update_user(
             "alice",
@@ -645,7 +673,7 @@ mod tests {
         .expect("title");
         let desired = p.desired_user(t.user("alice").expect("alice"), "", true);
         let body = p
-            .update_user("u-1", &alice_on_target(), &desired)
+            .update_user("u-1", &alice_on_target(), &desired, Before::Target)
             .expect("title changed")
             .request
             .body
@@ -660,7 +688,12 @@ mod tests {
         let user = alice(&mut t);
         let p = pingone(&[]);
         let off = p
-            .update_user("u-1", &alice_on_target(), &p.desired_user(&user, "", false))
+            .update_user(
+                "u-1",
+                &alice_on_target(),
+                &p.desired_user(&user, "", false),
+                Before::Target,
+            )
             .expect("disable");
         let mut expected = alice_on_target();
         for key in SERVER_OWNED {
@@ -672,7 +705,12 @@ mod tests {
         let mut disabled = alice_on_target();
         disabled["active"] = json!(false);
         let on = p
-            .update_user("u-1", &disabled, &p.desired_user(&user, "", true))
+            .update_user(
+                "u-1",
+                &disabled,
+                &p.desired_user(&user, "", true),
+                Before::Target,
+            )
             .expect("reactivate");
         expected["active"] = json!(true);
         assert_eq!(on.request.body, Some(expected));
@@ -684,7 +722,12 @@ mod tests {
         let user = alice(&mut t);
         let p = pingone(&[]);
         assert_eq!(
-            p.update_user("u-1", &alice_on_target(), &p.desired_user(&user, "", true)),
+            p.update_user(
+                "u-1",
+                &alice_on_target(),
+                &p.desired_user(&user, "", true),
+                Before::Target
+            ),
             None
         );
     }

@@ -1,0 +1,181 @@
+//! Okta's Push Groups (idp-behavior.md §2.6): the lookup, the create with `members: []`, the
+//! path-less rename that carries the group's own `id`, and membership as one PATCH (OIN) or a
+//! PUT of the whole group (AIW).
+
+use serde_json::{json, Value};
+
+use super::{Integration, Okta};
+use crate::profile::{encode_query_value, quote, MembershipChange, ScimRequest, Verb};
+use crate::scim::{resource_path, urn};
+
+impl Okta {
+    /// [I] §2.5 documents no lookup query for Push Groups; this is the user match (§2.2)
+    /// applied to displayName, with the same paging parameters.
+    pub(super) fn group_query(display_name: &str) -> ScimRequest {
+        ScimRequest::get(format!(
+            "/Groups?filter={}&startIndex=1&count=100",
+            encode_query_value(&format!("displayName eq {}", quote(display_name)))
+        ))
+    }
+
+    /// §2.5: the SCIM 2.0 body; no externalId, members added by later PATCHes.
+    pub(super) fn post_group(display_name: &str) -> ScimRequest {
+        ScimRequest::with_body(
+            Verb::Post,
+            "/Groups",
+            json!({"schemas": [urn::GROUP], "displayName": display_name, "members": []}),
+        )
+    }
+
+    /// §2.5: OIN renames with the path-less replace that carries the group's own `id`, and
+    /// only with "Rename groups" on; AIW writes the group whole with PUT (§2.5 "AIW: PUT").
+    pub(super) fn group_rename(
+        &self,
+        id: &str,
+        display_name: &str,
+        members: &[String],
+    ) -> Option<ScimRequest> {
+        if !self.push_group_rename {
+            return None;
+        }
+        Some(match self.integration {
+            Integration::Aiw => {
+                let members: Vec<Value> = members.iter().map(|m| json!({"value": m})).collect();
+                ScimRequest::with_body(
+                    Verb::Put,
+                    resource_path("Groups", id),
+                    json!({"schemas": [urn::GROUP], "id": id, "displayName": display_name, "members": members}),
+                )
+            }
+            Integration::Oin => ScimRequest::with_body(
+                Verb::Patch,
+                resource_path("Groups", id),
+                Self::patch_body(vec![rename_op(id, display_name)]),
+            ),
+        })
+    }
+
+    /// §2.5, OIN: one PATCH per change — the rename (when "Rename groups" is on), one
+    /// `members[value eq]` remove per removed member, one `add` with every added member and
+    /// its `display` (the userName). AIW: `PUT /Groups/{id}` with the full member list.
+    pub(super) fn membership_requests(&self, change: &MembershipChange) -> Vec<ScimRequest> {
+        let path = resource_path("Groups", &change.group_id);
+        let member = |id: &String| match change.display.get(id) {
+            Some(display) => json!({"value": id, "display": display}),
+            None => json!({"value": id}),
+        };
+        if self.integration == Integration::Aiw {
+            let members: Vec<Value> = change.all.iter().map(member).collect();
+            return vec![ScimRequest::with_body(
+                Verb::Put,
+                path,
+                json!({"schemas": [urn::GROUP], "id": change.group_id,
+                       "displayName": change.display_name, "members": members}),
+            )];
+        }
+        let mut ops = Vec::new();
+        if self.push_group_rename {
+            ops.push(rename_op(&change.group_id, &change.display_name));
+        }
+        for id in &change.remove {
+            ops.push(json!({"op": "remove", "path": format!("members[value eq {}]", quote(id))}));
+        }
+        if !change.add.is_empty() {
+            let value: Vec<Value> = change.add.iter().map(member).collect();
+            ops.push(json!({"op": "add", "path": "members", "value": value}));
+        }
+        vec![ScimRequest::with_body(
+            Verb::Patch,
+            path,
+            Self::patch_body(ops),
+        )]
+    }
+}
+
+/// §2.5: `{"op":"replace","value":{"id":…,"displayName":…}}`.
+fn rename_op(id: &str, display_name: &str) -> Value {
+    json!({"op": "replace", "value": {"id": id, "displayName": display_name}})
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::profile::okta::tests::okta;
+    use crate::profile::{ExistingGroup, Profile};
+
+    fn change() -> MembershipChange {
+        MembershipChange {
+            group_id: "g1".into(),
+            display_name: "Sales".into(),
+            add: vec!["u2".into(), "u3".into()],
+            remove: vec!["u1".into()],
+            all: vec!["u2".into(), "u3".into()],
+            display: BTreeMap::from([
+                ("u1".to_string(), "ann@x".to_string()),
+                ("u2".to_string(), "bob@x".to_string()),
+                ("u3".to_string(), "cid@x".to_string()),
+            ]),
+        }
+    }
+
+    #[test]
+    fn membership_is_one_patch_with_rename_removes_and_add() {
+        let reqs = okta(&[]).membership(&change());
+        assert_eq!(reqs.len(), 1);
+        assert_eq!(
+            (reqs[0].verb, reqs[0].path.as_str()),
+            (Verb::Patch, "/Groups/g1")
+        );
+        assert_eq!(
+            reqs[0].body,
+            Some(json!({"schemas": [urn::PATCH_OP], "Operations": [
+                {"op": "replace", "value": {"id": "g1", "displayName": "Sales"}},
+                {"op": "remove", "path": "members[value eq \"u1\"]"},
+                {"op": "add", "path": "members", "value": [
+                    {"value": "u2", "display": "bob@x"}, {"value": "u3", "display": "cid@x"}]}
+            ]}))
+        );
+        let without_rename = okta(&[("push_group_rename", "false")]).membership(&change());
+        assert_eq!(
+            without_rename[0].body.as_ref().expect("body")["Operations"][0]["op"],
+            json!("remove")
+        );
+    }
+
+    #[test]
+    fn aiw_membership_is_a_put_of_the_full_list() {
+        let reqs = okta(&[("integration", "aiw")]).membership(&change());
+        assert_eq!(reqs.len(), 1);
+        assert_eq!(
+            (reqs[0].verb, reqs[0].path.as_str()),
+            (Verb::Put, "/Groups/g1")
+        );
+        assert_eq!(
+            reqs[0].body,
+            Some(
+                json!({"schemas": [urn::GROUP], "id": "g1", "displayName": "Sales",
+                "members": [{"value": "u2", "display": "bob@x"}, {"value": "u3", "display": "cid@x"}]})
+            )
+        );
+    }
+
+    #[test]
+    fn group_create_rename_and_delete() {
+        let o = okta(&[]);
+        assert_eq!(
+            o.create_group("Sales", "ignored").body,
+            Some(json!({"schemas": [urn::GROUP], "displayName": "Sales", "members": []}))
+        );
+        assert_eq!(
+            o.rename_group("g1", "Sales EMEA", &[]).and_then(|r| r.body),
+            Some(json!({"schemas": [urn::PATCH_OP], "Operations": [
+                {"op": "replace", "value": {"id": "g1", "displayName": "Sales EMEA"}}]}))
+        );
+        assert_eq!(o.read_group("g1"), ScimRequest::get("/Groups/g1"));
+        let del = o.delete_group("g1");
+        assert_eq!((del.verb, del.path.as_str()), (Verb::Delete, "/Groups/g1"));
+        assert_eq!(o.existing_group(), ExistingGroup::Fail);
+    }
+}

@@ -1,0 +1,400 @@
+//! Okta over SCIM 2.0 (idp-behavior.md §2), OIN or AIW: the SCIM template's mapping and POST
+//! (§2.2), GET + PUT of the merged object (§2.3), path-less (de)activation PATCH (§2.4), Push
+//! Groups (§2.5). It must never build `DELETE /Users`: Okta does not delete users (§2.4).
+
+mod groups;
+mod users;
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+pub use users::{okta_user_id, LOCALE, WORK_EMAIL};
+
+use super::{
+    Before, Deprovision, DeprovisionAction, DesiredUser, DiffSource, ExistingGroup, Level,
+    MembershipChange, Profile, ProfileError, Scheduling, ScimRequest, Strictness, Update,
+};
+use crate::idp::SourceUser;
+use crate::scenario::model::Step;
+use crate::scim::{resource_path, urn};
+
+/// The two ways an app is integrated with Okta (§2, `okta-scim20`, `okta-faq`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Integration {
+    /// OIN catalog (SCIM template): PUT for profile pushes, PATCH for activate/deactivate and
+    /// group membership.
+    Oin,
+    /// App Integration Wizard: PUT for every update, including (de)activation and groups.
+    Aiw,
+}
+
+impl Integration {
+    pub fn option_value(self) -> &'static str {
+        match self {
+            Integration::Oin => "oin",
+            Integration::Aiw => "aiw",
+        }
+    }
+}
+
+pub struct Okta {
+    pub integration: Integration,
+    /// Push Groups' "Rename groups" setting (§2.5): when on, every membership PATCH also
+    /// carries the path-less `{id, displayName}` replace.
+    pub push_group_rename: bool,
+}
+
+/// Options a scenario or `--option` may set.
+pub const OPTIONS: &[&str] = &["integration", "push_group_rename"];
+
+impl Okta {
+    pub fn from_options(options: &BTreeMap<String, String>) -> Result<Self, ProfileError> {
+        let mut okta = Okta {
+            integration: Integration::Oin,
+            push_group_rename: true,
+        };
+        for (key, value) in options {
+            match key.as_str() {
+                "integration" => {
+                    okta.integration = match value.to_ascii_lowercase().as_str() {
+                        "oin" => Integration::Oin,
+                        "aiw" => Integration::Aiw,
+                        _ => {
+                            return Err(ProfileError::BadOption {
+                                key: key.clone(),
+                                value: value.clone(),
+                                expected: "`oin` (catalog app) or `aiw` (App Integration Wizard)",
+                            })
+                        }
+                    }
+                }
+                "push_group_rename" => {
+                    okta.push_group_rename = match value.as_str() {
+                        "true" | "True" => true,
+                        "false" | "False" => false,
+                        _ => {
+                            return Err(ProfileError::BadOption {
+                                key: key.clone(),
+                                value: value.clone(),
+                                expected: "`true` or `false`",
+                            })
+                        }
+                    }
+                }
+                _ => {
+                    return Err(ProfileError::UnknownOption {
+                        profile: "okta",
+                        key: key.clone(),
+                        known: OPTIONS.join(", "),
+                    })
+                }
+            }
+        }
+        Ok(okta)
+    }
+
+    fn patch_body(ops: Vec<Value>) -> Value {
+        json!({"schemas": [urn::PATCH_OP], "Operations": ops})
+    }
+}
+
+impl Profile for Okta {
+    fn name(&self) -> &'static str {
+        "okta"
+    }
+
+    /// O-11: a create answers `201` with the full user (an empty body fails); O-13: Okta
+    /// reads the user its PUT returns; O-2: Test Connection checks the ListResponse schema
+    /// and integer `totalResults`/`itemsPerPage`/`startIndex`; O-6: a 404 to the matching
+    /// query means "no such user". Failures become admin tasks, never retried (O-12, O-37).
+    fn strictness(&self) -> Strictness {
+        Strictness {
+            idp: "Okta",
+            create_201: Level::Strict,
+            put_returns_resource: Level::Strict,
+            content_type: Level::Tolerant,
+            list_shape: Level::Strict,
+            delete_404: Level::Tolerant,
+            match_404_is_empty: true,
+            on_rejected: "Okta raises an admin task for the user and does not retry; an admin \
+                          must retry it (O-12, O-37)",
+            on_transient: "Okta raises an admin task for the user and does not retry; an admin \
+                           must retry it (O-37)",
+        }
+    }
+
+    /// Okta has neither provision-on-demand nor a "restart provisioning" (§2.6: pushes are
+    /// event-driven; imports are a different feature).
+    fn supports(&self, step: &Step) -> bool {
+        !matches!(step, Step::ProvisionOnDemand(_) | Step::Restart(_))
+    }
+
+    /// §2.6: imports page with `startIndex` and `count=100` until `totalResults`.
+    fn import_page(&self, start_index: u64) -> Option<ScimRequest> {
+        Some(ScimRequest::get(format!(
+            "/Users?startIndex={start_index}&count=100"
+        )))
+    }
+
+    /// §2.2: a 409 stops the job with a task for the admin; Okta does not retry it.
+    fn retries_conflicts(&self) -> bool {
+        false
+    }
+
+    /// §2.1: saving the configuration lists two users; `count=2` is a constant.
+    fn test_connection(&self) -> ScimRequest {
+        ScimRequest::get("/Users?startIndex=1&count=2")
+    }
+
+    /// §2.2, O-8, O-9: see `Okta::desired`.
+    fn desired_user(&self, user: &SourceUser, prefix: &str, active: bool) -> DesiredUser {
+        Okta::desired(user, prefix, active)
+    }
+
+    /// §2.2 step 1: filter on userName, with Okta's paging parameters after it.
+    fn match_user(&self, desired: &DesiredUser) -> ScimRequest {
+        Okta::user_query(desired)
+    }
+
+    /// The mapped paths without `externalId` (see `Okta::mapped_paths`).
+    fn managed_paths(&self) -> Vec<&'static str> {
+        Okta::mapped_paths()
+    }
+
+    /// §2.2 step 3 (see `Okta::post_user`).
+    fn create_user(&self, desired: &DesiredUser) -> ScimRequest {
+        Okta::post_user(desired)
+    }
+
+    /// O-13, O-34: Okta pushes when the Okta user's profile changes, comparing it with its
+    /// app-user profile — what it last pushed — never with what a GET returned `[I]`.
+    fn diff_source(&self) -> DiffSource {
+        DiffSource::OwnRecord {
+            name: "Okta's app-user profile",
+        }
+    }
+
+    /// §2.3/§2.4 (see `Okta::user_update`).
+    fn update_user(
+        &self,
+        id: &str,
+        current: &Value,
+        desired: &DesiredUser,
+        before: Before<'_>,
+    ) -> Option<Update> {
+        self.user_update(id, current, desired, before)
+    }
+
+    fn scheduling(&self) -> Scheduling {
+        Scheduling::Events
+    }
+
+    /// Okta probes only on "Test Connection" / saving the configuration (§2.1), never before
+    /// a push.
+    fn probe_each_cycle(&self) -> bool {
+        false
+    }
+
+    /// §2.1: 200 with a ListResponse whose counters are integers (§2.6). An empty list is
+    /// accepted [I: §2.1 says only Okta's Runscope suite insists on a non-empty one].
+    fn probe_ok(&self, status: u16, body: Option<&Value>) -> bool {
+        let Some(body) = body.filter(|_| status == 200) else {
+            return false;
+        };
+        let is_list = body
+            .get("schemas")
+            .and_then(Value::as_array)
+            .is_some_and(|s| s.iter().any(|u| u.as_str() == Some(urn::LIST_RESPONSE)));
+        let numeric = ["totalResults", "itemsPerPage", "startIndex"]
+            .iter()
+            .all(|k| body.get(*k).and_then(Value::as_u64).is_some());
+        let resources_ok = body.get("Resources").is_none_or(Value::is_array);
+        is_list && numeric && resources_ok
+    }
+
+    /// §2.2 step 1: an empty ListResponse or a 404 both mean "no such user".
+    fn match_hits(&self, status: u16, body: Option<&Value>) -> Option<Vec<Value>> {
+        match status {
+            200 => Some(super::list_resources(body)),
+            404 => Some(vec![]),
+            _ => None,
+        }
+    }
+
+    /// §2.4: unassigned, deactivated or suspended, soft-deleted → deactivate, and the app
+    /// user stays linked, so a reassignment reactivates it instead of creating another.
+    /// Okta never sends `DELETE /Users`: a purge sends nothing.
+    fn deprovision(&self, why: Deprovision) -> DeprovisionAction {
+        match why {
+            Deprovision::Unassigned | Deprovision::Disabled | Deprovision::SoftDeleted => {
+                DeprovisionAction::Disable {
+                    stays_managed: true,
+                }
+            }
+            Deprovision::Purged => DeprovisionAction::Nothing,
+        }
+    }
+
+    fn provisions_groups(&self) -> bool {
+        true
+    }
+
+    /// [I] O-26 (see `Okta::group_query`).
+    fn match_group(&self, display_name: &str) -> ScimRequest {
+        Okta::group_query(display_name)
+    }
+
+    /// §2.5: a name that already exists cannot be pushed without Group Linking.
+    fn existing_group(&self) -> ExistingGroup {
+        ExistingGroup::Fail
+    }
+
+    /// §2.5, O-27 (see `Okta::post_group`).
+    fn create_group(&self, display_name: &str, _external_id: &str) -> ScimRequest {
+        Okta::post_group(display_name)
+    }
+
+    /// §2.5: read with members (no `excludedAttributes`).
+    fn read_group(&self, id: &str) -> ScimRequest {
+        ScimRequest::get(resource_path("Groups", id))
+    }
+
+    /// O-29, O-31 (see `Okta::group_rename`).
+    fn rename_group(
+        &self,
+        id: &str,
+        display_name: &str,
+        members: &[String],
+    ) -> Option<ScimRequest> {
+        self.group_rename(id, display_name, members)
+    }
+
+    /// O-30, O-31 (see `Okta::membership_requests`).
+    fn membership(&self, change: &MembershipChange) -> Vec<ScimRequest> {
+        self.membership_requests(change)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scim::urn;
+
+    pub(super) fn okta(options: &[(&str, &str)]) -> Okta {
+        Okta::from_options(
+            &options
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+        .expect("valid options")
+    }
+
+    #[test]
+    fn probe_and_match_queries() {
+        let o = okta(&[]);
+        assert_eq!(
+            o.test_connection(),
+            ScimRequest::get("/Users?startIndex=1&count=2")
+        );
+        let desired = DesiredUser {
+            attrs: vec![("userName", json!("a+b@x.com"))],
+        };
+        assert_eq!(
+            o.match_user(&desired).path,
+            "/Users?filter=userName+eq+%22a%2Bb%40x.com%22&startIndex=1&count=100"
+        );
+        assert_eq!(
+            o.match_group("Sales").path,
+            "/Groups?filter=displayName+eq+%22Sales%22&startIndex=1&count=100"
+        );
+    }
+
+    #[test]
+    fn probe_accepts_any_list_response_with_integer_counters() {
+        let o = okta(&[]);
+        let list = |total: Value| {
+            json!({"schemas": [urn::LIST_RESPONSE], "totalResults": total, "itemsPerPage": 0,
+                   "startIndex": 1, "Resources": []})
+        };
+        assert!(o.probe_ok(200, Some(&list(json!(0)))));
+        assert!(o.probe_ok(200, Some(&list(json!(7)))));
+        assert!(!o.probe_ok(200, Some(&list(json!("0")))));
+        assert!(!o.probe_ok(200, Some(&json!({"totalResults": 0}))));
+        assert!(!o.probe_ok(200, None));
+        assert!(!o.probe_ok(500, Some(&list(json!(0)))));
+    }
+
+    #[test]
+    fn a_404_on_the_match_means_not_found() {
+        let o = okta(&[]);
+        assert_eq!(o.match_hits(404, None), Some(vec![]));
+        assert_eq!(
+            o.match_hits(200, Some(&json!({"Resources": [{"id": "u9"}]}))),
+            Some(vec![json!({"id": "u9"})])
+        );
+        assert_eq!(o.match_hits(500, None), None);
+    }
+
+    #[test]
+    fn deprovisioning_never_deletes_users() {
+        let o = okta(&[]);
+        for why in [
+            Deprovision::Unassigned,
+            Deprovision::Disabled,
+            Deprovision::SoftDeleted,
+        ] {
+            assert_eq!(
+                o.deprovision(why),
+                DeprovisionAction::Disable {
+                    stays_managed: true
+                }
+            );
+        }
+        assert_eq!(
+            o.deprovision(Deprovision::Purged),
+            DeprovisionAction::Nothing
+        );
+    }
+
+    #[test]
+    fn scheduling_probe_and_unsupported_steps() {
+        let o = okta(&[]);
+        assert_eq!(o.scheduling(), Scheduling::Events);
+        assert!(!o.probe_each_cycle());
+        assert!(!o.supports(&Step::ProvisionOnDemand("a".into())));
+        assert!(!o.supports(&Step::Restart(
+            crate::scenario::model::RestartKind::KeepLinks
+        )));
+        assert!(o.supports(&Step::DisableUser("a".into())));
+        assert_eq!(o.set_manager("u1", "u2", false), None);
+    }
+
+    #[test]
+    fn options_are_parsed_and_unknown_ones_rejected() {
+        assert_eq!(
+            okta(&[("integration", "AIW")]).integration,
+            Integration::Aiw
+        );
+        assert!(!okta(&[("push_group_rename", "false")]).push_group_rename);
+        let bad = |k: &str, v: &str| {
+            Okta::from_options(&BTreeMap::from([(k.to_string(), v.to_string())]))
+        };
+        assert!(matches!(
+            bad("integration", "scim"),
+            Err(ProfileError::BadOption { .. })
+        ));
+        assert!(matches!(
+            bad("push_group_rename", "yes"),
+            Err(ProfileError::BadOption { .. })
+        ));
+        assert!(matches!(
+            bad("patch_dialect", "x"),
+            Err(ProfileError::UnknownOption {
+                profile: "okta",
+                ..
+            })
+        ));
+    }
+}

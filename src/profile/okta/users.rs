@@ -1,0 +1,601 @@
+//! Okta's users (idp-behavior.md §2.2–§2.5): the SCIM template's mapping and POST, GET + PUT
+//! of the merged object, the path-less (de)activation PATCH. Never a `DELETE /Users`: Okta does
+//! not delete users (§2.4).
+
+use serde_json::{json, Map, Value};
+
+use super::{Integration, Okta};
+use crate::idp::SourceUser;
+use crate::profile::{
+    encode_query_value, quote, Before, DesiredUser, ModifiedProperty, ScimRequest, Update, Verb,
+};
+use crate::scenario::model::UserAttr;
+use crate::scim::lookup::get_ci;
+use crate::scim::{resource_path, urn};
+
+pub const WORK_EMAIL: &str = "emails[type eq \"work\"].value";
+
+/// The locale Okta sends for a user whose Okta profile leaves it at the org default (§2.2
+/// shows `"locale":"en-US"`). [I] the Entra-shaped source has no locale, so it is constant.
+pub const LOCALE: &str = "en-US";
+
+/// The SCIM template's default mapping (§2.2), in the order of the documented POST body.
+/// `userName` is the matching attribute (§2.2 step 1).
+const MAPPING: &[(&str, Source)] = &[
+    ("userName", Source::Login),
+    ("name.givenName", Source::Attr(UserAttr::GivenName)),
+    ("name.familyName", Source::Attr(UserAttr::Surname)),
+    (WORK_EMAIL, Source::Email),
+    ("displayName", Source::DisplayName),
+    ("locale", Source::Locale),
+    ("externalId", Source::OktaId),
+    ("active", Source::Active),
+];
+
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    /// Okta's `login`, which directory-mastered Okta users take from the UPN.
+    Login,
+    Attr(UserAttr),
+    Email,
+    DisplayName,
+    Locale,
+    OktaId,
+    Active,
+}
+
+impl Okta {
+    /// §2.4: the one (de)activation shape Okta's OIN client sends — lowercase `replace`, no
+    /// `path`, a JSON boolean inside a value object.
+    fn set_active_patch(id: &str, active: bool) -> ScimRequest {
+        ScimRequest::with_body(
+            Verb::Patch,
+            resource_path("Users", id),
+            Self::patch_body(vec![json!({"op": "replace", "value": {"active": active}})]),
+        )
+    }
+
+    /// §2.3: Okta PUTs what GET returned with its own values merged in, so server fields
+    /// (`id`, `meta`, `groups`, attributes Okta does not map) are echoed back.
+    fn put_user(id: &str, body: Map<String, Value>) -> ScimRequest {
+        ScimRequest::with_body(Verb::Put, resource_path("Users", id), Value::Object(body))
+    }
+
+    /// The mapping (§2.2, O-9): what Okta's app-user profile holds for a source user.
+    pub(super) fn desired(user: &SourceUser, prefix: &str, active: bool) -> DesiredUser {
+        let upn = user.text(UserAttr::UserPrincipalName).unwrap_or_default();
+        let mut attrs = Vec::new();
+        for (path, source) in MAPPING {
+            let value = match source {
+                // No UPN tombstone: that is Entra's recycle bin (§1.6), not Okta's.
+                Source::Login => Some(Value::String(format!("{prefix}{upn}"))),
+                Source::Attr(a) => text(user.text(*a)),
+                // [I] Okta's `email` is a required profile attribute, so an Okta user always
+                // has one; for a source user without `mail`, the login (UPN) is the closest.
+                Source::Email => text(user.text(UserAttr::Mail)).or_else(|| text(Some(upn))),
+                // [I] §2.2's example is "Test User" = first + last: the source displayName
+                // when set, else given and family names joined.
+                Source::DisplayName => {
+                    let joined = [user.text(UserAttr::GivenName), user.text(UserAttr::Surname)]
+                        .into_iter()
+                        .flatten()
+                        .filter(|s| !s.is_empty())
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    user.text(UserAttr::DisplayName)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .or_else(|| (!joined.is_empty()).then_some(joined))
+                        .map(|d| Value::String(format!("{prefix}{d}")))
+                }
+                Source::Locale => Some(Value::String(LOCALE.into())),
+                Source::OktaId => Some(Value::String(format!(
+                    "{prefix}{}",
+                    okta_user_id(user.object_id)
+                ))),
+                Source::Active => Some(Value::Bool(active)),
+            };
+            if let Some(v) = value {
+                attrs.push((*path, v));
+            }
+        }
+        DesiredUser { attrs }
+    }
+
+    /// §2.2 step 1: filter on userName, with Okta's paging parameters after it.
+    pub(super) fn user_query(desired: &DesiredUser) -> ScimRequest {
+        let name = desired.user_name().unwrap_or_default();
+        ScimRequest::get(format!(
+            "/Users?filter={}&startIndex=1&count=100",
+            encode_query_value(&format!("userName eq {}", quote(name)))
+        ))
+    }
+
+    /// Snapshots keep these. `externalId` is left out: it stands for an Okta id derived from
+    /// the objectId, which is new on every run, so no snapshot could hold it stably.
+    pub(super) fn mapped_paths() -> Vec<&'static str> {
+        MAPPING
+            .iter()
+            .map(|(p, _)| *p)
+            .filter(|p| *p != "externalId")
+            .collect()
+    }
+
+    /// §2.2 step 3: core schema only, `groups: []`, a password, `active: true`. The password
+    /// is random per create and never part of `DesiredUser`, so the provisioning log (which
+    /// lists desired attributes) never shows it.
+    pub(super) fn post_user(desired: &DesiredUser) -> ScimRequest {
+        let mut body = Map::new();
+        body.insert("schemas".into(), json!([urn::USER]));
+        for (path, value) in &desired.attrs {
+            if *path == "active" {
+                continue;
+            }
+            merge(&mut body, path, value.clone());
+        }
+        body.insert("groups".into(), json!([]));
+        body.insert("password".into(), Value::String(random_password()));
+        body.insert(
+            "active".into(),
+            desired.get("active").cloned().unwrap_or(Value::Bool(true)),
+        );
+        ScimRequest::with_body(Verb::Post, "/Users", Value::Object(body))
+    }
+
+    /// §2.3/§2.4. Deprovisioning (`active` false wanted) only deactivates: Okta pushes no
+    /// profile to an app user it is deactivating or has deactivated [I]. Otherwise a change
+    /// of `active` alone is the activation PATCH (OIN) or a PUT (AIW), and any profile change
+    /// is GET + PUT of the merged object: the GET answer with Okta's whole app-user profile
+    /// laid over it, carrying `active: true` (§2.3: omitting it can suspend users). Whether
+    /// something changed is judged against `before`: Okta's app-user profile, what it last
+    /// pushed (`Okta::diff_source`), so a server that drops a value is not written again
+    /// until the Okta profile itself changes.
+    pub(super) fn user_update(
+        &self,
+        id: &str,
+        current: &Value,
+        desired: &DesiredUser,
+        before: Before<'_>,
+    ) -> Option<Update> {
+        let want_active = desired
+            .get("active")
+            .and_then(Value::as_bool)
+            .unwrap_or(true);
+        let have_active = before.value(current, "active");
+        let active_differs = have_active.as_ref().and_then(Value::as_bool) != Some(want_active);
+        let active_change = ModifiedProperty {
+            name: "active".into(),
+            old: have_active.clone(),
+            new: Some(Value::Bool(want_active)),
+        };
+        let mut merged = match current {
+            Value::Object(o) => o.clone(),
+            // [I] a 200 without a body: Okta merges into an empty user.
+            _ => {
+                let mut o = Map::new();
+                o.insert("schemas".into(), json!([urn::USER]));
+                o.insert("id".into(), Value::String(id.to_string()));
+                o
+            }
+        };
+        if !want_active {
+            if !active_differs {
+                return None;
+            }
+            let request = match self.integration {
+                Integration::Oin => Self::set_active_patch(id, false),
+                Integration::Aiw => {
+                    merge(&mut merged, "active", Value::Bool(false));
+                    Self::put_user(id, merged)
+                }
+            };
+            return Some(Update {
+                request,
+                modified: vec![active_change],
+            });
+        }
+        let mut modified = Vec::new();
+        for (path, want) in desired.attrs.iter().filter(|(p, _)| *p != "active") {
+            let have = before.value(current, path);
+            if have.as_ref() != Some(want) {
+                modified.push(ModifiedProperty {
+                    name: (*path).to_string(),
+                    old: have,
+                    new: Some(want.clone()),
+                });
+            }
+            merge(&mut merged, path, want.clone());
+        }
+        if modified.is_empty() && !active_differs {
+            return None;
+        }
+        if active_differs {
+            modified.push(active_change);
+        }
+        let request = match (self.integration, modified.len()) {
+            // Only `active` changed: the reactivation (§2.4).
+            (Integration::Oin, 1) if active_differs => Self::set_active_patch(id, true),
+            _ => {
+                merge(&mut merged, "active", Value::Bool(true));
+                Self::put_user(id, merged)
+            }
+        };
+        Some(Update { request, modified })
+    }
+}
+
+fn text(v: Option<&str>) -> Option<Value> {
+    v.filter(|s| !s.is_empty())
+        .map(|s| Value::String(s.to_string()))
+}
+
+const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// A stand-in for the Okta user id (`00u` + 17 alphanumerics, like `00ujl29u0le5T6Aj10h7`,
+/// §2.2), derived from the objectId so every request about one user carries the same one.
+/// [I] the source has no Okta id; any stable 20-character id serves.
+pub fn okta_user_id(object_id: uuid::Uuid) -> String {
+    let mut n = object_id.as_u128();
+    let mut digits = [b'0'; 17];
+    for d in digits.iter_mut().rev() {
+        *d = BASE62[(n % 62) as usize];
+        n /= 62;
+    }
+    format!("00u{}", String::from_utf8_lossy(&digits))
+}
+
+/// The key of `obj` that names `attr` case-insensitively (SCIM names are), or `attr` itself.
+fn key_for(obj: &Map<String, Value>, attr: &str) -> String {
+    obj.keys()
+        .find(|k| k.eq_ignore_ascii_case(attr))
+        .cloned()
+        .unwrap_or_else(|| attr.to_string())
+}
+
+/// Writes one mapped value into a user object the way Okta's merge does: an existing work
+/// email element gets the new `value`, a missing one is appended in the §2.2 shape
+/// (`primary`, `value`, `type`); `name.*` lands in the existing `name` object.
+fn merge(obj: &mut Map<String, Value>, path: &str, value: Value) {
+    if path == WORK_EMAIL {
+        let key = key_for(obj, "emails");
+        let list = obj.entry(key).or_insert_with(|| Value::Array(vec![]));
+        if !list.is_array() {
+            *list = Value::Array(vec![]);
+        }
+        let Some(items) = list.as_array_mut() else {
+            return;
+        };
+        let work = items.iter_mut().find(|e| {
+            get_ci(e, "type")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t.eq_ignore_ascii_case("work"))
+        });
+        match work.and_then(Value::as_object_mut) {
+            Some(element) => {
+                let key = key_for(element, "value");
+                element.insert(key, value);
+            }
+            None => {
+                let primary = items.is_empty();
+                items.push(json!({"primary": primary, "value": value, "type": "work"}));
+            }
+        }
+        return;
+    }
+    match path.split_once('.') {
+        Some((attr, sub)) => {
+            let key = key_for(obj, attr);
+            let parent = obj.entry(key).or_insert_with(|| Value::Object(Map::new()));
+            if !parent.is_object() {
+                *parent = Value::Object(Map::new());
+            }
+            if let Some(inner) = parent.as_object_mut() {
+                let key = key_for(inner, sub);
+                inner.insert(key, value);
+            }
+        }
+        None => {
+            let key = key_for(obj, path);
+            obj.insert(key, value);
+        }
+    }
+}
+
+/// A password for the POST (§2.2: "random or synced"); 32 hex characters from a v4 UUID
+/// plus a symbol and an upper-case letter, so common complexity rules accept it.
+fn random_password() -> String {
+    format!("{}!Q", uuid::Uuid::new_v4().simple())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::idp::Tenant;
+    use crate::profile::okta::tests::okta;
+    use crate::profile::Profile;
+    use crate::scenario::model::AttrValue;
+
+    fn alice(t: &mut Tenant) -> SourceUser {
+        let attrs = BTreeMap::from([
+            (
+                UserAttr::UserPrincipalName,
+                AttrValue::Text("alice@contoso.com".into()),
+            ),
+            (UserAttr::Mail, AttrValue::Text("alice@contoso.com".into())),
+            (UserAttr::GivenName, AttrValue::Text("Alice".into())),
+            (UserAttr::Surname, AttrValue::Text("Smith".into())),
+        ]);
+        t.create_user("alice", attrs).expect("create");
+        t.user("alice").cloned().expect("alice")
+    }
+    /// What a correct server returns after the POST: the body without the password, plus
+    /// server fields Okta must echo.
+    fn on_target(user: &SourceUser, active: bool) -> Value {
+        json!({
+            "schemas": [urn::USER],
+            "id": "u1",
+            "userName": "alice@contoso.com",
+            "name": {"givenName": "Alice", "familyName": "Smith"},
+            "emails": [{"primary": true, "value": "alice@contoso.com", "type": "work"}],
+            "displayName": "Alice Smith",
+            "locale": "en-US",
+            "externalId": okta_user_id(user.object_id),
+            "active": active,
+            "groups": [],
+            "nickName": "Al",
+            "meta": {"resourceType": "User", "created": "2024-01-01T00:00:00Z"}
+        })
+    }
+
+    #[test]
+    fn post_body_matches_the_documented_shape() {
+        let mut t = Tenant::new();
+        let user = alice(&mut t);
+        let o = okta(&[]);
+        let req = o.create_user(&o.desired_user(&user, "", true));
+        assert_eq!((req.verb, req.path.as_str()), (Verb::Post, "/Users"));
+        let mut body = req.body.expect("a body");
+        let password = body
+            .as_object_mut()
+            .and_then(|b| b.remove("password"))
+            .expect("a password");
+        assert!(password.as_str().is_some_and(|p| p.len() >= 16));
+        assert_eq!(
+            body,
+            json!({
+                "schemas": [urn::USER],
+                "userName": "alice@contoso.com",
+                "name": {"givenName": "Alice", "familyName": "Smith"},
+                "emails": [{"primary": true, "value": "alice@contoso.com", "type": "work"}],
+                "displayName": "Alice Smith",
+                "locale": "en-US",
+                "externalId": okta_user_id(user.object_id),
+                "groups": [],
+                "active": true
+            })
+        );
+        // Key order on the wire follows §2.2.
+        let keys: Vec<&String> = body.as_object().expect("object").keys().collect();
+        assert_eq!(
+            keys,
+            [
+                "schemas",
+                "userName",
+                "name",
+                "emails",
+                "displayName",
+                "locale",
+                "externalId",
+                "groups",
+                "active"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_create_has_a_new_password_that_the_log_never_sees() {
+        let mut t = Tenant::new();
+        let user = alice(&mut t);
+        let o = okta(&[]);
+        let desired = o.desired_user(&user, "", true);
+        assert!(desired.get("password").is_none());
+        let pw = |r: ScimRequest| r.body.expect("body")["password"].clone();
+        assert_ne!(pw(o.create_user(&desired)), pw(o.create_user(&desired)));
+    }
+
+    #[test]
+    fn okta_ids_are_stable_and_shaped_like_okta_s() {
+        let oid = uuid::Uuid::new_v4();
+        let id = okta_user_id(oid);
+        assert_eq!(id, okta_user_id(oid));
+        assert_eq!(id.len(), 20);
+        assert!(id.starts_with("00u") && id.chars().all(|c| c.is_ascii_alphanumeric()));
+        assert_eq!(
+            okta_user_id(uuid::Uuid::nil()),
+            format!("00u{}", "0".repeat(17))
+        );
+    }
+
+    #[test]
+    fn prefix_marks_user_name_display_name_and_external_id() {
+        let mut t = Tenant::new();
+        let user = alice(&mut t);
+        let d = okta(&[]).desired_user(&user, "run1-", true);
+        assert_eq!(d.user_name(), Some("run1-alice@contoso.com"));
+        assert_eq!(d.get("displayName"), Some(&json!("run1-Alice Smith")));
+        assert_eq!(
+            d.get("externalId"),
+            Some(&json!(format!("run1-{}", okta_user_id(user.object_id))))
+        );
+        assert_eq!(d.get(WORK_EMAIL), Some(&json!("alice@contoso.com")));
+    }
+
+    #[test]
+    fn a_user_without_mail_gets_the_login_as_email() {
+        let mut t = Tenant::new();
+        t.create_user(
+            "bob",
+            BTreeMap::from([(
+                UserAttr::UserPrincipalName,
+                AttrValue::Text("bob@contoso.com".into()),
+            )]),
+        )
+        .expect("create");
+        let bob = t.user("bob").cloned().expect("bob");
+        let d = okta(&[]).desired_user(&bob, "p-", true);
+        assert_eq!(d.get(WORK_EMAIL), Some(&json!("bob@contoso.com")));
+        assert_eq!(d.get("displayName"), None);
+        assert_eq!(d.get("name.givenName"), None);
+    }
+
+    #[test]
+    fn deactivate_and_reactivate_are_pathless_patches_under_oin() {
+        let mut t = Tenant::new();
+        let user = alice(&mut t);
+        let o = okta(&[]);
+        for (active, from) in [(false, true), (true, false)] {
+            let update = o
+                .update_user(
+                    "u1",
+                    &on_target(&user, from),
+                    &o.desired_user(&user, "", active),
+                    Before::Target,
+                )
+                .expect("an update");
+            assert_eq!(
+                (update.request.verb, update.request.path.as_str()),
+                (Verb::Patch, "/Users/u1")
+            );
+            assert_eq!(
+                update.request.body,
+                Some(json!({"schemas": [urn::PATCH_OP],
+                    "Operations": [{"op": "replace", "value": {"active": active}}]}))
+            );
+            assert_eq!(update.modified.len(), 1);
+        }
+    }
+
+    #[test]
+    fn aiw_deactivates_and_reactivates_with_put_of_the_whole_object() {
+        let mut t = Tenant::new();
+        let user = alice(&mut t);
+        let o = okta(&[("integration", "aiw")]);
+        for (active, from) in [(false, true), (true, false)] {
+            let update = o
+                .update_user(
+                    "u1",
+                    &on_target(&user, from),
+                    &o.desired_user(&user, "", active),
+                    Before::Target,
+                )
+                .expect("an update");
+            assert_eq!(update.request.verb, Verb::Put);
+            assert_eq!(update.request.body, Some(on_target(&user, active)));
+        }
+    }
+
+    #[test]
+    fn profile_change_is_a_put_of_the_merged_object() {
+        let mut t = Tenant::new();
+        let mut user = alice(&mut t);
+        let o = okta(&[]);
+        let current = on_target(&user, true);
+        t.update_user(
+            "alice",
+            &BTreeMap::from([
+                (UserAttr::Surname, AttrValue::Text("Jones".into())),
+                (UserAttr::Mail, AttrValue::Text("aj@contoso.com".into())),
+            ]),
+        )
+        .expect("update");
+        user = t.user("alice").cloned().expect("alice");
+        let update = o
+            .update_user(
+                "u1",
+                &current,
+                &o.desired_user(&user, "", true),
+                Before::Target,
+            )
+            .expect("an update");
+        let mut expected = current.clone();
+        expected["name"]["familyName"] = json!("Jones");
+        expected["emails"][0]["value"] = json!("aj@contoso.com");
+        expected["displayName"] = json!("Alice Jones");
+        assert_eq!(update.request.verb, Verb::Put);
+        assert_eq!(update.request.path, "/Users/u1");
+        // id, meta, groups and the unmapped nickName are echoed (§2.3).
+        assert_eq!(update.request.body, Some(expected));
+        let names: Vec<&str> = update.modified.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["name.familyName", WORK_EMAIL, "displayName"]);
+    }
+
+    #[test]
+    fn reactivation_with_a_profile_change_is_one_put_with_active_true() {
+        let mut t = Tenant::new();
+        let user = alice(&mut t);
+        let o = okta(&[]);
+        let mut current = on_target(&user, false);
+        current["locale"] = json!("fr-FR");
+        let update = o
+            .update_user(
+                "u1",
+                &current,
+                &o.desired_user(&user, "", true),
+                Before::Target,
+            )
+            .expect("an update");
+        assert_eq!(update.request.verb, Verb::Put);
+        assert_eq!(update.request.body, Some(on_target(&user, true)));
+    }
+
+    #[test]
+    fn no_profile_push_to_a_deactivated_user_and_nothing_when_matching() {
+        let mut t = Tenant::new();
+        let user = alice(&mut t);
+        let o = okta(&[]);
+        let mut inactive = on_target(&user, false);
+        inactive["displayName"] = json!("Stale");
+        assert_eq!(
+            o.update_user(
+                "u1",
+                &inactive,
+                &o.desired_user(&user, "", false),
+                Before::Target
+            ),
+            None
+        );
+        assert_eq!(
+            o.update_user(
+                "u1",
+                &on_target(&user, true),
+                &o.desired_user(&user, "", true),
+                Before::Target
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn a_missing_work_email_is_appended_in_okta_s_shape() {
+        let mut t = Tenant::new();
+        let user = alice(&mut t);
+        let o = okta(&[]);
+        let mut current = on_target(&user, true);
+        current["emails"] = json!([{"value": "home@x", "type": "home", "primary": true}]);
+        let update = o
+            .update_user(
+                "u1",
+                &current,
+                &o.desired_user(&user, "", true),
+                Before::Target,
+            )
+            .expect("an update");
+        assert_eq!(
+            update.request.body.expect("body")["emails"],
+            json!([{"value": "home@x", "type": "home", "primary": true},
+                   {"primary": false, "value": "alice@contoso.com", "type": "work"}])
+        );
+    }
+}
