@@ -84,7 +84,7 @@ async fn string_booleans_rejected_with_400_are_one_finding_naming_the_servers_de
         .says("request:   Replace active \"False\"");
     // Every failure it caused points at it, not at what followed.
     let failed = v.stdout.matches("  FAIL entra").count();
-    let caused = v.stdout.matches("cause F-REJECTED").count();
+    let caused = v.stdout.matches("       cause F-REJECTED").count();
     assert!(failed >= 5, "{failed} failures:\n{}", v.stdout);
     assert_eq!(caused, failed, "{}", v.stdout);
 }

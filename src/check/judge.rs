@@ -16,13 +16,17 @@ pub fn exchange(strict: &Strictness, x: &Exchange) -> Vec<Finding> {
     let mut out = Vec::new();
     let idp = strict.idp;
     let shape = request_shape(x);
+    // A failure without a usable answer (no answer, a redirect, a body past the cap) is
+    // judged as such even when a status line arrived.
+    if let Some(kind) = x.failure {
+        out.push(transport(strict, x, kind, &shape));
+        return out;
+    }
     let Some(status) = x.status else {
-        if let Some(kind) = x.failure {
-            out.push(transport(strict, x, kind, &shape));
-        }
         return out;
     };
-    if status == 429 || status >= 500 {
+    // 501 Not Implemented is how the server is built, not a passing fault (O-16).
+    if status == 429 || (status >= 500 && status != 501) {
         out.push(
             Finding::new(
                 Code::Transient,

@@ -148,7 +148,10 @@ impl Console {
         }
         let mut out = format!(
             "\n{} ({} for more on a code)\n",
-            self.paint(BOLD, &format!("{} findings", groups.len())),
+            self.paint(
+                BOLD,
+                &format!("{} finding{}", groups.len(), plural(groups.len()))
+            ),
             "`scim-harness explain CODE`"
         );
         let width = groups
