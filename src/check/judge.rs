@@ -286,6 +286,7 @@ fn bad_id(strict: &Strictness, x: &Exchange, why: &str) -> Finding {
 /// RFC 7644 §3.4.2: the ListResponse schema, integer totals, `Resources` an array.
 fn list_shape(strict: &Strictness, x: &Exchange, body: &Value) -> Vec<Finding> {
     let mut missing = Vec::new();
+    let mut paging = Vec::new();
     let is_list = body
         .get("schemas")
         .and_then(Value::as_array)
@@ -294,10 +295,15 @@ fn list_shape(strict: &Strictness, x: &Exchange, body: &Value) -> Vec<Finding> {
         missing.push("`schemas` with the ListResponse URN".to_string());
     }
     for field in ["totalResults", "itemsPerPage", "startIndex"] {
+        let into = if field == "totalResults" {
+            &mut missing
+        } else {
+            &mut paging
+        };
         match body.get(field) {
-            None => missing.push(format!("`{field}`")),
+            None => into.push(format!("`{field}`")),
             Some(v) if v.as_u64().is_none() => {
-                missing.push(format!("`{field}` as an integer (found {v})"))
+                into.push(format!("`{field}` as an integer (found {v})"))
             }
             Some(_) => {}
         }
@@ -305,23 +311,25 @@ fn list_shape(strict: &Strictness, x: &Exchange, body: &Value) -> Vec<Finding> {
     if body.get("Resources").is_some_and(|r| !r.is_array()) {
         missing.push("`Resources` as an array".into());
     }
-    if missing.is_empty() {
-        return vec![];
-    }
     let idp = strict.idp;
-    vec![level(
-        strict.list_shape,
-        Code::ListShape,
-        format!("the server's ListResponse lacks {}", missing.join(", ")),
-    )
-    .keyed(missing.join(","))
-    .at(x)
-    .consequence(match strict.list_shape {
-        Level::Strict => {
-            format!("{idp} rejects the answer: its Test Connection and imports check these fields")
-        }
+    let consequence = |l: Level| match l {
+        Level::Strict => format!("{idp} rejects the answer: it checks these fields"),
         Level::Tolerant => format!("{idp} reads `Resources` anyway"),
-    })]
+    };
+    [(strict.list_shape, missing), (strict.list_paging, paging)]
+        .into_iter()
+        .filter(|(_, fields)| !fields.is_empty())
+        .map(|(l, fields)| {
+            level(
+                l,
+                Code::ListShape,
+                format!("the server's ListResponse lacks {}", fields.join(", ")),
+            )
+            .keyed(fields.join(","))
+            .at(x)
+            .consequence(consequence(l))
+        })
+        .collect()
 }
 
 /// A `<attr> eq "<value>"` filter answered with resources that do not carry the value.

@@ -242,6 +242,7 @@ impl Profile for Entra {
             put_returns_resource: Level::Tolerant,
             content_type: Level::Strict,
             list_shape: Level::Strict,
+            list_paging: Level::Tolerant,
             delete_404: Level::Tolerant,
             match_404_is_empty: false,
             on_rejected: "Entra logs the failure for the object and retries it every cycle with \

@@ -350,8 +350,12 @@ pub struct Strictness {
     pub put_returns_resource: Level,
     /// An answer whose `Content-Type` is not `application/scim+json`.
     pub content_type: Level,
-    /// A query answered with a malformed ListResponse.
+    /// A query answered with a malformed ListResponse: the schema, integer
+    /// `totalResults`, `Resources` an array.
     pub list_shape: Level,
+    /// A ListResponse without integer `itemsPerPage` and `startIndex` (RFC 7644 §3.4.2
+    /// requires them only for paged results; Okta checks them on every list, O-2).
+    pub list_paging: Level,
     /// A DELETE answered 404.
     pub delete_404: Level,
     /// Whether a 404 to a matching query means "no such user" (Okta, O-6).
@@ -370,6 +374,7 @@ impl Strictness {
             put_returns_resource: Level::Tolerant,
             content_type: Level::Tolerant,
             list_shape: Level::Tolerant,
+            list_paging: Level::Tolerant,
             delete_404: Level::Tolerant,
             match_404_is_empty: false,
             on_rejected: "the IdP logs the failure and tries the object again on its next run [I]",

@@ -115,6 +115,7 @@ impl Profile for Okta {
             put_returns_resource: Level::Strict,
             content_type: Level::Tolerant,
             list_shape: Level::Strict,
+            list_paging: Level::Strict,
             delete_404: Level::Tolerant,
             match_404_is_empty: true,
             on_rejected: "Okta raises an admin task for the user and does not retry; an admin \
