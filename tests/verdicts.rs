@@ -17,6 +17,10 @@ struct Verdict {
 /// Runs the project's `paths` under `profile` against a server misbehaving in `mode`, with
 /// the reviewed snapshots read-only (`CI` set).
 async fn verdict(mode: Mode, paths: &[&str], profile: &str) -> Verdict {
+    verdict_with(mode, paths, profile, &[]).await
+}
+
+async fn verdict_with(mode: Mode, paths: &[&str], profile: &str, extra: &[&str]) -> Verdict {
     let server = Hostile::start(mode).await;
     let root = env!("CARGO_MANIFEST_DIR");
     let mut args: Vec<String> = vec!["run".into()];
@@ -29,6 +33,7 @@ async fn verdict(mode: Mode, paths: &[&str], profile: &str) -> Verdict {
         "--snapshots".into(),
         format!("{root}/snapshots"),
     ]);
+    args.extend(extra.iter().map(|a| a.to_string()));
     let started = Instant::now();
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new(env!("CARGO_BIN_EXE_scim-harness"))
@@ -204,5 +209,43 @@ async fn a_429_with_retry_after_is_waited_out_in_wall_time() {
         v.wall >= Duration::from_secs(2),
         "Retry-After: 1 twice, waited {:?}",
         v.wall
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_known_failure_that_pins_its_finding_masks_only_that_cause() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let list = |pin: &str| {
+        let path = dir.path().join(format!("known-{}.yaml", pin.len()));
+        std::fs::write(
+            &path,
+            format!(
+                "- scenario: entra-scope-all-to-assigned-only-disables\n  profile: entra\n  \
+                 reason: the server rejects string booleans\n  finding: '{pin}'\n"
+            ),
+        )
+        .expect("write");
+        path.display().to_string()
+    };
+    let scenario = ["scenarios/entra/scope-all-to-assigned-only-disables.yaml"];
+    let same = list("F-REJECTED the server answered 400 invalidValue");
+    let v = verdict_with(
+        Mode::RejectsStringBooleans,
+        &scenario,
+        "entra",
+        &["--known-failures", &same],
+    )
+    .await;
+    v.exits(0).says("0 failed, 1 known failures");
+    let other = list("F-DROPPED-ATTR");
+    let v = verdict_with(
+        Mode::RejectsStringBooleans,
+        &scenario,
+        "entra",
+        &["--known-failures", &other],
+    )
+    .await;
+    v.exits(1).says("1 failed").says(
+        "listed as a known failure (line 1) for `F-DROPPED-ATTR`, but failed with another cause",
     );
 }

@@ -453,10 +453,26 @@ pub async fn run(args: RunArgs) -> ExitCode {
         let listed = known
             .iter()
             .find(|k| k.scenario == outcome.scenario && k.profile == outcome.profile);
+        let cause = outcome
+            .failure
+            .as_ref()
+            .and_then(|f| f.cause.as_ref())
+            .map(|c| format!("{} {}", c.code, c.title))
+            .unwrap_or_default();
         match (listed, outcome.verdict) {
-            (Some(_), Verdict::Failed) if one.stopped.is_none() => {
+            // An entry that pins its finding masks only that cause: another failure of the
+            // same scenario is a new regression.
+            (Some(k), Verdict::Failed)
+                if one.stopped.is_none()
+                    && k.finding.as_deref().is_none_or(|f| cause.contains(f)) =>
+            {
                 outcome.verdict = Verdict::KnownFailure
             }
+            (Some(k), Verdict::Failed) if one.stopped.is_none() => outcome.warnings.push(format!(
+                "listed as a known failure (line {}) for `{}`, but failed with another cause",
+                k.line,
+                k.finding.as_deref().unwrap_or_default()
+            )),
             (Some(k), Verdict::Passed) => outcome.warnings.push(format!(
                 "listed as a known failure (line {}) but passed: remove it from the list",
                 k.line

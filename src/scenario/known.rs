@@ -15,11 +15,14 @@ pub struct KnownFailure {
     pub scenario: String,
     pub profile: String,
     pub reason: String,
+    /// Text the failure's root cause must contain (its code and title) for the entry to mask
+    /// it: a new, different failure of a listed scenario still fails the run.
+    pub finding: Option<String>,
     /// Line of the entry, for "listed but passed" messages.
     pub line: usize,
 }
 
-const KEYS: &[&str] = &["scenario", "profile", "reason"];
+const KEYS: &[&str] = &["scenario", "profile", "reason", "finding"];
 
 pub fn parse(text: &str, file: &Path) -> Result<Vec<KnownFailure>, ScenarioErrors> {
     let mut r = Reader::new(file, text);
@@ -61,11 +64,13 @@ pub fn parse(text: &str, file: &Path) -> Result<Vec<KnownFailure>, ScenarioError
                 let scenario = field("scenario", &mut r);
                 let profile = field("profile", &mut r);
                 let reason = field("reason", &mut r);
+                let finding = map.get("finding").and_then(|e| r.string(e.value, &e.path));
                 if let (Some(scenario), Some(profile), Some(reason)) = (scenario, profile, reason) {
                     out.push(KnownFailure {
                         scenario,
                         profile,
                         reason,
+                        finding,
                         line: At::start_of(item).line(),
                     });
                 }
@@ -118,9 +123,16 @@ mod tests {
                 scenario: "a".into(),
                 profile: "entra".into(),
                 reason: "bug".into(),
+                finding: None,
                 line: 1
             }]
         );
+        let pinned = parse(
+            "- scenario: a\n  profile: entra\n  reason: bug\n  finding: F-REJECTED x\n",
+            Path::new("k.yaml"),
+        )
+        .expect("parses");
+        assert_eq!(pinned[0].finding.as_deref(), Some("F-REJECTED x"));
         let err = parse(
             "- scenario: a\n  profil: entra\n  reason: bug\n",
             Path::new("k.yaml"),
