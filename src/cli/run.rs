@@ -511,7 +511,8 @@ pub async fn run(args: RunArgs) -> ExitCode {
     ];
     for (path, text) in writes {
         if let Some(path) = path {
-            if let Err(e) = report::write_file(path, &text, Some(&redactor)) {
+            // The client scrubbed every answer as it arrived; this pass covers the rest.
+            if let Err(e) = report::write_file(path, &redactor.scrub(&text)) {
                 eprintln!("error: {e}");
                 return ExitCode::Internal;
             }

@@ -1,7 +1,7 @@
 //! Reports, written from the collected scenario outcomes: the console (progress as each
 //! scenario finishes, then a summary), JSON, JUnit XML and the provisioning log as JSON lines.
-//! A report never contains a token: `write_file` replaces every secret the client knows
-//! before writing, so a server that echoes the token still gets its report, without it.
+//! A report never contains a token: what it renders was scrubbed by the client at ingress
+//! and once more by the CLI, so a server that echoes the token still gets its report.
 
 pub mod console;
 pub mod junit;
@@ -11,7 +11,6 @@ use std::path::Path;
 use serde_json::json;
 
 use crate::check::finding::{group, Group};
-use crate::client::Redactor;
 use crate::engine::runner::{ScenarioOutcome, Verdict};
 
 #[derive(Debug, thiserror::Error)]
@@ -52,13 +51,11 @@ pub fn totals(outcomes: &[ScenarioOutcome]) -> Totals {
     t
 }
 
-/// Writes a report file with every secret `redactor` knows replaced by `[REDACTED]`.
-pub fn write_file(path: &Path, text: &str, redactor: Option<&Redactor>) -> Result<(), ReportError> {
-    let clean = match redactor {
-        Some(r) => r.scrub(text),
-        None => text.to_string(),
-    };
-    std::fs::write(path, clean).map_err(|source| ReportError::Write {
+/// Writes a report file. The text arrives clean: the client replaced every secret in what
+/// the server sent, and the CLI scrubs the whole text once more before calling this; a
+/// report knows no secret of its own.
+pub fn write_file(path: &Path, text: &str) -> Result<(), ReportError> {
+    std::fs::write(path, text).map_err(|source| ReportError::Write {
         path: path.display().to_string(),
         source,
     })
@@ -120,27 +117,4 @@ pub fn log_lines(outcomes: &[ScenarioOutcome]) -> String {
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::client::Secret;
-
-    #[test]
-    fn a_report_holding_the_token_is_written_with_it_replaced() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("report.json");
-        let token = Secret::new("report-token-1234");
-        let redactor = Redactor::from_secrets([&token]);
-        write_file(
-            &path,
-            r#"{"detail":"bad token report-token-1234"}"#,
-            Some(&redactor),
-        )
-        .expect("written");
-        let written = std::fs::read_to_string(&path).expect("readable");
-        assert_eq!(written, r#"{"detail":"bad token [REDACTED]"}"#);
-        assert!(!token.appears_in(&written));
-    }
 }
