@@ -21,6 +21,9 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every resource type, in the order a search across them lists them.
+    pub const ALL: &'static [Kind] = &[Kind::User, Kind::Group];
+
     pub fn def(self) -> &'static ResourceTypeDef {
         match self {
             Kind::User => &USER,
