@@ -254,9 +254,10 @@ async fn manager_in_every_shape_is_returned_as_value_object() {
         let back = api
             .patch_and_read(&path, json!([{"op": op, "path": mpath, "value": value}]))
             .await;
+        // Stored as the id; returned with its `$ref` since the manager is a user here.
         assert_eq!(
             back[ENTERPRISE]["manager"],
-            json!({"value": boss}),
+            json!({"value": boss, "$ref": format!("{}/Users/{boss}", api.server.base_url())}),
             "shape {value}"
         );
     }
