@@ -100,6 +100,9 @@ fn filters(text: Option<&str>) -> Result<Vec<(Kind, Option<Filter>)>, ApiError> 
     }
 }
 
+/// One resource a root search selected, with its sort key and whether that compares case-exact.
+type Hit<'a> = (Kind, &'a Stored, Option<(&'a Value, bool)>);
+
 /// The root search: Users then Groups in creation order, unless `sortBy` orders them all.
 pub fn search_all(
     dir: &Directory,
@@ -118,7 +121,7 @@ pub fn search_all(
         check_known(&[s.to_string()])?;
     }
 
-    let mut hits: Vec<(Kind, &Stored, Option<(&Value, bool)>)> = vec![];
+    let mut hits: Vec<Hit> = vec![];
     for (kind, filter) in filters(filter_text(query))? {
         let path = order.and_then(|(s, _)| parse_attr_path(s, kind.def()).ok());
         for stored in matching(dir, kind, filter.as_ref()) {
