@@ -467,3 +467,118 @@ async fn concurrent_creates_keep_user_name_unique() {
     }
     assert_eq!((created, conflicts), (1, 15));
 }
+
+#[tokio::test]
+async fn search_by_post_on_a_collection_and_on_the_root() {
+    let api = Api::start().await;
+    let all = users(&api, 3).await;
+    let gid = api
+        .group(json!({"displayName": "Searchers", "members": [{"value": all[0]}]}))
+        .await;
+    let search = |path: &'static str, body: Value| {
+        let api = &api;
+        async move { api.post(path, body).await }
+    };
+
+    let r = search(
+        "/Users/.search",
+        json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+               "filter": "userName ne \"user01@x.test\"", "attributes": ["userName"],
+               "startIndex": 1, "count": 10}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(ids(&r.body), vec![all[0].clone(), all[2].clone()]);
+    assert_eq!(r.body["totalResults"], 2);
+    assert!(r.body["Resources"][0].get("emails").is_none());
+    assert_eq!(r.body["Resources"][0]["userName"], "user00@x.test");
+    assert!(
+        r.body["Resources"][0].get("meta").is_none(),
+        "attributes projects"
+    );
+
+    // The root lists every type; a User-only attribute selects and returns nothing of Groups.
+    let r = search("/.search", json!({"excludedAttributes": ["members"]})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["totalResults"], 4);
+    let mut expected = all.clone();
+    expected.push(gid.clone());
+    assert_eq!(ids(&r.body), expected);
+    assert!(r.body["Resources"][3].get("members").is_none());
+    assert_eq!(r.body["Resources"][3]["displayName"], "Searchers");
+
+    let r = search(
+        "/.search",
+        json!({"filter": "userName eq \"user02@x.test\""}),
+    )
+    .await;
+    assert_eq!(ids(&r.body), vec![all[2].clone()]);
+    let r = search(
+        "/.search",
+        json!({"filter": "displayName eq \"Searchers\""}),
+    )
+    .await;
+    assert_eq!(ids(&r.body), vec![gid.clone()]);
+    let r = search(
+        "/.search",
+        json!({"sortBy": "meta.created", "sortOrder": "descending", "count": 1}),
+    )
+    .await;
+    assert_eq!(
+        (r.body["totalResults"].as_u64(), ids(&r.body).len()),
+        (Some(4), 1)
+    );
+
+    for (body, scim_type) in [
+        (json!({"filter": "nosuch eq \"x\""}), "invalidFilter"),
+        (json!({"filter": "userName eq"}), "invalidFilter"),
+        (json!({"attributes": ["nosuch"]}), "invalidValue"),
+        (json!(["userName"]), "invalidSyntax"),
+    ] {
+        let r = search("/.search", body.clone()).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{body}: {}", r.body);
+        assert_eq!(r.body["scimType"], scim_type, "{body}");
+    }
+    let r = search("/Groups/.search", json!({"filter": "userName eq \"x\""})).await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "one collection stays strict"
+    );
+}
+
+#[tokio::test]
+async fn member_display_is_the_clients_when_given_else_the_members_name() {
+    let api = Api::start().await;
+    let a = api.user(json!({"userName": "a@x.test"})).await;
+    let b = api
+        .user(json!({"userName": "b@x.test", "displayName": "Bee"}))
+        .await;
+    let gid = api
+        .group(json!({"displayName": "G", "members": [
+            {"value": a, "display": "Alice (from the IdP)"}, {"value": b}
+        ]}))
+        .await;
+    let g = api.get(&format!("/Groups/{gid}")).await.body;
+    let base = api.server.base_url();
+    assert_eq!(
+        g["members"],
+        json!([
+            {"value": a, "display": "Alice (from the IdP)", "$ref": format!("{base}/Users/{a}"), "type": "User"},
+            {"value": b, "display": "Bee", "$ref": format!("{base}/Users/{b}"), "type": "User"}
+        ])
+    );
+    let schema = api
+        .get("/Schemas/urn:ietf:params:scim:schemas:core:2.0:Group")
+        .await
+        .body;
+    let members = schema["attributes"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["name"] == "members"))
+        .expect("members published");
+    let display = members["subAttributes"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["name"] == "display"))
+        .expect("display published");
+    assert_eq!(display["mutability"], "immutable", "RFC 7643 §4.2");
+}

@@ -254,9 +254,10 @@ async fn manager_in_every_shape_is_returned_as_value_object() {
         let back = api
             .patch_and_read(&path, json!([{"op": op, "path": mpath, "value": value}]))
             .await;
+        // Stored as the id; returned with its `$ref` since the manager is a user here.
         assert_eq!(
             back[ENTERPRISE]["manager"],
-            json!({"value": boss}),
+            json!({"value": boss, "$ref": format!("{}/Users/{boss}", api.server.base_url())}),
             "shape {value}"
         );
     }
@@ -322,4 +323,75 @@ async fn malformed_patch_is_rejected_and_changes_nothing() {
         before,
         "failed PATCHes are atomic"
     );
+}
+
+#[tokio::test]
+async fn path_naming_the_extension_urn_targets_the_whole_extension() {
+    let api = Api::start().await;
+    let boss = api.user(json!({"userName": "boss@x.test"})).await;
+    let id = api
+        .user(json!({"userName": "ext@x.test", ENTERPRISE: {"department": "Sales", "costCenter": "1"}}))
+        .await;
+    let path = format!("/Users/{id}");
+
+    // add and replace set the sub-attributes given and keep the others (RFC 7644 §3.5.2.1/3).
+    let back = api
+        .patch_and_read(
+            &path,
+            json!([{"op": "add", "path": ENTERPRISE, "value": {
+                "schemas": [ENTERPRISE], "employeeNumber": "7", "manager": {"value": boss}
+            }}]),
+        )
+        .await;
+    assert_eq!(
+        back[ENTERPRISE],
+        json!({"department": "Sales", "costCenter": "1", "employeeNumber": "7",
+               "manager": {"value": boss, "$ref": format!("{}/Users/{boss}", api.server.base_url())}})
+    );
+    assert!(back["schemas"]
+        .as_array()
+        .is_some_and(|s| s.contains(&json!(ENTERPRISE))));
+    let back = api
+        .patch_and_read(
+            &path,
+            json!([{"op": "Replace", "path": ENTERPRISE, "value": {"department": "Ops"}}]),
+        )
+        .await;
+    assert_eq!(back[ENTERPRISE]["department"], "Ops");
+    assert_eq!(back[ENTERPRISE]["costCenter"], "1");
+
+    let r = api
+        .patch(
+            &path,
+            json!({"Operations": [{"op": "replace", "path": ENTERPRISE, "value": "Ops"}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+
+    let back = api
+        .patch_and_read(&path, json!([{"op": "remove", "path": ENTERPRISE}]))
+        .await;
+    assert!(back.get(ENTERPRISE).is_none(), "{back}");
+    assert!(!back["schemas"]
+        .as_array()
+        .is_some_and(|s| s.contains(&json!(ENTERPRISE))));
+    // An unknown extension URN is still an unknown attribute.
+    let r = api
+        .patch(
+            &path,
+            json!({"Operations": [{"op": "remove", "path": "urn:example:params:scim:schemas:extension:x:2.0:User"}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.body["scimType"], "invalidPath");
+}
+
+#[tokio::test]
+async fn manager_ref_only_for_a_manager_known_here() {
+    let api = Api::start().await;
+    let id = api
+        .user(json!({"userName": "m@x.test", ENTERPRISE: {"manager": {"value": "elsewhere-1"}}}))
+        .await;
+    let back = api.get(&format!("/Users/{id}")).await.body;
+    assert_eq!(back[ENTERPRISE]["manager"], json!({"value": "elsewhere-1"}));
 }

@@ -498,8 +498,10 @@ static MEMBER_SUBS: &[AttributeDef] = &[
         a
     },
     {
+        // RFC 7643 §4.2: "sub-attributes of members are immutable" (§2.4 says so of
+        // `display` too): the client may name the member, the server keeps that name.
         let mut a = string("display", "A human-readable name of the member.");
-        a.mutability = Mutability::ReadOnly;
+        a.mutability = Mutability::Immutable;
         a
     },
     {

@@ -11,6 +11,7 @@ use serde_json::Value;
 use super::discovery;
 use super::error::ApiError;
 use super::listing::{list, Query};
+use super::search;
 use super::store::{self, Directory, Kind, Stored};
 use super::AppState;
 use crate::scim::{urn, ListResponse, CONTENT_TYPE};
@@ -98,6 +99,30 @@ pub async fn list_resources(kind: Kind, state: AppState, pairs: Pairs) -> Respon
         let q = query(pairs)?;
         let dir = state.read();
         Ok(list_response(&list(&dir, kind, &q, state.base_url())?))
+    };
+    run().unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `POST /Users/.search`, `POST /Groups/.search` (RFC 7644 §3.4.3).
+pub async fn search(kind: Kind, state: AppState, body: Body) -> Response {
+    let run = || -> Result<Response, ApiError> {
+        let q = search::query_of(&json_body(body)?)?;
+        let dir = state.read();
+        Ok(list_response(&list(&dir, kind, &q, state.base_url())?))
+    };
+    run().unwrap_or_else(IntoResponse::into_response)
+}
+
+/// `POST /.search`: every resource type at once (RFC 7644 §3.4.3).
+pub async fn search_all(State(state): State<AppState>, body: Body) -> Response {
+    let run = || -> Result<Response, ApiError> {
+        let q = search::query_of(&json_body(body)?)?;
+        let dir = state.read();
+        Ok(list_response(&search::search_all(
+            &dir,
+            &q,
+            state.base_url(),
+        )?))
     };
     run().unwrap_or_else(IntoResponse::into_response)
 }

@@ -66,6 +66,44 @@ fn parse_int(name: &str, raw: Option<&str>) -> Result<Option<i64>, ApiError> {
     }
 }
 
+/// `startIndex` and `count` of a query, clamped as RFC 7644 §3.4.2.4 asks.
+pub(super) fn paging(query: &Query) -> Result<(u64, u64), ApiError> {
+    let start_index = parse_int("startIndex", query.start_index.as_deref())?
+        .unwrap_or(1)
+        .max(1) as u64;
+    let count = parse_int("count", query.count.as_deref())?
+        .map(|c| c.max(0) as u64)
+        .unwrap_or(MAX_RESULTS)
+        .min(MAX_RESULTS);
+    Ok((start_index, count))
+}
+
+/// `sortOrder`: true when descending.
+pub(super) fn descending(query: &Query) -> Result<bool, ApiError> {
+    match query.sort_order.as_deref().map(str::to_ascii_lowercase) {
+        None => Ok(false),
+        Some(o) if o == "ascending" || o.is_empty() => Ok(false),
+        Some(o) if o == "descending" => Ok(true),
+        Some(o) => Err(ApiError::invalid_value(format!(
+            "sortOrder must be 'ascending' or 'descending', got '{o}'"
+        ))),
+    }
+}
+
+/// `sortBy`, when the query has one.
+pub(super) fn sort_by(query: &Query) -> Option<&str> {
+    query
+        .sort_by
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+/// `filter`, when the query has one.
+pub(super) fn filter_text(query: &Query) -> Option<&str> {
+    query.filter.as_deref().filter(|f| !f.trim().is_empty())
+}
+
 /// Runs a list query against one collection.
 pub fn list(
     dir: &Directory,
@@ -74,37 +112,18 @@ pub fn list(
     base_url: &str,
 ) -> Result<ListResponse, ApiError> {
     let rt = kind.def();
-    let filter = query
-        .filter
-        .as_deref()
-        .filter(|f| !f.trim().is_empty())
+    let filter = filter_text(query)
         .map(|f| parse_filter(f, rt))
         .transpose()
         .map_err(|e| ApiError::bad_request("invalidFilter", e.to_string()))?;
-    let start_index = parse_int("startIndex", query.start_index.as_deref())?
-        .unwrap_or(1)
-        .max(1) as u64;
-    let count = parse_int("count", query.count.as_deref())?
-        .map(|c| c.max(0) as u64)
-        .unwrap_or(MAX_RESULTS)
-        .min(MAX_RESULTS);
+    let (start_index, count) = paging(query)?;
     let projection = query.projection(rt)?;
 
     let mut hits: Vec<&Stored> = matching(dir, kind, filter.as_ref());
-    if let Some(sort_by) = query.sort_by.as_deref().filter(|s| !s.trim().is_empty()) {
-        let path = parse_attr_path(sort_by.trim(), rt)
+    if let Some(sort_by) = sort_by(query) {
+        let path = parse_attr_path(sort_by, rt)
             .map_err(|e| ApiError::bad_request("invalidValue", format!("sortBy: {e}")))?;
-        let descending = match query.sort_order.as_deref().map(str::to_ascii_lowercase) {
-            None => false,
-            Some(o) if o == "ascending" || o.is_empty() => false,
-            Some(o) if o == "descending" => true,
-            Some(o) => {
-                return Err(ApiError::invalid_value(format!(
-                    "sortOrder must be 'ascending' or 'descending', got '{o}'"
-                )))
-            }
-        };
-        sort(&mut hits, &path, descending);
+        sort(&mut hits, &path, descending(query)?);
     }
 
     let total = hits.len() as u64;
@@ -125,7 +144,11 @@ pub fn list(
 
 /// The resources a filter selects, in creation order. A single `eq` on the unique attribute
 /// goes through the index: it is what every IdP's matching query is (idp-behavior.md §7).
-fn matching<'a>(dir: &'a Directory, kind: Kind, filter: Option<&Filter>) -> Vec<&'a Stored> {
+pub(super) fn matching<'a>(
+    dir: &'a Directory,
+    kind: Kind,
+    filter: Option<&Filter>,
+) -> Vec<&'a Stored> {
     let Some(filter) = filter else {
         return dir.iter(kind).collect();
     };
@@ -140,7 +163,7 @@ fn matching<'a>(dir: &'a Directory, kind: Kind, filter: Option<&Filter>) -> Vec<
 }
 
 /// The value a resource sorts by: for a multi-valued attribute the primary one, else the first.
-fn sort_key<'a>(stored: &'a Stored, path: &AttrPath) -> Option<&'a Value> {
+pub(super) fn sort_key<'a>(stored: &'a Stored, path: &AttrPath) -> Option<&'a Value> {
     let vals = values(&stored.attrs, path);
     if path.resolved.attr.multi_valued && path.sub.is_none() {
         return vals
@@ -152,7 +175,7 @@ fn sort_key<'a>(stored: &'a Stored, path: &AttrPath) -> Option<&'a Value> {
     vals.into_iter().next()
 }
 
-fn compare(a: &Value, b: &Value, case_exact: bool) -> Ordering {
+pub(super) fn compare(a: &Value, b: &Value, case_exact: bool) -> Ordering {
     match (a, b) {
         (Value::String(x), Value::String(y)) if case_exact => x.cmp(y),
         (Value::String(x), Value::String(y)) => fold(x).cmp(&fold(y)),
@@ -219,6 +242,25 @@ impl Projection {
             .transpose()?
             .unwrap_or_default();
         Ok(Projection { include, exclude })
+    }
+
+    /// The projection for one resource type of a search across types (RFC 7644 §3.4.3 at the
+    /// root): names this type does not have are left out, as an attribute it has no value of.
+    pub(super) fn known_to(
+        attributes: &[String],
+        excluded: &[String],
+        rt: &'static ResourceTypeDef,
+    ) -> Self {
+        let known = |names: &[String]| -> Vec<AttrPath> {
+            names
+                .iter()
+                .filter_map(|n| parse_attr_path(n, rt).ok())
+                .collect()
+        };
+        Projection {
+            include: (!attributes.is_empty()).then(|| known(attributes)),
+            exclude: known(excluded),
+        }
     }
 
     pub fn apply(&self, resource: Value) -> Value {

@@ -13,6 +13,7 @@ pub mod listing;
 pub mod normalize;
 pub mod patch;
 pub mod path;
+pub mod search;
 pub mod store;
 
 use std::net::SocketAddr;
@@ -20,7 +21,7 @@ use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::HeaderMap;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -136,6 +137,10 @@ fn resource_routes(kind: Kind) -> Router<AppState> {
                 .post(move |State(s): State<AppState>, q, body| handlers::create(kind, s, q, body)),
         )
         .route(
+            "/.search",
+            post(move |State(s): State<AppState>, body| handlers::search(kind, s, body)),
+        )
+        .route(
             "/{id}",
             get(
                 move |State(s): State<AppState>, Path(id): Path<String>, q| {
@@ -169,6 +174,7 @@ pub fn router(state: AppState, base_path: &str) -> Router {
             "/ServiceProviderConfig",
             get(handlers::service_provider_config),
         )
+        .route("/.search", post(handlers::search_all))
         .route("/Schemas", get(handlers::schemas))
         .route("/Schemas/{id}", get(handlers::schema))
         .route("/ResourceTypes", get(handlers::resource_types))

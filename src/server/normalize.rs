@@ -275,8 +275,9 @@ pub(crate) fn is_manager(attr: &AttributeDef) -> bool {
         .is_some_and(|m| std::ptr::eq(m, attr))
 }
 
-/// Group `members`, stored as `{"value", "type"?}`: the store recomputes `$ref` and
-/// `display` on output, so keeping the client's copies would only let them go stale.
+/// Group `members`, stored as `{"value", "type"?, "display"?}`: the store recomputes `$ref`
+/// from the id on output, and `display` when the client gave none (RFC 7643 §4.2 makes the
+/// client's immutable, so it is kept as given).
 pub(crate) fn is_members(attr: &AttributeDef) -> bool {
     schema::find(GROUP_SCHEMA.attributes, "members").is_some_and(|m| std::ptr::eq(m, attr))
 }
@@ -376,7 +377,7 @@ fn normalize_single(
 }
 
 /// One complex value: sub-attribute names made canonical, readOnly ones (manager
-/// `displayName`, member `display`) dropped, member `$ref` dropped.
+/// `displayName`) dropped, member `$ref` dropped.
 fn normalize_complex(
     attr: &'static AttributeDef,
     name: &str,
@@ -607,7 +608,7 @@ mod tests {
     }
 
     #[test]
-    fn members_keep_value_and_type_only_and_are_deduplicated() {
+    fn members_keep_value_type_and_display_and_are_deduplicated() {
         let body = json!({
             "displayName": "Sales",
             "members": [
@@ -618,7 +619,7 @@ mod tests {
         });
         assert_eq!(
             normalize_resource(&body, &GROUP).expect("accepted"),
-            json!({"displayName": "Sales", "members": [{"value": "u1"}, {"value": "u2", "type": "User"}]})
+            json!({"displayName": "Sales", "members": [{"value": "u1", "display": "Alice"}, {"value": "u2", "type": "User"}]})
         );
         let err = normalize_resource(
             &json!({"displayName": "S", "members": [{"display": "x"}]}),

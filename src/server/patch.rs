@@ -11,7 +11,7 @@ use super::normalize::{
     prune, push_unique, recanonicalize, same_value, NormalizeError,
 };
 use super::path::{self, AttrPath, PatchPath, PathError};
-use crate::scim::schema::{AttrType, AttributeDef, Mutability, ResourceTypeDef};
+use crate::scim::schema::{AttrType, AttributeDef, Mutability, ResourceTypeDef, SchemaDef};
 
 /// Why a PATCH was refused. Every variant is a 400; `scim_type` says which kind.
 /// `op` is the index of the failing entry in `Operations`.
@@ -120,6 +120,8 @@ struct Operation<'b> {
     index: usize,
     kind: OpKind,
     path: Option<PatchPath>,
+    /// The path is an extension URN: the whole extension object is the target.
+    extension: Option<&'static SchemaDef>,
     value: Option<&'b Value>,
     rt: &'static ResourceTypeDef,
 }
@@ -163,9 +165,14 @@ impl<'b> Operation<'b> {
                     "unknown op \"{op}\", expected add, replace or remove"
                 ))
             })?;
+        let mut extension = None;
         let path = match member(operation, "path") {
             None | Some(Value::Null) => None,
             Some(Value::String(text)) if text.trim().is_empty() => None,
+            Some(Value::String(text)) if rt.extension(text.trim()).is_some() => {
+                extension = rt.extension(text.trim());
+                None
+            }
             Some(Value::String(text)) => Some(
                 path::parse_patch_path(text, rt)
                     .map_err(|source| PatchError::Path { op: index, source })?,
@@ -176,12 +183,16 @@ impl<'b> Operation<'b> {
             index,
             kind,
             path,
+            extension,
             value: member(operation, "value"),
             rt,
         })
     }
 
     fn apply(&self, map: &mut Map<String, Value>) -> Result<(), PatchError> {
+        if let Some(extension) = self.extension {
+            return self.apply_to_extension(map, extension);
+        }
         if self.kind == OpKind::Remove {
             // A null value is no value: it must not turn a remove-by-value into remove-all.
             let given = self.value.filter(|v| !v.is_null());
@@ -213,6 +224,30 @@ impl<'b> Operation<'b> {
         }
     }
 
+    /// A path naming an extension (RFC 7644 §3.5.2: the URN is the attribute holding the
+    /// extension's attributes, a complex one): remove drops them all; add and replace set the
+    /// sub-attributes given and leave the others (§3.5.2.1, §3.5.2.3), as a path-less
+    /// operation whose value is `{urn: value}` does.
+    fn apply_to_extension(
+        &self,
+        map: &mut Map<String, Value>,
+        extension: &'static SchemaDef,
+    ) -> Result<(), PatchError> {
+        if self.kind == OpKind::Remove {
+            map.shift_remove(extension.id);
+            return Ok(());
+        }
+        let Some(value) = self.value else {
+            return Err(PatchError::Syntax(format!(
+                "Operations[{}]: {} needs a \"value\"",
+                self.index,
+                self.kind.as_str()
+            )));
+        };
+        let keyed = Map::from_iter([(extension.id.to_string(), value.clone())]);
+        self.set_pathless(map, &Value::Object(keyed))
+    }
+
     /// Path-less add/replace: each key of `value` is an operation on that attribute. Keys
     /// may be dotted (`name.givenName`, Entra's flag dialect) or URN-qualified, or be an
     /// extension URN holding an object. `schemas` and `meta` are the store's and skipped.
@@ -232,6 +267,9 @@ impl<'b> Operation<'b> {
                     return Err(self.value_error(NormalizeError::ExtensionNotObject(key.clone())));
                 };
                 for (name, value) in inner {
+                    if name.eq_ignore_ascii_case("schemas") {
+                        continue;
+                    }
                     let path = self.attr_path(&format!("{}:{name}", extension.id))?;
                     self.set_attr(map, &path, value)?;
                 }
@@ -1097,7 +1135,11 @@ mod tests {
             ]),
             &GROUP,
         );
-        assert_eq!(got["members"], json!([{"value": "u1"}, {"value": "u3"}]));
+        // Okta's `display` is kept: member sub-attributes are the client's (RFC 7643 §4.2).
+        assert_eq!(
+            got["members"],
+            json!([{"value": "u1"}, {"value": "u3", "display": "test.user@okta.local"}])
+        );
     }
 
     #[test]
@@ -1107,7 +1149,7 @@ mod tests {
             json!([{"op": "replace", "path": "members", "value": [{"value": "u9", "display": "x"}]}]),
             &GROUP,
         );
-        assert_eq!(got["members"], json!([{"value": "u9"}]));
+        assert_eq!(got["members"], json!([{"value": "u9", "display": "x"}]));
         let got = patched(
             sales(),
             json!([{"op": "replace", "path": "members", "value": []}]),

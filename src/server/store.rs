@@ -12,6 +12,7 @@ use super::error::ApiError;
 use super::normalize::normalize_resource;
 use super::patch::apply_patch;
 use crate::scim::schema::{ResourceTypeDef, GROUP, USER};
+use crate::scim::urn;
 
 /// Which collection a resource lives in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -21,6 +22,9 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every resource type, in the order a search across them lists them.
+    pub const ALL: &'static [Kind] = &[Kind::User, Kind::Group];
+
     pub fn def(self) -> &'static ResourceTypeDef {
         match self {
             Kind::User => &USER,
@@ -457,6 +461,7 @@ impl Directory {
             }
         }
         if kind == Kind::User {
+            self.render_manager(&mut out, base_url);
             let groups: Vec<Value> = self
                 .groups_of(&stored.id)
                 .filter_map(|gid| self.groups.get(gid))
@@ -486,6 +491,25 @@ impl Directory {
         }
         out.insert("meta".into(), meta);
         Value::Object(out)
+    }
+
+    /// RFC 7643 §4.3: the manager's `$ref` (RECOMMENDED), when the manager is a user here.
+    /// Only the id is stored, so the reference cannot go stale.
+    fn render_manager(&self, out: &mut Map<String, Value>, base_url: &str) {
+        let Some(manager) = out
+            .get_mut(urn::ENTERPRISE_USER)
+            .and_then(|e| e.get_mut("manager"))
+            .and_then(Value::as_object_mut)
+        else {
+            return;
+        };
+        let Some(id) = manager.get("value").and_then(Value::as_str) else {
+            return;
+        };
+        if self.users.get(id).is_some() {
+            let reference = format!("{base_url}/Users/{id}");
+            manager.insert("$ref".into(), Value::String(reference));
+        }
     }
 
     fn render_member(&self, member: &mut Value, base_url: &str) {
@@ -526,7 +550,7 @@ impl Directory {
             );
             obj.insert("type".into(), Value::String(kind.def().name.to_string()));
             if let Some(display) = display {
-                obj.insert("display".into(), display);
+                obj.entry("display").or_insert(display);
             }
         }
     }
