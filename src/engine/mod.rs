@@ -8,15 +8,17 @@
 //! The engine decides what to send and when; the profile decides how it looks.
 
 mod cleanup;
+mod created;
 mod escrow;
 mod groups;
 pub mod log;
+mod probe;
 mod references;
 pub mod runner;
 mod users;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
 use serde_json::Value;
@@ -28,9 +30,11 @@ use crate::profile::{JobSettings, Profile, PushRetry};
 use crate::scenario::model::SyncKind;
 use crate::scim::ScimRequest;
 use crate::scim::{server_id, MatchKey, Page, Pages};
-use log::{error_code_for_status, is_transient, is_transient_error, LogRecord};
+use log::{error_code_for_status, is_transient, LogRecord};
 
+pub use created::{Created, CreatedObject, Pending};
 pub use escrow::{backoff, retry_after, wait_before_retry, RETRY_AFTER_CAP};
+pub use probe::CycleError;
 
 /// A source↔target link in the connector data store (§1.8 "keeps links").
 #[derive(Debug, Clone, PartialEq)]
@@ -74,144 +78,6 @@ impl Link {
 pub struct Quarantine {
     pub reason: &'static str,
     pub detail: String,
-}
-
-/// An object this run created on the target, or may have: recorded when its create is sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CreatedObject {
-    /// `Users` or `Groups`.
-    pub endpoint: &'static str,
-    /// The userName or displayName the create sent (with the run prefix), by which cleanup
-    /// finds an object whose create answer never came or brought no usable id.
-    pub name: Option<String>,
-    /// The id the create answer brought; `None` while pending.
-    pub id: Option<String>,
-}
-
-impl CreatedObject {
-    /// The attribute `name` is: `userName` or `displayName`.
-    pub fn name_attribute(&self) -> &'static str {
-        if self.endpoint == "Groups" {
-            "displayName"
-        } else {
-            "userName"
-        }
-    }
-}
-
-/// A create that was sent and whose answer has not brought an id yet.
-#[derive(Debug)]
-#[must_use = "a pending create is resolved with the id its answer brings"]
-pub struct Pending(usize);
-
-/// What the run created on the target, shared with the CLI so that cleanup (at the end, or on
-/// Ctrl-C while a scenario is still running) deletes exactly those objects and nothing else.
-/// An object is tracked from the moment its create is sent, so one whose answer is lost is
-/// still looked for.
-#[derive(Debug, Clone, Default)]
-pub struct Created(Arc<Mutex<Vec<CreatedObject>>>);
-
-impl Created {
-    fn entries(&self) -> std::sync::MutexGuard<'_, Vec<CreatedObject>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Records a create about to be sent to `endpoint` for the object named `name`.
-    pub fn sending(&self, endpoint: &'static str, name: Option<&str>) -> Pending {
-        let mut entries = self.entries();
-        entries.push(CreatedObject {
-            endpoint,
-            name: name.map(str::to_string),
-            id: None,
-        });
-        Pending(entries.len() - 1)
-    }
-
-    /// The create's answer brought a valid id.
-    pub fn resolve(&self, pending: Pending, id: &str) {
-        if let Some(entry) = self.entries().get_mut(pending.0) {
-            entry.id = Some(id.to_string());
-        }
-    }
-
-    /// One line per object that may be on the target, for a run that must stop before
-    /// cleanup could prove anything: `Users 2819c2 (userName shx-ada@contoso.com)`.
-    pub fn describe(&self) -> Vec<String> {
-        self.newest_first()
-            .iter()
-            .map(|o| {
-                let name = o
-                    .name
-                    .as_deref()
-                    .map(|n| format!(" ({} {n})", o.name_attribute()))
-                    .unwrap_or_default();
-                match &o.id {
-                    Some(id) => format!("{} {id}{name}", o.endpoint),
-                    None => format!("{}{name}: create sent, no id known", o.endpoint),
-                }
-            })
-            .collect()
-    }
-
-    /// Everything recorded so far, newest first: the order to delete in.
-    pub fn newest_first(&self) -> Vec<CreatedObject> {
-        let mut v = self.entries().clone();
-        v.reverse();
-        v
-    }
-}
-
-/// Why a cycle could not run at all: what Entra reports as quarantine (§1.8).
-#[derive(Debug, Clone, thiserror::Error, PartialEq)]
-pub enum CycleError {
-    #[error("the target rejected the credentials: HTTP {status} on the connection probe GET {path} ({consequence})")]
-    Credentials {
-        status: u16,
-        path: String,
-        /// What the profile's IdP does about it.
-        consequence: &'static str,
-    },
-    /// The probe was answered, but not as the IdP needs: `problem` names the status or the
-    /// ListResponse fields that are missing or ill-typed.
-    #[error("the connection probe GET {path} {problem}; {consequence}")]
-    Probe {
-        status: u16,
-        path: String,
-        problem: String,
-        consequence: &'static str,
-    },
-    #[error("{0}")]
-    Unreachable(ClientError),
-}
-
-impl CycleError {
-    /// The HTTP status behind the failure, if there was one.
-    pub fn status(&self) -> Option<u16> {
-        match self {
-            CycleError::Credentials { status, .. } | CycleError::Probe { status, .. } => {
-                Some(*status)
-            }
-            CycleError::Unreachable(_) => None,
-        }
-    }
-
-    /// Whether the failure is the target's set-up rather than a finding against the server
-    /// (README exit codes: 3, not 1): it cannot be reached (no connection, TLS, no answer at
-    /// all), the token is refused (401/403), or the base URL is wrong (404 on the probe, or
-    /// a redirect away from it). A server that answers wrongly — a 5xx that outlived the
-    /// retries, a 200 with a malformed ListResponse, a reset mid-answer — is a finding.
-    pub fn is_target_setup(&self) -> bool {
-        match self {
-            CycleError::Credentials { .. } => true,
-            CycleError::Probe { status, .. } => *status == 404,
-            CycleError::Unreachable(e) => matches!(
-                e,
-                ClientError::Connect { .. }
-                    | ClientError::Timeout { .. }
-                    | ClientError::Redirected { .. }
-            ),
-        }
-    }
 }
 
 /// What one cycle did.
@@ -404,88 +270,6 @@ impl<'a> Engine<'a> {
     /// Before an escrowed object is retried: its wall-time back-off must have passed.
     async fn wait_for_escrow(&self, object: &str) {
         self.wait_until(self.escrow.not_before(object)).await;
-    }
-
-    /// The connection probe (§1.2): what the profile accepts (Entra: 200 with an empty
-    /// ListResponse), or the cycle fails. A transient fault (5xx, 429, reset, timeout) is
-    /// tried again, waiting in between, up to the profile's `probe_attempts`; a probe that
-    /// then succeeds leaves a warning in the report. Counted as one request.
-    pub async fn test_connection(&self, report: &mut CycleReport) -> Result<(), CycleError> {
-        let req = self.profile.test_connection();
-        let retry = self.profile.transient_retry();
-        *report.requests.entry(req.verb.as_str()).or_default() += 1;
-        let started = Instant::now();
-        let mut faults: Vec<String> = Vec::new();
-        let outcome = loop {
-            let outcome = self.exchange_once(&req).await;
-            let fault = match &outcome {
-                Sent::Answer(r) if is_transient(r.status) => Some(format!(
-                    "answered {}{}",
-                    r.status,
-                    detail_of(r).map(|d| format!(" ({d})")).unwrap_or_default()
-                )),
-                Sent::Transport(e) if is_transient_error(e) => Some(format!("failed: {e}")),
-                _ => None,
-            };
-            let attempt = faults.len() as u32 + 1;
-            match fault {
-                Some(fault) if attempt < retry.probe_attempts => {
-                    let wait = match &outcome {
-                        Sent::Answer(r) => wait_before_retry(r.retry_after, attempt),
-                        Sent::Transport(_) => backoff(attempt),
-                    };
-                    faults.push(fault);
-                    tokio::time::sleep(wait).await;
-                }
-                _ => break outcome,
-            }
-        };
-        let result = self.judge_probe(&req, outcome, faults.len() + 1);
-        if let (Ok(()), Some(first)) = (&result, faults.first()) {
-            let again = match faults.len() {
-                1 => format!("after {:.1} s", started.elapsed().as_secs_f64()),
-                n => format!("{n} times over {:.1} s", started.elapsed().as_secs_f64()),
-            };
-            report.warnings.push(format!(
-                "the connection probe GET {} {first}; {} retried it {again} and it succeeded",
-                req.path, retry.idp
-            ));
-        }
-        result
-    }
-
-    /// The probe's last outcome, after `attempts` tries.
-    fn judge_probe(
-        &self,
-        req: &ScimRequest,
-        outcome: Sent,
-        attempts: usize,
-    ) -> Result<(), CycleError> {
-        let retry = self.profile.transient_retry();
-        let r = match outcome {
-            Sent::Transport(e) => return Err(CycleError::Unreachable(e)),
-            Sent::Answer(r) => r,
-        };
-        if r.status == 401 || r.status == 403 {
-            return Err(CycleError::Credentials {
-                status: r.status,
-                path: req.path.clone(),
-                consequence: retry.probe_failure,
-            });
-        }
-        if self.profile.probe_ok(r.status, r.body.as_ref()) {
-            return Ok(());
-        }
-        let mut problem = probe_problem(&r);
-        if attempts > 1 {
-            problem.push_str(&format!(" (on each of {attempts} attempts)"));
-        }
-        Err(CycleError::Probe {
-            status: r.status,
-            path: req.path.clone(),
-            problem,
-            consequence: retry.probe_failure,
-        })
     }
 
     /// One sync cycle over the tenant: the probe, purges, users, groups, then memberships
@@ -776,108 +560,6 @@ enum Kind {
 /// How the harness's target app is named in the Okta admin tasks it imitates.
 const OKTA_APP: &str = "SCIM app";
 
-/// The `detail` of a SCIM error answer, or the start of its body.
-fn detail_of(r: &Response) -> Option<String> {
-    let detail = r
-        .body
-        .as_ref()
-        .and_then(|b| b.get("detail"))
-        .and_then(Value::as_str)
-        .map(|d| format!("detail {:?}", short(d)));
-    detail.or_else(|| (!r.text.trim().is_empty()).then(|| short(r.text.trim())))
-}
-
-/// What is wrong with a probe answer, for a reader who fixes the server: the status, or
-/// which ListResponse fields (RFC 7644 §3.4.2) are missing or ill-typed.
-fn probe_problem(r: &Response) -> String {
-    if r.status != 200 {
-        let detail = detail_of(r).map(|d| format!(" ({d})")).unwrap_or_default();
-        let hint = match r.status {
-            404 => ": the base URL does not lead to the SCIM Users endpoint",
-            _ => "",
-        };
-        return format!("answered HTTP {}{detail} instead of 200{hint}", r.status);
-    }
-    let Some(body) = r.body.as_ref() else {
-        return format!(
-            "answered 200 with a body that is not JSON ({})",
-            if r.text.trim().is_empty() {
-                "empty".to_string()
-            } else {
-                short(&r.text)
-            }
-        );
-    };
-    let defects = list_response_defects(body);
-    if !defects.is_empty() {
-        return format!(
-            "answered 200 with a malformed ListResponse: {}",
-            defects.join("; ")
-        );
-    }
-    match body.get("totalResults").and_then(Value::as_u64) {
-        Some(n) if n > 0 => format!(
-            "answered 200 with totalResults {n} instead of 200 with an empty ListResponse: it filters on a random value no user has, so the server ignored the filter"
-        ),
-        _ => "answered 200 with a ListResponse the IdP does not accept".to_string(),
-    }
-}
-
-/// The ListResponse fields of `body` that are missing or of the wrong type.
-fn list_response_defects(body: &Value) -> Vec<String> {
-    let mut defects = Vec::new();
-    if !body.is_object() {
-        return vec![format!("the body is {}, not an object", json_kind(body))];
-    }
-    match body.get("schemas") {
-        None => defects.push(format!(
-            "`schemas` is missing (expected [\"{}\"])",
-            crate::scim::urn::LIST_RESPONSE
-        )),
-        Some(Value::Array(s))
-            if s.iter()
-                .any(|u| u.as_str() == Some(crate::scim::urn::LIST_RESPONSE)) => {}
-        Some(other) => defects.push(format!(
-            "`schemas` is {other}, which does not name {}",
-            crate::scim::urn::LIST_RESPONSE
-        )),
-    }
-    for field in ["totalResults", "itemsPerPage", "startIndex"] {
-        match body.get(field) {
-            None => defects.push(format!("`{field}` is missing (an integer is required)")),
-            Some(v) if v.is_u64() => {}
-            Some(v) => defects.push(format!(
-                "`{field}` is {v} ({}), not an integer",
-                json_kind(v)
-            )),
-        }
-    }
-    match body.get("Resources") {
-        Some(Value::Array(_)) => {}
-        None if body
-            .get("totalResults")
-            .and_then(Value::as_u64)
-            .unwrap_or(0)
-            == 0 => {}
-        None => defects.push(
-            "`Resources` is missing (an array is required when totalResults is not 0)".into(),
-        ),
-        Some(v) => defects.push(format!("`Resources` is {}, not an array", json_kind(v))),
-    }
-    defects
-}
-
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
 /// The error code of a finding about an answer the harness cannot use safely.
 const INCOMPATIBLE: &str = "SystemForCrossDomainIdentityManagementServiceIncompatible";
 
@@ -957,46 +639,5 @@ mod tests {
             e.contains("the server's id is the number 7, not a string"),
             "{e}"
         );
-    }
-
-    #[test]
-    fn probe_answers_name_what_is_wrong() {
-        let answer = |status: u16, body: Value| Response {
-            status,
-            text: body.to_string(),
-            body: Some(body),
-            retry_after: None,
-            content_type: None,
-        };
-        let list = json!({"schemas": [crate::scim::urn::LIST_RESPONSE], "totalResults": "0",
-            "startIndex": 1, "Resources": {}});
-        let text = probe_problem(&answer(200, list));
-        assert_eq!(
-            text,
-            "answered 200 with a malformed ListResponse: `totalResults` is \"0\" (a string), not an integer; `itemsPerPage` is missing (an integer is required); `Resources` is an object, not an array"
-        );
-        let text = probe_problem(&answer(404, json!({"detail": "no such path"})));
-        assert!(
-            text.starts_with("answered HTTP 404 (detail \"no such path\") instead of 200"),
-            "{text}"
-        );
-        let full = json!({"schemas": [crate::scim::urn::LIST_RESPONSE], "totalResults": 2,
-            "itemsPerPage": 2, "startIndex": 1, "Resources": [{}, {}]});
-        assert!(
-            probe_problem(&answer(200, full)).contains("instead of 200 with an empty ListResponse")
-        );
-    }
-
-    #[test]
-    fn pending_creates_resolve_to_their_id() {
-        let created = Created::default();
-        let a = created.sending("Users", Some("shx-ada@contoso.com"));
-        let _lost = created.sending("Groups", Some("shx-Sales"));
-        created.resolve(a, "u1");
-        let all = created.newest_first();
-        assert_eq!(all[0].endpoint, "Groups");
-        assert_eq!(all[0].id, None);
-        assert_eq!(all[1].id.as_deref(), Some("u1"));
-        assert_eq!(all[1].name_attribute(), "userName");
     }
 }
