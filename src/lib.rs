@@ -10,6 +10,7 @@ pub mod client;
 pub mod engine;
 pub mod idp;
 pub mod profile;
+pub mod protocol;
 pub mod report;
 pub mod scenario;
 pub mod scim;
