@@ -452,3 +452,34 @@ async fn list_shows_each_check_with_its_section_and_idps() {
     );
     assert!(stdout.contains(&format!("{} protocol checks", protocol::checks().len())));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_feature_the_server_says_it_lacks_is_not_applicable_never_silently_skipped() {
+    let server = Hostile::start(Mode::Honest).await;
+    let client = ScimClient::new(
+        &server.url,
+        Some(Secret::new(TOKEN)),
+        Duration::from_secs(10),
+    )
+    .expect("client");
+    let settings = SuiteSettings {
+        prefix: "pt-na-".into(),
+        timeout: Duration::from_secs(10),
+        check_timeout: Duration::from_secs(60),
+        cleanup: true,
+    };
+    let says = serde_json::json!({"patch": {"supported": false}, "filter": {"supported": true}});
+    let patch = protocol::select(&["patch.ops-in-any-case".into()]).expect("exists");
+    let r = protocol::run_check(patch[0], &client, &settings, Some(&says)).await;
+    assert_eq!(r.outcome.verdict, Verdict::Skipped);
+    assert_eq!(
+        r.outcome.warnings,
+        vec!["not applicable (the server says `patch.supported: false` in /ServiceProviderConfig)"]
+    );
+    assert_eq!(r.outcome.requests, 0);
+    // A check that needs nothing the server denies still runs.
+    let filter = protocol::select(&["filter.externalid-eq".into()]).expect("exists");
+    let r = protocol::run_check(filter[0], &client, &settings, Some(&says)).await;
+    assert_eq!(r.outcome.verdict, Verdict::Passed);
+    assert!(r.outcome.requests > 0);
+}
