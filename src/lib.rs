@@ -2,7 +2,8 @@
 //!
 //! Stages, in the order data flows: `scenario` → `idp` → `profile` → `engine` → `client`,
 //! then `check` and `report`. `server` is the built-in reference SCIM server; it shares only
-//! the SCIM vocabulary in `scim` with the rest.
+//! the SCIM vocabulary in `scim` with the rest. `protocol` checks a server's SCIM behaviour
+//! directly, beside the replayed scenarios, and reports through the same outcomes.
 
 pub mod check;
 pub mod cli;
@@ -10,6 +11,7 @@ pub mod client;
 pub mod engine;
 pub mod idp;
 pub mod profile;
+pub mod protocol;
 pub mod report;
 pub mod scenario;
 pub mod scim;

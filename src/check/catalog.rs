@@ -29,6 +29,11 @@ pub enum Code {
     Log,
     Quarantine,
     CutShort,
+    Uniqueness,
+    Auth,
+    Discovery,
+    NotDeleted,
+    ErrorBody,
 }
 
 /// One catalog entry.
@@ -297,13 +302,68 @@ failures, or on too many deletes. The scenario expected another state.",
         explanation: "The scenario did not finish within `--scenario-timeout`, or a signal or \
 `--deadline` stopped the run. Its objects were cleaned up; the last exchanges are named.",
     },
+    Entry {
+        code: Code::Uniqueness,
+        name: "F-UNIQUENESS",
+        summary: "a second create of an existing userName was not answered 409 uniqueness",
+        reference: "RFC 7643 §4.1.1; RFC 7644 §3.3, §3.12; docs/idp-behavior.md E-20, O-12",
+        explanation: "`userName` is unique and case-insensitive (RFC 7643 §4.1.1): a create \
+of a userName that exists in any case must be answered `409 Conflict` with `scimType` \
+`uniqueness` (RFC 7644 §3.3). A server that answers 201 holds two accounts for one person: \
+Entra's next match finds both (`DuplicateTargetEntries`, E-11) and stops managing the user; \
+Okta links one and the other drifts. Entra logs a 409 as `EntryConflict` and escrows the user \
+(E-20); Okta raises an admin task (O-12).",
+    },
+    Entry {
+        code: Code::Auth,
+        name: "F-AUTH",
+        summary: "a request without a valid token was not refused with 401",
+        reference: "RFC 7644 §2, §3.12; RFC 6750 §3; docs/idp-behavior.md E-8, O-2",
+        explanation: "Every SCIM endpoint requires authentication (RFC 7644 §2). A request with \
+no token or a wrong one is answered `401 Unauthorized` with a `WWW-Authenticate` challenge \
+(RFC 6750 §3) and a SCIM Error body. A server that answers 200 to anyone exposes the whole \
+directory; one that answers 404 or 500 makes Entra's connection test report the wrong cause \
+(E-8) and Okta's Test Connection fail without naming the credentials.",
+    },
+    Entry {
+        code: Code::Discovery,
+        name: "F-DISCOVERY",
+        summary: "a discovery endpoint is missing or malformed",
+        reference: "RFC 7644 §4; RFC 7643 §5, §6, §7; docs/idp-behavior.md E-4, CA-2",
+        explanation: "`/ServiceProviderConfig`, `/ResourceTypes` and `/Schemas` describe what the \
+server supports (RFC 7644 §4); gallery apps in Entra read `/Schemas` (E-4) and several IdPs \
+require them to pass validation (CA-2). Flags there are promises: `etag.supported: true` means \
+answers carry an `ETag`; `patch.supported: false` means PATCH is not sent. The harness reads \
+them to decide which protocol checks apply.",
+    },
+    Entry {
+        code: Code::NotDeleted,
+        name: "F-NOT-DELETED",
+        summary: "a deleted resource was still there",
+        reference: "RFC 7644 §3.6; docs/idp-behavior.md E-40, E-55, PF-9, P1-9",
+        explanation: "After a successful DELETE, every later request for the resource is \
+answered `404 Not Found` (RFC 7644 §3.6), and a deleted user is no member of any group. A \
+server that keeps answering 200 keeps an account the IdP removed: access stays granted, and a \
+re-created user with the same userName collides with the ghost.",
+    },
+    Entry {
+        code: Code::ErrorBody,
+        name: "F-ERROR-BODY",
+        summary: "an error answer is not a SCIM Error",
+        reference: "RFC 7644 §3.12; docs/idp-behavior.md E-69, O-37",
+        explanation: "Every 4xx and 5xx answer carries the SCIM Error schema \
+(`urn:ietf:params:scim:api:messages:2.0:Error`), `status` as a string, a `detail`, and \
+`scimType` where RFC 7644 §3.12 defines one (`uniqueness`, `invalidFilter`, `invalidValue`…). \
+IdPs show `detail` to the admin in the provisioning log (Entra, E-69) or the admin task (Okta, \
+O-37); an HTML page or an empty body leaves the admin with a bare status code.",
+    },
 ];
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const ALL: [Code; 22] = [
+    const ALL: [Code; 27] = [
         Code::Rejected,
         Code::Transient,
         Code::CreateStatus,
@@ -326,6 +386,11 @@ mod tests {
         Code::Log,
         Code::Quarantine,
         Code::CutShort,
+        Code::Uniqueness,
+        Code::Auth,
+        Code::Discovery,
+        Code::NotDeleted,
+        Code::ErrorBody,
     ];
 
     #[test]

@@ -24,6 +24,7 @@ mod explain;
 mod run;
 mod serve;
 mod stop;
+mod suite;
 
 use clap::{Parser, Subcommand};
 
@@ -62,7 +63,8 @@ pub struct Cli {
 pub enum Command {
     /// Run scenarios: replay IdP provisioning against a SCIM server and check the result.
     Run(Box<run::RunArgs>),
-    /// List scenarios with the symptom each reproduces and the profiles it runs under.
+    /// List scenarios with the symptom each reproduces and the profiles it runs under, and
+    /// the protocol checks with their RFC section and the IdPs that rely on them.
     List(run::ListArgs),
     /// Run the built-in reference SCIM server until Ctrl-C.
     Serve(serve::ServeArgs),

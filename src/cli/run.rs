@@ -21,9 +21,12 @@ use crate::server::{self, ServerConfig};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Scenario files or directories (walked for *.yaml).
-    #[arg(default_value = "scenarios", value_name = "PATHS")]
+    /// Scenario files or directories (walked for *.yaml). Without PATHS (and without
+    /// --suite or --check): `scenarios` and the protocol suite.
+    #[arg(value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub suite: super::suite::SuiteArgs,
     /// Tenant URL of the SCIM server under test; Entra flags go in its query
     /// (`https://host/scim/v2?aadOptscim062020`). Without it, the built-in server is started,
     /// fresh for every scenario.
@@ -92,9 +95,21 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct ListArgs {
-    /// Scenario files or directories.
-    #[arg(default_value = "scenarios", value_name = "PATHS")]
+    /// Scenario files or directories. Without PATHS: `scenarios` and the protocol checks.
+    #[arg(value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
+    /// List only a built-in suite's checks.
+    #[arg(long, value_enum, value_name = "SUITE")]
+    pub suite: Option<super::suite::Suite>,
+}
+
+/// The scenario paths to load: those given, or `scenarios` when none are.
+fn scenario_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
+    if paths.is_empty() {
+        vec![PathBuf::from("scenarios")]
+    } else {
+        paths.to_vec()
+    }
 }
 
 fn parse_option(text: &str) -> Result<(String, String), String> {
@@ -142,7 +157,11 @@ fn profiles_for(s: &Scenario, wanted: &[String]) -> Vec<&'static str> {
 }
 
 pub fn list(args: ListArgs) -> ExitCode {
-    let scenarios = match load_all(&args.paths) {
+    if args.suite.is_some() {
+        super::suite::list();
+        return ExitCode::Ok;
+    }
+    let scenarios = match load_all(&scenario_paths(&args.paths)) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -167,6 +186,9 @@ pub fn list(args: ListArgs) -> ExitCode {
         say!("    symptom: {}", s.symptom);
     }
     say!("{} scenarios", scenarios.len());
+    if args.paths.is_empty() {
+        super::suite::list();
+    }
     ExitCode::Ok
 }
 
@@ -286,9 +308,19 @@ pub async fn run(args: RunArgs) -> ExitCode {
             return ExitCode::Usage;
         }
     }
-    let scenarios = match load_all(&args.paths) {
-        Ok(s) => s,
+    // The protocol suite: asked for by name, or part of a run without PATHS.
+    let checks = match args.suite.selected() {
+        Ok(c) => c,
         Err(code) => return code,
+    };
+    let suite_only = args.suite.asked() && args.paths.is_empty();
+    let with_suite = (args.suite.asked() || args.paths.is_empty()) && !args.dry_run;
+    let scenarios = match suite_only {
+        true => vec![],
+        false => match load_all(&scenario_paths(&args.paths)) {
+            Ok(s) => s,
+            Err(code) => return code,
+        },
     };
     let known = match &args.known_failures {
         None => vec![],
@@ -404,12 +436,14 @@ pub async fn run(args: RunArgs) -> ExitCode {
     // deleted, reports are written. A second signal exits at once.
     let in_progress = stop::InProgress::default();
     let stop_rx = stop::listen(in_progress.clone(), args.deadline.map(Duration::from_secs));
-    say!(
-        "running {} scenario runs ({} files)",
-        jobs.len(),
-        scenarios.len()
-    );
-    say!("{}", options_header(&jobs, &args, &cli_options));
+    if !suite_only {
+        say!(
+            "running {} scenario runs ({} files)",
+            jobs.len(),
+            scenarios.len()
+        );
+        say!("{}", options_header(&jobs, &args, &cli_options));
+    }
     let mut outcomes: Vec<ScenarioOutcome> = Vec::new();
     let mut stopped: Option<(stop::StopCause, usize)> = None;
     let mut left_behind: Vec<String> = Vec::new();
@@ -484,6 +518,32 @@ pub async fn run(args: RunArgs) -> ExitCode {
         if let Some(cause) = one.stopped {
             stopped = Some((cause, jobs.len() - i - 1));
             break;
+        }
+    }
+    if with_suite && stopped.is_none() {
+        let external = match &target {
+            Target::External { url, token } => Some((url.base.clone(), token.clone())),
+            Target::Builtin | Target::DryRun { .. } => None,
+        };
+        let suite = super::suite::run(super::suite::SuiteRunArgs {
+            checks,
+            external,
+            prefix: settings.prefix.clone(),
+            timeout,
+            check_timeout: Duration::from_secs(args.suite.check_timeout.max(1)),
+            keep: args.keep,
+            max_body: args.max_body_bytes,
+            console: &console,
+            redactor: &redactor,
+            known: &known,
+        })
+        .await;
+        match suite {
+            Ok(suite) => {
+                outcomes.extend(suite.outcomes);
+                left_behind.extend(suite.left);
+            }
+            Err(code) => return code,
         }
     }
     say_raw!("{}", console.findings(&report::findings(&outcomes)));

@@ -101,6 +101,11 @@ pub struct Response {
     /// The `Content-Type` header as sent, if any: IdPs that parse only
     /// `application/scim+json` are judged on it.
     pub content_type: Option<String>,
+    /// `Location`, `ETag` and `WWW-Authenticate` as sent (secrets replaced): the protocol
+    /// suite judges them.
+    pub location: Option<String>,
+    pub etag: Option<String>,
+    pub www_authenticate: Option<String>,
 }
 
 impl Response {
@@ -460,6 +465,15 @@ impl ScimClient {
             .headers()
             .get(reqwest::header::CONTENT_TYPE)
             .map(|v| truncate_text(&String::from_utf8_lossy(v.as_bytes()), 200));
+        let header = |name: reqwest::header::HeaderName| {
+            resp.headers().get(name).map(|v| {
+                self.redactor
+                    .scrub(&truncate_text(&String::from_utf8_lossy(v.as_bytes()), 512))
+            })
+        };
+        let location = header(reqwest::header::LOCATION);
+        let etag = header(reqwest::header::ETAG);
+        let www_authenticate = header(reqwest::header::WWW_AUTHENTICATE);
         let bytes = match body::read_capped(&mut resp, self.max_body).await {
             Ok(bytes) => bytes,
             Err(body::BodyError::TooLarge) => {
@@ -482,6 +496,9 @@ impl ScimClient {
             text: self.redactor.scrub(&raw),
             retry_after,
             content_type,
+            location,
+            etag,
+            www_authenticate,
         })
     }
 

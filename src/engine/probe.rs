@@ -263,6 +263,9 @@ mod tests {
             body: Some(body),
             retry_after: None,
             content_type: None,
+            location: None,
+            etag: None,
+            www_authenticate: None,
         };
         let list = json!({"schemas": [crate::scim::urn::LIST_RESPONSE], "totalResults": "0",
             "startIndex": 1, "Resources": {}});

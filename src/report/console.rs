@@ -93,15 +93,26 @@ impl Console {
                 ));
             }
         }
-        out.push_str(&format!(
-            "       {} {}:{} step {} `{}`\n       {}\n",
-            self.paint(RED, "at"),
-            o.file,
-            f.line,
-            f.step,
-            f.keyword,
-            f.message
-        ));
+        if f.line == 0 && f.step == 0 {
+            // Not a scenario step: a protocol check, cut short or probe; `file` says what.
+            out.push_str(&format!(
+                "       {} {} `{}`\n       {}\n",
+                self.paint(RED, "at"),
+                o.file,
+                f.keyword,
+                f.message
+            ));
+        } else {
+            out.push_str(&format!(
+                "       {} {}:{} step {} `{}`\n       {}\n",
+                self.paint(RED, "at"),
+                o.file,
+                f.line,
+                f.step,
+                f.keyword,
+                f.message
+            ));
+        }
         if let (Some(expected), Some(actual)) = (&f.expected, &f.actual) {
             out.push_str(&format!(
                 "       {}\n",

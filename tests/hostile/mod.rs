@@ -79,6 +79,39 @@ pub enum Mode {
     FirstRequestFails,
     /// The first two writes are answered 429 with `Retry-After: 1`.
     TooManyRequestsTwice,
+    // Servers that break one protocol behaviour (tests/protocol.rs).
+    /// Any bearer token, or none, is accepted.
+    AcceptAnyToken,
+    /// Creates are answered without a `Location` header.
+    NoLocation,
+    /// `active: false` on a create is stored as true.
+    StoresActiveTrue,
+    /// The enterprise `manager` is dropped from what is written.
+    DropsManager,
+    /// A create refused with 409 is carried out under another userName and answered 201.
+    DuplicateCreated,
+    /// `userName eq` compares case-sensitively.
+    CaseSensitiveUserName,
+    /// A filter the server refuses with 400 is answered 200 with every resource.
+    BadFilterListsAll,
+    /// `excludedAttributes` is ignored.
+    IgnoresExcludedAttributes,
+    /// `startIndex` and `count` are ignored.
+    IgnoresPaging,
+    /// `totalResults` counts the page, not every match.
+    TotalResultsPerPage,
+    /// PATCH ops other than lowercase are answered 400.
+    LowercaseOpsOnly,
+    /// A PATCH removing `members[value eq …]` removes every member.
+    FilteredRemoveRemovesAll,
+    /// A group PUT drops the members it carries.
+    PutDropsMembers,
+    /// A deleted user is still answered 200 by GET.
+    GhostAfterDelete,
+    /// Discovery endpoints answer 404 with an HTML page.
+    NoDiscovery,
+    /// Every error is answered as an HTML page.
+    HtmlErrors,
 }
 
 pub struct Hostile {
@@ -102,6 +135,8 @@ struct Proxy {
     /// Every object `seed` made.
     seeded: Mutex<Vec<String>>,
     served: AtomicUsize,
+    /// `GhostAfterDelete`: what each deleted resource looked like.
+    ghosts: Mutex<BTreeMap<String, Value>>,
     counter: AtomicU64,
     updates: AtomicUsize,
 }
@@ -127,6 +162,7 @@ impl Hostile {
             victim: Mutex::new(None),
             seeded: Mutex::new(vec![]),
             served: AtomicUsize::new(0),
+            ghosts: Mutex::new(BTreeMap::new()),
             counter: AtomicU64::new(0),
             updates: AtomicUsize::new(0),
         });
@@ -418,6 +454,51 @@ async fn forward(
         _ => {}
     }
 
+    match &p.mode {
+        Mode::NoDiscovery
+            if ["/ServiceProviderConfig", "/Schemas", "/ResourceTypes"]
+                .iter()
+                .any(|d| path.contains(d)) =>
+        {
+            return reply(404, "text/html", "<h1>Not Found</h1>");
+        }
+        Mode::LowercaseOpsOnly
+            if method == Method::PATCH
+                && ["\"op\":\"R", "\"op\":\"A", "\"op\":\"r", "\"op\":\"a"]
+                    .iter()
+                    .any(|n| body_has(&body, n))
+                && !["\"op\":\"replace\"", "\"op\":\"add\"", "\"op\":\"remove\""]
+                    .iter()
+                    .any(|n| body_has(&body, n)) =>
+        {
+            return scim_error(400, Some("invalidSyntax"), "unknown op");
+        }
+        Mode::GhostAfterDelete if method == Method::GET => {
+            if let Some((_, id)) = &by_id {
+                if let Some(ghost) = p.ghosts.lock().expect("lock").get(id) {
+                    return scim(200, ghost);
+                }
+            }
+        }
+        _ => {}
+    }
+    if matches!(p.mode, Mode::GhostAfterDelete) && method == Method::DELETE {
+        if let Some((_, id)) = &by_id {
+            let inner_path = path.strip_prefix("/scim/v2").unwrap_or(&path).to_string();
+            let user = p
+                .http
+                .get(format!("{}{inner_path}", p.inner_base))
+                .bearer_auth(TOKEN)
+                .send()
+                .await;
+            if let Ok(r) = user {
+                if let Ok(json) = r.json::<Value>().await {
+                    p.ghosts.lock().expect("lock").insert(id.clone(), json);
+                }
+            }
+        }
+    }
+
     // Translate a fake id back to the reference server's.
     let mut inner_path = path.strip_prefix("/scim/v2").unwrap_or(&path).to_string();
     if let Some((endpoint, id)) = &by_id {
@@ -429,6 +510,16 @@ async fn forward(
         }
     }
     let mut inner_query = query.clone();
+    let dropped: &[&str] = match p.mode {
+        Mode::IgnoresExcludedAttributes => &["excludedAttributes="],
+        Mode::IgnoresPaging => &["startIndex=", "count="],
+        _ => &[],
+    };
+    inner_query = inner_query
+        .split('&')
+        .filter(|kv| !dropped.iter().any(|d| kv.starts_with(d)))
+        .collect::<Vec<_>>()
+        .join("&");
     if matches!(p.mode, Mode::IgnoreFilter) {
         inner_query = query
             .split('&')
@@ -441,8 +532,10 @@ async fn forward(
     } else {
         format!("{}{inner_path}?{inner_query}", p.inner_base)
     };
-    let mut req = p.http.request(method.clone(), url);
-    if !auth.is_empty() {
+    let mut req = p.http.request(method.clone(), url.clone());
+    if matches!(p.mode, Mode::AcceptAnyToken) {
+        req = req.bearer_auth(TOKEN);
+    } else if !auth.is_empty() {
         req = req.header("authorization", auth.clone());
     }
     if let Some(ct) = headers.get("content-type") {
@@ -450,13 +543,83 @@ async fn forward(
     }
     let body = match p.mode {
         Mode::DropsEmailType => drop_email_type(body),
+        Mode::StoresActiveTrue if method == Method::POST => rewrite(body, |j| {
+            if j.get("active") == Some(&json!(false)) {
+                j["active"] = json!(true);
+            }
+        }),
+        Mode::DropsManager => rewrite(body, |j| {
+            if let Some(ext) = j.get_mut(ENTERPRISE).and_then(Value::as_object_mut) {
+                ext.remove("manager");
+            }
+        }),
+        Mode::PutDropsMembers if method == Method::PUT && path.contains("/Groups/") => {
+            rewrite(body, |j| {
+                if let Some(obj) = j.as_object_mut() {
+                    obj.remove("members");
+                }
+            })
+        }
+        Mode::FilteredRemoveRemovesAll
+            if method == Method::PATCH && body_has(&body, "members[value eq") =>
+        {
+            Bytes::from(
+                json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "remove", "path": "members"}]})
+                .to_string(),
+            )
+        }
         _ => p.undisguise_body(body),
     };
+    let sent = body.clone();
     req = req.body(body);
     let Ok(resp) = req.send().await else {
         return reply(502, "text/plain", "reference server unreachable");
     };
-    let status = resp.status().as_u16();
+    let mut status = resp.status().as_u16();
+    let mut kept_headers: Vec<(&'static str, String)> = ["location", "etag", "www-authenticate"]
+        .into_iter()
+        .filter_map(|h| {
+            resp.headers()
+                .get(h)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| (h, v.to_string()))
+        })
+        .collect();
+    let mut resp = resp;
+    if matches!(p.mode, Mode::DuplicateCreated) && method == Method::POST && status == 409 {
+        let n = p.counter.fetch_add(1, Ordering::SeqCst);
+        let again = rewrite(sent, |j| {
+            if let Some(name) = j.get("userName").and_then(Value::as_str) {
+                j["userName"] = json!(format!("{name}.dup{n}"));
+            }
+        });
+        let mut retry = p.http.post(url.clone()).bearer_auth(TOKEN).body(again);
+        if let Some(ct) = headers.get("content-type") {
+            retry = retry.header("content-type", ct.clone());
+        }
+        if let Ok(r) = retry.send().await {
+            status = r.status().as_u16();
+            resp = r;
+        }
+    }
+    if matches!(p.mode, Mode::BadFilterListsAll) && listing && status == 400 {
+        let all = format!("{}{}", p.inner_base, inner_path);
+        if let Ok(r) = p.http.get(all).bearer_auth(TOKEN).send().await {
+            status = r.status().as_u16();
+            resp = r;
+        }
+    }
+    if matches!(p.mode, Mode::NoLocation) {
+        kept_headers.retain(|(h, _)| *h != "location");
+    }
+    if matches!(p.mode, Mode::HtmlErrors) && status >= 400 {
+        return reply(
+            status,
+            "text/html",
+            "<html><body><h1>Error</h1></body></html>",
+        );
+    }
     let content_type = resp
         .headers()
         .get("content-type")
@@ -476,7 +639,6 @@ async fn forward(
         p.hand_out_fake_id(&json);
     }
     p.disguise(&mut json);
-    let mut status = status;
     let mut content_type = "application/scim+json";
     match p.mode {
         Mode::EchoToken => echo(&mut json, &auth),
@@ -491,9 +653,59 @@ async fn forward(
         }
         Mode::CreateAnswers200 if status == 201 => status = 200,
         Mode::HtmlContentType => content_type = "text/html; charset=utf-8",
+        Mode::CaseSensitiveUserName => {
+            let filter = query
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("filter="))
+                .map(|f| {
+                    percent_decode_str(&f.replace('+', " "))
+                        .decode_utf8_lossy()
+                        .into_owned()
+                })
+                .unwrap_or_default();
+            if let Some(value) = filter
+                .strip_prefix("userName eq \"")
+                .and_then(|v| v.strip_suffix('"'))
+            {
+                if let Some(list) = json.get_mut("Resources").and_then(Value::as_array_mut) {
+                    list.retain(|r| r["userName"].as_str() == Some(value));
+                    let n = list.len();
+                    json["totalResults"] = json!(n);
+                    json["itemsPerPage"] = json!(n);
+                }
+            }
+        }
+        Mode::TotalResultsPerPage => {
+            if let Some(n) = json
+                .get("Resources")
+                .and_then(Value::as_array)
+                .map(Vec::len)
+            {
+                json["totalResults"] = json!(n);
+            }
+        }
         _ => {}
     }
-    reply(status, content_type, json.to_string())
+    let mut r = reply(status, content_type, json.to_string());
+    for (h, v) in kept_headers {
+        if let Ok(v) = axum::http::HeaderValue::from_str(&v) {
+            r.headers_mut().insert(h, v);
+        }
+    }
+    r
+}
+
+const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+/// A JSON body changed by `f`; anything else unchanged.
+fn rewrite(body: Bytes, f: impl FnOnce(&mut Value)) -> Bytes {
+    match serde_json::from_slice::<Value>(&body) {
+        Ok(mut json) => {
+            f(&mut json);
+            Bytes::from(json.to_string())
+        }
+        Err(_) => body,
+    }
 }
 
 fn body_has(body: &Bytes, needle: &str) -> bool {
