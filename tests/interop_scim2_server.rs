@@ -105,4 +105,17 @@ fn every_scenario_passes_against_scim2_server_or_is_a_listed_known_failure() {
         assert!(passed >= 10, "the real server ran the suite: {stdout}");
         assert!(!stdout.contains(&server.token), "token never printed");
     }
+    // The protocol suite too: every check passes against this independent server.
+    let out = Command::new(env!("CARGO_BIN_EXE_scim-harness"))
+        .current_dir(root())
+        .args(["run", "--suite", "protocol", "--target", &server.url])
+        .env("SCIM_TOKEN", &server.token)
+        .env("CI", "true")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the harness runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("34 passed, 0 failed"), "{stdout}");
+    assert!(!stdout.contains(&server.token), "token never printed");
 }
