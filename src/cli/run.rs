@@ -615,18 +615,8 @@ async fn run_one(
 ) -> Result<OneRun, ExitCode> {
     let (builtin, base, token) = match target {
         Target::Builtin | Target::DryRun { .. } => {
-            let token = uuid::Uuid::new_v4().simple().to_string();
-            let running = server::start(ServerConfig {
-                tokens: vec![token.clone()],
-                ..ServerConfig::default()
-            })
-            .await
-            .map_err(|e| {
-                eprintln!("error: failed to start the built-in server: {e}");
-                ExitCode::Internal
-            })?;
-            let base = running.base_url().to_string();
-            (Some(running), base, Some(Secret::new(token)))
+            let (running, base, token) = start_builtin().await?;
+            (Some(running), base, Some(token))
         }
         Target::External { url, token } => (None, url.base.clone(), token.clone()),
     };
@@ -718,6 +708,23 @@ async fn run_one(
         stopped,
         left,
     })
+}
+
+/// A fresh built-in server on an ephemeral 127.0.0.1 port with a random token: the target
+/// of a run without `--target`, one per scenario (and one for the protocol suite).
+pub(super) async fn start_builtin() -> Result<(server::RunningServer, String, Secret), ExitCode> {
+    let token = uuid::Uuid::new_v4().simple().to_string();
+    let running = server::start(ServerConfig {
+        tokens: vec![token.clone()],
+        ..ServerConfig::default()
+    })
+    .await
+    .map_err(|e| {
+        eprintln!("error: failed to start the built-in server: {e}");
+        ExitCode::Internal
+    })?;
+    let base = running.base_url().to_string();
+    Ok((running, base, Secret::new(token)))
 }
 
 /// The outcome of a scenario that was cut short (timeout, signal, deadline): failed, with

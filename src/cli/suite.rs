@@ -14,7 +14,6 @@ use crate::engine::runner::{ScenarioOutcome, StepFailure, Verdict};
 use crate::protocol::{self, Check, SuiteSettings};
 use crate::report::console::Console;
 use crate::scenario::known::KnownFailure;
-use crate::server::{self, ServerConfig};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Suite {
@@ -99,18 +98,8 @@ pub async fn run(a: SuiteRunArgs<'_>) -> Result<SuiteRun, ExitCode> {
     let (builtin, base, token) = match a.external {
         Some((base, token)) => (None, base, token),
         None => {
-            let token = uuid::Uuid::new_v4().simple().to_string();
-            let running = server::start(ServerConfig {
-                tokens: vec![token.clone()],
-                ..ServerConfig::default()
-            })
-            .await
-            .map_err(|e| {
-                eprintln!("error: failed to start the built-in server: {e}");
-                ExitCode::Internal
-            })?;
-            let base = running.base_url().to_string();
-            (Some(running), base, Some(Secret::new(token)))
+            let (running, base, token) = super::run::start_builtin().await?;
+            (Some(running), base, Some(token))
         }
     };
     let client = ScimClient::new(&base, token, a.timeout)
