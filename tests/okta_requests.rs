@@ -14,6 +14,7 @@ use scim_harness::client::{ScimClient, Secret};
 use scim_harness::engine::{CycleError, CycleReport, Engine};
 use scim_harness::idp::Tenant;
 use scim_harness::profile::okta::{okta_user_id, Integration, Okta};
+use scim_harness::profile::Profile;
 use scim_harness::scenario::model::{AttrValue, SyncKind, UserAttr};
 use serde_json::{json, Map, Value};
 use wiremock::matchers::any;
@@ -101,12 +102,20 @@ fn group_patch(path: &str, operations: Value) -> Sent {
     )
 }
 
+/// O-5: the headers on every request Okta sends, GET included, written out here rather than
+/// taken from the profile so that the test pins them.
+const OKTA_HEADERS: &[(&str, &str)] = &[
+    ("user-agent", "Okta SCIM Client 1.0.0"),
+    ("accept", "application/scim+json"),
+    ("content-type", "application/scim+json; charset=utf-8"),
+];
+
 /// Reduces a received request to a `Sent`, checking the headers every request carries: the
-/// bearer token, `Accept`, and `Content-Type: application/scim+json` exactly when a body goes.
+/// bearer token and Okta's `User-Agent`, `Accept` and `Content-Type`, body or not (O-5).
 /// A POST's password must be a non-empty string; it then reads `<password>`.
 fn reduce(req: &Request) -> Sent {
     let what = format!("{} {}", req.method, req.url.path());
-    let mut body = wire::checked_body(req, TOKEN);
+    let mut body = wire::checked_body_with(req, TOKEN, OKTA_HEADERS);
     if let Some(pw) = body.as_mut().and_then(|b| b.get_mut("password")) {
         assert!(
             pw.as_str().is_some_and(|p| p.len() >= 16),
@@ -386,7 +395,9 @@ impl OktaApp {
         let profile = Okta::from_options(&options).expect("a valid integration");
         assert_eq!(profile.integration, integration);
         let base = format!("{}{BASE}", target.server.uri());
+        // As `run` builds it: the profile's wire headers on every request (O-5).
         let client = ScimClient::new(&base, Some(Secret::new(TOKEN)), Duration::from_secs(10))
+            .and_then(|c| c.with_headers(profile.wire_headers()))
             .expect("client builds");
         OktaApp {
             target,

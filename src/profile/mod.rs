@@ -328,6 +328,14 @@ pub trait Profile: Send + Sync {
     fn transient_retry(&self) -> TransientRetry {
         TransientRetry::of(self.name())
     }
+
+    /// The headers the IdP puts on every request, GET included (`ScimClient::with_headers`),
+    /// each replacing the client's own. Default: none, so every request carries the client's
+    /// `User-Agent: scim-harness/<version>`, `Accept: application/scim+json`, and
+    /// `Content-Type: application/scim+json` when a body goes — the IdP's are not documented.
+    fn wire_headers(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
 }
 
 /// How strictly an IdP reads one kind of answer.

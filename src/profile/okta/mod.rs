@@ -45,6 +45,14 @@ pub struct Okta {
     pub push_group_rename: bool,
 }
 
+/// O-5 (`okta-blog-1956`): the headers on every request Okta's SCIM client sends, GET
+/// included — a `Content-Type` even without a body.
+pub const WIRE_HEADERS: &[(&str, &str)] = &[
+    ("User-Agent", "Okta SCIM Client 1.0.0"),
+    ("Accept", "application/scim+json"),
+    ("Content-Type", "application/scim+json; charset=utf-8"),
+];
+
 /// Options a scenario or `--option` may set.
 pub const OPTIONS: &[&str] = &["integration", "push_group_rename"];
 
@@ -274,6 +282,14 @@ impl Profile for Okta {
     /// O-30, O-31 (see `Okta::membership_requests`).
     fn membership(&self, change: &MembershipChange) -> Vec<ScimRequest> {
         self.membership_requests(change)
+    }
+
+    /// O-5: Okta's `User-Agent`, `Accept` and `Content-Type` on every request.
+    fn wire_headers(&self) -> Vec<(String, String)> {
+        WIRE_HEADERS
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 }
 
