@@ -63,6 +63,16 @@ fn probe() -> Sent {
     )
 }
 
+/// O-2: after the user probe, Test API Credentials lists groups (parameters in that order).
+fn list_groups() -> Sent {
+    sent(
+        "GET",
+        "/Groups",
+        &[("count", "100"), ("startIndex", "1")],
+        None,
+    )
+}
+
 /// §2.2 step 1: the userName filter, then Okta's paging parameters.
 fn match_user(user_name: &str) -> Sent {
     sent(
@@ -365,14 +375,6 @@ impl Target {
         let from = self.seen.swap(all.len(), Ordering::SeqCst);
         all[from..].iter().map(reduce).collect()
     }
-
-    /// The raw (still encoded) query of the last request received.
-    async fn last_raw_query(&self) -> Option<String> {
-        self.received()
-            .await
-            .last()
-            .and_then(|r| r.url.query().map(str::to_string))
-    }
 }
 
 /// The Okta app as an admin configures it: base URL, API token, integration type.
@@ -504,7 +506,7 @@ async fn create_alice(app: &OktaApp, engine: &mut Engine<'_>, tenant: &Tenant) {
 }
 
 #[tokio::test]
-async fn test_connection_lists_two_users_and_accepts_an_empty_list() {
+async fn test_connection_lists_two_users_then_groups_and_accepts_an_empty_list() {
     let app = OktaApp::start(Integration::Oin).await;
     let engine = app.engine();
     let mut report = CycleReport::default();
@@ -512,12 +514,51 @@ async fn test_connection_lists_two_users_and_accepts_an_empty_list() {
         .test_connection(&mut report)
         .await
         .expect("an empty ListResponse with integer counters passes");
-    assert_eq!(app.target.take().await, vec![probe()]);
+    assert_eq!(app.target.take().await, vec![probe(), list_groups()]);
+    let raw: Vec<Option<String>> = app
+        .target
+        .received()
+        .await
+        .iter()
+        .map(|r| r.url.query().map(str::to_string))
+        .collect();
     assert_eq!(
-        app.target.last_raw_query().await.as_deref(),
-        Some("startIndex=1&count=2")
+        raw,
+        vec![
+            Some("startIndex=1&count=2".to_string()),
+            Some("count=100&startIndex=1".to_string())
+        ]
     );
-    assert_eq!(report.total_requests(), 1);
+    assert_eq!(report.total_requests(), 2);
+}
+
+#[tokio::test]
+async fn test_connection_fails_when_the_group_listing_fails() {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::path(format!("{BASE}/Groups")))
+        .respond_with(wire::scim(404, &json!({"status": "404"})))
+        .mount(&server)
+        .await;
+    Mock::given(any())
+        .respond_with(wire::scim(200, &list(vec![])))
+        .mount(&server)
+        .await;
+    let target = Target {
+        server,
+        store: Arc::default(),
+        seen: AtomicUsize::new(0),
+    };
+    let app = OktaApp::against(target, Integration::Oin);
+    let err = app
+        .engine()
+        .test_connection(&mut CycleReport::default())
+        .await
+        .expect_err("a 404 to the group listing fails Test API Credentials");
+    assert!(
+        matches!(&err, CycleError::Probe { status: 404, path, .. } if path == "/Groups?count=100&startIndex=1"),
+        "{err:?}"
+    );
+    assert_eq!(app.target.take().await, vec![probe(), list_groups()]);
 }
 
 #[tokio::test]

@@ -336,6 +336,12 @@ pub trait Profile: Send + Sync {
     fn wire_headers(&self) -> Vec<(String, String)> {
         Vec::new()
     }
+
+    /// Requests the connection test sends after `test_connection` passed, each judged by
+    /// `probe_ok` like it (Okta lists groups, O-2). Default: none.
+    fn test_connection_followups(&self) -> Vec<ScimRequest> {
+        Vec::new()
+    }
 }
 
 /// How strictly an IdP reads one kind of answer.

@@ -284,6 +284,12 @@ impl Profile for Okta {
         self.membership_requests(change)
     }
 
+    /// O-2: after the user probe, Test API Credentials lists groups, judged like the probe
+    /// (a ListResponse with integer counters).
+    fn test_connection_followups(&self) -> Vec<ScimRequest> {
+        vec![ScimRequest::get("/Groups?count=100&startIndex=1")]
+    }
+
     /// O-5: Okta's `User-Agent`, `Accept` and `Content-Type` on every request.
     fn wire_headers(&self) -> Vec<(String, String)> {
         WIRE_HEADERS
@@ -314,6 +320,10 @@ mod tests {
         assert_eq!(
             o.test_connection(),
             ScimRequest::get("/Users?startIndex=1&count=2")
+        );
+        assert_eq!(
+            o.test_connection_followups(),
+            vec![ScimRequest::get("/Groups?count=100&startIndex=1")]
         );
         let desired = DesiredUser {
             attrs: vec![("userName", json!("a+b@x.com"))],
