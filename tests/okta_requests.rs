@@ -290,6 +290,15 @@ fn apply(resource: &mut Value, op: &Value) {
                 }
             }
         }
+        (Some("replace"), Some("members")) => {
+            let value: Vec<Value> = op["value"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|m| json!({"value": m["value"]}))
+                .collect();
+            obj.insert("members".into(), Value::Array(value));
+        }
         (Some("add"), Some("members")) => {
             let members = obj.entry("members").or_insert_with(|| json!([]));
             for m in op["value"].as_array().into_iter().flatten() {
@@ -390,12 +399,20 @@ impl OktaApp {
     }
 
     fn against(target: Target, integration: Integration) -> OktaApp {
-        let options = BTreeMap::from([(
-            "integration".to_string(),
-            integration.option_value().to_string(),
-        )]);
-        let profile = Okta::from_options(&options).expect("a valid integration");
-        assert_eq!(profile.integration, integration);
+        Self::configured(target, &[("integration", integration.option_value())])
+    }
+
+    /// The app with the admin's `options` (profile option names, README).
+    async fn with_options(options: &[(&str, &str)]) -> OktaApp {
+        Self::configured(Target::start().await, options)
+    }
+
+    fn configured(target: Target, options: &[(&str, &str)]) -> OktaApp {
+        let options: BTreeMap<String, String> = options
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let profile = Okta::from_options(&options).expect("valid options");
         let base = format!("{}{BASE}", target.server.uri());
         // As `run` builds it: the profile's wire headers on every request (O-5).
         let client = ScimClient::new(&base, Some(Secret::new(TOKEN)), Duration::from_secs(10))
@@ -1098,4 +1115,167 @@ async fn a_server_that_drops_an_attribute_gets_no_put_until_the_okta_profile_cha
             "{integration:?}"
         );
     }
+}
+
+/// The group lookup (O-26, `[inferred]`) for a group named `name`.
+fn match_group(name: &str) -> Sent {
+    sent(
+        "GET",
+        "/Groups",
+        &[
+            ("filter", &format!("displayName eq \"{name}\"")),
+            ("startIndex", "1"),
+            ("count", "100"),
+        ],
+        None,
+    )
+}
+
+/// ann, bob and cid, assigned; Sales with `members`, pushed.
+fn tenant_with_sales(members: &[&str]) -> Tenant {
+    let mut tenant = Tenant::new();
+    for (r, given) in [("ann", "Ann"), ("bob", "Bob"), ("cid", "Cid")] {
+        add_user(&mut tenant, r, given, "Lee");
+        tenant.assign(r).expect("assign");
+    }
+    let members: Vec<String> = members.iter().map(|m| m.to_string()).collect();
+    tenant
+        .create_group("sales", "Sales", &members)
+        .expect("create sales");
+    tenant.assign("sales").expect("push sales");
+    tenant
+}
+
+/// The creates of ann, bob and cid (u-1, u-2, u-3), in order.
+fn creates(tenant: &Tenant) -> Vec<Sent> {
+    ["ann", "bob", "cid"]
+        .iter()
+        .zip(["Ann", "Bob", "Cid"])
+        .flat_map(|(r, given)| {
+            [
+                match_user(&format!("{r}@contoso.com")),
+                with_body("POST", "/Users", post_body(tenant, r, given, "Lee")),
+            ]
+        })
+        .collect()
+}
+
+fn member(id: &str, r: &str) -> Value {
+    json!({"value": id, "display": format!("{r}@contoso.com")})
+}
+
+#[tokio::test]
+async fn full_push_replaces_members_with_the_whole_list() {
+    let app = OktaApp::with_options(&[("member_push", "replace")]).await;
+    let mut tenant = tenant_with_sales(&["ann", "bob"]);
+    let mut engine = app.engine();
+    push(&mut engine, &tenant).await;
+    let mut want = creates(&tenant);
+    want.extend([
+        match_group("Sales"),
+        with_body(
+            "POST",
+            "/Groups",
+            json!({"schemas": [CORE_GROUP], "displayName": "Sales", "members": []}),
+        ),
+        group_patch(
+            "/Groups/g-1",
+            json!([
+                {"op": "replace", "value": {"id": "g-1", "displayName": "Sales"}},
+                {"op": "replace", "path": "members",
+                 "value": [member("u-1", "ann"), member("u-2", "bob")]}
+            ]),
+        ),
+    ]);
+    assert_eq!(app.target.take().await, want, "group push, full");
+
+    tenant.add_member("sales", "cid").expect("add cid");
+    tenant.remove_member("sales", "ann").expect("remove ann");
+    push(&mut engine, &tenant).await;
+    assert_eq!(
+        app.target.take().await,
+        vec![
+            read("/Groups/g-1"),
+            group_patch(
+                "/Groups/g-1",
+                json!([
+                    {"op": "replace", "value": {"id": "g-1", "displayName": "Sales"}},
+                    {"op": "replace", "path": "members",
+                     "value": [member("u-2", "bob"), member("u-3", "cid")]}
+                ]),
+            ),
+        ],
+        "membership change, full"
+    );
+    assert_eq!(
+        app.target.held("/Groups/g-1").map(|g| g["members"].clone()),
+        Some(json!([{"value": "u-2"}, {"value": "u-3"}]))
+    );
+}
+
+#[tokio::test]
+async fn membership_is_cut_into_patches_of_member_batch_members() {
+    let app = OktaApp::with_options(&[("member_batch", "2")]).await;
+    let tenant = tenant_with_sales(&["ann", "bob", "cid"]);
+    let mut engine = app.engine();
+    push(&mut engine, &tenant).await;
+    let rename = json!({"op": "replace", "value": {"id": "g-1", "displayName": "Sales"}});
+    let mut want = creates(&tenant);
+    want.extend([
+        match_group("Sales"),
+        with_body(
+            "POST",
+            "/Groups",
+            json!({"schemas": [CORE_GROUP], "displayName": "Sales", "members": []}),
+        ),
+        group_patch(
+            "/Groups/g-1",
+            json!([rename, {"op": "add", "path": "members",
+                            "value": [member("u-1", "ann"), member("u-2", "bob")]}]),
+        ),
+        group_patch(
+            "/Groups/g-1",
+            json!([rename, {"op": "add", "path": "members", "value": [member("u-3", "cid")]}]),
+        ),
+    ]);
+    assert_eq!(
+        app.target.take().await,
+        want,
+        "three members, two per PATCH"
+    );
+}
+
+#[tokio::test]
+async fn inactive_users_are_not_pushed_as_members() {
+    let app = OktaApp::start(Integration::Oin).await;
+    let mut tenant = tenant_with_sales(&[]);
+    let mut engine = app.engine();
+    push(&mut engine, &tenant).await;
+    app.target.take().await;
+    tenant
+        .set_account_enabled("bob", false)
+        .expect("disable bob");
+    push(&mut engine, &tenant).await;
+    assert_eq!(
+        app.target.take().await,
+        vec![set_active("/Users/u-2", false)],
+        "bob deactivated"
+    );
+    tenant.add_member("sales", "ann").expect("add ann");
+    tenant.add_member("sales", "bob").expect("add bob");
+    push(&mut engine, &tenant).await;
+    assert_eq!(
+        app.target.take().await,
+        vec![
+            read("/Groups/g-1"),
+            group_patch(
+                "/Groups/g-1",
+                json!([
+                    {"op": "replace", "value": {"id": "g-1", "displayName": "Sales"}},
+                    {"op": "add", "path": "members", "value": [member("u-1", "ann")]}
+                ]),
+            ),
+        ],
+        "only the active member is pushed"
+    );
 }

@@ -342,6 +342,12 @@ pub trait Profile: Send + Sync {
     fn test_connection_followups(&self) -> Vec<ScimRequest> {
         Vec::new()
     }
+
+    /// Whether a member that is no longer entitled (unassigned, disabled, soft-deleted) is
+    /// still written into a group. Default: yes; Okta does not push inactive users (O-25).
+    fn pushes_inactive_members(&self) -> bool {
+        true
+    }
 }
 
 /// How strictly an IdP reads one kind of answer.

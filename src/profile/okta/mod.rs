@@ -43,7 +43,23 @@ pub struct Okta {
     /// Push Groups' "Rename groups" setting (§2.5): when on, every membership PATCH also
     /// carries the path-less `{id, displayName}` replace.
     pub push_group_rename: bool,
+    /// How an OIN membership change is pushed (O-30): the delta, or the whole list.
+    pub member_push: MemberPush,
+    /// The most members one OIN membership PATCH carries (O-30: ~1,000 reported `[O]`).
+    pub member_batch: usize,
 }
+
+/// The two documented shapes of an OIN membership PATCH (O-30).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberPush {
+    /// `remove members[value eq "<id>"]` per removed member, one `add` of the added ones.
+    Delta,
+    /// One `replace` of `members` with the whole list ("full push").
+    Replace,
+}
+
+/// O-30: the batch size reported by the community `[O]`, unverified.
+pub const MEMBER_BATCH: usize = 1000;
 
 /// O-5 (`okta-blog-1956`): the headers on every request Okta's SCIM client sends, GET
 /// included — a `Content-Type` even without a body.
@@ -54,13 +70,20 @@ pub const WIRE_HEADERS: &[(&str, &str)] = &[
 ];
 
 /// Options a scenario or `--option` may set.
-pub const OPTIONS: &[&str] = &["integration", "push_group_rename"];
+pub const OPTIONS: &[&str] = &[
+    "integration",
+    "push_group_rename",
+    "member_push",
+    "member_batch",
+];
 
 impl Okta {
     pub fn from_options(options: &BTreeMap<String, String>) -> Result<Self, ProfileError> {
         let mut okta = Okta {
             integration: Integration::Oin,
             push_group_rename: true,
+            member_push: MemberPush::Delta,
+            member_batch: MEMBER_BATCH,
         };
         for (key, value) in options {
             match key.as_str() {
@@ -86,6 +109,31 @@ impl Okta {
                                 key: key.clone(),
                                 value: value.clone(),
                                 expected: "`true` or `false`",
+                            })
+                        }
+                    }
+                }
+                "member_push" => {
+                    okta.member_push = match value.to_ascii_lowercase().as_str() {
+                        "delta" => MemberPush::Delta,
+                        "replace" => MemberPush::Replace,
+                        _ => {
+                            return Err(ProfileError::BadOption {
+                                key: key.clone(),
+                                value: value.clone(),
+                                expected: "`delta` (remove + add) or `replace` (full push)",
+                            })
+                        }
+                    }
+                }
+                "member_batch" => {
+                    okta.member_batch = match value.parse::<usize>() {
+                        Ok(n) if n > 0 => n,
+                        _ => {
+                            return Err(ProfileError::BadOption {
+                                key: key.clone(),
+                                value: value.clone(),
+                                expected: "a number of members per PATCH, at least 1",
                             })
                         }
                     }
@@ -290,6 +338,11 @@ impl Profile for Okta {
         vec![ScimRequest::get("/Groups?count=100&startIndex=1")]
     }
 
+    /// O-25 (`okta-grouppush-prereq`): inactive users are not pushed as group members.
+    fn pushes_inactive_members(&self) -> bool {
+        false
+    }
+
     /// O-5: Okta's `User-Agent`, `Accept` and `Content-Type` on every request.
     fn wire_headers(&self) -> Vec<(String, String)> {
         WIRE_HEADERS
@@ -416,6 +469,16 @@ mod tests {
             bad("push_group_rename", "yes"),
             Err(ProfileError::BadOption { .. })
         ));
+        assert_eq!(okta(&[]).member_push, MemberPush::Delta);
+        assert_eq!(okta(&[]).member_batch, 1000);
+        assert_eq!(
+            okta(&[("member_push", "replace")]).member_push,
+            MemberPush::Replace
+        );
+        assert_eq!(okta(&[("member_batch", "50")]).member_batch, 50);
+        for (k, v) in [("member_push", "full"), ("member_batch", "0")] {
+            assert!(matches!(bad(k, v), Err(ProfileError::BadOption { .. })));
+        }
         assert!(matches!(
             bad("patch_dialect", "x"),
             Err(ProfileError::UnknownOption {
