@@ -126,12 +126,24 @@ const OKTA_HEADERS: &[(&str, &str)] = &[
 fn reduce(req: &Request) -> Sent {
     let what = format!("{} {}", req.method, req.url.path());
     let mut body = wire::checked_body_with(req, TOKEN, OKTA_HEADERS);
-    if let Some(pw) = body.as_mut().and_then(|b| b.get_mut("password")) {
+    // The POST's password, and the password-sync PATCH's (O-14).
+    let check = |pw: &mut Value| {
         assert!(
             pw.as_str().is_some_and(|p| p.len() >= 16),
             "{what}: the password is a random string"
         );
         *pw = json!(PASSWORD);
+    };
+    if let Some(b) = body.as_mut() {
+        if b.get("Operations").is_some() {
+            for op in b["Operations"].as_array_mut().into_iter().flatten() {
+                if let Some(pw) = op.pointer_mut("/value/password") {
+                    check(pw);
+                }
+            }
+        } else if let Some(pw) = b.get_mut("password") {
+            check(pw);
+        }
     }
     Sent {
         method: req.method.to_string(),
@@ -1278,4 +1290,66 @@ async fn inactive_users_are_not_pushed_as_members() {
         ],
         "only the active member is pushed"
     );
+}
+
+/// O-14: with "Sync Password" on, an OIN profile push (GET + PUT) is followed by the
+/// password-sync PATCH, path-less like the (de)activation `[I]`; (de)activation alone sends
+/// none, and AIW none at all.
+#[tokio::test]
+async fn password_sync_patch_follows_a_profile_push() {
+    let app = OktaApp::with_options(&[("password_sync", "true")]).await;
+    let mut tenant = tenant_with_alice();
+    let mut engine = app.engine();
+    create_alice(&app, &mut engine, &tenant).await;
+    tenant
+        .update_user(
+            "alice",
+            &BTreeMap::from([(UserAttr::Surname, text("Jones"))]),
+        )
+        .expect("update alice");
+    push(&mut engine, &tenant).await;
+    let mut merged = alice_on_target(&tenant);
+    merged["name"]["familyName"] = json!("Jones");
+    merged["displayName"] = json!("Alice Jones");
+    assert_eq!(
+        app.target.take().await,
+        vec![
+            read("/Users/u-1"),
+            with_body("PUT", "/Users/u-1", merged),
+            with_body(
+                "PATCH",
+                "/Users/u-1",
+                json!({"schemas": [PATCH_OP],
+                       "Operations": [{"op": "replace", "value": {"password": PASSWORD}}]})
+            ),
+        ],
+        "profile push with password sync"
+    );
+    tenant.unassign("alice").expect("unassign alice");
+    push(&mut engine, &tenant).await;
+    assert_eq!(
+        app.target.take().await,
+        vec![set_active("/Users/u-1", false)],
+        "a deactivation carries no password"
+    );
+
+    let aiw = OktaApp::with_options(&[("password_sync", "true"), ("integration", "aiw")]).await;
+    let mut tenant = tenant_with_alice();
+    let mut engine = aiw.engine();
+    create_alice(&aiw, &mut engine, &tenant).await;
+    tenant
+        .update_user(
+            "alice",
+            &BTreeMap::from([(UserAttr::Surname, text("Jones"))]),
+        )
+        .expect("update alice");
+    push(&mut engine, &tenant).await;
+    let methods: Vec<String> = aiw
+        .target
+        .take()
+        .await
+        .into_iter()
+        .map(|s| s.method)
+        .collect();
+    assert_eq!(methods, vec!["GET", "PUT"], "AIW: PUT only (O-15)");
 }

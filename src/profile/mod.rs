@@ -348,6 +348,13 @@ pub trait Profile: Send + Sync {
     fn pushes_inactive_members(&self) -> bool {
         true
     }
+
+    /// Requests sent after an update of user `id` succeeded, `modified` being what it
+    /// changed (Okta's password-sync PATCH, O-14). Default: none.
+    fn after_update(&self, id: &str, modified: &[ModifiedProperty]) -> Vec<ScimRequest> {
+        let _ = (id, modified);
+        Vec::new()
+    }
 }
 
 /// How strictly an IdP reads one kind of answer.

@@ -13,7 +13,8 @@ pub use users::{okta_user_id, LOCALE, WORK_EMAIL};
 
 use super::{
     Before, Deprovision, DeprovisionAction, DesiredUser, DiffSource, ExistingGroup, Level,
-    MembershipChange, Profile, ProfileError, Scheduling, ScimRequest, Strictness, Update,
+    MembershipChange, ModifiedProperty, Profile, ProfileError, Scheduling, ScimRequest, Strictness,
+    Update,
 };
 use crate::idp::SourceUser;
 use crate::scenario::model::Step;
@@ -47,6 +48,10 @@ pub struct Okta {
     pub member_push: MemberPush,
     /// The most members one OIN membership PATCH carries (O-30: ~1,000 reported `[O]`).
     pub member_batch: usize,
+    /// The "Sync Password" push setting (O-14): OIN pushes a password change with a PATCH.
+    /// The source directory has no passwords and the scenario language no password step, so
+    /// with it on every profile push of a user stands for a password change too `[I]`.
+    pub password_sync: bool,
 }
 
 /// The two documented shapes of an OIN membership PATCH (O-30).
@@ -75,6 +80,7 @@ pub const OPTIONS: &[&str] = &[
     "push_group_rename",
     "member_push",
     "member_batch",
+    "password_sync",
 ];
 
 impl Okta {
@@ -84,6 +90,7 @@ impl Okta {
             push_group_rename: true,
             member_push: MemberPush::Delta,
             member_batch: MEMBER_BATCH,
+            password_sync: false,
         };
         for (key, value) in options {
             match key.as_str() {
@@ -100,8 +107,8 @@ impl Okta {
                         }
                     }
                 }
-                "push_group_rename" => {
-                    okta.push_group_rename = match value.as_str() {
+                "push_group_rename" | "password_sync" => {
+                    let on = match value.as_str() {
                         "true" | "True" => true,
                         "false" | "False" => false,
                         _ => {
@@ -111,6 +118,11 @@ impl Okta {
                                 expected: "`true` or `false`",
                             })
                         }
+                    };
+                    if key == "password_sync" {
+                        okta.password_sync = on;
+                    } else {
+                        okta.push_group_rename = on;
                     }
                 }
                 "member_push" => {
@@ -341,6 +353,12 @@ impl Profile for Okta {
     /// O-25 (`okta-grouppush-prereq`): inactive users are not pushed as group members.
     fn pushes_inactive_members(&self) -> bool {
         false
+    }
+
+    /// O-14: with "Sync Password" on, an OIN profile push is followed by the password-sync
+    /// PATCH (see `Okta::password_sync_after`).
+    fn after_update(&self, id: &str, modified: &[ModifiedProperty]) -> Vec<ScimRequest> {
+        self.password_sync_after(id, modified)
     }
 
     /// O-5: Okta's `User-Agent`, `Accept` and `Content-Type` on every request.
