@@ -14,6 +14,7 @@ use scim_harness::client::{ScimClient, Secret};
 use scim_harness::engine::{CycleError, CycleReport, Engine};
 use scim_harness::idp::Tenant;
 use scim_harness::profile::okta::{okta_user_id, Integration, Okta};
+use scim_harness::profile::Profile;
 use scim_harness::scenario::model::{AttrValue, SyncKind, UserAttr};
 use serde_json::{json, Map, Value};
 use wiremock::matchers::any;
@@ -62,6 +63,16 @@ fn probe() -> Sent {
     )
 }
 
+/// O-2: after the user probe, Test API Credentials lists groups (parameters in that order).
+fn list_groups() -> Sent {
+    sent(
+        "GET",
+        "/Groups",
+        &[("count", "100"), ("startIndex", "1")],
+        None,
+    )
+}
+
 /// §2.2 step 1: the userName filter, then Okta's paging parameters.
 fn match_user(user_name: &str) -> Sent {
     sent(
@@ -101,18 +112,38 @@ fn group_patch(path: &str, operations: Value) -> Sent {
     )
 }
 
+/// O-5: the headers on every request Okta sends, GET included, written out here rather than
+/// taken from the profile so that the test pins them.
+const OKTA_HEADERS: &[(&str, &str)] = &[
+    ("user-agent", "Okta SCIM Client 1.0.0"),
+    ("accept", "application/scim+json"),
+    ("content-type", "application/scim+json; charset=utf-8"),
+];
+
 /// Reduces a received request to a `Sent`, checking the headers every request carries: the
-/// bearer token, `Accept`, and `Content-Type: application/scim+json` exactly when a body goes.
+/// bearer token and Okta's `User-Agent`, `Accept` and `Content-Type`, body or not (O-5).
 /// A POST's password must be a non-empty string; it then reads `<password>`.
 fn reduce(req: &Request) -> Sent {
     let what = format!("{} {}", req.method, req.url.path());
-    let mut body = wire::checked_body(req, TOKEN);
-    if let Some(pw) = body.as_mut().and_then(|b| b.get_mut("password")) {
+    let mut body = wire::checked_body_with(req, TOKEN, OKTA_HEADERS);
+    // The POST's password, and the password-sync PATCH's (O-14).
+    let check = |pw: &mut Value| {
         assert!(
             pw.as_str().is_some_and(|p| p.len() >= 16),
             "{what}: the password is a random string"
         );
         *pw = json!(PASSWORD);
+    };
+    if let Some(b) = body.as_mut() {
+        if b.get("Operations").is_some() {
+            for op in b["Operations"].as_array_mut().into_iter().flatten() {
+                if let Some(pw) = op.pointer_mut("/value/password") {
+                    check(pw);
+                }
+            }
+        } else if let Some(pw) = b.get_mut("password") {
+            check(pw);
+        }
     }
     Sent {
         method: req.method.to_string(),
@@ -271,6 +302,15 @@ fn apply(resource: &mut Value, op: &Value) {
                 }
             }
         }
+        (Some("replace"), Some("members")) => {
+            let value: Vec<Value> = op["value"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|m| json!({"value": m["value"]}))
+                .collect();
+            obj.insert("members".into(), Value::Array(value));
+        }
         (Some("add"), Some("members")) => {
             let members = obj.entry("members").or_insert_with(|| json!([]));
             for m in op["value"].as_array().into_iter().flatten() {
@@ -356,14 +396,6 @@ impl Target {
         let from = self.seen.swap(all.len(), Ordering::SeqCst);
         all[from..].iter().map(reduce).collect()
     }
-
-    /// The raw (still encoded) query of the last request received.
-    async fn last_raw_query(&self) -> Option<String> {
-        self.received()
-            .await
-            .last()
-            .and_then(|r| r.url.query().map(str::to_string))
-    }
 }
 
 /// The Okta app as an admin configures it: base URL, API token, integration type.
@@ -379,14 +411,24 @@ impl OktaApp {
     }
 
     fn against(target: Target, integration: Integration) -> OktaApp {
-        let options = BTreeMap::from([(
-            "integration".to_string(),
-            integration.option_value().to_string(),
-        )]);
-        let profile = Okta::from_options(&options).expect("a valid integration");
-        assert_eq!(profile.integration, integration);
+        Self::configured(target, &[("integration", integration.option_value())])
+    }
+
+    /// The app with the admin's `options` (profile option names, README).
+    async fn with_options(options: &[(&str, &str)]) -> OktaApp {
+        Self::configured(Target::start().await, options)
+    }
+
+    fn configured(target: Target, options: &[(&str, &str)]) -> OktaApp {
+        let options: BTreeMap<String, String> = options
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let profile = Okta::from_options(&options).expect("valid options");
         let base = format!("{}{BASE}", target.server.uri());
+        // As `run` builds it: the profile's wire headers on every request (O-5).
         let client = ScimClient::new(&base, Some(Secret::new(TOKEN)), Duration::from_secs(10))
+            .and_then(|c| c.with_headers(profile.wire_headers()))
             .expect("client builds");
         OktaApp {
             target,
@@ -493,7 +535,7 @@ async fn create_alice(app: &OktaApp, engine: &mut Engine<'_>, tenant: &Tenant) {
 }
 
 #[tokio::test]
-async fn test_connection_lists_two_users_and_accepts_an_empty_list() {
+async fn test_connection_lists_two_users_then_groups_and_accepts_an_empty_list() {
     let app = OktaApp::start(Integration::Oin).await;
     let engine = app.engine();
     let mut report = CycleReport::default();
@@ -501,12 +543,51 @@ async fn test_connection_lists_two_users_and_accepts_an_empty_list() {
         .test_connection(&mut report)
         .await
         .expect("an empty ListResponse with integer counters passes");
-    assert_eq!(app.target.take().await, vec![probe()]);
+    assert_eq!(app.target.take().await, vec![probe(), list_groups()]);
+    let raw: Vec<Option<String>> = app
+        .target
+        .received()
+        .await
+        .iter()
+        .map(|r| r.url.query().map(str::to_string))
+        .collect();
     assert_eq!(
-        app.target.last_raw_query().await.as_deref(),
-        Some("startIndex=1&count=2")
+        raw,
+        vec![
+            Some("startIndex=1&count=2".to_string()),
+            Some("count=100&startIndex=1".to_string())
+        ]
     );
-    assert_eq!(report.total_requests(), 1);
+    assert_eq!(report.total_requests(), 2);
+}
+
+#[tokio::test]
+async fn test_connection_fails_when_the_group_listing_fails() {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::path(format!("{BASE}/Groups")))
+        .respond_with(wire::scim(404, &json!({"status": "404"})))
+        .mount(&server)
+        .await;
+    Mock::given(any())
+        .respond_with(wire::scim(200, &list(vec![])))
+        .mount(&server)
+        .await;
+    let target = Target {
+        server,
+        store: Arc::default(),
+        seen: AtomicUsize::new(0),
+    };
+    let app = OktaApp::against(target, Integration::Oin);
+    let err = app
+        .engine()
+        .test_connection(&mut CycleReport::default())
+        .await
+        .expect_err("a 404 to the group listing fails Test API Credentials");
+    assert!(
+        matches!(&err, CycleError::Probe { status: 404, path, .. } if path == "/Groups?count=100&startIndex=1"),
+        "{err:?}"
+    );
+    assert_eq!(app.target.take().await, vec![probe(), list_groups()]);
 }
 
 #[tokio::test]
@@ -1046,4 +1127,229 @@ async fn a_server_that_drops_an_attribute_gets_no_put_until_the_okta_profile_cha
             "{integration:?}"
         );
     }
+}
+
+/// The group lookup (O-26, `[inferred]`) for a group named `name`.
+fn match_group(name: &str) -> Sent {
+    sent(
+        "GET",
+        "/Groups",
+        &[
+            ("filter", &format!("displayName eq \"{name}\"")),
+            ("startIndex", "1"),
+            ("count", "100"),
+        ],
+        None,
+    )
+}
+
+/// ann, bob and cid, assigned; Sales with `members`, pushed.
+fn tenant_with_sales(members: &[&str]) -> Tenant {
+    let mut tenant = Tenant::new();
+    for (r, given) in [("ann", "Ann"), ("bob", "Bob"), ("cid", "Cid")] {
+        add_user(&mut tenant, r, given, "Lee");
+        tenant.assign(r).expect("assign");
+    }
+    let members: Vec<String> = members.iter().map(|m| m.to_string()).collect();
+    tenant
+        .create_group("sales", "Sales", &members)
+        .expect("create sales");
+    tenant.assign("sales").expect("push sales");
+    tenant
+}
+
+/// The creates of ann, bob and cid (u-1, u-2, u-3), in order.
+fn creates(tenant: &Tenant) -> Vec<Sent> {
+    ["ann", "bob", "cid"]
+        .iter()
+        .zip(["Ann", "Bob", "Cid"])
+        .flat_map(|(r, given)| {
+            [
+                match_user(&format!("{r}@contoso.com")),
+                with_body("POST", "/Users", post_body(tenant, r, given, "Lee")),
+            ]
+        })
+        .collect()
+}
+
+fn member(id: &str, r: &str) -> Value {
+    json!({"value": id, "display": format!("{r}@contoso.com")})
+}
+
+#[tokio::test]
+async fn full_push_replaces_members_with_the_whole_list() {
+    let app = OktaApp::with_options(&[("member_push", "replace")]).await;
+    let mut tenant = tenant_with_sales(&["ann", "bob"]);
+    let mut engine = app.engine();
+    push(&mut engine, &tenant).await;
+    let mut want = creates(&tenant);
+    want.extend([
+        match_group("Sales"),
+        with_body(
+            "POST",
+            "/Groups",
+            json!({"schemas": [CORE_GROUP], "displayName": "Sales", "members": []}),
+        ),
+        group_patch(
+            "/Groups/g-1",
+            json!([
+                {"op": "replace", "value": {"id": "g-1", "displayName": "Sales"}},
+                {"op": "replace", "path": "members",
+                 "value": [member("u-1", "ann"), member("u-2", "bob")]}
+            ]),
+        ),
+    ]);
+    assert_eq!(app.target.take().await, want, "group push, full");
+
+    tenant.add_member("sales", "cid").expect("add cid");
+    tenant.remove_member("sales", "ann").expect("remove ann");
+    push(&mut engine, &tenant).await;
+    assert_eq!(
+        app.target.take().await,
+        vec![
+            read("/Groups/g-1"),
+            group_patch(
+                "/Groups/g-1",
+                json!([
+                    {"op": "replace", "value": {"id": "g-1", "displayName": "Sales"}},
+                    {"op": "replace", "path": "members",
+                     "value": [member("u-2", "bob"), member("u-3", "cid")]}
+                ]),
+            ),
+        ],
+        "membership change, full"
+    );
+    assert_eq!(
+        app.target.held("/Groups/g-1").map(|g| g["members"].clone()),
+        Some(json!([{"value": "u-2"}, {"value": "u-3"}]))
+    );
+}
+
+#[tokio::test]
+async fn membership_is_cut_into_patches_of_member_batch_members() {
+    let app = OktaApp::with_options(&[("member_batch", "2")]).await;
+    let tenant = tenant_with_sales(&["ann", "bob", "cid"]);
+    let mut engine = app.engine();
+    push(&mut engine, &tenant).await;
+    let rename = json!({"op": "replace", "value": {"id": "g-1", "displayName": "Sales"}});
+    let mut want = creates(&tenant);
+    want.extend([
+        match_group("Sales"),
+        with_body(
+            "POST",
+            "/Groups",
+            json!({"schemas": [CORE_GROUP], "displayName": "Sales", "members": []}),
+        ),
+        group_patch(
+            "/Groups/g-1",
+            json!([rename, {"op": "add", "path": "members",
+                            "value": [member("u-1", "ann"), member("u-2", "bob")]}]),
+        ),
+        group_patch(
+            "/Groups/g-1",
+            json!([rename, {"op": "add", "path": "members", "value": [member("u-3", "cid")]}]),
+        ),
+    ]);
+    assert_eq!(
+        app.target.take().await,
+        want,
+        "three members, two per PATCH"
+    );
+}
+
+#[tokio::test]
+async fn inactive_users_are_not_pushed_as_members() {
+    let app = OktaApp::start(Integration::Oin).await;
+    let mut tenant = tenant_with_sales(&[]);
+    let mut engine = app.engine();
+    push(&mut engine, &tenant).await;
+    app.target.take().await;
+    tenant
+        .set_account_enabled("bob", false)
+        .expect("disable bob");
+    push(&mut engine, &tenant).await;
+    assert_eq!(
+        app.target.take().await,
+        vec![set_active("/Users/u-2", false)],
+        "bob deactivated"
+    );
+    tenant.add_member("sales", "ann").expect("add ann");
+    tenant.add_member("sales", "bob").expect("add bob");
+    push(&mut engine, &tenant).await;
+    assert_eq!(
+        app.target.take().await,
+        vec![
+            read("/Groups/g-1"),
+            group_patch(
+                "/Groups/g-1",
+                json!([
+                    {"op": "replace", "value": {"id": "g-1", "displayName": "Sales"}},
+                    {"op": "add", "path": "members", "value": [member("u-1", "ann")]}
+                ]),
+            ),
+        ],
+        "only the active member is pushed"
+    );
+}
+
+/// O-14: with "Sync Password" on, an OIN profile push (GET + PUT) is followed by the
+/// password-sync PATCH, path-less like the (de)activation `[I]`; (de)activation alone sends
+/// none, and AIW none at all.
+#[tokio::test]
+async fn password_sync_patch_follows_a_profile_push() {
+    let app = OktaApp::with_options(&[("password_sync", "true")]).await;
+    let mut tenant = tenant_with_alice();
+    let mut engine = app.engine();
+    create_alice(&app, &mut engine, &tenant).await;
+    tenant
+        .update_user(
+            "alice",
+            &BTreeMap::from([(UserAttr::Surname, text("Jones"))]),
+        )
+        .expect("update alice");
+    push(&mut engine, &tenant).await;
+    let mut merged = alice_on_target(&tenant);
+    merged["name"]["familyName"] = json!("Jones");
+    merged["displayName"] = json!("Alice Jones");
+    assert_eq!(
+        app.target.take().await,
+        vec![
+            read("/Users/u-1"),
+            with_body("PUT", "/Users/u-1", merged),
+            with_body(
+                "PATCH",
+                "/Users/u-1",
+                json!({"schemas": [PATCH_OP],
+                       "Operations": [{"op": "replace", "value": {"password": PASSWORD}}]})
+            ),
+        ],
+        "profile push with password sync"
+    );
+    tenant.unassign("alice").expect("unassign alice");
+    push(&mut engine, &tenant).await;
+    assert_eq!(
+        app.target.take().await,
+        vec![set_active("/Users/u-1", false)],
+        "a deactivation carries no password"
+    );
+
+    let aiw = OktaApp::with_options(&[("password_sync", "true"), ("integration", "aiw")]).await;
+    let mut tenant = tenant_with_alice();
+    let mut engine = aiw.engine();
+    create_alice(&aiw, &mut engine, &tenant).await;
+    tenant
+        .update_user(
+            "alice",
+            &BTreeMap::from([(UserAttr::Surname, text("Jones"))]),
+        )
+        .expect("update alice");
+    push(&mut engine, &tenant).await;
+    let methods: Vec<String> = aiw
+        .target
+        .take()
+        .await
+        .into_iter()
+        .map(|s| s.method)
+        .collect();
+    assert_eq!(methods, vec!["GET", "PUT"], "AIW: PUT only (O-15)");
 }

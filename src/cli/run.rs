@@ -626,7 +626,12 @@ async fn run_one(
             ExitCode::Internal
         })?
         .max_body(args.max_body_bytes)
-        .with_redactor(redactor.clone());
+        .with_redactor(redactor.clone())
+        .with_headers(profile.wire_headers())
+        .map_err(|e| {
+            eprintln!("error: {e}");
+            ExitCode::Internal
+        })?;
     if let Some(path) = &args.transcript {
         client = client.transcript(path).map_err(|e| {
             eprintln!("error: {e}");

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::scim::{ScimRequest, Verb};
+use crate::scim::{ScimRequest, Verb, CONTENT_TYPE as SCIM_JSON};
 
 /// A bearer token. Debug and Display never show it.
 #[derive(Clone)]
@@ -235,6 +235,9 @@ pub struct ScimClient {
     observer: Option<Observer>,
     redactor: Redactor,
     max_body: u64,
+    /// Headers put on every request, GET included, in place of the client's own
+    /// (`ScimClient::with_headers`): an IdP's wire headers, as its profile gives them.
+    headers: reqwest::header::HeaderMap,
 }
 
 /// Called with every exchange as it completes (the CLI's `--dry-run` listing uses it).
@@ -280,7 +283,28 @@ impl ScimClient {
             observer: None,
             redactor,
             max_body: DEFAULT_MAX_BODY,
+            headers: reqwest::header::HeaderMap::new(),
         })
+    }
+
+    /// Sends `headers` on every request, GET included, each replacing the client's own
+    /// (`User-Agent: scim-harness/<version>`, `Accept: application/scim+json`, and
+    /// `Content-Type: application/scim+json` with a body): the IdP's wire headers, which its
+    /// profile gives as data (`Profile::wire_headers`). Empty: the client's own.
+    pub fn with_headers(
+        mut self,
+        headers: Vec<(String, String)>,
+    ) -> Result<Self, ClientSetupError> {
+        use reqwest::header::{HeaderName, HeaderValue};
+        for (name, value) in headers {
+            let bad = |e: &dyn std::fmt::Display| {
+                ClientSetupError::Build(format!("invalid header `{name}: {value}`: {e}"))
+            };
+            let n = HeaderName::from_bytes(name.as_bytes()).map_err(|e| bad(&e))?;
+            let v = HeaderValue::from_str(&value).map_err(|e| bad(&e))?;
+            self.headers.insert(n, v);
+        }
+        Ok(self)
     }
 
     /// `--transcript FILE`: append every exchange as a JSON line.
@@ -398,10 +422,22 @@ impl ScimClient {
             Verb::Patch => reqwest::Method::PATCH,
             Verb::Delete => reqwest::Method::DELETE,
         };
-        let mut builder = self
-            .http
-            .request(method, &url)
-            .header("Accept", "application/scim+json");
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::ACCEPT,
+            reqwest::header::HeaderValue::from_static(SCIM_JSON),
+        );
+        if req.body.is_some() {
+            headers.insert(
+                reqwest::header::CONTENT_TYPE,
+                reqwest::header::HeaderValue::from_static(SCIM_JSON),
+            );
+        }
+        // The IdP's own headers replace these (and the client's User-Agent) one by one.
+        for (name, value) in &self.headers {
+            headers.insert(name.clone(), value.clone());
+        }
+        let mut builder = self.http.request(method, &url).headers(headers);
         if let Some(token) = &token {
             builder = builder.bearer_auth(token.expose());
         }
@@ -409,9 +445,7 @@ impl ScimClient {
             builder = builder.timeout(t);
         }
         if let Some(body) = &req.body {
-            builder = builder
-                .header("Content-Type", "application/scim+json")
-                .body(body.to_string());
+            builder = builder.body(body.to_string());
         }
         let outcome = match builder.send().await {
             Ok(resp) => {

@@ -378,6 +378,25 @@ impl Engine<'_> {
                 .and_then(|u| self.links.get(&u.object_id))
                 .map(|l| l.target_id.clone());
             match linked {
+                // Okta does not push inactive users (O-25): one no longer entitled is not
+                // added; one already pushed is left as it is, neither added nor removed [I].
+                Some(id)
+                    if !self.profile.pushes_inactive_members()
+                        && tenant.entitlement(member).is_err() =>
+                {
+                    if link.members.contains(&id) {
+                        desired.insert(id);
+                    } else {
+                        rec.step(
+                            StepType::ReferenceResolution,
+                            false,
+                            format!(
+                                "member `{member}` is inactive: {} does not push it",
+                                self.profile.name()
+                            ),
+                        );
+                    }
+                }
                 Some(id) => {
                     desired.insert(id);
                 }

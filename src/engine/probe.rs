@@ -53,7 +53,10 @@ impl CycleError {
     pub fn is_target_setup(&self) -> bool {
         match self {
             CycleError::Credentials { .. } => true,
-            CycleError::Probe { status, .. } => *status == 404,
+            // A 404 on a follow-up group listing (O-2) is the server's, not the URL's.
+            CycleError::Probe { status, path, .. } => {
+                *status == 404 && !path.starts_with("/Groups")
+            }
             CycleError::Unreachable(e) => matches!(
                 e,
                 ClientError::Connect { .. }
@@ -68,9 +71,19 @@ impl Engine<'_> {
     /// The connection probe (§1.2): what the profile accepts (Entra: 200 with an empty
     /// ListResponse), or the cycle fails. A transient fault (5xx, 429, reset, timeout) is
     /// tried again, waiting in between, up to the profile's `probe_attempts`; a probe that
-    /// then succeeds leaves a warning in the report. Counted as one request.
+    /// then succeeds leaves a warning in the report. Counted as one request. The profile's
+    /// follow-up requests (Okta lists groups, O-2) are then sent and judged the same way,
+    /// each only if the one before it passed.
     pub async fn test_connection(&self, report: &mut CycleReport) -> Result<(), CycleError> {
-        let req = self.profile.test_connection();
+        self.probe(self.profile.test_connection(), report).await?;
+        for req in self.profile.test_connection_followups() {
+            self.probe(req, report).await?;
+        }
+        Ok(())
+    }
+
+    /// One probe request: sent, retried on transient faults, judged by `probe_ok`.
+    async fn probe(&self, req: ScimRequest, report: &mut CycleReport) -> Result<(), CycleError> {
         let retry = self.profile.transient_retry();
         *report.requests.entry(req.verb.as_str()).or_default() += 1;
         let started = Instant::now();
@@ -135,7 +148,7 @@ impl Engine<'_> {
         if self.profile.probe_ok(r.status, r.body.as_ref()) {
             return Ok(());
         }
-        let mut problem = probe_problem(&r);
+        let mut problem = probe_problem(&r, &req.path);
         if attempts > 1 {
             problem.push_str(&format!(" (on each of {attempts} attempts)"));
         }
@@ -161,10 +174,12 @@ fn detail_of(r: &Response) -> Option<String> {
 
 /// What is wrong with a probe answer, for a reader who fixes the server: the status, or
 /// which ListResponse fields (RFC 7644 §3.4.2) are missing or ill-typed.
-fn probe_problem(r: &Response) -> String {
+fn probe_problem(r: &Response, path: &str) -> String {
     if r.status != 200 {
         let detail = detail_of(r).map(|d| format!(" ({d})")).unwrap_or_default();
         let hint = match r.status {
+            // A follow-up group listing (Okta, O-2) came after a user probe that passed.
+            404 if path.starts_with("/Groups") => ": the server has no SCIM Groups endpoint",
             404 => ": the base URL does not lead to the SCIM Users endpoint",
             _ => "",
         };
@@ -269,20 +284,19 @@ mod tests {
         };
         let list = json!({"schemas": [crate::scim::urn::LIST_RESPONSE], "totalResults": "0",
             "startIndex": 1, "Resources": {}});
-        let text = probe_problem(&answer(200, list));
+        let text = probe_problem(&answer(200, list), "/Users");
         assert_eq!(
             text,
             "answered 200 with a malformed ListResponse: `totalResults` is \"0\" (a string), not an integer; `itemsPerPage` is missing (an integer is required); `Resources` is an object, not an array"
         );
-        let text = probe_problem(&answer(404, json!({"detail": "no such path"})));
+        let text = probe_problem(&answer(404, json!({"detail": "no such path"})), "/Users");
         assert!(
             text.starts_with("answered HTTP 404 (detail \"no such path\") instead of 200"),
             "{text}"
         );
         let full = json!({"schemas": [crate::scim::urn::LIST_RESPONSE], "totalResults": 2,
             "itemsPerPage": 2, "startIndex": 1, "Resources": [{}, {}]});
-        assert!(
-            probe_problem(&answer(200, full)).contains("instead of 200 with an empty ListResponse")
-        );
+        assert!(probe_problem(&answer(200, full), "/Users")
+            .contains("instead of 200 with an empty ListResponse"));
     }
 }

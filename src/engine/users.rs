@@ -437,11 +437,22 @@ impl Engine<'_> {
                             format!("{verb} answered {}", r.status),
                         );
                         pushed.clone_from(&update.modified);
-                        rec.modified_properties = update.modified;
                         self.escrow.remove(user_ref);
                     }
                     outcome => return self.fail(rec, user_ref, outcome, report),
                 }
+                // What the IdP sends after the update (Okta's password sync, O-14).
+                for req in self.profile.after_update(&target_id, &update.modified) {
+                    match self.send(&req, report).await {
+                        Sent::Answer(r) if r.is_success() => rec.step(
+                            StepType::Export,
+                            true,
+                            format!("{} answered {}", req.verb.as_str(), r.status),
+                        ),
+                        outcome => return self.fail(rec, user_ref, outcome, report),
+                    }
+                }
+                rec.modified_properties = update.modified;
             }
         }
         if let Some(l) = self.links.get_mut(&user.object_id) {

@@ -328,6 +328,33 @@ pub trait Profile: Send + Sync {
     fn transient_retry(&self) -> TransientRetry {
         TransientRetry::of(self.name())
     }
+
+    /// The headers the IdP puts on every request, GET included (`ScimClient::with_headers`),
+    /// each replacing the client's own. Default: none, so every request carries the client's
+    /// `User-Agent: scim-harness/<version>`, `Accept: application/scim+json`, and
+    /// `Content-Type: application/scim+json` when a body goes — the IdP's are not documented.
+    fn wire_headers(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+
+    /// Requests the connection test sends after `test_connection` passed, each judged by
+    /// `probe_ok` like it (Okta lists groups, O-2). Default: none.
+    fn test_connection_followups(&self) -> Vec<ScimRequest> {
+        Vec::new()
+    }
+
+    /// Whether a member that is no longer entitled (unassigned, disabled, soft-deleted) is
+    /// still written into a group. Default: yes; Okta does not push inactive users (O-25).
+    fn pushes_inactive_members(&self) -> bool {
+        true
+    }
+
+    /// Requests sent after an update of user `id` succeeded, `modified` being what it
+    /// changed (Okta's password-sync PATCH, O-14). Default: none.
+    fn after_update(&self, id: &str, modified: &[ModifiedProperty]) -> Vec<ScimRequest> {
+        let _ = (id, modified);
+        Vec::new()
+    }
 }
 
 /// How strictly an IdP reads one kind of answer.

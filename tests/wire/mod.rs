@@ -35,6 +35,31 @@ pub fn checked_body(req: &Request, token: &str) -> Option<Value> {
     }
 }
 
+/// Checks the bearer token and that each of `headers` (an IdP's wire headers) is on the
+/// request exactly once with exactly that value, body or not; returns the body.
+pub fn checked_body_with(req: &Request, token: &str, headers: &[(&str, &str)]) -> Option<Value> {
+    let what = format!("{} {}", req.method, req.url.path());
+    let auth = req
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok());
+    assert!(
+        auth == Some(format!("Bearer {token}").as_str()),
+        "{what} must carry `Authorization: Bearer <the configured token>`"
+    );
+    for (name, want) in headers {
+        let sent: Vec<&str> = req
+            .headers
+            .get_all(*name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        assert_eq!(sent, vec![*want], "{name} on {what}");
+    }
+    (!req.body.is_empty())
+        .then(|| serde_json::from_slice(&req.body).expect("the request body is JSON"))
+}
+
 /// Decoded query pairs, each value passed through `redact_guid`.
 pub fn query(req: &Request) -> Vec<(String, String)> {
     req.url

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use super::{Integration, Okta};
+use super::{Integration, MemberPush, Okta};
 use crate::profile::{encode_query_value, quote, MembershipChange, ScimRequest, Verb};
 use crate::scim::{resource_path, urn};
 
@@ -55,9 +55,13 @@ impl Okta {
         })
     }
 
-    /// §2.5, OIN: one PATCH per change — the rename (when "Rename groups" is on), one
-    /// `members[value eq]` remove per removed member, one `add` with every added member and
-    /// its `display` (the userName). AIW: `PUT /Groups/{id}` with the full member list.
+    /// §2.5, OIN (O-30): the rename first (when "Rename groups" is on, O-29), then with
+    /// `member_push=delta` one `members[value eq]` remove per removed member and one `add`
+    /// with every added member and its `display` (the userName); with `replace` one
+    /// `replace` of `members` with the whole list. At most `member_batch` members go in one
+    /// PATCH (O-30, ~1,000 `[O]`); a longer change is several PATCHes, each carrying the
+    /// rename, and a full push over several PATCHes replaces with the first batch and adds
+    /// the rest `[I]`. AIW: `PUT /Groups/{id}` with the full member list (O-31).
     pub(super) fn membership_requests(&self, change: &MembershipChange) -> Vec<ScimRequest> {
         let path = resource_path("Groups", &change.group_id);
         let member = |id: &String| match change.display.get(id) {
@@ -73,22 +77,49 @@ impl Okta {
                        "displayName": change.display_name, "members": members}),
             )];
         }
-        let mut ops = Vec::new();
-        if self.push_group_rename {
-            ops.push(rename_op(&change.group_id, &change.display_name));
+        // Each member once, in the order sent: removes, then adds (delta), or the whole list.
+        let moves: Vec<(bool, &String)> = match self.member_push {
+            MemberPush::Delta => change
+                .remove
+                .iter()
+                .map(|id| (false, id))
+                .chain(change.add.iter().map(|id| (true, id)))
+                .collect(),
+            MemberPush::Replace => change.all.iter().map(|id| (true, id)).collect(),
+        };
+        let batch = self.member_batch.max(1);
+        let mut chunks: Vec<&[(bool, &String)]> = moves.chunks(batch).collect();
+        if chunks.is_empty() {
+            // A full push of an empty list still replaces (`value: []`).
+            chunks.push(&[]);
         }
-        for id in &change.remove {
-            ops.push(json!({"op": "remove", "path": format!("members[value eq {}]", quote(id))}));
-        }
-        if !change.add.is_empty() {
-            let value: Vec<Value> = change.add.iter().map(member).collect();
-            ops.push(json!({"op": "add", "path": "members", "value": value}));
-        }
-        vec![ScimRequest::with_body(
-            Verb::Patch,
-            path,
-            Self::patch_body(ops),
-        )]
+        chunks
+            .iter()
+            .enumerate()
+            .map(|(n, chunk)| {
+                let mut ops = Vec::new();
+                if self.push_group_rename {
+                    ops.push(rename_op(&change.group_id, &change.display_name));
+                }
+                for (_, id) in chunk.iter().filter(|(add, _)| !add) {
+                    ops.push(
+                        json!({"op": "remove", "path": format!("members[value eq {}]", quote(id))}),
+                    );
+                }
+                let value: Vec<Value> = chunk
+                    .iter()
+                    .filter(|(add, _)| *add)
+                    .map(|(_, id)| member(id))
+                    .collect();
+                let full = self.member_push == MemberPush::Replace && n == 0;
+                if full {
+                    ops.push(json!({"op": "replace", "path": "members", "value": value}));
+                } else if !value.is_empty() {
+                    ops.push(json!({"op": "add", "path": "members", "value": value}));
+                }
+                ScimRequest::with_body(Verb::Patch, path.clone(), Self::patch_body(ops))
+            })
+            .collect()
     }
 }
 
@@ -142,6 +173,81 @@ mod tests {
             without_rename[0].body.as_ref().expect("body")["Operations"][0]["op"],
             json!("remove")
         );
+    }
+
+    #[test]
+    fn full_push_replaces_members_with_the_whole_list() {
+        let reqs = okta(&[("member_push", "replace")]).membership(&change());
+        assert_eq!(reqs.len(), 1);
+        assert_eq!(
+            reqs[0].body,
+            Some(json!({"schemas": [urn::PATCH_OP], "Operations": [
+                {"op": "replace", "value": {"id": "g1", "displayName": "Sales"}},
+                {"op": "replace", "path": "members", "value": [
+                    {"value": "u2", "display": "bob@x"}, {"value": "u3", "display": "cid@x"}]}
+            ]}))
+        );
+        let mut emptied = change();
+        emptied.all.clear();
+        let reqs = okta(&[("member_push", "replace"), ("push_group_rename", "false")])
+            .membership(&emptied);
+        assert_eq!(
+            reqs[0].body.as_ref().map(|b| b["Operations"].clone()),
+            Some(json!([{"op": "replace", "path": "members", "value": []}]))
+        );
+    }
+
+    #[test]
+    fn membership_patches_carry_at_most_member_batch_members() {
+        let ids: Vec<String> = (0..2500).map(|n| format!("u{n}")).collect();
+        let big = MembershipChange {
+            add: ids.clone(),
+            remove: vec![],
+            all: ids,
+            display: BTreeMap::new(),
+            ..change()
+        };
+        let reqs = okta(&[]).membership(&big);
+        let sizes: Vec<usize> = reqs
+            .iter()
+            .map(|r| {
+                let ops = r.body.as_ref().expect("body")["Operations"].clone();
+                assert_eq!(
+                    ops[0]["op"],
+                    json!("replace"),
+                    "the rename rides in each batch"
+                );
+                ops[1]["value"].as_array().map_or(0, Vec::len)
+            })
+            .collect();
+        assert_eq!(sizes, vec![1000, 1000, 500]);
+        // removes count against the batch, and come first
+        let reqs =
+            okta(&[("member_batch", "2"), ("push_group_rename", "false")]).membership(&change());
+        let ops: Vec<Value> = reqs
+            .iter()
+            .map(|r| r.body.as_ref().expect("body")["Operations"].clone())
+            .collect();
+        assert_eq!(
+            ops,
+            vec![
+                json!([{"op": "remove", "path": "members[value eq \"u1\"]"},
+                       {"op": "add", "path": "members", "value": [{"value": "u2", "display": "bob@x"}]}]),
+                json!([{"op": "add", "path": "members", "value": [{"value": "u3", "display": "cid@x"}]}]),
+            ]
+        );
+        // a full push over batches replaces with the first and adds the rest [I]
+        let reqs = okta(&[
+            ("member_batch", "1"),
+            ("member_push", "replace"),
+            ("push_group_rename", "false"),
+        ])
+        .membership(&change());
+        let ops: Vec<Value> = reqs
+            .iter()
+            .map(|r| r.body.as_ref().expect("body")["Operations"][0]["op"].clone())
+            .collect();
+        assert_eq!(ops, vec![json!("replace"), json!("add")]);
     }
 
     #[test]

@@ -13,7 +13,8 @@ pub use users::{okta_user_id, LOCALE, WORK_EMAIL};
 
 use super::{
     Before, Deprovision, DeprovisionAction, DesiredUser, DiffSource, ExistingGroup, Level,
-    MembershipChange, Profile, ProfileError, Scheduling, ScimRequest, Strictness, Update,
+    MembershipChange, ModifiedProperty, Profile, ProfileError, Scheduling, ScimRequest, Strictness,
+    Update,
 };
 use crate::idp::SourceUser;
 use crate::scenario::model::Step;
@@ -43,16 +44,53 @@ pub struct Okta {
     /// Push Groups' "Rename groups" setting (§2.5): when on, every membership PATCH also
     /// carries the path-less `{id, displayName}` replace.
     pub push_group_rename: bool,
+    /// How an OIN membership change is pushed (O-30): the delta, or the whole list.
+    pub member_push: MemberPush,
+    /// The most members one OIN membership PATCH carries (O-30: ~1,000 reported `[O]`).
+    pub member_batch: usize,
+    /// The "Sync Password" push setting (O-14): OIN pushes a password change with a PATCH.
+    /// The source directory has no passwords and the scenario language no password step, so
+    /// with it on every profile push of a user stands for a password change too `[I]`.
+    pub password_sync: bool,
 }
 
+/// The two documented shapes of an OIN membership PATCH (O-30).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberPush {
+    /// `remove members[value eq "<id>"]` per removed member, one `add` of the added ones.
+    Delta,
+    /// One `replace` of `members` with the whole list ("full push").
+    Replace,
+}
+
+/// O-30: the batch size reported by the community `[O]`, unverified.
+pub const MEMBER_BATCH: usize = 1000;
+
+/// O-5 (`okta-blog-1956`): the headers on every request Okta's SCIM client sends, GET
+/// included — a `Content-Type` even without a body.
+pub const WIRE_HEADERS: &[(&str, &str)] = &[
+    ("User-Agent", "Okta SCIM Client 1.0.0"),
+    ("Accept", "application/scim+json"),
+    ("Content-Type", "application/scim+json; charset=utf-8"),
+];
+
 /// Options a scenario or `--option` may set.
-pub const OPTIONS: &[&str] = &["integration", "push_group_rename"];
+pub const OPTIONS: &[&str] = &[
+    "integration",
+    "push_group_rename",
+    "member_push",
+    "member_batch",
+    "password_sync",
+];
 
 impl Okta {
     pub fn from_options(options: &BTreeMap<String, String>) -> Result<Self, ProfileError> {
         let mut okta = Okta {
             integration: Integration::Oin,
             push_group_rename: true,
+            member_push: MemberPush::Delta,
+            member_batch: MEMBER_BATCH,
+            password_sync: false,
         };
         for (key, value) in options {
             match key.as_str() {
@@ -69,8 +107,8 @@ impl Okta {
                         }
                     }
                 }
-                "push_group_rename" => {
-                    okta.push_group_rename = match value.as_str() {
+                "push_group_rename" | "password_sync" => {
+                    let on = match value.as_str() {
                         "true" | "True" => true,
                         "false" | "False" => false,
                         _ => {
@@ -78,6 +116,36 @@ impl Okta {
                                 key: key.clone(),
                                 value: value.clone(),
                                 expected: "`true` or `false`",
+                            })
+                        }
+                    };
+                    if key == "password_sync" {
+                        okta.password_sync = on;
+                    } else {
+                        okta.push_group_rename = on;
+                    }
+                }
+                "member_push" => {
+                    okta.member_push = match value.to_ascii_lowercase().as_str() {
+                        "delta" => MemberPush::Delta,
+                        "replace" => MemberPush::Replace,
+                        _ => {
+                            return Err(ProfileError::BadOption {
+                                key: key.clone(),
+                                value: value.clone(),
+                                expected: "`delta` (remove + add) or `replace` (full push)",
+                            })
+                        }
+                    }
+                }
+                "member_batch" => {
+                    okta.member_batch = match value.parse::<usize>() {
+                        Ok(n) if n > 0 => n,
+                        _ => {
+                            return Err(ProfileError::BadOption {
+                                key: key.clone(),
+                                value: value.clone(),
+                                expected: "a number of members per PATCH, at least 1",
                             })
                         }
                     }
@@ -275,6 +343,31 @@ impl Profile for Okta {
     fn membership(&self, change: &MembershipChange) -> Vec<ScimRequest> {
         self.membership_requests(change)
     }
+
+    /// O-2: after the user probe, Test API Credentials lists groups, judged like the probe
+    /// (a ListResponse with integer counters).
+    fn test_connection_followups(&self) -> Vec<ScimRequest> {
+        vec![ScimRequest::get("/Groups?count=100&startIndex=1")]
+    }
+
+    /// O-25 (`okta-grouppush-prereq`): inactive users are not pushed as group members.
+    fn pushes_inactive_members(&self) -> bool {
+        false
+    }
+
+    /// O-14: with "Sync Password" on, an OIN profile push is followed by the password-sync
+    /// PATCH (see `Okta::password_sync_after`).
+    fn after_update(&self, id: &str, modified: &[ModifiedProperty]) -> Vec<ScimRequest> {
+        self.password_sync_after(id, modified)
+    }
+
+    /// O-5: Okta's `User-Agent`, `Accept` and `Content-Type` on every request.
+    fn wire_headers(&self) -> Vec<(String, String)> {
+        WIRE_HEADERS
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -298,6 +391,10 @@ mod tests {
         assert_eq!(
             o.test_connection(),
             ScimRequest::get("/Users?startIndex=1&count=2")
+        );
+        assert_eq!(
+            o.test_connection_followups(),
+            vec![ScimRequest::get("/Groups?count=100&startIndex=1")]
         );
         let desired = DesiredUser {
             attrs: vec![("userName", json!("a+b@x.com"))],
@@ -390,6 +487,16 @@ mod tests {
             bad("push_group_rename", "yes"),
             Err(ProfileError::BadOption { .. })
         ));
+        assert_eq!(okta(&[]).member_push, MemberPush::Delta);
+        assert_eq!(okta(&[]).member_batch, 1000);
+        assert_eq!(
+            okta(&[("member_push", "replace")]).member_push,
+            MemberPush::Replace
+        );
+        assert_eq!(okta(&[("member_batch", "50")]).member_batch, 50);
+        for (k, v) in [("member_push", "full"), ("member_batch", "0")] {
+            assert!(matches!(bad(k, v), Err(ProfileError::BadOption { .. })));
+        }
         assert!(matches!(
             bad("patch_dialect", "x"),
             Err(ProfileError::UnknownOption {

@@ -55,6 +55,30 @@ impl Okta {
         )
     }
 
+    /// O-14: OIN sends password sync as a PATCH. Its body is not documented: the path-less
+    /// `replace` with a value object, the shape of Okta's (de)activation (O-20), is `[I]`, and
+    /// so is when it is sent — after a profile push (any change but `active` alone), the
+    /// option-based stand-in for a password change (`Okta::password_sync`). The password is
+    /// random: the source has none to sync. AIW sends only PUTs (O-15); its password push is
+    /// not modelled.
+    pub(super) fn password_sync_after(
+        &self,
+        id: &str,
+        modified: &[ModifiedProperty],
+    ) -> Vec<ScimRequest> {
+        let profile_push = modified.iter().any(|m| m.name != "active");
+        if !self.password_sync || self.integration != Integration::Oin || !profile_push {
+            return Vec::new();
+        }
+        vec![ScimRequest::with_body(
+            Verb::Patch,
+            resource_path("Users", id),
+            Self::patch_body(vec![
+                json!({"op": "replace", "value": {"password": random_password()}}),
+            ]),
+        )]
+    }
+
     /// §2.3: Okta PUTs what GET returned with its own values merged in, so server fields
     /// (`id`, `meta`, `groups`, attributes Okta does not map) are echoed back.
     fn put_user(id: &str, body: Map<String, Value>) -> ScimRequest {
