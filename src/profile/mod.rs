@@ -328,6 +328,19 @@ pub trait Profile: Send + Sync {
     fn transient_retry(&self) -> TransientRetry {
         TransientRetry::of(self.name())
     }
+
+    /// The group POST when it carries the members the group already has (target ids of its
+    /// provisioned users, in order), as PingFederate's does (idp-behavior.md PF-12). `None`:
+    /// `create_group` is sent and the members follow in the membership phase.
+    fn create_group_with_members(
+        &self,
+        display_name: &str,
+        external_id: &str,
+        members: &[String],
+    ) -> Option<ScimRequest> {
+        let _ = (display_name, external_id, members);
+        None
+    }
 }
 
 /// How strictly an IdP reads one kind of answer.

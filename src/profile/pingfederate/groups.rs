@@ -9,14 +9,16 @@ use crate::profile::{quote, MembershipChange, ScimRequest, Verb};
 use crate::scim::{resource_path, urn};
 
 impl PingFederate {
-    /// §3/§7: `POST /Groups` with displayName and members; only those two are provisioned
-    /// (no externalId). The engine creates the group before its membership phase, so the
-    /// members arrive in the membership request and the create carries `members: []`.
-    pub(super) fn group_post(&self, display_name: &str) -> ScimRequest {
+    /// PF-11, PF-12: `POST /Groups` with displayName and members, and nothing else (no
+    /// externalId, no id): "the group is created with its members" (`pf-connector`). The
+    /// members are the target ids of the group's users already provisioned; users the poll
+    /// has not provisioned join in the membership phase. `members: []` for an empty group.
+    pub(super) fn group_post(&self, display_name: &str, members: &[String]) -> ScimRequest {
+        let members: Vec<Value> = members.iter().map(|m| json!({"value": m})).collect();
         ScimRequest::with_body(
             Verb::Post,
             "/Groups",
-            json!({"schemas": [urn::GROUP], "displayName": display_name, "members": []}),
+            json!({"schemas": [urn::GROUP], "displayName": display_name, "members": members}),
         )
     }
 
@@ -101,12 +103,21 @@ mod tests {
     use crate::scim::urn;
 
     #[test]
-    fn group_create_has_display_name_and_empty_members_only() {
-        let req = pf(&[]).create_group("Sales", "ignored-external-id");
+    fn group_create_carries_display_name_and_members_only() {
+        let p = pf(&[]);
+        let req = p.create_group("Sales", "ignored-external-id");
         assert_eq!((req.verb, req.path.as_str()), (Verb::Post, "/Groups"));
         assert_eq!(
             req.body,
             Some(json!({"schemas": [urn::GROUP], "displayName": "Sales", "members": []}))
+        );
+        let req = p
+            .create_group_with_members("Sales", "ignored", &["u-1".into(), "u-2".into()])
+            .expect("PingFederate posts the members");
+        assert_eq!(
+            req.body,
+            Some(json!({"schemas": [urn::GROUP], "displayName": "Sales",
+                        "members": [{"value": "u-1"}, {"value": "u-2"}]}))
         );
     }
 

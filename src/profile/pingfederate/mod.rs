@@ -310,7 +310,7 @@ impl Profile for PingFederate {
 
     /// PF-11, PF-12: see `groups.rs`.
     fn create_group(&self, display_name: &str, _external_id: &str) -> ScimRequest {
-        self.group_post(display_name)
+        self.group_post(display_name, &[])
     }
 
     /// PF-15: see `groups.rs`.
@@ -341,6 +341,16 @@ impl Profile for PingFederate {
     /// documented"); a poll goes straight to its work.
     fn probe_each_cycle(&self) -> bool {
         false
+    }
+
+    /// PF-12: the group POST carries its members (see `groups.rs`).
+    fn create_group_with_members(
+        &self,
+        display_name: &str,
+        _external_id: &str,
+        members: &[String],
+    ) -> Option<ScimRequest> {
+        Some(self.group_post(display_name, members))
     }
 }
 
