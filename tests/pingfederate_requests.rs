@@ -846,3 +846,44 @@ async fn max_threads_sends_member_patches_side_by_side() {
     let held = app.target.group("g-1").expect("sales is held");
     assert_eq!(member_values(&held).len(), 12);
 }
+
+/// PF-3 "Provision Disabled Users": off (the default), a disabled alice is never sent; on, she
+/// is matched and POSTed with `active: false`, and the next poll leaves her as she is.
+#[tokio::test]
+async fn provision_disabled_users_posts_active_false() {
+    let mut tenant = tenant_with_alice();
+    tenant
+        .set_account_enabled("alice", false)
+        .expect("disable alice");
+
+    let app = PingApp::start(&[]).await;
+    let mut engine = app.engine();
+    poll(&mut engine, &tenant, SyncKind::Initial).await;
+    assert_eq!(app.target.take().await, vec![], "off: nothing sent");
+
+    let app = PingApp::start(&[("provision_disabled_users", "true")]).await;
+    let mut engine = app.engine();
+    poll(&mut engine, &tenant, SyncKind::Initial).await;
+    assert_eq!(
+        app.target.take().await,
+        vec![
+            match_user(r#"userName eq "alice@contoso.com""#),
+            post(USERS, alice_body(false))
+        ],
+        "on: created disabled"
+    );
+    tenant
+        .update_user(
+            "alice",
+            &BTreeMap::from([(UserAttr::JobTitle, text("Dev"))]),
+        )
+        .expect("title");
+    poll(&mut engine, &tenant, SyncKind::Incremental).await;
+    let mut body = alice_body(false);
+    body["title"] = json!("Dev");
+    assert_eq!(
+        app.target.take().await,
+        vec![get(ALICE, &[]), put(ALICE, body)],
+        "a change of the disabled user is a PUT that keeps it disabled, never a removal"
+    );
+}

@@ -907,3 +907,29 @@ async fn a_server_that_drops_email_types_gets_no_put_until_pingone_changes() {
         .collect();
     assert_eq!(changed, ["title"]);
 }
+
+/// P1-3 provisioning of disabled accounts: off (the default), a disabled alice is never
+/// pushed; on, she is matched and POSTed with `active: false`.
+#[tokio::test]
+async fn provision_disabled_users_posts_active_false() {
+    let mut tenant = tenant_with_alice();
+    tenant
+        .set_account_enabled("alice", false)
+        .expect("disable alice");
+
+    let conn = Connection::start(&[]).await;
+    let mut engine = conn.engine();
+    push(&mut engine, &tenant).await;
+    assert_eq!(conn.target.take().await, vec![], "off: nothing pushed");
+
+    let conn = Connection::start(&[("provision_disabled_users", "true")]).await;
+    let mut engine = conn.engine();
+    push(&mut engine, &tenant).await;
+    let mut body = alice_post_body();
+    body["active"] = json!(false);
+    assert_eq!(
+        conn.target.take().await,
+        vec![match_user("alice@contoso.com"), post(USERS, body)],
+        "on: created disabled"
+    );
+}

@@ -341,6 +341,13 @@ pub trait Profile: Send + Sync {
         let _ = (display_name, external_id, members);
         None
     }
+
+    /// Whether a user disabled in the source is still created, with `active: false`
+    /// (PingFederate's and PingOne's "Provision Disabled Users", PF-3, P1-3). Default: never
+    /// (Entra's `NotEffectivelyEntitled`, E-21).
+    fn provisions_disabled_users(&self) -> bool {
+        false
+    }
 }
 
 /// How strictly an IdP reads one kind of answer.

@@ -69,6 +69,9 @@ pub struct PingFederate {
     pub max_threads: usize,
     /// The channel's per-record Timeout (§3): a slower record is skipped to the next cycle.
     pub timeout: Option<std::time::Duration>,
+    /// "Provision Disabled Users" (PF-3): a user disabled in the source is created with
+    /// `active: false` and kept, not removed. Off by default [I].
+    pub provision_disabled: bool,
 }
 
 impl PingFederate {
@@ -283,7 +286,14 @@ impl Profile for PingFederate {
     /// §3 "Remove User Action" applies to every deprovision trigger alike: the user deleted,
     /// disabled, or removed from the targeted group or filter. A disabled user stays managed:
     /// back in scope, the next poll re-enables it with a PUT.
-    fn deprovision(&self, _why: Deprovision) -> DeprovisionAction {
+    /// With "Provision Disabled Users" a disabled user is kept as a disabled account: the
+    /// PUT with `active: false`, whatever the Remove User Action `[I]`.
+    fn deprovision(&self, why: Deprovision) -> DeprovisionAction {
+        if why == Deprovision::Disabled && self.provision_disabled {
+            return DeprovisionAction::Disable {
+                stays_managed: true,
+            };
+        }
         match self.remove_action {
             RemoveUserAction::Disable => DeprovisionAction::Disable {
                 stays_managed: true,
@@ -351,6 +361,11 @@ impl Profile for PingFederate {
         members: &[String],
     ) -> Option<ScimRequest> {
         Some(self.group_post(display_name, members))
+    }
+
+    /// PF-3 "Provision Disabled Users" (option `provision_disabled_users`).
+    fn provisions_disabled_users(&self) -> bool {
+        self.provision_disabled
     }
 }
 
@@ -602,6 +617,26 @@ pub(super) mod tests {
                 DeprovisionAction::Delete
             );
         }
+    }
+
+    #[test]
+    fn provisioned_disabled_users_are_kept_disabled_whatever_the_remove_action() {
+        let p = pf(&[
+            ("provision_disabled_users", "true"),
+            ("remove_user_action", "delete"),
+        ]);
+        assert!(p.provisions_disabled_users());
+        assert!(!pf(&[]).provisions_disabled_users());
+        assert_eq!(
+            p.deprovision(Deprovision::Disabled),
+            DeprovisionAction::Disable {
+                stays_managed: true
+            }
+        );
+        assert_eq!(
+            p.deprovision(Deprovision::Unassigned),
+            DeprovisionAction::Delete
+        );
     }
 
     #[test]

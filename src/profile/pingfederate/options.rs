@@ -40,6 +40,7 @@ pub const OPTIONS: &[&str] = &[
     "group_updates",
     "max_threads",
     "timeout_seconds",
+    "provision_disabled_users",
 ];
 
 /// The channel's Max Threads bounds as the harness replays them: 1 (PingFederate's default)
@@ -63,6 +64,7 @@ impl PingFederate {
             group_updates: GroupUpdates::Put,
             max_threads: 1,
             timeout: None,
+            provision_disabled: false,
         };
         for (key, value) in options {
             match key.as_str() {
@@ -105,6 +107,13 @@ impl PingFederate {
                         .ok()
                         .filter(|n| MAX_THREADS.contains(n))
                         .ok_or_else(|| bad(key, value, "a whole number from 1 to 5"))?;
+                }
+                "provision_disabled_users" => {
+                    pf.provision_disabled = match value.as_str() {
+                        "true" => true,
+                        "false" => false,
+                        _ => return Err(bad(key, value, "`true` or `false`")),
+                    }
                 }
                 "timeout_seconds" => {
                     let secs = value
@@ -164,6 +173,7 @@ mod tests {
             ("max_threads", "0"),
             ("max_threads", "6"),
             ("max_threads", "two"),
+            ("provision_disabled_users", "yes"),
             ("filter_expression", "userName eq \"x\""),
         ] {
             assert!(

@@ -73,6 +73,9 @@ pub struct PingOne {
     pub remove_action: RemoveAction,
     /// The admin's answer when a group of the same name exists on the target (§4).
     pub existing_group: ExistingGroup,
+    /// "Provision disabled accounts" (P1-3): a user disabled in PingOne is created with
+    /// `active: false` and kept, not removed. Off by default [I].
+    pub provision_disabled: bool,
 }
 
 impl PingOne {
@@ -313,13 +316,25 @@ impl Profile for PingOne {
     /// delete, disable and leaving the targeted set (§3, `pf-aws-options`)]. PingOne has no
     /// "no longer managed" state as Entra does after an unassignment, so a disabled user stays
     /// managed and is re-enabled when it comes back.
-    fn deprovision(&self, _why: Deprovision) -> DeprovisionAction {
+    /// With disabled accounts provisioned, a disabled user is kept as a disabled account: the
+    /// PUT with `active: false`, whatever `REMOVE_ACTION` says `[I]`.
+    fn deprovision(&self, why: Deprovision) -> DeprovisionAction {
+        if why == Deprovision::Disabled && self.provision_disabled {
+            return DeprovisionAction::Disable {
+                stays_managed: true,
+            };
+        }
         match self.remove_action {
             RemoveAction::Disable => DeprovisionAction::Disable {
                 stays_managed: true,
             },
             RemoveAction::Delete => DeprovisionAction::Delete,
         }
+    }
+
+    /// P1-3 provisioning of disabled accounts (option `provision_disabled_users`).
+    fn provisions_disabled_users(&self) -> bool {
+        self.provision_disabled
     }
 }
 
@@ -618,6 +633,26 @@ pub(super) mod tests {
                 .and_then(|r| r.body)
                 .expect("body")["members"],
             json!([])
+        );
+    }
+
+    #[test]
+    fn provisioned_disabled_users_are_kept_disabled_whatever_the_remove_action() {
+        let p = pingone(&[
+            ("provision_disabled_users", "true"),
+            ("remove_action", "delete"),
+        ]);
+        assert!(p.provisions_disabled_users());
+        assert!(!pingone(&[]).provisions_disabled_users());
+        assert_eq!(
+            p.deprovision(Deprovision::Disabled),
+            DeprovisionAction::Disable {
+                stays_managed: true
+            }
+        );
+        assert_eq!(
+            p.deprovision(Deprovision::Purged),
+            DeprovisionAction::Delete
         );
     }
 

@@ -17,7 +17,12 @@ pub enum RemoveAction {
 }
 
 /// Options a scenario or `--option` may set.
-pub const OPTIONS: &[&str] = &["user_filter", "remove_action", "existing_group"];
+pub const OPTIONS: &[&str] = &[
+    "user_filter",
+    "remove_action",
+    "existing_group",
+    "provision_disabled_users",
+];
 
 fn bad(key: &str, value: &str, expected: &'static str) -> ProfileError {
     ProfileError::BadOption {
@@ -35,6 +40,7 @@ impl PingOne {
             // [I] §4 leaves the choice to the admin and documents no default; merge is the
             // answer that destroys nothing on the target.
             existing_group: ExistingGroup::Merge,
+            provision_disabled: false,
         };
         for (key, value) in options {
             match key.as_str() {
@@ -53,6 +59,13 @@ impl PingOne {
                         "disable" => RemoveAction::Disable,
                         "delete" => RemoveAction::Delete,
                         _ => return Err(bad(key, value, "`disable` or `delete`")),
+                    }
+                }
+                "provision_disabled_users" => {
+                    p.provision_disabled = match value.as_str() {
+                        "true" => true,
+                        "false" => false,
+                        _ => return Err(bad(key, value, "`true` or `false`")),
                     }
                 }
                 "existing_group" => {
@@ -105,6 +118,7 @@ mod tests {
         for (k, v) in [
             ("remove_action", "suspend"),
             ("existing_group", "adopt"),
+            ("provision_disabled_users", "1"),
             ("user_filter", "userName eq \"x\""),
         ] {
             let err = PingOne::from_options(&opts(&[(k, v)]));
