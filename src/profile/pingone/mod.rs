@@ -18,7 +18,7 @@ use crate::scim::{resource_path, urn};
 mod options;
 mod overlay;
 
-pub use options::{RemoveAction, OPTIONS};
+pub use options::{RemoveAction, UniqueUserIdentifier, OPTIONS};
 use overlay::overlay;
 
 /// §4 (`p1-filter`): the documented example, with PingOne's capitalised operator as written.
@@ -76,9 +76,37 @@ pub struct PingOne {
     /// "Provision disabled accounts" (P1-3): a user disabled in PingOne is created with
     /// `active: false` and kept, not removed. Off by default [I].
     pub provision_disabled: bool,
+    /// `UNIQUE_USER_IDENTIFIER` (P1-1): which value `%s` in `USER_FILTER` stands for.
+    pub identifier: UniqueUserIdentifier,
+    /// `SCHEMA_EXTENSION_URNS` (P1-1): extension schemas listed in the user's `schemas`
+    /// after core and enterprise.
+    pub extension_urns: Vec<String>,
 }
 
 impl PingOne {
+    /// The value `%s` stands for: the mapped attribute `UNIQUE_USER_IDENTIFIER` names [I: the
+    /// API reference lists the setting without its values; the harness offers the three
+    /// mapped identifiers]. `""` when the user has none.
+    fn identifier_value<'a>(&self, desired: &'a DesiredUser) -> &'a str {
+        let path = match self.identifier {
+            UniqueUserIdentifier::UserName => "userName",
+            UniqueUserIdentifier::Email => WORK_EMAIL,
+            UniqueUserIdentifier::ExternalId => "externalId",
+        };
+        desired
+            .get(path)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    /// Core and enterprise (P1-5), then the `SCHEMA_EXTENSION_URNS` [I: how PingOne lists
+    /// them is not documented; the URNs go in `schemas` as RFC 7643 §3 asks].
+    fn user_schemas(&self) -> Value {
+        let mut schemas = vec![json!(urn::USER), json!(urn::ENTERPRISE_USER)];
+        schemas.extend(self.extension_urns.iter().map(|u| json!(u)));
+        Value::Array(schemas)
+    }
+
     /// `GET /Users?filter=<template with %s replaced>`. The value is escaped as a SCIM string
     /// (`"` and `\`) [I: §4 only shows the template; an unescaped quote would make the filter
     /// unparsable, which is a harness artefact rather than a finding about the server].
@@ -163,13 +191,13 @@ impl Profile for PingOne {
     }
 
     fn match_user(&self, desired: &DesiredUser) -> ScimRequest {
-        self.user_query(desired.user_name().unwrap_or_default())
+        self.user_query(self.identifier_value(desired))
     }
 
-    /// USER_FILTER's `%s` is the userName; the template names the attribute it is compared
-    /// with (`username Eq "%s"` by default).
+    /// USER_FILTER's `%s` is the `UNIQUE_USER_IDENTIFIER` value (the userName by default);
+    /// the template names the attribute it is compared with (`username Eq "%s"` by default).
     fn match_key(&self, desired: &DesiredUser) -> MatchKey {
-        MatchKey::from_template(&self.user_filter, desired.user_name().unwrap_or_default())
+        MatchKey::from_template(&self.user_filter, self.identifier_value(desired))
     }
 
     fn managed_paths(&self) -> Vec<&'static str> {
@@ -180,7 +208,7 @@ impl Profile for PingOne {
     /// [I: nothing else — no `meta` or `roles` as Entra adds, no password].
     fn create_user(&self, desired: &DesiredUser) -> ScimRequest {
         let mut body = Map::new();
-        body.insert("schemas".into(), json!([urn::USER, urn::ENTERPRISE_USER]));
+        body.insert("schemas".into(), self.user_schemas());
         for (path, value) in &desired.attrs {
             set_path(&mut body, path, value.clone());
         }

@@ -16,12 +16,24 @@ pub enum RemoveAction {
     Delete,
 }
 
+/// `UNIQUE_USER_IDENTIFIER` of the connection (P1-1): the value `USER_FILTER`'s `%s` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UniqueUserIdentifier {
+    /// The userName (the default).
+    UserName,
+    /// The work email, for filters such as the documented `email Co "%s"`.
+    Email,
+    ExternalId,
+}
+
 /// Options a scenario or `--option` may set.
 pub const OPTIONS: &[&str] = &[
     "user_filter",
     "remove_action",
     "existing_group",
     "provision_disabled_users",
+    "unique_user_identifier",
+    "schema_extension_urns",
 ];
 
 fn bad(key: &str, value: &str, expected: &'static str) -> ProfileError {
@@ -41,6 +53,8 @@ impl PingOne {
             // answer that destroys nothing on the target.
             existing_group: ExistingGroup::Merge,
             provision_disabled: false,
+            identifier: UniqueUserIdentifier::UserName,
+            extension_urns: vec![],
         };
         for (key, value) in options {
             match key.as_str() {
@@ -67,6 +81,26 @@ impl PingOne {
                         "false" => false,
                         _ => return Err(bad(key, value, "`true` or `false`")),
                     }
+                }
+                "unique_user_identifier" => {
+                    p.identifier = match value.as_str() {
+                        "userName" => UniqueUserIdentifier::UserName,
+                        "email" => UniqueUserIdentifier::Email,
+                        "externalId" => UniqueUserIdentifier::ExternalId,
+                        _ => return Err(bad(key, value, "`userName`, `email` or `externalId`")),
+                    }
+                }
+                "schema_extension_urns" => {
+                    let urns: Vec<String> = value
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|u| !u.is_empty())
+                        .map(str::to_string)
+                        .collect();
+                    if urns.iter().any(|u| !u.starts_with("urn:")) {
+                        return Err(bad(key, value, "comma-separated schema URNs (`urn:…`)"));
+                    }
+                    p.extension_urns = urns;
                 }
                 "existing_group" => {
                     p.existing_group = match value.as_str() {
@@ -119,6 +153,8 @@ mod tests {
             ("remove_action", "suspend"),
             ("existing_group", "adopt"),
             ("provision_disabled_users", "1"),
+            ("unique_user_identifier", "mail"),
+            ("schema_extension_urns", "acme:User"),
             ("user_filter", "userName eq \"x\""),
         ] {
             let err = PingOne::from_options(&opts(&[(k, v)]));
