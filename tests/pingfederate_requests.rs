@@ -672,9 +672,10 @@ fn tenant_with_sales() -> Tenant {
     tenant
 }
 
-/// The first poll with `sales`: users first, then every group listed and matched locally, the
-/// group POSTed with displayName and `members: []`, then its members (§3, §7).
-async fn create_sales(app: &PingApp, engine: &mut Engine<'_>, tenant: &Tenant, members: Vec<Sent>) {
+/// The first poll with `sales`: users first, then every group listed and matched locally, then
+/// the group POSTed with displayName and its members, alice and bob (PF-11, PF-12); nothing
+/// else follows, the POST wrote every member.
+async fn create_sales(app: &PingApp, engine: &mut Engine<'_>, tenant: &Tenant) {
     poll(engine, tenant, SyncKind::Initial).await;
     let mut expected = vec![];
     for (r, given) in [("alice", "Alice"), ("bob", "Bob"), ("carol", "Carol")] {
@@ -684,10 +685,16 @@ async fn create_sales(app: &PingApp, engine: &mut Engine<'_>, tenant: &Tenant, m
     expected.push(list_groups());
     expected.push(post(
         GROUPS,
-        json!({"schemas": [CORE_GROUP], "displayName": "Sales", "members": []}),
+        json!({"schemas": [CORE_GROUP], "displayName": "Sales",
+               "members": [{"value": "u-1"}, {"value": "u-2"}]}),
     ));
-    expected.extend(members);
     assert_eq!(app.target.take().await, expected, "first poll with sales");
+    let held = app.target.group("g-1").expect("sales is held");
+    assert_eq!(
+        member_values(&held),
+        vec!["u-1", "u-2"],
+        "members from the POST"
+    );
 }
 
 fn sales_put(members: &[&str]) -> Sent {
@@ -719,7 +726,7 @@ async fn groups_put_the_full_member_list() {
     let app = PingApp::start(&[]).await;
     let mut tenant = tenant_with_sales();
     let mut engine = app.engine();
-    create_sales(&app, &mut engine, &tenant, vec![sales_put(&["u-1", "u-2"])]).await;
+    create_sales(&app, &mut engine, &tenant).await;
 
     tenant.add_member("sales", "carol").expect("add carol");
     tenant.remove_member("sales", "bob").expect("remove bob");
@@ -754,7 +761,7 @@ async fn groups_patch_one_member_per_request() {
             json!([{"op": "add", "path": "members", "value": [{"value": id}]}]),
         )
     };
-    create_sales(&app, &mut engine, &tenant, vec![add("u-1"), add("u-2")]).await;
+    create_sales(&app, &mut engine, &tenant).await;
 
     tenant.add_member("sales", "carol").expect("add carol");
     tenant.remove_member("sales", "bob").expect("remove bob");
@@ -811,12 +818,18 @@ async fn max_threads_sends_member_patches_side_by_side() {
         add_user(&mut tenant, &r, "User");
         refs.push(r);
     }
+    // Created empty (its POST would carry members, PF-12); the members join in one poll.
     tenant
-        .create_group("sales", "Sales", &refs)
+        .create_group("sales", "Sales", &[])
         .expect("create sales");
     tenant.assign("sales").expect("assign sales");
     let mut engine = app.engine();
     poll(&mut engine, &tenant, SyncKind::Initial).await;
+    app.target.take().await;
+    for r in &refs {
+        tenant.add_member("sales", r).expect("add member");
+    }
+    poll(&mut engine, &tenant, SyncKind::Incremental).await;
     let mut sent = app.target.take().await;
     let mut patches = sent.split_off(sent.len() - 12);
     patches.sort();
@@ -832,4 +845,45 @@ async fn max_threads_sends_member_patches_side_by_side() {
     assert_eq!(patches, expected);
     let held = app.target.group("g-1").expect("sales is held");
     assert_eq!(member_values(&held).len(), 12);
+}
+
+/// PF-3 "Provision Disabled Users": off (the default), a disabled alice is never sent; on, she
+/// is matched and POSTed with `active: false`, and the next poll leaves her as she is.
+#[tokio::test]
+async fn provision_disabled_users_posts_active_false() {
+    let mut tenant = tenant_with_alice();
+    tenant
+        .set_account_enabled("alice", false)
+        .expect("disable alice");
+
+    let app = PingApp::start(&[]).await;
+    let mut engine = app.engine();
+    poll(&mut engine, &tenant, SyncKind::Initial).await;
+    assert_eq!(app.target.take().await, vec![], "off: nothing sent");
+
+    let app = PingApp::start(&[("provision_disabled_users", "true")]).await;
+    let mut engine = app.engine();
+    poll(&mut engine, &tenant, SyncKind::Initial).await;
+    assert_eq!(
+        app.target.take().await,
+        vec![
+            match_user(r#"userName eq "alice@contoso.com""#),
+            post(USERS, alice_body(false))
+        ],
+        "on: created disabled"
+    );
+    tenant
+        .update_user(
+            "alice",
+            &BTreeMap::from([(UserAttr::JobTitle, text("Dev"))]),
+        )
+        .expect("title");
+    poll(&mut engine, &tenant, SyncKind::Incremental).await;
+    let mut body = alice_body(false);
+    body["title"] = json!("Dev");
+    assert_eq!(
+        app.target.take().await,
+        vec![get(ALICE, &[]), put(ALICE, body)],
+        "a change of the disabled user is a PUT that keeps it disabled, never a removal"
+    );
 }

@@ -907,3 +907,77 @@ async fn a_server_that_drops_email_types_gets_no_put_until_pingone_changes() {
         .collect();
     assert_eq!(changed, ["title"]);
 }
+
+/// P1-3 provisioning of disabled accounts: off (the default), a disabled alice is never
+/// pushed; on, she is matched and POSTed with `active: false`.
+#[tokio::test]
+async fn provision_disabled_users_posts_active_false() {
+    let mut tenant = tenant_with_alice();
+    tenant
+        .set_account_enabled("alice", false)
+        .expect("disable alice");
+
+    let conn = Connection::start(&[]).await;
+    let mut engine = conn.engine();
+    push(&mut engine, &tenant).await;
+    assert_eq!(conn.target.take().await, vec![], "off: nothing pushed");
+
+    let conn = Connection::start(&[("provision_disabled_users", "true")]).await;
+    let mut engine = conn.engine();
+    push(&mut engine, &tenant).await;
+    let mut body = alice_post_body();
+    body["active"] = json!(false);
+    assert_eq!(
+        conn.target.take().await,
+        vec![match_user("alice@contoso.com"), post(USERS, body)],
+        "on: created disabled"
+    );
+}
+
+/// P1-1, P1-4: with `UNIQUE_USER_IDENTIFIER` email the documented `email Co "%s"` receives
+/// alice's email, not her userName; `SCHEMA_EXTENSION_URNS` join core and enterprise in the
+/// POST's `schemas`.
+#[tokio::test]
+async fn unique_user_identifier_fills_the_filter_and_extension_urns_join_the_schemas() {
+    let conn = Connection::start(&[
+        ("user_filter", r#"email Co "%s""#),
+        ("unique_user_identifier", "email"),
+        (
+            "schema_extension_urns",
+            "urn:acme:params:scim:schemas:extension:2.0:User",
+        ),
+    ])
+    .await;
+    let tenant = {
+        let mut t = Tenant::new();
+        add_user(&mut t, "alice");
+        t.update_user(
+            "alice",
+            &BTreeMap::from([(UserAttr::Mail, text("alice.smith@contoso.com"))]),
+        )
+        .expect("mail");
+        t.assign("alice").expect("assign alice");
+        t
+    };
+    let mut engine = conn.engine();
+    push(&mut engine, &tenant).await;
+    let mut body = alice_post_body();
+    body["schemas"] = json!([
+        CORE_USER,
+        ENTERPRISE_USER,
+        "urn:acme:params:scim:schemas:extension:2.0:User"
+    ]);
+    body["emails"] = json!([{"primary": true, "type": "work", "value": "alice.smith@contoso.com"}]);
+    assert_eq!(
+        conn.target.take().await,
+        vec![
+            sent(
+                "GET",
+                USERS,
+                &[("filter", r#"email Co "alice.smith@contoso.com""#)],
+                None
+            ),
+            post(USERS, body)
+        ]
+    );
+}

@@ -171,7 +171,18 @@ impl Engine<'_> {
                         rec.step(StepType::Matching, true, "no matching group on the target");
                         rec.provisioning_action = Action::Create;
                         let external_id = format!("{}{}", self.prefix, group.object_id);
-                        let req = self.profile.create_group(&name, &external_id);
+                        // PingFederate posts the group with its members (PF-12): those
+                        // already provisioned; the membership phase writes any others.
+                        let members: Vec<String> =
+                            self.linked_members(tenant, group_ref).into_iter().collect();
+                        let (req, posted) = match self.profile.create_group_with_members(
+                            &name,
+                            &external_id,
+                            &members,
+                        ) {
+                            Some(req) => (req, members),
+                            None => (self.profile.create_group(&name, &external_id), vec![]),
+                        };
                         let pending = self.created.sending("Groups", Some(&name));
                         let created = match self.send(&req, report).await {
                             Sent::Answer(r) if r.status == 201 || r.status == 200 => r,
@@ -198,8 +209,16 @@ impl Engine<'_> {
                             old: None,
                             new: Some(Value::String(name.clone())),
                         });
-                        self.links
-                            .insert(group.object_id, Link::new(&id, group_ref));
+                        let mut link = Link::new(&id, group_ref);
+                        if !posted.is_empty() {
+                            rec.modified_properties.push(ModifiedProperty {
+                                name: "members".into(),
+                                old: None,
+                                new: Some(serde_json::json!(posted)),
+                            });
+                        }
+                        link.members = posted.into_iter().collect();
+                        self.links.insert(group.object_id, link);
                         id
                     }
                     [id] => {
@@ -350,6 +369,22 @@ impl Engine<'_> {
 
     /// Membership deltas for a linked group (§1.7): only direct members, only users this job
     /// provisioned; adds batched, removes in the profile's dialect.
+    /// The target ids of a group's members that are provisioned users (nested groups and
+    /// users not linked yet are left out; `write_memberships` logs why).
+    fn linked_members(&self, tenant: &Tenant, group_ref: &str) -> BTreeSet<String> {
+        let Some(group) = tenant.group(group_ref) else {
+            return BTreeSet::new();
+        };
+        group
+            .members
+            .iter()
+            .filter(|m| tenant.group(m).is_none())
+            .filter_map(|m| tenant.user(m))
+            .filter_map(|u| self.links.get(&u.object_id))
+            .map(|l| l.target_id.clone())
+            .collect()
+    }
+
     pub(super) async fn write_memberships(
         &mut self,
         tenant: &Tenant,

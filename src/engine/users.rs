@@ -181,7 +181,10 @@ impl Engine<'_> {
 
         let target_id = match link {
             None => {
-                if entitlement.is_err() {
+                // "Provision Disabled Users" (PF-3, P1-3): a disabled user is created inactive.
+                let created_disabled = entitlement == Err(NotEntitled::Disabled)
+                    && self.profile.provisions_disabled_users();
+                if entitlement.is_err() && !created_disabled {
                     // Disabled or unassigned users are never created (§1.6).
                     report.records.push(rec.skipped(
                         "NotEffectivelyEntitled",

@@ -355,6 +355,26 @@ pub trait Profile: Send + Sync {
         let _ = (id, modified);
         Vec::new()
     }
+
+    /// The group POST when it carries the members the group already has (target ids of its
+    /// provisioned users, in order), as PingFederate's does (idp-behavior.md PF-12). `None`:
+    /// `create_group` is sent and the members follow in the membership phase.
+    fn create_group_with_members(
+        &self,
+        display_name: &str,
+        external_id: &str,
+        members: &[String],
+    ) -> Option<ScimRequest> {
+        let _ = (display_name, external_id, members);
+        None
+    }
+
+    /// Whether a user disabled in the source is still created, with `active: false`
+    /// (PingFederate's and PingOne's "Provision Disabled Users", PF-3, P1-3). Default: never
+    /// (Entra's `NotEffectivelyEntitled`, E-21).
+    fn provisions_disabled_users(&self) -> bool {
+        false
+    }
 }
 
 /// How strictly an IdP reads one kind of answer.

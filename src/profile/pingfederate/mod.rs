@@ -2,18 +2,21 @@
 //! Unique User Identifier, POSTed, then PUT whole; groups by full-list PUT or per-member PATCH.
 //! It never PATCHes a user and never clears an attribute (the PUT keeps what the source lost).
 
-use std::collections::BTreeMap;
-
 use serde_json::{json, Map, Value};
 
 use super::{
     encode_query_value, quote, set_path, Before, Deprovision, DeprovisionAction, DesiredUser,
     DiffSource, ExistingGroup, GroupLookup, MatchKey, MembershipChange, ModifiedProperty, Profile,
-    ProfileError, Scheduling, ScimRequest, Strictness, Update, Verb,
+    Scheduling, ScimRequest, Strictness, Update, Verb,
 };
 use crate::idp::SourceUser;
 use crate::scenario::model::{Step, UserAttr};
 use crate::scim::{resource_path, urn};
+
+mod groups;
+mod options;
+
+pub use options::{GroupUpdates, RemoveUserAction, UniqueUserIdentifier, OPTIONS};
 
 pub const WORK_EMAIL: &str = "emails[type eq \"work\"].value";
 pub const ENTERPRISE_EMPLOYEE_NUMBER: &str =
@@ -56,45 +59,6 @@ enum Source {
     Prefixed(UserAttr),
 }
 
-/// "Unique User Identifier" (§3, `pf-settings`): which value the matching filter compares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UniqueUserIdentifier {
-    /// `userName eq "<userName>"`, the default.
-    UserName,
-    /// `emails eq "<work email>"`: on the multi-valued attribute itself, not on a sub-path.
-    WorkEmail,
-}
-
-/// "Remove User Action" (§3): what deprovisioning sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RemoveUserAction {
-    /// PUT of the whole user with `active: false` (the default).
-    Disable,
-    /// `DELETE /Users/{id}`.
-    Delete,
-}
-
-/// How group membership is written (§3: PUT with the full list, or PATCH when selected).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GroupUpdates {
-    Put,
-    Patch,
-}
-
-/// Options a scenario or `--option` may set.
-pub const OPTIONS: &[&str] = &[
-    "unique_user_identifier",
-    "filter_expression",
-    "remove_user_action",
-    "group_updates",
-    "max_threads",
-    "timeout_seconds",
-];
-
-/// The channel's Max Threads bounds as the harness replays them: 1 (PingFederate's default)
-/// to 5.
-const MAX_THREADS: std::ops::RangeInclusive<usize> = 1..=5;
-
 #[derive(Debug, Clone)]
 pub struct PingFederate {
     pub identifier: UniqueUserIdentifier,
@@ -105,88 +69,12 @@ pub struct PingFederate {
     pub max_threads: usize,
     /// The channel's per-record Timeout (§3): a slower record is skipped to the next cycle.
     pub timeout: Option<std::time::Duration>,
-}
-
-fn bad(key: &str, value: &str, expected: &'static str) -> ProfileError {
-    ProfileError::BadOption {
-        key: key.to_string(),
-        value: value.to_string(),
-        expected,
-    }
+    /// "Provision Disabled Users" (PF-3): a user disabled in the source is created with
+    /// `active: false` and kept, not removed. Off by default [I].
+    pub provision_disabled: bool,
 }
 
 impl PingFederate {
-    pub fn from_options(options: &BTreeMap<String, String>) -> Result<Self, ProfileError> {
-        let mut pf = PingFederate {
-            identifier: UniqueUserIdentifier::UserName,
-            filter_expression: None,
-            remove_action: RemoveUserAction::Disable,
-            group_updates: GroupUpdates::Put,
-            max_threads: 1,
-            timeout: None,
-        };
-        for (key, value) in options {
-            match key.as_str() {
-                "unique_user_identifier" => {
-                    pf.identifier = match value.as_str() {
-                        "userName" => UniqueUserIdentifier::UserName,
-                        "workEmail" => UniqueUserIdentifier::WorkEmail,
-                        _ => return Err(bad(key, value, "`userName` or `workEmail`")),
-                    }
-                }
-                "filter_expression" => {
-                    // The template is the admin's whole filter with `%s` for the value; one
-                    // without `%s` would match the same users for everyone.
-                    if !value.contains("%s") {
-                        return Err(bad(
-                            key,
-                            value,
-                            "a SCIM filter with `%s` for the value, e.g. `userName eq \"%s\"`",
-                        ));
-                    }
-                    pf.filter_expression = Some(value.clone());
-                }
-                "remove_user_action" => {
-                    pf.remove_action = match value.as_str() {
-                        "disable" => RemoveUserAction::Disable,
-                        "delete" => RemoveUserAction::Delete,
-                        _ => return Err(bad(key, value, "`disable` or `delete`")),
-                    }
-                }
-                "group_updates" => {
-                    pf.group_updates = match value.as_str() {
-                        "put" => GroupUpdates::Put,
-                        "patch" => GroupUpdates::Patch,
-                        _ => return Err(bad(key, value, "`put` or `patch`")),
-                    }
-                }
-                "max_threads" => {
-                    pf.max_threads = value
-                        .parse::<usize>()
-                        .ok()
-                        .filter(|n| MAX_THREADS.contains(n))
-                        .ok_or_else(|| bad(key, value, "a whole number from 1 to 5"))?;
-                }
-                "timeout_seconds" => {
-                    let secs = value
-                        .parse::<u64>()
-                        .ok()
-                        .filter(|n| *n > 0)
-                        .ok_or_else(|| bad(key, value, "a whole number of seconds above 0"))?;
-                    pf.timeout = Some(std::time::Duration::from_secs(secs));
-                }
-                _ => {
-                    return Err(ProfileError::UnknownOption {
-                        profile: "pingfederate",
-                        key: key.clone(),
-                        known: OPTIONS.join(", "),
-                    })
-                }
-            }
-        }
-        Ok(pf)
-    }
-
     /// The matching filter for an identifier value (§3). With a Filter Expression, `%s` takes
     /// the value of the Unique User Identifier, as PingOne documents for its own `%s` (§4).
     /// [I] The value is escaped for a quoted filter string (`"` and `\`); whether PingFederate
@@ -215,10 +103,6 @@ impl PingFederate {
             "/Users?filter={}",
             encode_query_value(&self.filter(value))
         ))
-    }
-
-    fn patch_body(ops: Vec<Value>) -> Value {
-        json!({"schemas": [urn::PATCH_OP], "Operations": ops})
     }
 }
 
@@ -402,7 +286,14 @@ impl Profile for PingFederate {
     /// §3 "Remove User Action" applies to every deprovision trigger alike: the user deleted,
     /// disabled, or removed from the targeted group or filter. A disabled user stays managed:
     /// back in scope, the next poll re-enables it with a PUT.
-    fn deprovision(&self, _why: Deprovision) -> DeprovisionAction {
+    /// With "Provision Disabled Users" a disabled user is kept as a disabled account: the
+    /// PUT with `active: false`, whatever the Remove User Action `[I]`.
+    fn deprovision(&self, why: Deprovision) -> DeprovisionAction {
+        if why == Deprovision::Disabled && self.provision_disabled {
+            return DeprovisionAction::Disable {
+                stays_managed: true,
+            };
+        }
         match self.remove_action {
             RemoveUserAction::Disable => DeprovisionAction::Disable {
                 stays_managed: true,
@@ -427,92 +318,30 @@ impl Profile for PingFederate {
         ExistingGroup::Adopt
     }
 
-    /// §3/§7: `POST /Groups` with displayName and members; only those two are provisioned
-    /// (no externalId). The engine creates the group before its membership phase, so the
-    /// members arrive in the membership request and the create carries `members: []`.
-    fn create_group(&self, display_name: &str, external_id: &str) -> ScimRequest {
-        let _ = external_id;
-        ScimRequest::with_body(
-            Verb::Post,
-            "/Groups",
-            json!({"schemas": [urn::GROUP], "displayName": display_name, "members": []}),
-        )
+    /// PF-11, PF-12: see `groups.rs`.
+    fn create_group(&self, display_name: &str, _external_id: &str) -> ScimRequest {
+        self.group_post(display_name, &[])
     }
 
-    /// [I] §7 has "Group rename: PUT [I]", but a faithful PUT carries every member and this
-    /// hook receives none: a PUT without `members` empties the group on an RFC 7644 §3.5.1
-    /// server. So the rename is a PATCH replacing displayName (RFC 7644 form, lowercase op);
-    /// in PUT mode the next membership PUT carries the new name as well.
-    /// Group PUT mode writes the group whole, name and every member (§3); PATCH mode
-    /// replaces the name alone.
+    /// PF-15: see `groups.rs`.
     fn rename_group(
         &self,
         id: &str,
         display_name: &str,
         members: &[String],
     ) -> Option<ScimRequest> {
-        Some(match self.group_updates {
-            GroupUpdates::Put => {
-                let members: Vec<Value> = members.iter().map(|m| json!({"value": m})).collect();
-                ScimRequest::with_body(
-                    Verb::Put,
-                    resource_path("Groups", id),
-                    json!({"schemas": [urn::GROUP], "displayName": display_name, "members": members}),
-                )
-            }
-            GroupUpdates::Patch => {
-                let op = json!({"op": "replace", "path": "displayName", "value": display_name});
-                ScimRequest::with_body(
-                    Verb::Patch,
-                    resource_path("Groups", id),
-                    Self::patch_body(vec![op]),
-                )
-            }
-        })
+        Some(self.group_rename(id, display_name, members))
     }
 
-    /// §3: PUT with displayName and the full member list; with `group_updates: patch`, one
-    /// request per member change. [I] The PATCH shape is not documented (§3, §9.13): RFC 7644
-    /// form, `add` on `members` with a one-element value list and `remove` on
-    /// `members[value eq "<id>"]`, one operation per request so that Max Threads workers
-    /// send them side by side.
+    /// PF-13, PF-14: see `groups.rs`.
     fn membership(&self, change: &MembershipChange) -> Vec<ScimRequest> {
-        let path = resource_path("Groups", &change.group_id);
-        match self.group_updates {
-            GroupUpdates::Put => {
-                let members: Vec<Value> = change.all.iter().map(|m| json!({"value": m})).collect();
-                vec![ScimRequest::with_body(
-                    Verb::Put,
-                    path,
-                    json!({"schemas": [urn::GROUP], "displayName": change.display_name, "members": members}),
-                )]
-            }
-            GroupUpdates::Patch => {
-                let adds = change
-                    .add
-                    .iter()
-                    .map(|m| json!({"op": "add", "path": "members", "value": [{"value": m}]}));
-                let removes = change.remove.iter().map(
-                    |m| json!({"op": "remove", "path": format!("members[value eq {}]", quote(m))}),
-                );
-                adds.chain(removes)
-                    .map(|op| {
-                        ScimRequest::with_body(
-                            Verb::Patch,
-                            path.clone(),
-                            Self::patch_body(vec![op]),
-                        )
-                    })
-                    .collect()
-            }
-        }
+        self.group_membership(change)
     }
 
     /// §3 "Max Threads": worker threads pulling operations from one queue, no ordering.
     fn membership_parallelism(&self) -> usize {
         self.max_threads
     }
-
     /// §3: the engine polls the source (every 60 s by default); a `sync` step is one poll.
     fn scheduling(&self) -> Scheduling {
         Scheduling::Cycles
@@ -523,22 +352,38 @@ impl Profile for PingFederate {
     fn probe_each_cycle(&self) -> bool {
         false
     }
+
+    /// PF-12: the group POST carries its members (see `groups.rs`).
+    fn create_group_with_members(
+        &self,
+        display_name: &str,
+        _external_id: &str,
+        members: &[String],
+    ) -> Option<ScimRequest> {
+        Some(self.group_post(display_name, members))
+    }
+
+    /// PF-3 "Provision Disabled Users" (option `provision_disabled_users`).
+    fn provisions_disabled_users(&self) -> bool {
+        self.provision_disabled
+    }
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::idp::Tenant;
     use crate::scenario::model::{AttrValue, UserSpec};
+    use std::collections::BTreeMap;
 
-    fn options(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pub(super) fn options(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
     }
 
-    fn pf(pairs: &[(&str, &str)]) -> PingFederate {
+    pub(super) fn pf(pairs: &[(&str, &str)]) -> PingFederate {
         PingFederate::from_options(&options(pairs)).expect("valid options")
     }
 
@@ -565,56 +410,6 @@ mod tests {
             .expect("POST has a body");
         body["id"] = json!("u-1");
         body
-    }
-
-    #[test]
-    fn defaults_match_the_connector_settings() {
-        let p = pf(&[]);
-        assert_eq!(p.identifier, UniqueUserIdentifier::UserName);
-        assert_eq!(p.filter_expression, None);
-        assert_eq!(p.remove_action, RemoveUserAction::Disable);
-        assert_eq!(p.group_updates, GroupUpdates::Put);
-        assert_eq!(p.membership_parallelism(), 1);
-        assert_eq!(p.scheduling(), Scheduling::Cycles);
-        assert!(!p.probe_each_cycle());
-        assert_eq!(p.group_lookup(), GroupLookup::ListAll);
-        assert!(p.provisions_groups());
-    }
-
-    #[test]
-    fn options_are_checked() {
-        let err = |pairs: &[(&str, &str)]| PingFederate::from_options(&options(pairs)).err();
-        assert!(matches!(
-            err(&[("patch_dialect", "aadOptscim062020")]),
-            Some(ProfileError::UnknownOption {
-                profile: "pingfederate",
-                ..
-            })
-        ));
-        for bad in [
-            ("unique_user_identifier", "mail"),
-            ("remove_user_action", "suspend"),
-            ("group_updates", "PATCH"),
-            ("max_threads", "0"),
-            ("max_threads", "6"),
-            ("max_threads", "two"),
-            ("filter_expression", "userName eq \"x\""),
-        ] {
-            assert!(
-                matches!(err(&[bad]), Some(ProfileError::BadOption { .. })),
-                "{bad:?}"
-            );
-        }
-        let p = pf(&[
-            ("unique_user_identifier", "workEmail"),
-            ("remove_user_action", "delete"),
-            ("group_updates", "patch"),
-            ("max_threads", "5"),
-        ]);
-        assert_eq!(p.identifier, UniqueUserIdentifier::WorkEmail);
-        assert_eq!(p.remove_action, RemoveUserAction::Delete);
-        assert_eq!(p.group_updates, GroupUpdates::Patch);
-        assert_eq!(p.membership_parallelism(), 5);
     }
 
     #[test]
@@ -825,82 +620,22 @@ mod tests {
     }
 
     #[test]
-    fn group_create_has_display_name_and_empty_members_only() {
-        let req = pf(&[]).create_group("Sales", "ignored-external-id");
-        assert_eq!((req.verb, req.path.as_str()), (Verb::Post, "/Groups"));
+    fn provisioned_disabled_users_are_kept_disabled_whatever_the_remove_action() {
+        let p = pf(&[
+            ("provision_disabled_users", "true"),
+            ("remove_user_action", "delete"),
+        ]);
+        assert!(p.provisions_disabled_users());
+        assert!(!pf(&[]).provisions_disabled_users());
         assert_eq!(
-            req.body,
-            Some(json!({"schemas": [urn::GROUP], "displayName": "Sales", "members": []}))
+            p.deprovision(Deprovision::Disabled),
+            DeprovisionAction::Disable {
+                stays_managed: true
+            }
         );
-    }
-
-    fn change() -> MembershipChange {
-        MembershipChange {
-            group_id: "g-1".into(),
-            display_name: "Sales".into(),
-            add: vec!["u-3".into(), "u-4".into()],
-            remove: vec!["u-2".into()],
-            all: vec!["u-1".into(), "u-3".into(), "u-4".into()],
-            display: BTreeMap::new(),
-        }
-    }
-
-    #[test]
-    fn membership_put_sends_the_full_list() {
-        let reqs = pf(&[]).membership(&change());
         assert_eq!(
-            reqs,
-            vec![ScimRequest::with_body(
-                Verb::Put,
-                "/Groups/g-1",
-                json!({"schemas": [urn::GROUP], "displayName": "Sales",
-                       "members": [{"value": "u-1"}, {"value": "u-3"}, {"value": "u-4"}]})
-            )]
-        );
-    }
-
-    #[test]
-    fn membership_patch_sends_one_request_per_member() {
-        let reqs = pf(&[("group_updates", "patch")]).membership(&change());
-        let patch = |op: Value| {
-            ScimRequest::with_body(
-                Verb::Patch,
-                "/Groups/g-1",
-                json!({"schemas": [urn::PATCH_OP], "Operations": [op]}),
-            )
-        };
-        assert_eq!(
-            reqs,
-            vec![
-                patch(json!({"op": "add", "path": "members", "value": [{"value": "u-3"}]})),
-                patch(json!({"op": "add", "path": "members", "value": [{"value": "u-4"}]})),
-                patch(json!({"op": "remove", "path": "members[value eq \"u-2\"]"})),
-            ]
-        );
-    }
-
-    #[test]
-    fn rename_puts_the_whole_group_or_patches_the_name() {
-        let put = pf(&[]).rename_group("g-1", "Sales EMEA", &["u-1".to_string()]);
-        assert_eq!(
-            put,
-            Some(ScimRequest::with_body(
-                Verb::Put,
-                "/Groups/g-1",
-                json!({"schemas": [urn::GROUP], "displayName": "Sales EMEA", "members": [{"value": "u-1"}]})
-            ))
-        );
-        let req = pf(&[("group_updates", "patch")])
-            .rename_group("g-1", "Sales EMEA", &[])
-            .expect("a rename");
-        assert_eq!(
-            req,
-            ScimRequest::with_body(
-                Verb::Patch,
-                "/Groups/g-1",
-                json!({"schemas": [urn::PATCH_OP],
-                       "Operations": [{"op": "replace", "path": "displayName", "value": "Sales EMEA"}]})
-            )
+            p.deprovision(Deprovision::Unassigned),
+            DeprovisionAction::Delete
         );
     }
 

@@ -1,0 +1,175 @@
+//! PingOne's connection settings as harness options (idp-behavior.md §4.1, P1-1): the
+//! `USER_FILTER` template, `REMOVE_ACTION` and the answer for a same-named group. Parsing
+//! only; what they change lives with the requests in `mod.rs`.
+
+use std::collections::BTreeMap;
+
+use super::{PingOne, DEFAULT_USER_FILTER};
+use crate::profile::{ExistingGroup, ProfileError};
+
+/// `REMOVE_ACTION` of the connection (§4, `p1-create-store`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemoveAction {
+    /// PUT of the whole user with `active: false`.
+    Disable,
+    /// `DELETE /Users/{id}`.
+    Delete,
+}
+
+/// `UNIQUE_USER_IDENTIFIER` of the connection (P1-1): the value `USER_FILTER`'s `%s` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UniqueUserIdentifier {
+    /// The userName (the default).
+    UserName,
+    /// The work email, for filters such as the documented `email Co "%s"`.
+    Email,
+    ExternalId,
+}
+
+/// Options a scenario or `--option` may set.
+pub const OPTIONS: &[&str] = &[
+    "user_filter",
+    "remove_action",
+    "existing_group",
+    "provision_disabled_users",
+    "unique_user_identifier",
+    "schema_extension_urns",
+];
+
+fn bad(key: &str, value: &str, expected: &'static str) -> ProfileError {
+    ProfileError::BadOption {
+        key: key.to_string(),
+        value: value.to_string(),
+        expected,
+    }
+}
+
+impl PingOne {
+    pub fn from_options(options: &BTreeMap<String, String>) -> Result<Self, ProfileError> {
+        let mut p = PingOne {
+            user_filter: DEFAULT_USER_FILTER.to_string(),
+            remove_action: RemoveAction::Disable,
+            // [I] §4 leaves the choice to the admin and documents no default; merge is the
+            // answer that destroys nothing on the target.
+            existing_group: ExistingGroup::Merge,
+            provision_disabled: false,
+            identifier: UniqueUserIdentifier::UserName,
+            extension_urns: vec![],
+        };
+        for (key, value) in options {
+            match key.as_str() {
+                "user_filter" => {
+                    if !value.contains("%s") {
+                        return Err(bad(
+                            key,
+                            value,
+                            "a filter template containing `%s`, e.g. `username Eq \"%s\"`",
+                        ));
+                    }
+                    p.user_filter = value.clone();
+                }
+                "remove_action" => {
+                    p.remove_action = match value.as_str() {
+                        "disable" => RemoveAction::Disable,
+                        "delete" => RemoveAction::Delete,
+                        _ => return Err(bad(key, value, "`disable` or `delete`")),
+                    }
+                }
+                "provision_disabled_users" => {
+                    p.provision_disabled = match value.as_str() {
+                        "true" => true,
+                        "false" => false,
+                        _ => return Err(bad(key, value, "`true` or `false`")),
+                    }
+                }
+                "unique_user_identifier" => {
+                    p.identifier = match value.as_str() {
+                        "userName" => UniqueUserIdentifier::UserName,
+                        "email" => UniqueUserIdentifier::Email,
+                        "externalId" => UniqueUserIdentifier::ExternalId,
+                        _ => return Err(bad(key, value, "`userName`, `email` or `externalId`")),
+                    }
+                }
+                "schema_extension_urns" => {
+                    let urns: Vec<String> = value
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|u| !u.is_empty())
+                        .map(str::to_string)
+                        .collect();
+                    if urns.iter().any(|u| !u.starts_with("urn:")) {
+                        return Err(bad(key, value, "comma-separated schema URNs (`urn:…`)"));
+                    }
+                    p.extension_urns = urns;
+                }
+                "existing_group" => {
+                    p.existing_group = match value.as_str() {
+                        "merge" => ExistingGroup::Merge,
+                        "overwrite" => ExistingGroup::Overwrite,
+                        _ => return Err(bad(key, value, "`merge` or `overwrite`")),
+                    }
+                }
+                _ => {
+                    return Err(ProfileError::UnknownOption {
+                        profile: "pingone",
+                        key: key.clone(),
+                        known: OPTIONS.join(", "),
+                    })
+                }
+            }
+        }
+        Ok(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{opts, pingone};
+    use super::*;
+    use crate::profile::{Deprovision, DeprovisionAction, Profile};
+
+    #[test]
+    fn defaults_and_options() {
+        let p = pingone(&[]);
+        assert_eq!(p.user_filter, DEFAULT_USER_FILTER);
+        assert_eq!(p.remove_action, RemoveAction::Disable);
+        assert_eq!(p.existing_group, ExistingGroup::Merge);
+        let p = pingone(&[
+            ("user_filter", "email Co \"%s\""),
+            ("remove_action", "delete"),
+            ("existing_group", "overwrite"),
+        ]);
+        assert_eq!(p.remove_action, RemoveAction::Delete);
+        assert_eq!(p.existing_group, ExistingGroup::Overwrite);
+        assert_eq!(
+            p.deprovision(Deprovision::Purged),
+            DeprovisionAction::Delete
+        );
+    }
+
+    #[test]
+    fn bad_and_unknown_options_are_rejected() {
+        for (k, v) in [
+            ("remove_action", "suspend"),
+            ("existing_group", "adopt"),
+            ("provision_disabled_users", "1"),
+            ("unique_user_identifier", "mail"),
+            ("schema_extension_urns", "acme:User"),
+            ("user_filter", "userName eq \"x\""),
+        ] {
+            let err = PingOne::from_options(&opts(&[(k, v)]));
+            assert!(
+                matches!(err, Err(ProfileError::BadOption { .. })),
+                "{k}={v}"
+            );
+        }
+        let err = PingOne::from_options(&opts(&[("patch_dialect", "default")]));
+        assert!(matches!(
+            err,
+            Err(ProfileError::UnknownOption {
+                profile: "pingone",
+                ..
+            })
+        ));
+    }
+}
