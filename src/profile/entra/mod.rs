@@ -3,65 +3,18 @@
 //! PATCH in its two dialects (§1.4). Entra never uses PUT and deprovisions by PATCHing
 //! `active`; it sends DELETE only on a hard delete (§1.6, decided by the engine).
 
-use std::collections::BTreeMap;
-
 use serde_json::{json, Map, Value};
 
 use super::{
     encode_query_value, quote, set_path, Before, Deprovision, DeprovisionAction, DesiredUser,
-    JobSettings, Level, MembershipChange, ModifiedProperty, Profile, ProfileError, ScimRequest,
-    Strictness, Update, Verb,
+    JobSettings, Level, MembershipChange, ModifiedProperty, Profile, ScimRequest, Strictness,
+    Update, Verb,
 };
 use crate::idp::SourceUser;
 use crate::scenario::model::{Step, UserAttr};
 use crate::scim::lookup::ClientPath;
 use crate::scim::schema::USER;
 use crate::scim::{resource_path, urn};
-
-/// Entra's two PATCH dialects (§1.4). The flag is `aadOptscim062020` in the tenant URL's query.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
-    /// Capitalised ops, string booleans, one path per attribute.
-    Default,
-    /// `aadOptscim062020`: lowercase ops, JSON booleans, one path-less replace with dotted and
-    /// URN keys, `members[value eq]` removal.
-    Scim062020,
-}
-
-/// What differs between the dialects, as data.
-struct DialectTable {
-    add: &'static str,
-    replace: &'static str,
-    string_booleans: bool,
-    /// Combine plain replaces into one path-less replace with dotted keys.
-    pathless_replace: bool,
-}
-
-impl Dialect {
-    fn table(self) -> DialectTable {
-        match self {
-            Dialect::Default => DialectTable {
-                add: "Add",
-                replace: "Replace",
-                string_booleans: true,
-                pathless_replace: false,
-            },
-            Dialect::Scim062020 => DialectTable {
-                add: "add",
-                replace: "replace",
-                string_booleans: false,
-                pathless_replace: true,
-            },
-        }
-    }
-
-    pub fn option_value(self) -> &'static str {
-        match self {
-            Dialect::Default => "default",
-            Dialect::Scim062020 => "aadOptscim062020",
-        }
-    }
-}
 
 pub const ENTERPRISE_EMPLOYEE_NUMBER: &str =
     "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber";
@@ -118,104 +71,7 @@ pub enum ManagerShape {
     RefList,
 }
 
-/// Options a scenario or `--option` may set.
-pub const OPTIONS: &[&str] = &[
-    "patch_dialect",
-    "manager",
-    "quarantine_min_events",
-    "accidental_deletion_threshold",
-    "skip_out_of_scope_deletions",
-    "retry_after",
-    "member_batch",
-];
-
-fn number(key: &str, value: &str) -> Result<u64, ProfileError> {
-    value.parse().map_err(|_| ProfileError::BadOption {
-        key: key.to_string(),
-        value: value.to_string(),
-        expected: "a whole number",
-    })
-}
-
 impl Entra {
-    pub fn from_options(options: &BTreeMap<String, String>) -> Result<Self, ProfileError> {
-        let mut entra = Entra {
-            dialect: Dialect::Default,
-            manager: ManagerShape::String,
-            job: JobSettings::default(),
-        };
-        for (key, value) in options {
-            match key.as_str() {
-                "patch_dialect" => {
-                    entra.dialect = match value.as_str() {
-                        "default" | "AzureAdScimPatch2017" => Dialect::Default,
-                        "aadOptscim062020" => Dialect::Scim062020,
-                        _ => {
-                            return Err(ProfileError::BadOption {
-                                key: key.clone(),
-                                value: value.clone(),
-                                expected: "`default` or `aadOptscim062020`",
-                            })
-                        }
-                    }
-                }
-                "manager" => {
-                    entra.manager = match value.as_str() {
-                        "string" => ManagerShape::String,
-                        "object" => ManagerShape::Object,
-                        "ref-list" => ManagerShape::RefList,
-                        _ => {
-                            return Err(ProfileError::BadOption {
-                                key: key.clone(),
-                                value: value.clone(),
-                                expected: "`string`, `object` or `ref-list`",
-                            })
-                        }
-                    }
-                }
-                "quarantine_min_events" => entra.job.quarantine_min_events = number(key, value)?,
-                "accidental_deletion_threshold" => {
-                    entra.job.deletion_threshold = Some(number(key, value)?)
-                }
-                "member_batch" => entra.job.member_batch = number(key, value)?.max(1) as usize,
-                "skip_out_of_scope_deletions" => {
-                    entra.job.skip_out_of_scope_deletions = match value.as_str() {
-                        "true" | "True" => true,
-                        "false" | "False" => false,
-                        _ => {
-                            return Err(ProfileError::BadOption {
-                                key: key.clone(),
-                                value: value.clone(),
-                                expected: "`true` or `false`",
-                            })
-                        }
-                    }
-                }
-                "retry_after" => {
-                    entra.job.honor_retry_after = match value.as_str() {
-                        "honor" => true,
-                        "escrow" => false,
-                        _ => {
-                            return Err(ProfileError::BadOption {
-                                key: key.clone(),
-                                value: value.clone(),
-                                expected: "`escrow` (retry in a later cycle) or `honor`",
-                            })
-                        }
-                    }
-                }
-                _ => {
-                    return Err(ProfileError::UnknownOption {
-                        profile: "entra",
-                        key: key.clone(),
-                        known: OPTIONS.join(", "),
-                    })
-                }
-            }
-        }
-        Ok(entra)
-    }
-
     fn patch_body(&self, ops: Vec<Value>) -> Value {
         json!({"schemas": [urn::PATCH_OP], "Operations": ops})
     }
@@ -513,140 +369,10 @@ impl Profile for Entra {
     }
 }
 
+mod dialect;
+mod options;
+
+pub use dialect::Dialect;
+pub use options::OPTIONS;
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::idp::Tenant;
-    use crate::scenario::model::AttrValue;
-
-    fn alice(t: &mut Tenant) -> SourceUser {
-        let attrs = BTreeMap::from([
-            (
-                UserAttr::UserPrincipalName,
-                AttrValue::Text("alice@contoso.com".into()),
-            ),
-            (UserAttr::Mail, AttrValue::Text("alice@contoso.com".into())),
-            (UserAttr::GivenName, AttrValue::Text("Alice".into())),
-            (UserAttr::Surname, AttrValue::Text("Smith".into())),
-        ]);
-        t.create_user("alice", attrs).expect("create");
-        t.user("alice").cloned().expect("alice")
-    }
-
-    fn entra(dialect: &str) -> Entra {
-        Entra::from_options(&BTreeMap::from([(
-            "patch_dialect".to_string(),
-            dialect.to_string(),
-        )]))
-        .expect("valid option")
-    }
-
-    #[test]
-    fn post_body_matches_the_documented_shape() {
-        let mut t = Tenant::new();
-        let user = alice(&mut t);
-        let e = entra("default");
-        let req = e.create_user(&e.desired_user(&user, "", true));
-        assert_eq!(req.verb, Verb::Post);
-        assert_eq!(
-            req.body,
-            Some(json!({
-                "schemas": [urn::USER, urn::ENTERPRISE_USER],
-                "userName": "alice@contoso.com",
-                "active": true,
-                "emails": [{"primary": true, "type": "work", "value": "alice@contoso.com"}],
-                "name": {"givenName": "Alice", "familyName": "Smith", "formatted": "Alice Smith"},
-                "externalId": "alice",
-                "meta": {"resourceType": "User"},
-                "roles": []
-            }))
-        );
-    }
-
-    #[test]
-    fn disable_in_each_dialect() {
-        let mut t = Tenant::new();
-        let user = alice(&mut t);
-        let current = json!({"userName": "alice@contoso.com", "active": true, "externalId": "alice",
-            "emails": [{"type": "work", "value": "alice@contoso.com"}],
-            "name": {"givenName": "Alice", "familyName": "Smith", "formatted": "Alice Smith"}});
-        for (dialect, op) in [
-            (
-                "default",
-                json!({"op": "Replace", "path": "active", "value": "False"}),
-            ),
-            (
-                "aadOptscim062020",
-                json!({"op": "replace", "path": "active", "value": false}),
-            ),
-        ] {
-            let e = entra(dialect);
-            let update = e
-                .update_user(
-                    "id1",
-                    &current,
-                    &e.desired_user(&user, "", false),
-                    Before::Target,
-                )
-                .expect("an update");
-            assert_eq!(update.request.path, "/Users/id1");
-            assert_eq!(
-                update.request.body,
-                Some(json!({"schemas": [urn::PATCH_OP], "Operations": [op]}))
-            );
-        }
-    }
-
-    #[test]
-    fn flag_dialect_combines_replaces_into_one_pathless_op() {
-        let mut t = Tenant::new();
-        let user = alice(&mut t);
-        let current = json!({"userName": "alice@contoso.com", "active": true, "externalId": "alice",
-            "emails": [{"type": "work", "value": "old@contoso.com"}],
-            "name": {"givenName": "Al", "familyName": "Smith", "formatted": "Al Smith"}});
-        let e = entra("aadOptscim062020");
-        let update = e
-            .update_user(
-                "id1",
-                &current,
-                &e.desired_user(&user, "", true),
-                Before::Target,
-            )
-            .expect("update");
-        assert_eq!(
-            update.request.body.expect("body")["Operations"],
-            json!([
-                {"op": "replace", "path": WORK_EMAIL, "value": "alice@contoso.com"},
-                {"op": "replace", "value": {"name.givenName": "Alice", "name.formatted": "Alice Smith"}}
-            ])
-        );
-        assert_eq!(update.modified.len(), 3);
-    }
-
-    #[test]
-    fn nothing_to_send_when_the_target_already_matches() {
-        let mut t = Tenant::new();
-        let user = alice(&mut t);
-        let e = entra("default");
-        let desired = e.desired_user(&user, "", true);
-        let mut current = Map::new();
-        for (p, v) in &desired.attrs {
-            set_path(&mut current, p, v.clone());
-        }
-        assert_eq!(
-            e.update_user("id1", &Value::Object(current), &desired, Before::Target),
-            None
-        );
-    }
-
-    #[test]
-    fn unknown_options_are_rejected() {
-        let err = Entra::from_options(&BTreeMap::from([("dialect".to_string(), "x".to_string())]));
-        assert!(matches!(err, Err(ProfileError::UnknownOption { .. })));
-        let err = Entra::from_options(&BTreeMap::from([(
-            "patch_dialect".to_string(),
-            "x".to_string(),
-        )]));
-        assert!(matches!(err, Err(ProfileError::BadOption { .. })));
-    }
-}
+mod tests;
