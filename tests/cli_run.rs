@@ -562,6 +562,28 @@ async fn dry_run_sends_nothing_and_lists_the_requests() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_azure_ad_scim_patch_062020_spelling_of_the_flag_selects_the_rfc_dialect() {
+    let server = target().await;
+    let out = harness(
+        vec![
+            "run".into(),
+            "scenarios/entra/soft-delete-then-purge-deletes.yaml".into(),
+            "--dry-run".into(),
+            "--target".into(),
+            format!("{}?AzureAdScimPatch062020", server.base_url()),
+        ],
+        vec![("SCIM_TOKEN", TOKEN.into())],
+    )
+    .await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("{\"op\":\"replace\",\"path\":\"active\",\"value\":false}"),
+        "flag dialect from the URL's other spelling: {stdout}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn full_snapshots_keep_every_attribute_with_meta_redacted() {
     let dir = tempfile::tempdir().expect("tmp");
     let out = harness(

@@ -37,6 +37,16 @@ impl Dialect {
         }
     }
 
+    /// The spellings of the flag that turn the RFC-like dialect on in the tenant URL's
+    /// query: `aadOptscim062020` as the compatibility page's text and field reports spell it,
+    /// `AzureAdScimPatch062020` as its screenshot was reported to show it (§9.3).
+    pub const FLAGS: [&'static str; 2] = ["aadOptscim062020", "AzureAdScimPatch062020"];
+
+    /// Whether a tenant URL's query names one of `FLAGS` (case-insensitively).
+    pub fn flagged_in(url: &crate::client::TenantUrl) -> bool {
+        Dialect::FLAGS.iter().any(|f| url.has_flag(f))
+    }
+
     pub fn option_value(self) -> &'static str {
         match self {
             Dialect::Default => "default",

@@ -37,7 +37,7 @@ impl Entra {
                 "patch_dialect" => {
                     entra.dialect = match value.as_str() {
                         "default" | "AzureAdScimPatch2017" => Dialect::Default,
-                        "aadOptscim062020" => Dialect::Scim062020,
+                        "aadOptscim062020" | "AzureAdScimPatch062020" => Dialect::Scim062020,
                         _ => {
                             return Err(ProfileError::BadOption {
                                 key: key.clone(),

@@ -137,3 +137,16 @@ fn unknown_options_are_rejected() {
     )]));
     assert!(matches!(err, Err(ProfileError::BadOption { .. })));
 }
+
+#[test]
+fn both_spellings_of_the_flag_select_the_rfc_dialect() {
+    for flag in Dialect::FLAGS {
+        let url = crate::client::TenantUrl::parse(&format!("https://host/scim/v2?{flag}"))
+            .expect("a tenant URL");
+        assert!(Dialect::flagged_in(&url), "{flag} in the URL");
+        assert_eq!(entra(flag).dialect, Dialect::Scim062020, "{flag} as option");
+    }
+    let url = crate::client::TenantUrl::parse("https://host/scim/v2?AzureAdScimPatch2017")
+        .expect("a tenant URL");
+    assert!(!Dialect::flagged_in(&url));
+}
