@@ -853,6 +853,87 @@ async fn manager_out_of_scope_is_not_written() {
     assert_eq!(app.target.take().await, expected);
 }
 
+/// E-34: bob is removed as alice's manager in the source while the target holds him. After
+/// the read and the (empty) diff, the manager is cleared in its own PATCH: `Remove` with the
+/// old id in the default dialect `[I]`, path only with the flag (scimpatch-453), or, with
+/// `manager_removal=replace-empty`, the `Replace` with an empty value Microsoft's validator
+/// tests. Once the target holds no manager, nothing more is sent.
+#[tokio::test]
+async fn removed_manager_is_cleared_in_each_dialect_and_option() {
+    let enterprise_manager = format!("{ENTERPRISE_USER}:manager");
+    let cases = [
+        (
+            Dialect::Default,
+            "remove",
+            json!({"op": "Remove", "path": enterprise_manager, "value": "u-2"}),
+        ),
+        (
+            Dialect::Scim062020,
+            "remove",
+            json!({"op": "remove", "path": enterprise_manager}),
+        ),
+        (
+            Dialect::Default,
+            "replace-empty",
+            json!({"op": "Replace", "path": enterprise_manager, "value": ""}),
+        ),
+        (
+            Dialect::Scim062020,
+            "replace-empty",
+            json!({"op": "replace", "path": enterprise_manager, "value": ""}),
+        ),
+    ];
+    for (dialect, removal, op) in cases {
+        let app = EntraApp::start(&[
+            ("patch_dialect", dialect.option_value()),
+            ("manager_removal", removal),
+        ])
+        .await;
+        let mut tenant = tenant_with_alice_managed_by_bob();
+        let mut engine = app.engine();
+        run(&mut engine, &tenant, SyncKind::Initial).await;
+        app.target.take().await;
+        app.target.edit_user("u-1", |u| {
+            u[ENTERPRISE_USER] = json!({"manager": {"value": "u-2"}});
+        });
+        tenant
+            .update_user(
+                "alice",
+                &BTreeMap::from([(UserAttr::Manager, AttrValue::Clear)]),
+            )
+            .expect("remove alice's manager");
+        run(&mut engine, &tenant, SyncKind::Incremental).await;
+        assert_eq!(
+            app.target.take().await,
+            vec![probe(), read_user("u-1"), patch_user("u-1", json!([op]))],
+            "{dialect:?} {removal}"
+        );
+
+        app.target.edit_user("u-1", |u| {
+            u[ENTERPRISE_USER] = json!({});
+        });
+        tenant
+            .update_user(
+                "alice",
+                &BTreeMap::from([(UserAttr::JobTitle, text("Engineer"))]),
+            )
+            .expect("update alice");
+        run(&mut engine, &tenant, SyncKind::Incremental).await;
+        assert_eq!(
+            app.target.take().await,
+            vec![
+                probe(),
+                read_user("u-1"),
+                patch_user(
+                    "u-1",
+                    json!([{"op": add_op(dialect), "path": "title", "value": "Engineer"}])
+                ),
+            ],
+            "{dialect:?} {removal}: no manager on the target, nothing to remove"
+        );
+    }
+}
+
 /// alice with a given name and surname, so that a surname change is a Replace (§1.4).
 fn alice_body(surname: &str) -> Value {
     json!({

@@ -18,26 +18,32 @@ impl Engine<'_> {
             let Some(user) = tenant.user(&user_ref) else {
                 continue;
             };
-            let Some(manager_ref) = user.text(UserAttr::Manager) else {
+            let Some(user_id) = self.links.get(&user.object_id).map(|l| l.target_id.clone()) else {
                 continue;
             };
-            let Some(user_id) = self.links.get(&user.object_id).map(|l| l.target_id.clone()) else {
+            let have = current
+                .get(urn::ENTERPRISE_USER)
+                .and_then(|e| e.get("manager"))
+                .and_then(|m| m.get("value").or(Some(m)))
+                .and_then(Value::as_str)
+                .filter(|m| !m.is_empty())
+                .map(str::to_string);
+            let rec_index = report
+                .records
+                .iter()
+                .rposition(|r| r.object == user_ref && r.cycle_id == report.cycle_id);
+            let Some(manager_ref) = user.text(UserAttr::Manager) else {
+                // Removed in the source while the target still names one (E-34).
+                if let Some(old) = have {
+                    self.clear_manager(&user_ref, &user_id, old, rec_index, report)
+                        .await;
+                }
                 continue;
             };
             let manager_id = tenant
                 .user(manager_ref)
                 .and_then(|m| self.links.get(&m.object_id))
                 .map(|l| l.target_id.clone());
-            let have = current
-                .get(urn::ENTERPRISE_USER)
-                .and_then(|e| e.get("manager"))
-                .and_then(|m| m.get("value").or(Some(m)))
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            let rec_index = report
-                .records
-                .iter()
-                .rposition(|r| r.object == user_ref && r.cycle_id == report.cycle_id);
             let Some(manager_id) = manager_id else {
                 if let Some(i) = rec_index {
                     report.records[i].step(
@@ -81,6 +87,44 @@ impl Engine<'_> {
                     let rec = report.records.remove(i);
                     self.fail(rec, &user_ref, outcome, report);
                 }
+            }
+        }
+    }
+
+    /// Sends the profile's manager removal for a user whose manager was removed in the
+    /// source, and logs it on the user's record.
+    async fn clear_manager(
+        &mut self,
+        user_ref: &str,
+        user_id: &str,
+        old: String,
+        rec_index: Option<usize>,
+        report: &mut CycleReport,
+    ) {
+        let Some(req) = self.profile.remove_manager(user_id, &old) else {
+            return;
+        };
+        let outcome = self.send(&req, report).await;
+        let Some(i) = rec_index else {
+            return;
+        };
+        match outcome {
+            Sent::Answer(r) if r.is_success() => {
+                let rec = &mut report.records[i];
+                rec.step(
+                    StepType::ReferenceResolution,
+                    true,
+                    format!("manager removed: PATCH answered {}", r.status),
+                );
+                rec.modified_properties.push(ModifiedProperty {
+                    name: "manager".into(),
+                    old: Some(Value::String(old)),
+                    new: None,
+                });
+            }
+            outcome => {
+                let rec = report.records.remove(i);
+                self.fail(rec, user_ref, outcome, report);
             }
         }
     }

@@ -328,6 +328,13 @@ pub trait Profile: Send + Sync {
     fn transient_retry(&self) -> TransientRetry {
         TransientRetry::of(self.name())
     }
+
+    /// Clears a user's manager that was removed in the source (reference resolution);
+    /// `None` for IdPs that send nothing then.
+    fn remove_manager(&self, user_id: &str, manager_id: &str) -> Option<ScimRequest> {
+        let _ = (user_id, manager_id);
+        None
+    }
 }
 
 /// How strictly an IdP reads one kind of answer.

@@ -58,6 +58,34 @@ pub struct Entra {
     pub dialect: Dialect,
     pub manager: ManagerShape,
     pub job: JobSettings,
+    /// What a source attribute that became empty sends (E-28).
+    pub clears: Clears,
+    /// How a manager removed in the source is cleared on the target (E-34).
+    pub manager_removal: ManagerRemoval,
+}
+
+/// What Entra sends for a mapped attribute whose source value became empty (E-28, §9.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clears {
+    /// `Remove` on the attribute's path: in the default dialect with the old value
+    /// (`[observed]`, scimref-pr87), with the flag without one (`[I]`: the flag drops the
+    /// value from member removes, E-53, and the RFC's remove carries none).
+    Remove,
+    /// Nothing: "null attributes can't be provisioned" read literally (`[documented]`,
+    /// ms-known-issues); the target keeps the old value.
+    Nothing,
+}
+
+/// How a removed manager is cleared (§1.5, E-34).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManagerRemoval {
+    /// `Remove` on the manager path, with the old id in the default dialect (the reference
+    /// server accepts Remove with or without it, scimref-code; the value is `[I]` from E-28),
+    /// path only with the flag (`[observed]`, scimpatch-453).
+    Remove,
+    /// `Replace` with an empty value, as Microsoft's gallery validation tests it
+    /// (`[documented]`, scimref-validation).
+    ReplaceEmpty,
 }
 
 /// How the manager reference is written (§1.5).
@@ -74,6 +102,31 @@ pub enum ManagerShape {
 impl Entra {
     fn patch_body(&self, ops: Vec<Value>) -> Value {
         json!({"schemas": [urn::PATCH_OP], "Operations": ops})
+    }
+
+    /// The manager's path and value in the configured shape (§1.5, E-32, E-33).
+    fn manager_value(&self, manager_id: &str) -> (String, Value) {
+        let path = format!("{}:manager", urn::ENTERPRISE_USER);
+        match self.manager {
+            ManagerShape::String => (path, json!(manager_id)),
+            ManagerShape::Object => (path, json!({"value": manager_id})),
+            ManagerShape::RefList => (
+                "manager".to_string(),
+                json!([{"$ref": format!("../Users/{manager_id}"), "value": manager_id}]),
+            ),
+        }
+    }
+
+    /// The operation that clears a mapped attribute whose source value became empty, or
+    /// none (E-28).
+    fn clear_op(&self, path: &str, old: &Value) -> Option<Value> {
+        match (self.clears, self.dialect) {
+            (Clears::Nothing, _) => None,
+            (Clears::Remove, Dialect::Default) => {
+                Some(json!({"op": "Remove", "path": path, "value": old}))
+            }
+            (Clears::Remove, Dialect::Scim062020) => Some(json!({"op": "remove", "path": path})),
+        }
     }
 }
 
@@ -270,17 +323,11 @@ impl Profile for Entra {
     fn set_manager(&self, user_id: &str, manager_id: &str, replacing: bool) -> Option<ScimRequest> {
         let table = self.dialect.table();
         let op = if replacing { table.replace } else { table.add };
-        let path = format!("{}:manager", urn::ENTERPRISE_USER);
-        let op = match self.manager {
-            ManagerShape::String => json!({"op": op, "path": path, "value": manager_id}),
-            ManagerShape::Object => json!({"op": op, "path": path, "value": {"value": manager_id}}),
-            ManagerShape::RefList => json!({"op": op, "path": "manager",
-                "value": [{"$ref": format!("../Users/{manager_id}"), "value": manager_id}]}),
-        };
+        let (path, value) = self.manager_value(manager_id);
         Some(ScimRequest::with_body(
             Verb::Patch,
             resource_path("Users", user_id),
-            self.patch_body(vec![op]),
+            self.patch_body(vec![json!({"op": op, "path": path, "value": value})]),
         ))
     }
 
@@ -312,7 +359,8 @@ impl Profile for Entra {
     }
 
     /// §1.4: GET then diff; only changed attributes are sent. A value the source no longer
-    /// has is not sent ("null attributes can't be provisioned", §1.3 / §9.5). `before` is
+    /// has is removed (`Clears::Remove`, E-28) or left alone (`Clears::Nothing`, "null
+    /// attributes can't be provisioned", §1.3 / §9.5). `before` is
     /// always `Before::Target`: Entra keeps the default `diff_source` (E-23).
     fn update_user(
         &self,
@@ -325,10 +373,23 @@ impl Profile for Entra {
         let mut ops = Vec::new();
         let mut pathless = Map::new();
         let mut modified = Vec::new();
-        for (path, want) in &desired.attrs {
+        for (path, _) in MAPPING {
             let have = ClientPath::parse(path, &USER)
                 .ok()
-                .and_then(|p| p.get(current).cloned());
+                .and_then(|p| p.get(current).cloned())
+                .filter(|v| !v.is_null() && v.as_str() != Some(""));
+            let Some(want) = desired.get(path) else {
+                // Cleared in the source while the target still holds a value (E-28).
+                if let Some(op) = have.as_ref().and_then(|old| self.clear_op(path, old)) {
+                    ops.push(op);
+                    modified.push(ModifiedProperty {
+                        name: (*path).to_string(),
+                        old: have,
+                        new: None,
+                    });
+                }
+                continue;
+            };
             if have.as_ref() == Some(want) {
                 continue;
             }
@@ -366,6 +427,26 @@ impl Profile for Entra {
             ),
             modified,
         })
+    }
+
+    /// §1.5, E-34: a manager removed in the source, in a separate round trip like the set.
+    fn remove_manager(&self, user_id: &str, manager_id: &str) -> Option<ScimRequest> {
+        let table = self.dialect.table();
+        let (path, value) = self.manager_value(manager_id);
+        let op = match (self.manager_removal, self.dialect) {
+            (ManagerRemoval::ReplaceEmpty, _) => {
+                json!({"op": table.replace, "path": path, "value": ""})
+            }
+            (ManagerRemoval::Remove, Dialect::Default) => {
+                json!({"op": "Remove", "path": path, "value": value})
+            }
+            (ManagerRemoval::Remove, Dialect::Scim062020) => json!({"op": "remove", "path": path}),
+        };
+        Some(ScimRequest::with_body(
+            Verb::Patch,
+            resource_path("Users", user_id),
+            self.patch_body(vec![op]),
+        ))
     }
 }
 

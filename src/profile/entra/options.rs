@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Dialect, Entra, ManagerShape};
+use super::{Clears, Dialect, Entra, ManagerRemoval, ManagerShape};
 use crate::profile::{JobSettings, ProfileError};
 
 /// Options a scenario or `--option` may set.
@@ -15,6 +15,8 @@ pub const OPTIONS: &[&str] = &[
     "skip_out_of_scope_deletions",
     "retry_after",
     "member_batch",
+    "cleared_attributes",
+    "manager_removal",
 ];
 
 fn number(key: &str, value: &str) -> Result<u64, ProfileError> {
@@ -25,12 +27,32 @@ fn number(key: &str, value: &str) -> Result<u64, ProfileError> {
     })
 }
 
+/// The value of `options[key]` among `choices`.
+fn choice<T: Copy>(
+    key: &str,
+    value: &str,
+    choices: &[(&str, T)],
+    expected: &'static str,
+) -> Result<T, ProfileError> {
+    choices
+        .iter()
+        .find(|(name, _)| *name == value)
+        .map(|(_, t)| *t)
+        .ok_or_else(|| ProfileError::BadOption {
+            key: key.to_string(),
+            value: value.to_string(),
+            expected,
+        })
+}
+
 impl Entra {
     pub fn from_options(options: &BTreeMap<String, String>) -> Result<Self, ProfileError> {
         let mut entra = Entra {
             dialect: Dialect::Default,
             manager: ManagerShape::String,
             job: JobSettings::default(),
+            clears: Clears::Remove,
+            manager_removal: ManagerRemoval::Remove,
         };
         for (key, value) in options {
             match key.as_str() {
@@ -60,6 +82,25 @@ impl Entra {
                             })
                         }
                     }
+                }
+                "cleared_attributes" => {
+                    entra.clears = choice(
+                        key,
+                        value,
+                        &[("remove", Clears::Remove), ("nothing", Clears::Nothing)],
+                        "`remove` or `nothing`",
+                    )?
+                }
+                "manager_removal" => {
+                    entra.manager_removal = choice(
+                        key,
+                        value,
+                        &[
+                            ("remove", ManagerRemoval::Remove),
+                            ("replace-empty", ManagerRemoval::ReplaceEmpty),
+                        ],
+                        "`remove` or `replace-empty`",
+                    )?
                 }
                 "quarantine_min_events" => entra.job.quarantine_min_events = number(key, value)?,
                 "accidental_deletion_threshold" => {
