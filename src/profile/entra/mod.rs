@@ -62,6 +62,13 @@ pub struct Entra {
     pub clears: Clears,
     /// How a manager removed in the source is cleared on the target (E-34).
     pub manager_removal: ManagerRemoval,
+    /// `active` on the POST as the string `"True"` (E-16, `[observed]` scimref-21) instead of
+    /// the documented JSON boolean.
+    pub post_active_string: bool,
+    /// Booleans in PATCH as strings (`"False"`); `None`: as the dialect has them (E-25,
+    /// E-26). `Some(false)` in the default dialect is the tutorial's `Replace` with a JSON
+    /// `false`, the third documented disable body (E-37, §9.1).
+    pub patch_string_booleans: Option<bool>,
 }
 
 /// What Entra sends for a mapped attribute whose source value became empty (E-28, §9.5).
@@ -346,12 +353,21 @@ impl Profile for Entra {
     }
 
     /// §1.3's documented body: both schemas, `meta.resourceType`, `roles: []`, only mapped
-    /// attributes with values.
+    /// attributes with values; `active` as the boolean the tutorial shows, or, with
+    /// `post_active=string`, the string a Microsoft engineer said the service sends (E-16).
     fn create_user(&self, desired: &DesiredUser) -> ScimRequest {
         let mut body = Map::new();
         body.insert("schemas".into(), json!([urn::USER, urn::ENTERPRISE_USER]));
         for (path, value) in &desired.attrs {
-            set_path(&mut body, path, value.clone());
+            let value = match value {
+                // `Switch([IsSoftDeleted], , "False", "True", "True", "False")` yields a
+                // string; whether it reaches the wire as one is disputed (E-16).
+                Value::Bool(b) if self.post_active_string => {
+                    Value::String(if *b { "True" } else { "False" }.into())
+                }
+                other => other.clone(),
+            };
+            set_path(&mut body, path, value);
         }
         body.insert("meta".into(), json!({"resourceType": "User"}));
         body.insert("roles".into(), json!([]));
@@ -370,6 +386,7 @@ impl Profile for Entra {
         _before: Before<'_>,
     ) -> Option<Update> {
         let table = self.dialect.table();
+        let string_booleans = self.patch_string_booleans.unwrap_or(table.string_booleans);
         let mut ops = Vec::new();
         let mut pathless = Map::new();
         let mut modified = Vec::new();
@@ -399,7 +416,7 @@ impl Profile for Entra {
                 new: Some(want.clone()),
             });
             let wire = match want {
-                Value::Bool(b) if table.string_booleans => {
+                Value::Bool(b) if string_booleans => {
                     Value::String(if *b { "True" } else { "False" }.into())
                 }
                 other => other.clone(),

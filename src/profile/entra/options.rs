@@ -17,6 +17,8 @@ pub const OPTIONS: &[&str] = &[
     "member_batch",
     "cleared_attributes",
     "manager_removal",
+    "post_active",
+    "patch_booleans",
 ];
 
 fn number(key: &str, value: &str) -> Result<u64, ProfileError> {
@@ -53,6 +55,8 @@ impl Entra {
             job: JobSettings::default(),
             clears: Clears::Remove,
             manager_removal: ManagerRemoval::Remove,
+            post_active_string: false,
+            patch_string_booleans: None,
         };
         for (key, value) in options {
             match key.as_str() {
@@ -101,6 +105,22 @@ impl Entra {
                         ],
                         "`remove` or `replace-empty`",
                     )?
+                }
+                "post_active" => {
+                    entra.post_active_string = choice(
+                        key,
+                        value,
+                        &[("boolean", false), ("string", true)],
+                        "`boolean` or `string`",
+                    )?
+                }
+                "patch_booleans" => {
+                    entra.patch_string_booleans = Some(choice(
+                        key,
+                        value,
+                        &[("string", true), ("boolean", false)],
+                        "`string` or `boolean`",
+                    )?)
                 }
                 "quarantine_min_events" => entra.job.quarantine_min_events = number(key, value)?,
                 "accidental_deletion_threshold" => {
