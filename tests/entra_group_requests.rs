@@ -657,6 +657,54 @@ async fn member_remove_flag_dialect_sends_one_value_filter_op_per_member() {
     .await;
 }
 
+/// Member removes are batched like adds, `member_batch` members per PATCH `[I]` (Entra
+/// documents no batch size): three members removed with a batch of 2 go in two PATCHes, in
+/// each dialect's shape.
+#[tokio::test]
+async fn member_remove_is_batched_by_member_batch() {
+    for dialect in DIALECTS {
+        let app = EntraApp::start(&[
+            ("patch_dialect", dialect.option_value()),
+            ("member_batch", "2"),
+        ])
+        .await;
+        let mut tenant = tenant_with_sales(&["alice", "bob", "carol"]);
+        let mut engine = app.engine();
+        run(&mut engine, &tenant, SyncKind::Initial).await;
+        app.target.take().await;
+
+        for member in ["alice", "bob", "carol"] {
+            tenant
+                .remove_member("sales", member)
+                .expect("remove member");
+        }
+        run(&mut engine, &tenant, SyncKind::Incremental).await;
+        let removes = |ids: &[&str]| match dialect {
+            Dialect::Default => {
+                let value: Vec<Value> = ids.iter().map(|id| json!({"value": id})).collect();
+                json!([{"op": "Remove", "path": "members", "value": value}])
+            }
+            Dialect::Scim062020 => Value::Array(
+                ids.iter()
+                    .map(
+                        |id| json!({"op": "remove", "path": format!("members[value eq \"{id}\"]")}),
+                    )
+                    .collect(),
+            ),
+        };
+        let mut expected = vec![probe()];
+        for id in ["u-1", "u-2", "u-3"] {
+            expected.extend([read_user(id), patch_user(id, disable(dialect))]);
+        }
+        expected.extend([
+            read_group("g-1"),
+            patch_group("g-1", removes(&["u-1", "u-2"])),
+            patch_group("g-1", removes(&["u-3"])),
+        ]);
+        assert_eq!(app.target.take().await, expected, "{dialect:?}");
+    }
+}
+
 /// §1.7 Rename: the group is read without members, then one PATCH on displayName; once the
 /// target holds the new name, a restart reads it again and sends nothing more.
 #[tokio::test]

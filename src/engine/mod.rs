@@ -563,6 +563,23 @@ const OKTA_APP: &str = "SCIM app";
 /// The error code of a finding about an answer the harness cannot use safely.
 const INCOMPATIBLE: &str = "SystemForCrossDomainIdentityManagementServiceIncompatible";
 
+/// The harness's own code `[I]` for a matching query that finds a target object another
+/// source object is already linked to: Entra's documented codes (E-69) name no such case;
+/// `DuplicateSourceEntries`, used here before, is Entra's code for several source objects
+/// matching in inbound provisioning.
+const TARGET_ALREADY_LINKED: &str = "TargetEntryAlreadyLinked";
+
+/// Why a 404 to a filter query or a POST fails the object: the collection itself is not
+/// where it should be, a SCIM compliance failure (E-8, E-65), not a lost anchor (`InvalidAnchor` is for a
+/// linked id, E-9).
+fn collection_404(req: &ScimRequest) -> String {
+    format!(
+        "{} {} answered 404: a filter query or a create must reach the collection; Entra treats this as a SCIM compliance failure, not as a missing object",
+        req.verb.as_str(),
+        req.path
+    )
+}
+
 /// The ids of the resources a lookup answered, each proven to carry `key`. One resource
 /// that does not carry it, or cannot be addressed, fails the whole answer: the server
 /// ignored or misread the filter, so none of what it returned is adopted or written to.

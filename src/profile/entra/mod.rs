@@ -275,7 +275,8 @@ impl Profile for Entra {
 
     /// §1.7: adds batched as `Add members [{"$ref":null,"value"}]`; removes in the default
     /// dialect as `Remove` with a value list (RFC-incompatible), with the flag as one
-    /// `members[value eq "id"]` operation per member.
+    /// `members[value eq "id"]` operation per member; both `member_batch` members per PATCH
+    /// (100 by default, the harness's choice: Entra documents no batch size) [I].
     fn membership(&self, change: &MembershipChange) -> Vec<ScimRequest> {
         let path = resource_path("Groups", &change.group_id);
         let mut requests: Vec<ScimRequest> = change
@@ -290,22 +291,21 @@ impl Profile for Entra {
                 ScimRequest::with_body(Verb::Patch, path.clone(), self.patch_body(vec![op]))
             })
             .collect();
-        if !change.remove.is_empty() {
+        // Removes are batched like adds [I]: no source gives a size for either (E-51).
+        for chunk in change.remove.chunks(self.job.member_batch.max(1)) {
             let ops = match self.dialect {
                 Dialect::Default => {
-                    let value: Vec<Value> =
-                        change.remove.iter().map(|m| json!({"value": m})).collect();
+                    let value: Vec<Value> = chunk.iter().map(|m| json!({"value": m})).collect();
                     vec![json!({"op": "Remove", "path": "members", "value": value})]
                 }
-                Dialect::Scim062020 => change
-                    .remove
+                Dialect::Scim062020 => chunk
                     .iter()
                     .map(|m| json!({"op": "remove", "path": format!("members[value eq {}]", quote(m))}))
                     .collect(),
             };
             requests.push(ScimRequest::with_body(
                 Verb::Patch,
-                path,
+                path.clone(),
                 self.patch_body(ops),
             ));
         }
