@@ -835,8 +835,9 @@ async fn manager_is_set_after_the_creates_in_each_shape_and_only_once() {
         (
             Dialect::Default,
             "ref-list",
+            // E-33: the 2019 page's `$ref` is absolute; `<base>` is the tenant URL.
             json!({"op": "Add", "path": "manager",
-                "value": [{"$ref": "../Users/u-2", "value": "u-2"}]}),
+                "value": [{"$ref": "<base>/Users/u-2", "value": "u-2"}]}),
         ),
         // The reported traffic (§1.5, scimsdk-686): lowercase `add` with the flag on.
         (
@@ -851,6 +852,9 @@ async fn manager_is_set_after_the_creates_in_each_shape_and_only_once() {
             ("manager", shape),
         ])
         .await;
+        let base = format!("{}{BASE}", app.target.server.uri());
+        let op: Value = serde_json::from_str(&op.to_string().replace("<base>", &base))
+            .expect("the op stays JSON");
         let mut tenant = tenant_with_alice_managed_by_bob();
         let mut engine = app.engine();
         run(&mut engine, &tenant, SyncKind::Initial).await;
@@ -886,7 +890,8 @@ async fn manager_is_set_after_the_creates_in_each_shape_and_only_once() {
 }
 
 /// §1.5: "If the manager is out of scope when the user is processed, the reference stays
-/// unset": no manager PATCH for a manager that is not provisioned.
+/// unset until a restart": no manager PATCH for a manager that is not provisioned, nor on a
+/// later cycle that provisions him, only after the restart (E-31).
 #[tokio::test]
 async fn manager_out_of_scope_is_not_written() {
     let app = EntraApp::start(&[]).await;
@@ -899,6 +904,49 @@ async fn manager_out_of_scope_is_not_written() {
     let mut expected = vec![probe()];
     expected.extend(create_user("alice"));
     assert_eq!(app.target.take().await, expected);
+
+    // bob comes into scope and alice changes in the same cycle: bob is created and alice
+    // updated, but her manager stays unset — only a restart fills it in (E-31).
+    tenant.assign("bob").expect("assign bob");
+    tenant
+        .update_user(
+            "alice",
+            &BTreeMap::from([(UserAttr::JobTitle, text("Engineer"))]),
+        )
+        .expect("update alice");
+    run(&mut engine, &tenant, SyncKind::Incremental).await;
+    let mut expected = vec![
+        probe(),
+        read_user("u-1"),
+        patch_user(
+            "u-1",
+            json!([{"op": "Add", "path": "title", "value": "Engineer"}]),
+        ),
+    ];
+    expected.extend(create_user("bob"));
+    assert_eq!(
+        app.target.take().await,
+        expected,
+        "no manager PATCH before a restart"
+    );
+
+    app.target
+        .edit_user("u-1", |u| u["title"] = json!("Engineer"));
+    engine.restart(false);
+    run(&mut engine, &tenant, SyncKind::Initial).await;
+    assert_eq!(
+        app.target.take().await,
+        vec![
+            probe(),
+            read_user("u-1"),
+            read_user("u-2"),
+            patch_user(
+                "u-1",
+                json!([{"op": "Add", "path": format!("{ENTERPRISE_USER}:manager"), "value": "u-2"}])
+            ),
+        ],
+        "the restart writes the manager"
+    );
 }
 
 /// E-34: bob is removed as alice's manager in the source while the target holds him. After

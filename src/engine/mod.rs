@@ -117,6 +117,9 @@ pub struct Engine<'a> {
     /// Users exported this cycle with the target state read or created: what reference
     /// resolution diffs the manager against.
     exported: BTreeMap<String, Value>,
+    /// User → the manager it named when reference resolution found that manager not
+    /// provisioned: the reference stays unset until a restart (E-31, ms-known-issues).
+    unresolved_managers: BTreeMap<String, String>,
     quarantine: Option<Quarantine>,
     /// Events and failures since the last restart, for the escrow-proportion threshold.
     events: u64,
@@ -149,6 +152,7 @@ impl<'a> Engine<'a> {
             job: profile.job(),
             held: BTreeSet::new(),
             exported: BTreeMap::new(),
+            unresolved_managers: BTreeMap::new(),
             quarantine: None,
             events: 0,
             failures: 0,
@@ -187,6 +191,7 @@ impl<'a> Engine<'a> {
     pub fn restart(&mut self, full: bool) {
         self.watermark = 0;
         self.escrow.clear();
+        self.unresolved_managers.clear();
         self.quarantine = None;
         self.events = 0;
         self.failures = 0;

@@ -1,6 +1,7 @@
 //! Reference resolution (idp-behavior.md §1.5): after users are created or updated, the
 //! manager is written in a separate PATCH, and only when the manager itself is provisioned;
-//! otherwise it stays unset until a later cycle touches the user.
+//! otherwise it stays unset until provisioning is restarted (E-31), even if a later cycle
+//! touches the user. A manager removed in the source is cleared in its own PATCH (E-34).
 
 use serde_json::Value;
 
@@ -44,7 +45,21 @@ impl Engine<'_> {
                 .user(manager_ref)
                 .and_then(|m| self.links.get(&m.object_id))
                 .map(|l| l.target_id.clone());
+            if self.unresolved_managers.get(&user_ref).map(String::as_str) == Some(manager_ref) {
+                // Out of scope when the user was processed: only a restart fills it in,
+                // even once the manager is provisioned (E-31).
+                if let Some(i) = rec_index {
+                    report.records[i].step(
+                        StepType::ReferenceResolution,
+                        false,
+                        format!("manager `{manager_ref}` was not provisioned when this user was; the reference stays unset until provisioning is restarted"),
+                    );
+                }
+                continue;
+            }
             let Some(manager_id) = manager_id else {
+                self.unresolved_managers
+                    .insert(user_ref.clone(), manager_ref.to_string());
                 if let Some(i) = rec_index {
                     report.records[i].step(
                         StepType::ReferenceResolution,
@@ -59,10 +74,12 @@ impl Engine<'_> {
             if have.as_deref() == Some(manager_id.as_str()) {
                 continue;
             }
-            let Some(req) = self
-                .profile
-                .set_manager(&user_id, &manager_id, have.is_some())
-            else {
+            let Some(req) = self.profile.set_manager_at(
+                self.client.base(),
+                &user_id,
+                &manager_id,
+                have.is_some(),
+            ) else {
                 continue;
             };
             let outcome = self.send(&req, report).await;

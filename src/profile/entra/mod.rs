@@ -112,14 +112,14 @@ impl Entra {
     }
 
     /// The manager's path and value in the configured shape (§1.5, E-32, E-33).
-    fn manager_value(&self, manager_id: &str) -> (String, Value) {
+    fn manager_value(&self, base_url: &str, manager_id: &str) -> (String, Value) {
         let path = format!("{}:manager", urn::ENTERPRISE_USER);
         match self.manager {
             ManagerShape::String => (path, json!(manager_id)),
             ManagerShape::Object => (path, json!({"value": manager_id})),
             ManagerShape::RefList => (
                 "manager".to_string(),
-                json!([{"$ref": format!("../Users/{manager_id}"), "value": manager_id}]),
+                json!([{"$ref": format!("{}/Users/{manager_id}", base_url.trim_end_matches('/')), "value": manager_id}]),
             ),
         }
     }
@@ -328,9 +328,21 @@ impl Profile for Entra {
 
     /// §1.5: written in a separate round trip after the user exists.
     fn set_manager(&self, user_id: &str, manager_id: &str, replacing: bool) -> Option<ScimRequest> {
+        self.set_manager_at("..", user_id, manager_id, replacing)
+    }
+
+    /// E-33: the 2019 page shows `"$ref": "http://…/Users/<id>"`, absolute; without a base
+    /// URL (`set_manager`) the `$ref` is relative, `../Users/<id>`.
+    fn set_manager_at(
+        &self,
+        base_url: &str,
+        user_id: &str,
+        manager_id: &str,
+        replacing: bool,
+    ) -> Option<ScimRequest> {
         let table = self.dialect.table();
         let op = if replacing { table.replace } else { table.add };
-        let (path, value) = self.manager_value(manager_id);
+        let (path, value) = self.manager_value(base_url, manager_id);
         Some(ScimRequest::with_body(
             Verb::Patch,
             resource_path("Users", user_id),
@@ -449,7 +461,7 @@ impl Profile for Entra {
     /// §1.5, E-34: a manager removed in the source, in a separate round trip like the set.
     fn remove_manager(&self, user_id: &str, manager_id: &str) -> Option<ScimRequest> {
         let table = self.dialect.table();
-        let (path, value) = self.manager_value(manager_id);
+        let (path, value) = self.manager_value("..", manager_id);
         let op = match (self.manager_removal, self.dialect) {
             (ManagerRemoval::ReplaceEmpty, _) => {
                 json!({"op": table.replace, "path": path, "value": ""})
