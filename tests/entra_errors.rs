@@ -15,7 +15,7 @@ use scim_harness::profile::entra::Entra;
 use scim_harness::scenario::model::{AttrValue, SyncKind, UserAttr};
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockServer};
 
 const TOKEN: &str = "entra-errors-test-token";
 const USERS: &str = "/scim/v2/Users";
