@@ -514,7 +514,7 @@ async fn accepted_snapshots_hold_no_token_and_no_run_prefix() {
         );
         files += 1;
     }
-    assert_eq!(files, 5);
+    assert_eq!(files, 8, "one per snapshot step of scenarios/entra");
 }
 
 #[tokio::test(flavor = "multi_thread")]
