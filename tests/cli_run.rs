@@ -514,7 +514,7 @@ async fn accepted_snapshots_hold_no_token_and_no_run_prefix() {
         );
         files += 1;
     }
-    assert_eq!(files, 5);
+    assert_eq!(files, 8, "one per snapshot step of scenarios/entra");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -558,6 +558,28 @@ async fn dry_run_sends_nothing_and_lists_the_requests() {
             .read()
             .is_empty(scim_harness::server::store::Kind::User),
         "nothing reached the target"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_azure_ad_scim_patch_062020_spelling_of_the_flag_selects_the_rfc_dialect() {
+    let server = target().await;
+    let out = harness(
+        vec![
+            "run".into(),
+            "scenarios/entra/soft-delete-then-purge-deletes.yaml".into(),
+            "--dry-run".into(),
+            "--target".into(),
+            format!("{}?AzureAdScimPatch062020", server.base_url()),
+        ],
+        vec![("SCIM_TOKEN", TOKEN.into())],
+    )
+    .await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("{\"op\":\"replace\",\"path\":\"active\",\"value\":false}"),
+        "flag dialect from the URL's other spelling: {stdout}"
     );
 }
 

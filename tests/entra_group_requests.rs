@@ -657,6 +657,54 @@ async fn member_remove_flag_dialect_sends_one_value_filter_op_per_member() {
     .await;
 }
 
+/// Member removes are batched like adds, `member_batch` members per PATCH `[I]` (Entra
+/// documents no batch size): three members removed with a batch of 2 go in two PATCHes, in
+/// each dialect's shape.
+#[tokio::test]
+async fn member_remove_is_batched_by_member_batch() {
+    for dialect in DIALECTS {
+        let app = EntraApp::start(&[
+            ("patch_dialect", dialect.option_value()),
+            ("member_batch", "2"),
+        ])
+        .await;
+        let mut tenant = tenant_with_sales(&["alice", "bob", "carol"]);
+        let mut engine = app.engine();
+        run(&mut engine, &tenant, SyncKind::Initial).await;
+        app.target.take().await;
+
+        for member in ["alice", "bob", "carol"] {
+            tenant
+                .remove_member("sales", member)
+                .expect("remove member");
+        }
+        run(&mut engine, &tenant, SyncKind::Incremental).await;
+        let removes = |ids: &[&str]| match dialect {
+            Dialect::Default => {
+                let value: Vec<Value> = ids.iter().map(|id| json!({"value": id})).collect();
+                json!([{"op": "Remove", "path": "members", "value": value}])
+            }
+            Dialect::Scim062020 => Value::Array(
+                ids.iter()
+                    .map(
+                        |id| json!({"op": "remove", "path": format!("members[value eq \"{id}\"]")}),
+                    )
+                    .collect(),
+            ),
+        };
+        let mut expected = vec![probe()];
+        for id in ["u-1", "u-2", "u-3"] {
+            expected.extend([read_user(id), patch_user(id, disable(dialect))]);
+        }
+        expected.extend([
+            read_group("g-1"),
+            patch_group("g-1", removes(&["u-1", "u-2"])),
+            patch_group("g-1", removes(&["u-3"])),
+        ]);
+        assert_eq!(app.target.take().await, expected, "{dialect:?}");
+    }
+}
+
 /// §1.7 Rename: the group is read without members, then one PATCH on displayName; once the
 /// target holds the new name, a restart reads it again and sends nothing more.
 #[tokio::test]
@@ -787,8 +835,9 @@ async fn manager_is_set_after_the_creates_in_each_shape_and_only_once() {
         (
             Dialect::Default,
             "ref-list",
+            // E-33: the 2019 page's `$ref` is absolute; `<base>` is the tenant URL.
             json!({"op": "Add", "path": "manager",
-                "value": [{"$ref": "../Users/u-2", "value": "u-2"}]}),
+                "value": [{"$ref": "<base>/Users/u-2", "value": "u-2"}]}),
         ),
         // The reported traffic (§1.5, scimsdk-686): lowercase `add` with the flag on.
         (
@@ -803,6 +852,9 @@ async fn manager_is_set_after_the_creates_in_each_shape_and_only_once() {
             ("manager", shape),
         ])
         .await;
+        let base = format!("{}{BASE}", app.target.server.uri());
+        let op: Value = serde_json::from_str(&op.to_string().replace("<base>", &base))
+            .expect("the op stays JSON");
         let mut tenant = tenant_with_alice_managed_by_bob();
         let mut engine = app.engine();
         run(&mut engine, &tenant, SyncKind::Initial).await;
@@ -838,7 +890,8 @@ async fn manager_is_set_after_the_creates_in_each_shape_and_only_once() {
 }
 
 /// §1.5: "If the manager is out of scope when the user is processed, the reference stays
-/// unset": no manager PATCH for a manager that is not provisioned.
+/// unset until a restart": no manager PATCH for a manager that is not provisioned, nor on a
+/// later cycle that provisions him, only after the restart (E-31).
 #[tokio::test]
 async fn manager_out_of_scope_is_not_written() {
     let app = EntraApp::start(&[]).await;
@@ -851,6 +904,130 @@ async fn manager_out_of_scope_is_not_written() {
     let mut expected = vec![probe()];
     expected.extend(create_user("alice"));
     assert_eq!(app.target.take().await, expected);
+
+    // bob comes into scope and alice changes in the same cycle: bob is created and alice
+    // updated, but her manager stays unset — only a restart fills it in (E-31).
+    tenant.assign("bob").expect("assign bob");
+    tenant
+        .update_user(
+            "alice",
+            &BTreeMap::from([(UserAttr::JobTitle, text("Engineer"))]),
+        )
+        .expect("update alice");
+    run(&mut engine, &tenant, SyncKind::Incremental).await;
+    let mut expected = vec![
+        probe(),
+        read_user("u-1"),
+        patch_user(
+            "u-1",
+            json!([{"op": "Add", "path": "title", "value": "Engineer"}]),
+        ),
+    ];
+    expected.extend(create_user("bob"));
+    assert_eq!(
+        app.target.take().await,
+        expected,
+        "no manager PATCH before a restart"
+    );
+
+    app.target
+        .edit_user("u-1", |u| u["title"] = json!("Engineer"));
+    engine.restart(false);
+    run(&mut engine, &tenant, SyncKind::Initial).await;
+    assert_eq!(
+        app.target.take().await,
+        vec![
+            probe(),
+            read_user("u-1"),
+            read_user("u-2"),
+            patch_user(
+                "u-1",
+                json!([{"op": "Add", "path": format!("{ENTERPRISE_USER}:manager"), "value": "u-2"}])
+            ),
+        ],
+        "the restart writes the manager"
+    );
+}
+
+/// E-34: bob is removed as alice's manager in the source while the target holds him. After
+/// the read and the (empty) diff, the manager is cleared in its own PATCH: `Remove` with the
+/// old id in the default dialect `[I]`, path only with the flag (scimpatch-453), or, with
+/// `manager_removal=replace-empty`, the `Replace` with an empty value Microsoft's validator
+/// tests. Once the target holds no manager, nothing more is sent.
+#[tokio::test]
+async fn removed_manager_is_cleared_in_each_dialect_and_option() {
+    let enterprise_manager = format!("{ENTERPRISE_USER}:manager");
+    let cases = [
+        (
+            Dialect::Default,
+            "remove",
+            json!({"op": "Remove", "path": enterprise_manager, "value": "u-2"}),
+        ),
+        (
+            Dialect::Scim062020,
+            "remove",
+            json!({"op": "remove", "path": enterprise_manager}),
+        ),
+        (
+            Dialect::Default,
+            "replace-empty",
+            json!({"op": "Replace", "path": enterprise_manager, "value": ""}),
+        ),
+        (
+            Dialect::Scim062020,
+            "replace-empty",
+            json!({"op": "replace", "path": enterprise_manager, "value": ""}),
+        ),
+    ];
+    for (dialect, removal, op) in cases {
+        let app = EntraApp::start(&[
+            ("patch_dialect", dialect.option_value()),
+            ("manager_removal", removal),
+        ])
+        .await;
+        let mut tenant = tenant_with_alice_managed_by_bob();
+        let mut engine = app.engine();
+        run(&mut engine, &tenant, SyncKind::Initial).await;
+        app.target.take().await;
+        app.target.edit_user("u-1", |u| {
+            u[ENTERPRISE_USER] = json!({"manager": {"value": "u-2"}});
+        });
+        tenant
+            .update_user(
+                "alice",
+                &BTreeMap::from([(UserAttr::Manager, AttrValue::Clear)]),
+            )
+            .expect("remove alice's manager");
+        run(&mut engine, &tenant, SyncKind::Incremental).await;
+        assert_eq!(
+            app.target.take().await,
+            vec![probe(), read_user("u-1"), patch_user("u-1", json!([op]))],
+            "{dialect:?} {removal}"
+        );
+
+        app.target.edit_user("u-1", |u| {
+            u[ENTERPRISE_USER] = json!({});
+        });
+        tenant
+            .update_user(
+                "alice",
+                &BTreeMap::from([(UserAttr::JobTitle, text("Engineer"))]),
+            )
+            .expect("update alice");
+        run(&mut engine, &tenant, SyncKind::Incremental).await;
+        assert_eq!(
+            app.target.take().await,
+            vec![
+                probe(),
+                read_user("u-1"),
+                patch_user(
+                    "u-1",
+                    json!([{"op": add_op(dialect), "path": "title", "value": "Engineer"}])
+                ),
+            ],
+            "{dialect:?} {removal}: no manager on the target, nothing to remove"
+        );
+    }
 }
 
 /// alice with a given name and surname, so that a surname change is a Replace (§1.4).

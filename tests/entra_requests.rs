@@ -652,3 +652,159 @@ async fn hard_delete_of_a_soft_deleted_managed_user_sends_delete() {
         );
     }
 }
+
+/// E-28: jobTitle set, then cleared in the source while the target still holds it. Entra
+/// sends `Remove` on the path — with the old value in the default dialect (scimref-pr87),
+/// without one under the flag `[I]` — and nothing once the target no longer holds it.
+async fn clear_title(options: &[(&str, &str)], dialect: Dialect, clear: Option<Value>) {
+    let app = with_options(EntraApp::start(dialect).await, dialect, options);
+    let mut tenant = tenant_with_alice();
+    tenant
+        .update_user(
+            "alice",
+            &BTreeMap::from([(UserAttr::JobTitle, text("Engineer"))]),
+        )
+        .expect("give alice a title");
+    let mut engine = app.engine();
+    engine
+        .cycle(&tenant, SyncKind::Initial)
+        .await
+        .expect("the initial cycle runs");
+    let mut body = alice_post_body();
+    body["title"] = json!("Engineer");
+    assert_eq!(
+        app.target.take().await,
+        vec![probe(), match_alice(), post_users(body)]
+    );
+
+    tenant
+        .update_user(
+            "alice",
+            &BTreeMap::from([(UserAttr::JobTitle, AttrValue::Clear)]),
+        )
+        .expect("clear alice's title");
+    incremental(&mut engine, &tenant).await;
+    let mut expected = vec![probe(), read_alice()];
+    expected.extend(clear.map(|op| patch_alice(json!([op]))));
+    assert_eq!(app.target.take().await, expected, "{dialect:?} {options:?}");
+
+    // A correct server dropped the title: nothing more to send.
+    app.target.hold(alice_on_target("alice@contoso.com", true));
+    tenant
+        .update_user(
+            "alice",
+            &BTreeMap::from([(UserAttr::Department, text("R&D"))]),
+        )
+        .expect("give alice a department");
+    tenant
+        .update_user(
+            "alice",
+            &BTreeMap::from([(UserAttr::Department, AttrValue::Clear)]),
+        )
+        .expect("and take it away");
+    incremental(&mut engine, &tenant).await;
+    assert_eq!(
+        app.target.take().await,
+        vec![probe(), read_alice()],
+        "{dialect:?} {options:?}: the target holds no title, nothing to remove"
+    );
+}
+
+#[tokio::test]
+async fn cleared_attribute_default_dialect_removes_with_the_old_value() {
+    clear_title(
+        &[],
+        Dialect::Default,
+        Some(json!({"op": "Remove", "path": "title", "value": "Engineer"})),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn cleared_attribute_flag_dialect_removes_by_path() {
+    clear_title(
+        &[],
+        Dialect::Scim062020,
+        Some(json!({"op": "remove", "path": "title"})),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn cleared_attribute_sends_nothing_with_cleared_attributes_nothing() {
+    for dialect in DIALECTS {
+        clear_title(&[("cleared_attributes", "nothing")], dialect, None).await;
+    }
+}
+
+/// The app with `options` on top of the dialect.
+fn with_options(mut app: EntraApp, dialect: Dialect, options: &[(&str, &str)]) -> EntraApp {
+    let mut all = BTreeMap::from([(
+        "patch_dialect".to_string(),
+        dialect.option_value().to_string(),
+    )]);
+    all.extend(options.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    app.profile = Entra::from_options(&all).expect("valid options");
+    app
+}
+
+/// E-16: with `post_active=string` the POST carries `"active": "True"`, the string the
+/// `Switch([IsSoftDeleted], …)` mapping yields and a Microsoft engineer said is sent.
+#[tokio::test]
+async fn post_active_string_posts_active_as_the_string_true() {
+    for dialect in DIALECTS {
+        let app = with_options(
+            EntraApp::start(dialect).await,
+            dialect,
+            &[("post_active", "string")],
+        );
+        let tenant = tenant_with_alice();
+        let mut engine = app.engine();
+        engine
+            .cycle(&tenant, SyncKind::Initial)
+            .await
+            .expect("the initial cycle runs");
+        let mut body = alice_post_body();
+        body["active"] = json!("True");
+        assert_eq!(
+            app.target.take().await,
+            vec![probe(), match_alice(), post_users(body)],
+            "{dialect:?}"
+        );
+    }
+}
+
+/// E-37, §9.1: `patch_booleans=boolean` in the default dialect is the tutorial's disable,
+/// a capitalised `Replace` with the JSON boolean `false`; `patch_booleans=string` under the
+/// flag keeps the lowercase op and sends `"False"`.
+#[tokio::test]
+async fn patch_booleans_option_picks_the_disable_value() {
+    for (dialect, value, op) in [
+        (
+            Dialect::Default,
+            "boolean",
+            json!({"op": "Replace", "path": "active", "value": false}),
+        ),
+        (
+            Dialect::Scim062020,
+            "string",
+            json!({"op": "replace", "path": "active", "value": "False"}),
+        ),
+    ] {
+        let app = with_options(
+            EntraApp::start(dialect).await,
+            dialect,
+            &[("patch_booleans", value)],
+        );
+        let mut tenant = tenant_with_alice();
+        let mut engine = app.engine();
+        create_alice(&app, &mut engine, &tenant).await;
+        tenant.unassign("alice").expect("unassign alice");
+        incremental(&mut engine, &tenant).await;
+        assert_eq!(
+            app.target.take().await,
+            vec![probe(), read_alice(), patch_alice(json!([op]))],
+            "{dialect:?} patch_booleans={value}"
+        );
+    }
+}

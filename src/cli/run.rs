@@ -253,7 +253,7 @@ fn options_header(
         .target
         .as_deref()
         .and_then(|t| TenantUrl::parse(t).ok())
-        .is_some_and(|u| u.has_flag("aadOptscim062020"));
+        .is_some_and(|u| crate::profile::entra::Dialect::flagged_in(&u));
     let shown: Vec<String> = names
         .iter()
         .map(|name| {
@@ -376,7 +376,7 @@ pub async fn run(args: RunArgs) -> ExitCode {
                 .target
                 .as_deref()
                 .and_then(|t| TenantUrl::parse(t).ok())
-                .is_some_and(|u| u.has_flag("aadOptscim062020"));
+                .is_some_and(|u| crate::profile::entra::Dialect::flagged_in(&u));
             if name == "entra" && flagged {
                 options.insert("patch_dialect".into(), "aadOptscim062020".into());
             }

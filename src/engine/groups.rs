@@ -10,7 +10,10 @@ use uuid::Uuid;
 
 use super::log::{Action, LogRecord, StepType};
 use super::users::staged;
-use super::{created_id, owned_ids, CycleReport, Engine, Link, Sent, INCOMPATIBLE};
+use super::{
+    collection_404, created_id, owned_ids, CycleReport, Engine, Link, Sent, INCOMPATIBLE,
+    TARGET_ALREADY_LINKED,
+};
 use crate::idp::Tenant;
 use crate::profile::{
     list_resources, ExistingGroup, GroupLookup, MembershipChange, ModifiedProperty, ScimRequest,
@@ -186,6 +189,12 @@ impl Engine<'_> {
                         let pending = self.created.sending("Groups", Some(&name));
                         let created = match self.send(&req, report).await {
                             Sent::Answer(r) if r.status == 201 || r.status == 200 => r,
+                            Sent::Answer(r) if r.status == 404 => {
+                                report
+                                    .records
+                                    .push(rec.failed(INCOMPATIBLE, collection_404(&req)));
+                                return None;
+                            }
                             outcome => {
                                 self.fail_group(rec, group_ref, outcome, report);
                                 return None;
@@ -225,7 +234,7 @@ impl Engine<'_> {
                         if let Some(other) = self.linked_elsewhere(id, group.object_id) {
                             // Two source groups with one displayName: the second cannot match.
                             report.records.push(rec.failed(
-                                "DuplicateSourceEntries",
+                                TARGET_ALREADY_LINKED,
                                 format!("target group {id} (displayName {name:?}) already belongs to source group `{other}`"),
                             ));
                             return None;
@@ -329,6 +338,10 @@ impl Engine<'_> {
         let req = self.profile.match_group(name);
         let answer = match self.send(&req, report).await {
             Sent::Answer(r) if r.status == 200 => r,
+            Sent::Answer(r) if r.status == 404 => {
+                rec.mark_failed(INCOMPATIBLE, collection_404(&req));
+                return Err(None);
+            }
             outcome => return Err(Some(outcome)),
         };
         let hits = list_resources(answer.body.as_ref());

@@ -149,6 +149,8 @@ impl LogRecord {
 
 /// Maps an HTTP answer to Entra's log error code (§1.10 table). A plain 400 has no entry in
 /// that table; it is logged as `BadRequest` so it is never mistaken for a transport fault.
+/// `404` is `InvalidAnchor` because only requests to a linked id reach this mapping with it:
+/// a 404 to a filter query or a create is a compliance failure, logged before (E-9, E-69).
 pub fn error_code_for_status(status: u16) -> &'static str {
     match status {
         400 => "BadRequest",

@@ -117,6 +117,9 @@ pub struct Engine<'a> {
     /// Users exported this cycle with the target state read or created: what reference
     /// resolution diffs the manager against.
     exported: BTreeMap<String, Value>,
+    /// User → the manager it named when reference resolution found that manager not
+    /// provisioned: the reference stays unset until a restart (E-31, ms-known-issues).
+    unresolved_managers: BTreeMap<String, String>,
     quarantine: Option<Quarantine>,
     /// Events and failures since the last restart, for the escrow-proportion threshold.
     events: u64,
@@ -149,6 +152,7 @@ impl<'a> Engine<'a> {
             job: profile.job(),
             held: BTreeSet::new(),
             exported: BTreeMap::new(),
+            unresolved_managers: BTreeMap::new(),
             quarantine: None,
             events: 0,
             failures: 0,
@@ -187,6 +191,7 @@ impl<'a> Engine<'a> {
     pub fn restart(&mut self, full: bool) {
         self.watermark = 0;
         self.escrow.clear();
+        self.unresolved_managers.clear();
         self.quarantine = None;
         self.events = 0;
         self.failures = 0;
@@ -562,6 +567,23 @@ const OKTA_APP: &str = "SCIM app";
 
 /// The error code of a finding about an answer the harness cannot use safely.
 const INCOMPATIBLE: &str = "SystemForCrossDomainIdentityManagementServiceIncompatible";
+
+/// The harness's own code `[I]` for a matching query that finds a target object another
+/// source object is already linked to: Entra's documented codes (E-69) name no such case;
+/// `DuplicateSourceEntries`, used here before, is Entra's code for several source objects
+/// matching in inbound provisioning.
+const TARGET_ALREADY_LINKED: &str = "TargetEntryAlreadyLinked";
+
+/// Why a 404 to a filter query or a POST fails the object: the collection itself is not
+/// where it should be, a SCIM compliance failure (E-8, E-65), not a lost anchor (`InvalidAnchor` is for a
+/// linked id, E-9).
+fn collection_404(req: &ScimRequest) -> String {
+    format!(
+        "{} {} answered 404: a filter query or a create must reach the collection; Entra treats this as a SCIM compliance failure, not as a missing object",
+        req.verb.as_str(),
+        req.path
+    )
+}
 
 /// The ids of the resources a lookup answered, each proven to carry `key`. One resource
 /// that does not carry it, or cannot be addressed, fails the whole answer: the server

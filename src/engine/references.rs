@@ -1,6 +1,7 @@
 //! Reference resolution (idp-behavior.md §1.5): after users are created or updated, the
 //! manager is written in a separate PATCH, and only when the manager itself is provisioned;
-//! otherwise it stays unset until a later cycle touches the user.
+//! otherwise it stays unset until provisioning is restarted (E-31), even if a later cycle
+//! touches the user. A manager removed in the source is cleared in its own PATCH (E-34).
 
 use serde_json::Value;
 
@@ -18,27 +19,47 @@ impl Engine<'_> {
             let Some(user) = tenant.user(&user_ref) else {
                 continue;
             };
-            let Some(manager_ref) = user.text(UserAttr::Manager) else {
+            let Some(user_id) = self.links.get(&user.object_id).map(|l| l.target_id.clone()) else {
                 continue;
             };
-            let Some(user_id) = self.links.get(&user.object_id).map(|l| l.target_id.clone()) else {
+            let have = current
+                .get(urn::ENTERPRISE_USER)
+                .and_then(|e| e.get("manager"))
+                .and_then(|m| m.get("value").or(Some(m)))
+                .and_then(Value::as_str)
+                .filter(|m| !m.is_empty())
+                .map(str::to_string);
+            let rec_index = report
+                .records
+                .iter()
+                .rposition(|r| r.object == user_ref && r.cycle_id == report.cycle_id);
+            let Some(manager_ref) = user.text(UserAttr::Manager) else {
+                // Removed in the source while the target still names one (E-34).
+                if let Some(old) = have {
+                    self.clear_manager(&user_ref, &user_id, old, rec_index, report)
+                        .await;
+                }
                 continue;
             };
             let manager_id = tenant
                 .user(manager_ref)
                 .and_then(|m| self.links.get(&m.object_id))
                 .map(|l| l.target_id.clone());
-            let have = current
-                .get(urn::ENTERPRISE_USER)
-                .and_then(|e| e.get("manager"))
-                .and_then(|m| m.get("value").or(Some(m)))
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            let rec_index = report
-                .records
-                .iter()
-                .rposition(|r| r.object == user_ref && r.cycle_id == report.cycle_id);
+            if self.unresolved_managers.get(&user_ref).map(String::as_str) == Some(manager_ref) {
+                // Out of scope when the user was processed: only a restart fills it in,
+                // even once the manager is provisioned (E-31).
+                if let Some(i) = rec_index {
+                    report.records[i].step(
+                        StepType::ReferenceResolution,
+                        false,
+                        format!("manager `{manager_ref}` was not provisioned when this user was; the reference stays unset until provisioning is restarted"),
+                    );
+                }
+                continue;
+            }
             let Some(manager_id) = manager_id else {
+                self.unresolved_managers
+                    .insert(user_ref.clone(), manager_ref.to_string());
                 if let Some(i) = rec_index {
                     report.records[i].step(
                         StepType::ReferenceResolution,
@@ -53,10 +74,12 @@ impl Engine<'_> {
             if have.as_deref() == Some(manager_id.as_str()) {
                 continue;
             }
-            let Some(req) = self
-                .profile
-                .set_manager(&user_id, &manager_id, have.is_some())
-            else {
+            let Some(req) = self.profile.set_manager_at(
+                self.client.base(),
+                &user_id,
+                &manager_id,
+                have.is_some(),
+            ) else {
                 continue;
             };
             let outcome = self.send(&req, report).await;
@@ -81,6 +104,44 @@ impl Engine<'_> {
                     let rec = report.records.remove(i);
                     self.fail(rec, &user_ref, outcome, report);
                 }
+            }
+        }
+    }
+
+    /// Sends the profile's manager removal for a user whose manager was removed in the
+    /// source, and logs it on the user's record.
+    async fn clear_manager(
+        &mut self,
+        user_ref: &str,
+        user_id: &str,
+        old: String,
+        rec_index: Option<usize>,
+        report: &mut CycleReport,
+    ) {
+        let Some(req) = self.profile.remove_manager(user_id, &old) else {
+            return;
+        };
+        let outcome = self.send(&req, report).await;
+        let Some(i) = rec_index else {
+            return;
+        };
+        match outcome {
+            Sent::Answer(r) if r.is_success() => {
+                let rec = &mut report.records[i];
+                rec.step(
+                    StepType::ReferenceResolution,
+                    true,
+                    format!("manager removed: PATCH answered {}", r.status),
+                );
+                rec.modified_properties.push(ModifiedProperty {
+                    name: "manager".into(),
+                    old: Some(Value::String(old)),
+                    new: None,
+                });
+            }
+            outcome => {
+                let rec = report.records.remove(i);
+                self.fail(rec, user_ref, outcome, report);
             }
         }
     }

@@ -6,7 +6,10 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::log::{Action, LogRecord, StepType};
-use super::{created_id, owned_ids, CycleReport, Engine, Link, Sent, INCOMPATIBLE};
+use super::{
+    collection_404, created_id, owned_ids, CycleReport, Engine, Link, Sent, INCOMPATIBLE,
+    TARGET_ALREADY_LINKED,
+};
 use crate::idp::{NotEntitled, Tenant};
 use crate::profile::{Before, Deprovision, DeprovisionAction, DiffSource, ModifiedProperty, Verb};
 
@@ -197,6 +200,11 @@ impl Engine<'_> {
                 let (status, hits) = match self.send(&req, report).await {
                     Sent::Answer(r) => match self.profile.match_hits(r.status, r.body.as_ref()) {
                         Some(hits) => (r.status, hits),
+                        None if r.status == 404 => {
+                            return report
+                                .records
+                                .push(rec.failed(INCOMPATIBLE, collection_404(&req)))
+                        }
                         None => return self.fail(rec, user_ref, Sent::Answer(r), report),
                     },
                     outcome => return self.fail(rec, user_ref, outcome, report),
@@ -217,6 +225,11 @@ impl Engine<'_> {
                         let pending = self.created.sending("Users", desired.user_name());
                         let created = match self.send(&req, report).await {
                             Sent::Answer(r) if r.status == 201 || r.status == 200 => r,
+                            Sent::Answer(r) if r.status == 404 => {
+                                return report
+                                    .records
+                                    .push(rec.failed(INCOMPATIBLE, collection_404(&req)))
+                            }
                             outcome => return self.fail(rec, user_ref, outcome, report),
                         };
                         let id = match created_id(&req, &created) {
@@ -255,7 +268,7 @@ impl Engine<'_> {
                     [id] => {
                         if let Some(other) = self.linked_elsewhere(id, user.object_id) {
                             report.records.push(rec.failed(
-                                "DuplicateSourceEntries",
+                                TARGET_ALREADY_LINKED,
                                 format!(
                                     "target user {id} already belongs to source object `{other}`"
                                 ),

@@ -375,6 +375,27 @@ pub trait Profile: Send + Sync {
     fn provisions_disabled_users(&self) -> bool {
         false
     }
+
+    /// Clears a user's manager that was removed in the source (reference resolution);
+    /// `None` for IdPs that send nothing then.
+    fn remove_manager(&self, user_id: &str, manager_id: &str) -> Option<ScimRequest> {
+        let _ = (user_id, manager_id);
+        None
+    }
+
+    /// `set_manager` for a target at `base_url` (the tenant URL, no trailing slash), for
+    /// shapes that carry an absolute `$ref` (Entra's historical `manager=ref-list`, E-33).
+    /// Default: `set_manager`.
+    fn set_manager_at(
+        &self,
+        base_url: &str,
+        user_id: &str,
+        manager_id: &str,
+        replacing: bool,
+    ) -> Option<ScimRequest> {
+        let _ = base_url;
+        self.set_manager(user_id, manager_id, replacing)
+    }
 }
 
 /// How strictly an IdP reads one kind of answer.

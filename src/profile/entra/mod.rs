@@ -3,65 +3,18 @@
 //! PATCH in its two dialects (§1.4). Entra never uses PUT and deprovisions by PATCHing
 //! `active`; it sends DELETE only on a hard delete (§1.6, decided by the engine).
 
-use std::collections::BTreeMap;
-
 use serde_json::{json, Map, Value};
 
 use super::{
     encode_query_value, quote, set_path, Before, Deprovision, DeprovisionAction, DesiredUser,
-    JobSettings, Level, MembershipChange, ModifiedProperty, Profile, ProfileError, ScimRequest,
-    Strictness, Update, Verb,
+    JobSettings, Level, MembershipChange, ModifiedProperty, Profile, ScimRequest, Strictness,
+    Update, Verb,
 };
 use crate::idp::SourceUser;
 use crate::scenario::model::{Step, UserAttr};
 use crate::scim::lookup::ClientPath;
 use crate::scim::schema::USER;
 use crate::scim::{resource_path, urn};
-
-/// Entra's two PATCH dialects (§1.4). The flag is `aadOptscim062020` in the tenant URL's query.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
-    /// Capitalised ops, string booleans, one path per attribute.
-    Default,
-    /// `aadOptscim062020`: lowercase ops, JSON booleans, one path-less replace with dotted and
-    /// URN keys, `members[value eq]` removal.
-    Scim062020,
-}
-
-/// What differs between the dialects, as data.
-struct DialectTable {
-    add: &'static str,
-    replace: &'static str,
-    string_booleans: bool,
-    /// Combine plain replaces into one path-less replace with dotted keys.
-    pathless_replace: bool,
-}
-
-impl Dialect {
-    fn table(self) -> DialectTable {
-        match self {
-            Dialect::Default => DialectTable {
-                add: "Add",
-                replace: "Replace",
-                string_booleans: true,
-                pathless_replace: false,
-            },
-            Dialect::Scim062020 => DialectTable {
-                add: "add",
-                replace: "replace",
-                string_booleans: false,
-                pathless_replace: true,
-            },
-        }
-    }
-
-    pub fn option_value(self) -> &'static str {
-        match self {
-            Dialect::Default => "default",
-            Dialect::Scim062020 => "aadOptscim062020",
-        }
-    }
-}
 
 pub const ENTERPRISE_EMPLOYEE_NUMBER: &str =
     "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber";
@@ -105,6 +58,41 @@ pub struct Entra {
     pub dialect: Dialect,
     pub manager: ManagerShape,
     pub job: JobSettings,
+    /// What a source attribute that became empty sends (E-28).
+    pub clears: Clears,
+    /// How a manager removed in the source is cleared on the target (E-34).
+    pub manager_removal: ManagerRemoval,
+    /// `active` on the POST as the string `"True"` (E-16, `[observed]` scimref-21) instead of
+    /// the documented JSON boolean.
+    pub post_active_string: bool,
+    /// Booleans in PATCH as strings (`"False"`); `None`: as the dialect has them (E-25,
+    /// E-26). `Some(false)` in the default dialect is the tutorial's `Replace` with a JSON
+    /// `false`, the third documented disable body (E-37, §9.1).
+    pub patch_string_booleans: Option<bool>,
+}
+
+/// What Entra sends for a mapped attribute whose source value became empty (E-28, §9.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clears {
+    /// `Remove` on the attribute's path: in the default dialect with the old value
+    /// (`[observed]`, scimref-pr87), with the flag without one (`[I]`: the flag drops the
+    /// value from member removes, E-53, and the RFC's remove carries none).
+    Remove,
+    /// Nothing: "null attributes can't be provisioned" read literally (`[documented]`,
+    /// ms-known-issues); the target keeps the old value.
+    Nothing,
+}
+
+/// How a removed manager is cleared (§1.5, E-34).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ManagerRemoval {
+    /// `Remove` on the manager path, with the old id in the default dialect (the reference
+    /// server accepts Remove with or without it, scimref-code; the value is `[I]` from E-28),
+    /// path only with the flag (`[observed]`, scimpatch-453).
+    Remove,
+    /// `Replace` with an empty value, as Microsoft's gallery validation tests it
+    /// (`[documented]`, scimref-validation).
+    ReplaceEmpty,
 }
 
 /// How the manager reference is written (§1.5).
@@ -118,106 +106,34 @@ pub enum ManagerShape {
     RefList,
 }
 
-/// Options a scenario or `--option` may set.
-pub const OPTIONS: &[&str] = &[
-    "patch_dialect",
-    "manager",
-    "quarantine_min_events",
-    "accidental_deletion_threshold",
-    "skip_out_of_scope_deletions",
-    "retry_after",
-    "member_batch",
-];
-
-fn number(key: &str, value: &str) -> Result<u64, ProfileError> {
-    value.parse().map_err(|_| ProfileError::BadOption {
-        key: key.to_string(),
-        value: value.to_string(),
-        expected: "a whole number",
-    })
-}
-
 impl Entra {
-    pub fn from_options(options: &BTreeMap<String, String>) -> Result<Self, ProfileError> {
-        let mut entra = Entra {
-            dialect: Dialect::Default,
-            manager: ManagerShape::String,
-            job: JobSettings::default(),
-        };
-        for (key, value) in options {
-            match key.as_str() {
-                "patch_dialect" => {
-                    entra.dialect = match value.as_str() {
-                        "default" | "AzureAdScimPatch2017" => Dialect::Default,
-                        "aadOptscim062020" => Dialect::Scim062020,
-                        _ => {
-                            return Err(ProfileError::BadOption {
-                                key: key.clone(),
-                                value: value.clone(),
-                                expected: "`default` or `aadOptscim062020`",
-                            })
-                        }
-                    }
-                }
-                "manager" => {
-                    entra.manager = match value.as_str() {
-                        "string" => ManagerShape::String,
-                        "object" => ManagerShape::Object,
-                        "ref-list" => ManagerShape::RefList,
-                        _ => {
-                            return Err(ProfileError::BadOption {
-                                key: key.clone(),
-                                value: value.clone(),
-                                expected: "`string`, `object` or `ref-list`",
-                            })
-                        }
-                    }
-                }
-                "quarantine_min_events" => entra.job.quarantine_min_events = number(key, value)?,
-                "accidental_deletion_threshold" => {
-                    entra.job.deletion_threshold = Some(number(key, value)?)
-                }
-                "member_batch" => entra.job.member_batch = number(key, value)?.max(1) as usize,
-                "skip_out_of_scope_deletions" => {
-                    entra.job.skip_out_of_scope_deletions = match value.as_str() {
-                        "true" | "True" => true,
-                        "false" | "False" => false,
-                        _ => {
-                            return Err(ProfileError::BadOption {
-                                key: key.clone(),
-                                value: value.clone(),
-                                expected: "`true` or `false`",
-                            })
-                        }
-                    }
-                }
-                "retry_after" => {
-                    entra.job.honor_retry_after = match value.as_str() {
-                        "honor" => true,
-                        "escrow" => false,
-                        _ => {
-                            return Err(ProfileError::BadOption {
-                                key: key.clone(),
-                                value: value.clone(),
-                                expected: "`escrow` (retry in a later cycle) or `honor`",
-                            })
-                        }
-                    }
-                }
-                _ => {
-                    return Err(ProfileError::UnknownOption {
-                        profile: "entra",
-                        key: key.clone(),
-                        known: OPTIONS.join(", "),
-                    })
-                }
-            }
-        }
-        Ok(entra)
-    }
-
     fn patch_body(&self, ops: Vec<Value>) -> Value {
         json!({"schemas": [urn::PATCH_OP], "Operations": ops})
+    }
+
+    /// The manager's path and value in the configured shape (§1.5, E-32, E-33).
+    fn manager_value(&self, base_url: &str, manager_id: &str) -> (String, Value) {
+        let path = format!("{}:manager", urn::ENTERPRISE_USER);
+        match self.manager {
+            ManagerShape::String => (path, json!(manager_id)),
+            ManagerShape::Object => (path, json!({"value": manager_id})),
+            ManagerShape::RefList => (
+                "manager".to_string(),
+                json!([{"$ref": format!("{}/Users/{manager_id}", base_url.trim_end_matches('/')), "value": manager_id}]),
+            ),
+        }
+    }
+
+    /// The operation that clears a mapped attribute whose source value became empty, or
+    /// none (E-28).
+    fn clear_op(&self, path: &str, old: &Value) -> Option<Value> {
+        match (self.clears, self.dialect) {
+            (Clears::Nothing, _) => None,
+            (Clears::Remove, Dialect::Default) => {
+                Some(json!({"op": "Remove", "path": path, "value": old}))
+            }
+            (Clears::Remove, Dialect::Scim062020) => Some(json!({"op": "remove", "path": path})),
+        }
     }
 }
 
@@ -359,7 +275,8 @@ impl Profile for Entra {
 
     /// §1.7: adds batched as `Add members [{"$ref":null,"value"}]`; removes in the default
     /// dialect as `Remove` with a value list (RFC-incompatible), with the flag as one
-    /// `members[value eq "id"]` operation per member.
+    /// `members[value eq "id"]` operation per member; both `member_batch` members per PATCH
+    /// (100 by default, the harness's choice: Entra documents no batch size) [I].
     fn membership(&self, change: &MembershipChange) -> Vec<ScimRequest> {
         let path = resource_path("Groups", &change.group_id);
         let mut requests: Vec<ScimRequest> = change
@@ -374,22 +291,21 @@ impl Profile for Entra {
                 ScimRequest::with_body(Verb::Patch, path.clone(), self.patch_body(vec![op]))
             })
             .collect();
-        if !change.remove.is_empty() {
+        // Removes are batched like adds [I]: no source gives a size for either (E-51).
+        for chunk in change.remove.chunks(self.job.member_batch.max(1)) {
             let ops = match self.dialect {
                 Dialect::Default => {
-                    let value: Vec<Value> =
-                        change.remove.iter().map(|m| json!({"value": m})).collect();
+                    let value: Vec<Value> = chunk.iter().map(|m| json!({"value": m})).collect();
                     vec![json!({"op": "Remove", "path": "members", "value": value})]
                 }
-                Dialect::Scim062020 => change
-                    .remove
+                Dialect::Scim062020 => chunk
                     .iter()
                     .map(|m| json!({"op": "remove", "path": format!("members[value eq {}]", quote(m))}))
                     .collect(),
             };
             requests.push(ScimRequest::with_body(
                 Verb::Patch,
-                path,
+                path.clone(),
                 self.patch_body(ops),
             ));
         }
@@ -412,19 +328,25 @@ impl Profile for Entra {
 
     /// §1.5: written in a separate round trip after the user exists.
     fn set_manager(&self, user_id: &str, manager_id: &str, replacing: bool) -> Option<ScimRequest> {
+        self.set_manager_at("..", user_id, manager_id, replacing)
+    }
+
+    /// E-33: the 2019 page shows `"$ref": "http://…/Users/<id>"`, absolute; without a base
+    /// URL (`set_manager`) the `$ref` is relative, `../Users/<id>`.
+    fn set_manager_at(
+        &self,
+        base_url: &str,
+        user_id: &str,
+        manager_id: &str,
+        replacing: bool,
+    ) -> Option<ScimRequest> {
         let table = self.dialect.table();
         let op = if replacing { table.replace } else { table.add };
-        let path = format!("{}:manager", urn::ENTERPRISE_USER);
-        let op = match self.manager {
-            ManagerShape::String => json!({"op": op, "path": path, "value": manager_id}),
-            ManagerShape::Object => json!({"op": op, "path": path, "value": {"value": manager_id}}),
-            ManagerShape::RefList => json!({"op": op, "path": "manager",
-                "value": [{"$ref": format!("../Users/{manager_id}"), "value": manager_id}]}),
-        };
+        let (path, value) = self.manager_value(base_url, manager_id);
         Some(ScimRequest::with_body(
             Verb::Patch,
             resource_path("Users", user_id),
-            self.patch_body(vec![op]),
+            self.patch_body(vec![json!({"op": op, "path": path, "value": value})]),
         ))
     }
 
@@ -443,12 +365,21 @@ impl Profile for Entra {
     }
 
     /// §1.3's documented body: both schemas, `meta.resourceType`, `roles: []`, only mapped
-    /// attributes with values.
+    /// attributes with values; `active` as the boolean the tutorial shows, or, with
+    /// `post_active=string`, the string a Microsoft engineer said the service sends (E-16).
     fn create_user(&self, desired: &DesiredUser) -> ScimRequest {
         let mut body = Map::new();
         body.insert("schemas".into(), json!([urn::USER, urn::ENTERPRISE_USER]));
         for (path, value) in &desired.attrs {
-            set_path(&mut body, path, value.clone());
+            let value = match value {
+                // `Switch([IsSoftDeleted], , "False", "True", "True", "False")` yields a
+                // string; whether it reaches the wire as one is disputed (E-16).
+                Value::Bool(b) if self.post_active_string => {
+                    Value::String(if *b { "True" } else { "False" }.into())
+                }
+                other => other.clone(),
+            };
+            set_path(&mut body, path, value);
         }
         body.insert("meta".into(), json!({"resourceType": "User"}));
         body.insert("roles".into(), json!([]));
@@ -456,7 +387,8 @@ impl Profile for Entra {
     }
 
     /// §1.4: GET then diff; only changed attributes are sent. A value the source no longer
-    /// has is not sent ("null attributes can't be provisioned", §1.3 / §9.5). `before` is
+    /// has is removed (`Clears::Remove`, E-28) or left alone (`Clears::Nothing`, "null
+    /// attributes can't be provisioned", §1.3 / §9.5). `before` is
     /// always `Before::Target`: Entra keeps the default `diff_source` (E-23).
     fn update_user(
         &self,
@@ -466,13 +398,27 @@ impl Profile for Entra {
         _before: Before<'_>,
     ) -> Option<Update> {
         let table = self.dialect.table();
+        let string_booleans = self.patch_string_booleans.unwrap_or(table.string_booleans);
         let mut ops = Vec::new();
         let mut pathless = Map::new();
         let mut modified = Vec::new();
-        for (path, want) in &desired.attrs {
+        for (path, _) in MAPPING {
             let have = ClientPath::parse(path, &USER)
                 .ok()
-                .and_then(|p| p.get(current).cloned());
+                .and_then(|p| p.get(current).cloned())
+                .filter(|v| !v.is_null() && v.as_str() != Some(""));
+            let Some(want) = desired.get(path) else {
+                // Cleared in the source while the target still holds a value (E-28).
+                if let Some(op) = have.as_ref().and_then(|old| self.clear_op(path, old)) {
+                    ops.push(op);
+                    modified.push(ModifiedProperty {
+                        name: (*path).to_string(),
+                        old: have,
+                        new: None,
+                    });
+                }
+                continue;
+            };
             if have.as_ref() == Some(want) {
                 continue;
             }
@@ -482,7 +428,7 @@ impl Profile for Entra {
                 new: Some(want.clone()),
             });
             let wire = match want {
-                Value::Bool(b) if table.string_booleans => {
+                Value::Bool(b) if string_booleans => {
                     Value::String(if *b { "True" } else { "False" }.into())
                 }
                 other => other.clone(),
@@ -511,142 +457,32 @@ impl Profile for Entra {
             modified,
         })
     }
+
+    /// §1.5, E-34: a manager removed in the source, in a separate round trip like the set.
+    fn remove_manager(&self, user_id: &str, manager_id: &str) -> Option<ScimRequest> {
+        let table = self.dialect.table();
+        let (path, value) = self.manager_value("..", manager_id);
+        let op = match (self.manager_removal, self.dialect) {
+            (ManagerRemoval::ReplaceEmpty, _) => {
+                json!({"op": table.replace, "path": path, "value": ""})
+            }
+            (ManagerRemoval::Remove, Dialect::Default) => {
+                json!({"op": "Remove", "path": path, "value": value})
+            }
+            (ManagerRemoval::Remove, Dialect::Scim062020) => json!({"op": "remove", "path": path}),
+        };
+        Some(ScimRequest::with_body(
+            Verb::Patch,
+            resource_path("Users", user_id),
+            self.patch_body(vec![op]),
+        ))
+    }
 }
 
+mod dialect;
+mod options;
+
+pub use dialect::Dialect;
+pub use options::OPTIONS;
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::idp::Tenant;
-    use crate::scenario::model::AttrValue;
-
-    fn alice(t: &mut Tenant) -> SourceUser {
-        let attrs = BTreeMap::from([
-            (
-                UserAttr::UserPrincipalName,
-                AttrValue::Text("alice@contoso.com".into()),
-            ),
-            (UserAttr::Mail, AttrValue::Text("alice@contoso.com".into())),
-            (UserAttr::GivenName, AttrValue::Text("Alice".into())),
-            (UserAttr::Surname, AttrValue::Text("Smith".into())),
-        ]);
-        t.create_user("alice", attrs).expect("create");
-        t.user("alice").cloned().expect("alice")
-    }
-
-    fn entra(dialect: &str) -> Entra {
-        Entra::from_options(&BTreeMap::from([(
-            "patch_dialect".to_string(),
-            dialect.to_string(),
-        )]))
-        .expect("valid option")
-    }
-
-    #[test]
-    fn post_body_matches_the_documented_shape() {
-        let mut t = Tenant::new();
-        let user = alice(&mut t);
-        let e = entra("default");
-        let req = e.create_user(&e.desired_user(&user, "", true));
-        assert_eq!(req.verb, Verb::Post);
-        assert_eq!(
-            req.body,
-            Some(json!({
-                "schemas": [urn::USER, urn::ENTERPRISE_USER],
-                "userName": "alice@contoso.com",
-                "active": true,
-                "emails": [{"primary": true, "type": "work", "value": "alice@contoso.com"}],
-                "name": {"givenName": "Alice", "familyName": "Smith", "formatted": "Alice Smith"},
-                "externalId": "alice",
-                "meta": {"resourceType": "User"},
-                "roles": []
-            }))
-        );
-    }
-
-    #[test]
-    fn disable_in_each_dialect() {
-        let mut t = Tenant::new();
-        let user = alice(&mut t);
-        let current = json!({"userName": "alice@contoso.com", "active": true, "externalId": "alice",
-            "emails": [{"type": "work", "value": "alice@contoso.com"}],
-            "name": {"givenName": "Alice", "familyName": "Smith", "formatted": "Alice Smith"}});
-        for (dialect, op) in [
-            (
-                "default",
-                json!({"op": "Replace", "path": "active", "value": "False"}),
-            ),
-            (
-                "aadOptscim062020",
-                json!({"op": "replace", "path": "active", "value": false}),
-            ),
-        ] {
-            let e = entra(dialect);
-            let update = e
-                .update_user(
-                    "id1",
-                    &current,
-                    &e.desired_user(&user, "", false),
-                    Before::Target,
-                )
-                .expect("an update");
-            assert_eq!(update.request.path, "/Users/id1");
-            assert_eq!(
-                update.request.body,
-                Some(json!({"schemas": [urn::PATCH_OP], "Operations": [op]}))
-            );
-        }
-    }
-
-    #[test]
-    fn flag_dialect_combines_replaces_into_one_pathless_op() {
-        let mut t = Tenant::new();
-        let user = alice(&mut t);
-        let current = json!({"userName": "alice@contoso.com", "active": true, "externalId": "alice",
-            "emails": [{"type": "work", "value": "old@contoso.com"}],
-            "name": {"givenName": "Al", "familyName": "Smith", "formatted": "Al Smith"}});
-        let e = entra("aadOptscim062020");
-        let update = e
-            .update_user(
-                "id1",
-                &current,
-                &e.desired_user(&user, "", true),
-                Before::Target,
-            )
-            .expect("update");
-        assert_eq!(
-            update.request.body.expect("body")["Operations"],
-            json!([
-                {"op": "replace", "path": WORK_EMAIL, "value": "alice@contoso.com"},
-                {"op": "replace", "value": {"name.givenName": "Alice", "name.formatted": "Alice Smith"}}
-            ])
-        );
-        assert_eq!(update.modified.len(), 3);
-    }
-
-    #[test]
-    fn nothing_to_send_when_the_target_already_matches() {
-        let mut t = Tenant::new();
-        let user = alice(&mut t);
-        let e = entra("default");
-        let desired = e.desired_user(&user, "", true);
-        let mut current = Map::new();
-        for (p, v) in &desired.attrs {
-            set_path(&mut current, p, v.clone());
-        }
-        assert_eq!(
-            e.update_user("id1", &Value::Object(current), &desired, Before::Target),
-            None
-        );
-    }
-
-    #[test]
-    fn unknown_options_are_rejected() {
-        let err = Entra::from_options(&BTreeMap::from([("dialect".to_string(), "x".to_string())]));
-        assert!(matches!(err, Err(ProfileError::UnknownOption { .. })));
-        let err = Entra::from_options(&BTreeMap::from([(
-            "patch_dialect".to_string(),
-            "x".to_string(),
-        )]));
-        assert!(matches!(err, Err(ProfileError::BadOption { .. })));
-    }
-}
+mod tests;
