@@ -249,3 +249,16 @@ async fn a_known_failure_that_pins_its_finding_masks_only_that_cause() {
         "listed as a known failure (line 1) for `F-DROPPED-ATTR`, but failed with another cause",
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_that_accepts_any_token_fails_the_wrong_token_scenario_on_any_target() {
+    let scenario = ["scenarios/entra/test-connection-wrong-token-quarantines.yaml"];
+    let v = verdict(Mode::AcceptAnyToken, &scenario, "entra").await;
+    v.exits(1)
+        .findings(1)
+        .says("F-CREDENTIALS  Test Connection succeeded with a wrong bearer token: the server accepts any token")
+        .says("request: GET http");
+    // The same scenario passes against a server that checks the token: it runs on any target.
+    let v = verdict(Mode::Honest, &scenario, "entra").await;
+    v.exits(0).says("1 passed, 0 failed");
+}

@@ -620,6 +620,8 @@ async fn run_one(
         }
         Target::External { url, token } => (None, url.base.clone(), token.clone()),
     };
+    // Kept for cleanup: a scenario may have left the IdP holding a wrong token.
+    let real_token = token.clone();
     let mut client = ScimClient::new(&base, token, timeout)
         .map_err(|e| {
             eprintln!("error: {e}");
@@ -691,6 +693,9 @@ async fn run_one(
     outcome.warnings.extend(incidents.warnings());
     let mut left = Vec::new();
     if builtin.is_none() && !args.keep {
+        if let Some(t) = real_token {
+            client.set_token(t);
+        }
         // Cleanup gets its own bound: a target that stopped answering must not hold the run.
         let bound = timeout.saturating_mul(4).max(Duration::from_secs(60));
         match tokio::time::timeout(bound, runner::cleanup(&client, &created)).await {

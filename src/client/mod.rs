@@ -384,6 +384,12 @@ impl ScimClient {
     }
 
     /// Replaces the bearer token, as an admin pastes a regenerated one into the IdP.
+    /// The token requests carry now, still a `Secret` (it cannot be printed): what an IdP
+    /// keeps while it is given a wrong one, to be given back later.
+    pub fn token(&self) -> Option<Secret> {
+        self.token.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     pub fn set_token(&self, token: Secret) {
         self.redactor.add(&token);
         *self.token.write().unwrap_or_else(|e| e.into_inner()) = Some(token);

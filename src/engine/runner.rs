@@ -117,7 +117,11 @@ struct Run<'a> {
     /// The built-in target, for `target_fault` and token rotation steps.
     builtin: Option<&'a crate::server::AppState>,
     /// The token the vendor regenerated, until the IdP is given it.
-    rotated_token: Option<String>,
+    rotated_token: Option<crate::client::Secret>,
+    /// Whether the IdP holds a token the target does not accept (after `target_rotate_token`,
+    /// until `idp_update_token`): a probe that then succeeds means the server accepts any
+    /// bearer token.
+    wrong_token: bool,
     /// What the profile's IdP is strict about, for judging each exchange.
     strictness: Strictness,
     /// Causes found so far, each once, in order of appearance.
@@ -745,14 +749,30 @@ impl<'a> Run<'a> {
             }
             Step::TargetFault(spec) => self.target_fault(spec),
             Step::TargetClearFaults => self.builtin_target().map(|t| t.faults().clear()),
-            Step::TargetRotateToken => self.builtin_target().map(|t| {
-                let token = uuid::Uuid::new_v4().simple().to_string();
-                t.tokens().replace_all(vec![token.clone()]);
-                self.rotated_token = Some(token);
-            }),
+            Step::TargetRotateToken => {
+                self.wrong_token = true;
+                match self.builtin {
+                    // The built-in target really regenerates its token: the IdP's is stale.
+                    Some(t) => {
+                        let token = uuid::Uuid::new_v4().simple().to_string();
+                        t.tokens().replace_all(vec![token.clone()]);
+                        self.rotated_token = Some(crate::client::Secret::new(token));
+                    }
+                    // Any other target: the harness is the client, so it makes the IdP's token
+                    // wrong instead, and keeps the real one for `idp_update_token` — from the
+                    // IdP's side the same as a token regenerated behind its back.
+                    None => {
+                        self.rotated_token = self.client.token();
+                        let wrong = format!("wrong-{}", uuid::Uuid::new_v4().simple());
+                        self.client.set_token(crate::client::Secret::new(wrong));
+                    }
+                }
+                Ok(())
+            }
             Step::IdpUpdateToken => match self.rotated_token.take() {
                 Some(token) => {
-                    self.client.set_token(crate::client::Secret::new(token));
+                    self.wrong_token = false;
+                    self.client.set_token(token);
                     Ok(())
                 }
                 None => Err("idp_update_token: no token was rotated on the target before".into()),
@@ -765,6 +785,14 @@ impl<'a> Run<'a> {
                 let exchange = self.judge_exchanges();
                 return match (result, expect_status) {
                     (Ok(()), Status::Success) | (Err(_), Status::Failure) => Ok(()),
+                    (Ok(()), _) if self.wrong_token => {
+                        let mut f = self.failure(
+                            "Test Connection succeeded with a wrong bearer token: the server accepts any token",
+                        );
+                        f.code = Some(Code::Credentials);
+                        f.exchange = exchange;
+                        Err(Stop::Failed(f))
+                    }
                     (Ok(()), _) => Err(Stop::Failed(self.failure(
                         "Test Connection succeeded, but the scenario expects it to fail",
                     ))),
@@ -837,6 +865,7 @@ pub async fn run(
         last_group_name: BTreeMap::new(),
         builtin,
         rotated_token: None,
+        wrong_token: false,
         acknowledged: BTreeSet::new(),
         strictness: profile.strictness(),
         findings: vec![],
@@ -947,9 +976,7 @@ fn changes_directory(step: &Step) -> bool {
 /// Whether a scenario can only run against the built-in target, and why.
 pub fn needs_builtin(scenario: &Scenario) -> Option<&'static str> {
     scenario.steps.iter().find_map(|s| match s.value {
-        Step::TargetFault(_) | Step::TargetClearFaults | Step::TargetRotateToken => {
-            Some(s.value.keyword())
-        }
+        Step::TargetFault(_) | Step::TargetClearFaults => Some(s.value.keyword()),
         _ => None,
     })
 }
