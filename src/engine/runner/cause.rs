@@ -1,0 +1,86 @@
+//! What a failed step says: its root cause (the first exchange that broke the IdP's
+//! expectation, as `check::judge` found it), or the failed check itself as a finding.
+
+use super::*;
+
+impl<'a> Run<'a> {
+    pub(super) fn failure(&self, message: impl Into<String>) -> StepFailure {
+        StepFailure {
+            step: self.step,
+            line: self.line,
+            keyword: self.keyword,
+            message: message.into(),
+            expected: None,
+            actual: None,
+            exchange: None,
+            code: None,
+            cause: None,
+        }
+    }
+
+    /// Judges the exchanges the engine made since the last call, as the profile's IdP reads
+    /// them, and keeps each new cause once. Read-backs of `check` are taken away before
+    /// they reach here (they are the harness's, not the IdP's).
+    pub(super) fn judge_exchanges(&mut self) -> Option<Exchange> {
+        let exchanges = self.client.take_exchanges();
+        for x in &exchanges {
+            for f in judge::exchange(&self.strictness, x) {
+                if !self.findings.iter().any(|g| g.key == f.key) {
+                    self.findings.push(f);
+                }
+            }
+        }
+        exchanges.into_iter().last()
+    }
+
+    /// The root cause of a failure: the first finding that breaks what the IdP expects,
+    /// a lasting fault before a transient one.
+    pub(super) fn root_cause(&self) -> Option<&Finding> {
+        let weighty = |f: &&Finding| f.severity >= Severity::Cause;
+        self.findings
+            .iter()
+            .filter(weighty)
+            .find(|f| f.code != Code::Transient)
+            .or_else(|| self.findings.iter().find(weighty))
+    }
+
+    /// Gives a failure its root cause: an earlier finding that explains it, or else the
+    /// failed check itself as a finding of its own (then it stays this run's: its key names
+    /// the scenario).
+    pub(super) fn attribute(&mut self, mut f: StepFailure) -> StepFailure {
+        if f.cause.is_some() {
+            return f;
+        }
+        if let Some(cause) = self.root_cause() {
+            f.cause = Some(cause.clone());
+            return f;
+        }
+        let code = f.code.unwrap_or(Code::State);
+        let own = Finding::new(code, Severity::Error, f.message.clone())
+            .keyed(format!("{}|{}", self.scenario.name, f.message))
+            .consequence(format!(
+                "the scenario fails at {}:{} step {} `{}`",
+                self.scenario.file.display(),
+                f.line,
+                f.step,
+                f.keyword
+            ));
+        let own = match &f.exchange {
+            Some(x) => own.at(x),
+            None => own,
+        };
+        self.findings.push(own.clone());
+        f.cause = Some(own);
+        f
+    }
+
+    pub(super) fn mismatch(&self, m: Mismatch, code: Code) -> Stop {
+        let mut f = self.failure(m.message);
+        f.code = Some(code);
+        if let Some((e, a)) = m.diff {
+            f.expected = Some(e);
+            f.actual = Some(a);
+        }
+        Stop::Failed(f)
+    }
+}

@@ -1,0 +1,191 @@
+//! The checks a scenario runs: where a ref's object is on the target, `expect` steps
+//! (objects, provisioning log, request counts, job state) after escrow settles, and snapshots
+//! of the run's own directory. They read the target; they never write to it.
+
+use super::*;
+
+impl<'a> Run<'a> {
+    pub(super) fn whereabouts(&self, object: &str, is_group: bool) -> Whereabouts {
+        if is_group {
+            if let Some(g) = self.tenant.group(object) {
+                if let Some(link) = self.engine.link(&g.object_id) {
+                    return Whereabouts::Id(link.target_id.clone());
+                }
+            }
+            return match self.last_group_name.get(object) {
+                Some(name) => Whereabouts::DisplayName(name.clone()),
+                None => Whereabouts::Unknown,
+            };
+        }
+        if let Some(id) = self.target_refs.get(object) {
+            return Whereabouts::Id(id.clone());
+        }
+        if let Some(user) = self.tenant.user(object) {
+            if let Some(link) = self.engine.link(&user.object_id) {
+                return Whereabouts::Id(link.target_id.clone());
+            }
+            let desired = self
+                .engine
+                .profile
+                .desired_user(user, &self.settings.prefix, true);
+            if let Some(name) = desired.user_name() {
+                return Whereabouts::UserName(name.to_string());
+            }
+        }
+        match self.last_user_name.get(object) {
+            Some(name) => Whereabouts::UserName(name.clone()),
+            None => Whereabouts::Unknown,
+        }
+    }
+
+    pub(super) async fn expect(&mut self, exp: &Expectation) -> Result<(), Stop> {
+        self.checked = true;
+        // Checks of the run itself (log, requests, job) may look at a persisting failure;
+        // checks of the target state wait for escrow to settle.
+        self.settle_with(matches!(exp, Expectation::Object(_)))
+            .await?;
+        match exp {
+            Expectation::Object(o) => {
+                let w = self.whereabouts(&o.object, o.is_group);
+                let refs = self.engine.refs_by_target_id();
+                let member_ref = |id: &str| refs.get(id).cloned();
+                let result =
+                    check::object(self.client, o, w, &self.settings.prefix, &member_ref).await;
+                self.client.take_exchanges();
+                result.map_err(|m| self.mismatch(m, Code::State))
+            }
+            Expectation::Log(l) => {
+                check::log(&self.recent, l).map_err(|m| self.mismatch(m, Code::Log))?;
+                // An expected failure is acknowledged: it no longer fails the scenario, and
+                // its retries in later cycles are expected too.
+                if l.status == Some(Status::Failure) || l.error_code.is_some() {
+                    self.unacknowledged.retain(|r| r.object != l.object);
+                    self.acknowledged.insert(l.object.clone());
+                }
+                Ok(())
+            }
+            Expectation::Job(j) => {
+                let q = self.engine.quarantine();
+                let mut problems = Vec::new();
+                if let Some(want) = j.quarantined {
+                    if want != q.is_some() {
+                        problems.push(match q {
+                            Some(q) => {
+                                format!("the job is quarantined ({}: {})", q.reason, q.detail)
+                            }
+                            None => "the job is not quarantined".to_string(),
+                        });
+                    }
+                }
+                if let Some(reason) = &j.reason {
+                    if q.map(|q| q.reason) != Some(reason.as_str()) {
+                        problems.push(format!(
+                            "quarantine reason is {}, expected {reason}",
+                            q.map_or("none", |q| q.reason)
+                        ));
+                    }
+                }
+                if problems.is_empty() {
+                    Ok(())
+                } else {
+                    let mut f = self.failure(problems.join("; "));
+                    f.code = Some(Code::Quarantine);
+                    Err(Stop::Failed(f))
+                }
+            }
+            Expectation::Requests(r) => {
+                check::requests(&self.last_cycle, r).map_err(|m| self.mismatch(m, Code::Requests))
+            }
+        }
+    }
+
+    /// The run's own users as the target holds them, redacted for stability. The whole user
+    /// list is read (following pagination), so a duplicate the run created shows up as an
+    /// `unlinked:` entry even though no ref points at it.
+    pub(super) async fn snapshot_content(&mut self) -> Result<String, Stop> {
+        let all = check::list_all(self.client, "Users")
+            .await
+            .map_err(|m| self.mismatch(m, Code::Paging))?;
+        self.client.take_exchanges();
+        let mut refs: BTreeSet<String> = self.tenant.users().map(|(r, _)| r.clone()).collect();
+        refs.extend(self.last_user_name.keys().cloned());
+        refs.extend(self.target_refs.keys().cloned());
+        let mut owned = Vec::new();
+        for r in refs {
+            let id = match self.whereabouts(&r, false) {
+                Whereabouts::DisplayName(_) => None,
+                Whereabouts::Id(id) => Some(id),
+                Whereabouts::UserName(name) => {
+                    let key = MatchKey::user_name(&name);
+                    all.iter()
+                        .filter(|u| key.held_by(u))
+                        .find_map(|u| server_id(u).ok())
+                        .map(str::to_string)
+                }
+                Whereabouts::Unknown => None,
+            };
+            let object_id = self.tenant.user(&r).map(|u| u.object_id);
+            owned.push(snapshot::Owned { r, id, object_id });
+        }
+        let view = if self.settings.full_snapshots {
+            snapshot::View::Full
+        } else {
+            snapshot::View::Managed(self.engine.profile.managed_paths())
+        };
+        let state = snapshot::users_state(&all, &owned, &self.settings.prefix, &view);
+        Ok(serde_json::to_string_pretty(&state).unwrap_or_default())
+    }
+
+    pub(super) async fn snapshot(&mut self, name: &str) -> Result<(), Stop> {
+        self.checked = true;
+        self.settle().await?;
+        let content = self.snapshot_content().await?;
+        // `--full` snapshots are a different view of the same state: a file of their own.
+        let profile = match self.settings.full_snapshots {
+            true => format!("{}.full", self.engine.profile.name()),
+            false => self.engine.profile.name().to_string(),
+        };
+        let path = snapshot::file_name(
+            &self.settings.snapshot_dir,
+            &self.scenario.name,
+            name,
+            &profile,
+        );
+        let source = self.scenario.file.display().to_string();
+        let expression = format!("snapshot {name} ({profile})");
+        match snapshot::compare(
+            &path,
+            &source,
+            &expression,
+            &content,
+            self.settings.snapshot_mode,
+        ) {
+            Ok(snapshot::Outcome::Matched) => Ok(()),
+            Ok(snapshot::Outcome::Written(p)) => {
+                self.warnings
+                    .push(format!("snapshot {} written", p.display()));
+                Ok(())
+            }
+            Ok(snapshot::Outcome::Mismatch {
+                expected,
+                actual,
+                pending,
+            }) => {
+                let mut f = self.failure(match (&expected, &pending) {
+                    (None, Some(p)) => format!("snapshot {} does not exist yet; new version in {} (review it, then run with --accept or `cargo insta review`)", path.display(), p.display()),
+                    (None, None) => format!("snapshot {} does not exist (nothing written: CI is set)", path.display()),
+                    (Some(_), Some(p)) => format!("snapshot {} differs; new version in {}", path.display(), p.display()),
+                    (Some(_), None) => format!("snapshot {} differs", path.display()),
+                });
+                f.expected = Some(expected.unwrap_or_default());
+                f.actual = Some(actual);
+                f.code = Some(Code::Snapshot);
+                Err(Stop::Failed(f))
+            }
+            Err(e) => Err(Stop::Failed(self.failure(format!(
+                "failed to access snapshot {}: {e}",
+                path.display()
+            )))),
+        }
+    }
+}
