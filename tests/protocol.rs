@@ -351,6 +351,29 @@ async fn html_error_pages_fail_the_error_checks_and_warn_on_the_401() {
     assert_eq!(w.severity, Severity::Warning);
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_id_answered_200_empty_fails_the_404_check() {
+    let (j, _s) = judge(Mode::UnknownIdEmpty200).await;
+    // A deleted id is unknown too: the delete check sees the same 200.
+    assert_eq!(
+        j.failed_names(),
+        vec!["delete.then-404", "read.unknown-id-is-404"],
+        "{:#?}",
+        j.failed
+    );
+    let f = j.finding("read.unknown-id-is-404");
+    assert_eq!(f.code, Code::State);
+    assert!(
+        f.title
+            .contains("GET of an id that never existed was answered 200, not 404"),
+        "{}",
+        f.title
+    );
+    assert_eq!(f.exchange.as_ref().map(|x| x.status), Some(Some(200)));
+    let d = j.finding("delete.then-404");
+    assert!(d.title.contains("answered 200, not 404"), "{}", d.title);
+}
+
 // The binary, as a user runs it.
 
 fn root() -> PathBuf {
