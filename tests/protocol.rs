@@ -374,6 +374,39 @@ async fn an_unknown_id_answered_200_empty_fails_the_404_check() {
     assert!(d.title.contains("answered 200, not 404"), "{}", d.title);
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ignored_externalid_filter_fails_that_check() {
+    only_failure(
+        Mode::IgnoreFilterWith("externalId eq"),
+        "filter.externalid-eq",
+        Code::FilterIgnored,
+        &["the filter `externalId eq", "not only the one it names"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ignored_group_displayname_filter_fails_that_check() {
+    only_failure(
+        Mode::IgnoreFilterWith("displayName eq"),
+        "filter.group-displayname-eq",
+        Code::FilterIgnored,
+        &["the filter `displayName eq", "not only the one it names"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn case_sensitive_attribute_names_fail_that_check() {
+    only_failure(
+        Mode::CaseSensitiveFilterNames,
+        "filter.names-and-operators-ignore-case",
+        Code::Rejected,
+        &["the filter `USERNAME Eq", "was answered 400, not 200"],
+    )
+    .await;
+}
+
 // The binary, as a user runs it.
 
 fn root() -> PathBuf {
