@@ -407,6 +407,32 @@ async fn case_sensitive_attribute_names_fail_that_check() {
     .await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn total_results_as_a_string_fails_the_list_shape_check() {
+    only_failure(
+        Mode::UnfilteredTotalAsString,
+        "listing.list-response-shape",
+        Code::ListShape,
+        &[
+            "malformed ListResponse",
+            "`totalResults` is \"",
+            "not an integer",
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_patch_answered_200_empty_fails_the_answer_check() {
+    only_failure(
+        Mode::PatchAnswersEmpty200,
+        "patch.answer-200-with-resource-or-204",
+        Code::UpdateBody,
+        &["a PATCH was answered 200 without the updated resource"],
+    )
+    .await;
+}
+
 // The binary, as a user runs it.
 
 fn root() -> PathBuf {
