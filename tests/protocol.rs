@@ -433,6 +433,28 @@ async fn a_patch_answered_200_empty_fails_the_answer_check() {
     .await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_readded_member_listed_twice_fails_the_no_op_check() {
+    only_failure(
+        Mode::ReAddDuplicatesMember,
+        "patch.add-present-member-is-no-op",
+        Code::State,
+        &["the group lists 2 member entries (2 of that user)"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_put_that_merges_fails_the_replace_check() {
+    only_failure(
+        Mode::PutMerges,
+        "put.replaces-user",
+        Code::State,
+        &["the old title is still there", "it does not merge"],
+    )
+    .await;
+}
+
 // The binary, as a user runs it.
 
 fn root() -> PathBuf {
