@@ -113,6 +113,27 @@ async fn only_failure(mode: Mode, check: &str, code: Code, words: &[&str]) -> Ju
     j
 }
 
+/// The one check that warns (an optional behaviour broken), nothing failing, and words of its
+/// title.
+async fn only_warning(mode: Mode, check: &str, code: Code, words: &[&str]) -> Judged {
+    let (j, server) = judge(mode).await;
+    assert!(j.failed.is_empty(), "{:#?}", j.failed);
+    let warned: Vec<&str> = j.warned.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(warned, vec![check], "{:#?}", j.warned);
+    let f = j.finding(check);
+    assert_eq!(f.code, code, "{f:#?}");
+    assert_eq!(f.severity, Severity::Warning);
+    for w in words {
+        assert!(f.title.contains(w), "{w:?} not in {:?}", f.title);
+    }
+    assert!(f.exchange.is_some(), "the finding names its exchange");
+    assert!(
+        server.left_by(&j.prefix).await.is_empty(),
+        "left on the server"
+    );
+    j
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_honest_server_passes_every_check_and_keeps_nothing() {
     let (j, server) = judge(Mode::Honest).await;
@@ -451,6 +472,53 @@ async fn a_put_that_merges_fails_the_replace_check() {
         "put.replaces-user",
         Code::State,
         &["the old title is still there", "it does not merge"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deleted_user_left_in_its_group_warns_on_that_check() {
+    only_warning(
+        Mode::DeletedUserStaysMember,
+        "delete.user-leaves-its-groups",
+        Code::NotDeleted,
+        &["a deleted user is still listed in the members of its group"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ignored_and_filter_warns_on_that_check() {
+    only_warning(
+        Mode::IgnoreFilterWith(" and "),
+        "filter.and",
+        Code::FilterIgnored,
+        &["and active eq false` answered 1 resources; none match"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ignored_email_type_filter_warns_on_that_check() {
+    only_warning(
+        Mode::IgnoreFilterWith("emails[type eq"),
+        "filter.email-type-value-eq",
+        Code::FilterIgnored,
+        &[
+            "the filter `emails[type eq \"work\"].value eq",
+            "not only the one it names",
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ignored_attributes_warns_on_the_selection_check() {
+    only_warning(
+        Mode::IgnoresAttributes,
+        "read.attributes-selects",
+        Code::State,
+        &["answered displayName too (the parameter is ignored)"],
     )
     .await;
 }
