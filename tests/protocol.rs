@@ -523,6 +523,28 @@ async fn ignored_attributes_warns_on_the_selection_check() {
     .await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn dropped_path_less_ops_fail_that_check() {
+    only_failure(
+        Mode::DropsPathLessOps,
+        "patch.path-less-and-several-ops",
+        Code::State,
+        &["`active` reads true, not false"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_value_path_that_replaces_every_email_fails_that_check() {
+    only_failure(
+        Mode::ValuePathReplacesAll,
+        "patch.filtered-value-path",
+        Code::State,
+        &["the home email Some(\"new-work@example.com\")"],
+    )
+    .await;
+}
+
 // The binary, as a user runs it.
 
 fn root() -> PathBuf {
