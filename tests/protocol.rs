@@ -545,6 +545,17 @@ async fn a_value_path_that_replaces_every_email_fails_that_check() {
     .await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn no_etag_header_warns_on_the_etag_check() {
+    only_warning(
+        Mode::NoEtagHeader,
+        "discovery.etag-supported-means-etag",
+        Code::Discovery,
+        &["etag.supported but GET /Users/{id} carries no ETag header"],
+    )
+    .await;
+}
+
 // The binary, as a user runs it.
 
 fn root() -> PathBuf {
