@@ -113,6 +113,27 @@ async fn only_failure(mode: Mode, check: &str, code: Code, words: &[&str]) -> Ju
     j
 }
 
+/// The one check that warns (an optional behaviour broken), nothing failing, and words of its
+/// title.
+async fn only_warning(mode: Mode, check: &str, code: Code, words: &[&str]) -> Judged {
+    let (j, server) = judge(mode).await;
+    assert!(j.failed.is_empty(), "{:#?}", j.failed);
+    let warned: Vec<&str> = j.warned.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(warned, vec![check], "{:#?}", j.warned);
+    let f = j.finding(check);
+    assert_eq!(f.code, code, "{f:#?}");
+    assert_eq!(f.severity, Severity::Warning);
+    for w in words {
+        assert!(f.title.contains(w), "{w:?} not in {:?}", f.title);
+    }
+    assert!(f.exchange.is_some(), "the finding names its exchange");
+    assert!(
+        server.left_by(&j.prefix).await.is_empty(),
+        "left on the server"
+    );
+    j
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_honest_server_passes_every_check_and_keeps_nothing() {
     let (j, server) = judge(Mode::Honest).await;
@@ -349,6 +370,190 @@ async fn html_error_pages_fail_the_error_checks_and_warn_on_the_401() {
     // Optional per the RFC: a warning, not a failure.
     let w = j.finding("auth.401-has-challenge-and-scim-error");
     assert_eq!(w.severity, Severity::Warning);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unknown_id_answered_200_empty_fails_the_404_check() {
+    let (j, _s) = judge(Mode::UnknownIdEmpty200).await;
+    // A deleted id is unknown too: the delete check sees the same 200.
+    assert_eq!(
+        j.failed_names(),
+        vec!["delete.then-404", "read.unknown-id-is-404"],
+        "{:#?}",
+        j.failed
+    );
+    let f = j.finding("read.unknown-id-is-404");
+    assert_eq!(f.code, Code::State);
+    assert!(
+        f.title
+            .contains("GET of an id that never existed was answered 200, not 404"),
+        "{}",
+        f.title
+    );
+    assert_eq!(f.exchange.as_ref().map(|x| x.status), Some(Some(200)));
+    let d = j.finding("delete.then-404");
+    assert!(d.title.contains("answered 200, not 404"), "{}", d.title);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ignored_externalid_filter_fails_that_check() {
+    only_failure(
+        Mode::IgnoreFilterWith("externalId eq"),
+        "filter.externalid-eq",
+        Code::FilterIgnored,
+        &["the filter `externalId eq", "not only the one it names"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ignored_group_displayname_filter_fails_that_check() {
+    only_failure(
+        Mode::IgnoreFilterWith("displayName eq"),
+        "filter.group-displayname-eq",
+        Code::FilterIgnored,
+        &["the filter `displayName eq", "not only the one it names"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn case_sensitive_attribute_names_fail_that_check() {
+    only_failure(
+        Mode::CaseSensitiveFilterNames,
+        "filter.names-and-operators-ignore-case",
+        Code::Rejected,
+        &["the filter `USERNAME Eq", "was answered 400, not 200"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn total_results_as_a_string_fails_the_list_shape_check() {
+    only_failure(
+        Mode::UnfilteredTotalAsString,
+        "listing.list-response-shape",
+        Code::ListShape,
+        &[
+            "malformed ListResponse",
+            "`totalResults` is \"",
+            "not an integer",
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_patch_answered_200_empty_fails_the_answer_check() {
+    only_failure(
+        Mode::PatchAnswersEmpty200,
+        "patch.answer-200-with-resource-or-204",
+        Code::UpdateBody,
+        &["a PATCH was answered 200 without the updated resource"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_readded_member_listed_twice_fails_the_no_op_check() {
+    only_failure(
+        Mode::ReAddDuplicatesMember,
+        "patch.add-present-member-is-no-op",
+        Code::State,
+        &["the group lists 2 member entries (2 of that user)"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_put_that_merges_fails_the_replace_check() {
+    only_failure(
+        Mode::PutMerges,
+        "put.replaces-user",
+        Code::State,
+        &["the old title is still there", "it does not merge"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deleted_user_left_in_its_group_warns_on_that_check() {
+    only_warning(
+        Mode::DeletedUserStaysMember,
+        "delete.user-leaves-its-groups",
+        Code::NotDeleted,
+        &["a deleted user is still listed in the members of its group"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ignored_and_filter_warns_on_that_check() {
+    only_warning(
+        Mode::IgnoreFilterWith(" and "),
+        "filter.and",
+        Code::FilterIgnored,
+        &["and active eq false` answered 1 resources; none match"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_ignored_email_type_filter_warns_on_that_check() {
+    only_warning(
+        Mode::IgnoreFilterWith("emails[type eq"),
+        "filter.email-type-value-eq",
+        Code::FilterIgnored,
+        &[
+            "the filter `emails[type eq \"work\"].value eq",
+            "not only the one it names",
+        ],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ignored_attributes_warns_on_the_selection_check() {
+    only_warning(
+        Mode::IgnoresAttributes,
+        "read.attributes-selects",
+        Code::State,
+        &["answered displayName too (the parameter is ignored)"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dropped_path_less_ops_fail_that_check() {
+    only_failure(
+        Mode::DropsPathLessOps,
+        "patch.path-less-and-several-ops",
+        Code::State,
+        &["`active` reads true, not false"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_value_path_that_replaces_every_email_fails_that_check() {
+    only_failure(
+        Mode::ValuePathReplacesAll,
+        "patch.filtered-value-path",
+        Code::State,
+        &["the home email Some(\"new-work@example.com\")"],
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_etag_header_warns_on_the_etag_check() {
+    only_warning(
+        Mode::NoEtagHeader,
+        "discovery.etag-supported-means-etag",
+        Code::Discovery,
+        &["etag.supported but GET /Users/{id} carries no ETag header"],
+    )
+    .await;
 }
 
 // The binary, as a user runs it.

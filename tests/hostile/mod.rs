@@ -112,6 +112,31 @@ pub enum Mode {
     NoDiscovery,
     /// Every error is answered as an HTML page.
     HtmlErrors,
+    /// GET of an id the server does not hold is answered 200 with an empty object.
+    UnknownIdEmpty200,
+    /// A filter containing this text is ignored: answered with the whole listing.
+    IgnoreFilterWith(&'static str),
+    /// A filter whose attribute is spelled `username` in another case than `userName` is
+    /// answered 400 `invalidFilter` (attribute names compared case-sensitively).
+    CaseSensitiveFilterNames,
+    /// ListResponses to a query without a filter carry `totalResults` as a string.
+    UnfilteredTotalAsString,
+    /// A successful PATCH is answered 200 with an empty body.
+    PatchAnswersEmpty200,
+    /// Adding a member already present lists it twice from then on.
+    ReAddDuplicatesMember,
+    /// A user PUT merges: attributes it omits keep their old values.
+    PutMerges,
+    /// A deleted user is still listed in the members of its groups.
+    DeletedUserStaysMember,
+    /// `attributes` is ignored.
+    IgnoresAttributes,
+    /// PATCH ops without a `path` are silently dropped.
+    DropsPathLessOps,
+    /// A PATCH replacing `emails[type eq …].value` sets every email's value.
+    ValuePathReplacesAll,
+    /// Answers carry no `ETag` header (while /ServiceProviderConfig says etag.supported).
+    NoEtagHeader,
 }
 
 pub struct Hostile {
@@ -139,6 +164,8 @@ struct Proxy {
     ghosts: Mutex<BTreeMap<String, Value>>,
     counter: AtomicU64,
     updates: AtomicUsize,
+    /// Group id → member entries its answers list on top of what the server holds.
+    extra_members: Mutex<BTreeMap<String, Vec<Value>>>,
 }
 
 /// What the pre-existing directory looked like: id → `meta.version` of each user and group.
@@ -165,6 +192,7 @@ impl Hostile {
             ghosts: Mutex::new(BTreeMap::new()),
             counter: AtomicU64::new(0),
             updates: AtomicUsize::new(0),
+            extra_members: Mutex::new(BTreeMap::new()),
         });
         let (addr, task) = serve(
             axum::Router::new()
@@ -399,6 +427,15 @@ async fn forward(
         {
             return scim_error(501, None, "filtered member removal is not implemented");
         }
+        Mode::CaseSensitiveFilterNames
+            if listing
+                && decoded_filter(&query)
+                    .split(' ')
+                    .next()
+                    .is_some_and(|a| a.eq_ignore_ascii_case("userName") && a != "userName") =>
+        {
+            return scim_error(400, Some("invalidFilter"), "unknown attribute");
+        }
         Mode::FirstRequestFails if nth == 0 => {
             return scim_error(500, None, "warming up");
         }
@@ -513,6 +550,7 @@ async fn forward(
     let dropped: &[&str] = match p.mode {
         Mode::IgnoresExcludedAttributes => &["excludedAttributes="],
         Mode::IgnoresPaging => &["startIndex=", "count="],
+        Mode::IgnoresAttributes => &["attributes="],
         _ => &[],
     };
     inner_query = inner_query
@@ -520,7 +558,12 @@ async fn forward(
         .filter(|kv| !dropped.iter().any(|d| kv.starts_with(d)))
         .collect::<Vec<_>>()
         .join("&");
-    if matches!(p.mode, Mode::IgnoreFilter) {
+    let ignored = match p.mode {
+        Mode::IgnoreFilter => true,
+        Mode::IgnoreFilterWith(needle) => decoded_filter(&query).contains(needle),
+        _ => false,
+    };
+    if ignored {
         inner_query = query
             .split('&')
             .filter(|kv| !kv.starts_with("filter="))
@@ -541,7 +584,84 @@ async fn forward(
     if let Some(ct) = headers.get("content-type") {
         req = req.header("content-type", ct.clone());
     }
+    // What the resource looks like before the request, for the modes that misapply it.
+    let before = match (&p.mode, &by_id) {
+        (Mode::ReAddDuplicatesMember | Mode::ValuePathReplacesAll, Some(_))
+            if method == Method::PATCH =>
+        {
+            p.inner_get(&inner_path).await
+        }
+        (Mode::PutMerges, Some(("Users", _))) if method == Method::PUT => {
+            p.inner_get(&inner_path).await
+        }
+        _ => None,
+    };
+    if let (Mode::ReAddDuplicatesMember, Some((_, id)), Some(group)) = (&p.mode, &by_id, &before) {
+        let present: Vec<Value> = group["members"].as_array().cloned().unwrap_or_default();
+        let ops = serde_json::from_slice::<Value>(&body).unwrap_or_default();
+        for op in ops["Operations"].as_array().cloned().unwrap_or_default() {
+            if op["path"] != json!("members") {
+                continue;
+            }
+            for m in op["value"].as_array().cloned().unwrap_or_default() {
+                if let Some(old) = present.iter().find(|e| e["value"] == m["value"]) {
+                    p.extra_members
+                        .lock()
+                        .expect("lock")
+                        .entry(id.clone())
+                        .or_default()
+                        .push(old.clone());
+                }
+            }
+        }
+    }
+    if let (Mode::DeletedUserStaysMember, Some(("Users", id))) = (&p.mode, &by_id) {
+        if method == Method::DELETE {
+            let groups = p.inner_get("/Groups?count=1000").await.unwrap_or_default();
+            for g in groups["Resources"].as_array().cloned().unwrap_or_default() {
+                let members = g["members"].as_array().cloned().unwrap_or_default();
+                if let Some(m) = members.iter().find(|m| m["value"] == json!(id)) {
+                    p.extra_members
+                        .lock()
+                        .expect("lock")
+                        .entry(g["id"].as_str().unwrap_or_default().to_string())
+                        .or_default()
+                        .push(m.clone());
+                }
+            }
+        }
+    }
     let body = match p.mode {
+        Mode::PutMerges if before.is_some() => rewrite(body, |j| {
+            let old = before.clone().unwrap_or_default();
+            if let (Some(obj), Some(old)) = (j.as_object_mut(), old.as_object()) {
+                for (k, v) in old {
+                    obj.entry(k.clone()).or_insert_with(|| v.clone());
+                }
+            }
+        }),
+        Mode::ValuePathReplacesAll if before.is_some() => rewrite(body, |j| {
+            let old = before.clone().unwrap_or_default();
+            if let Some(ops) = j.get_mut("Operations").and_then(Value::as_array_mut) {
+                for op in ops.iter_mut() {
+                    let filtered = op["path"]
+                        .as_str()
+                        .is_some_and(|p| p.starts_with("emails[") && p.ends_with("].value"));
+                    if filtered {
+                        let mut emails = old["emails"].as_array().cloned().unwrap_or_default();
+                        for e in emails.iter_mut() {
+                            e["value"] = op["value"].clone();
+                        }
+                        *op = json!({"op": "replace", "path": "emails", "value": emails});
+                    }
+                }
+            }
+        }),
+        Mode::DropsPathLessOps if method == Method::PATCH => rewrite(body, |j| {
+            if let Some(ops) = j.get_mut("Operations").and_then(Value::as_array_mut) {
+                ops.retain(|op| op.get("path").is_some());
+            }
+        }),
         Mode::DropsEmailType => drop_email_type(body),
         Mode::StoresActiveTrue if method == Method::POST => rewrite(body, |j| {
             if j.get("active") == Some(&json!(false)) {
@@ -613,6 +733,22 @@ async fn forward(
     if matches!(p.mode, Mode::NoLocation) {
         kept_headers.retain(|(h, _)| *h != "location");
     }
+    if matches!(p.mode, Mode::NoEtagHeader) {
+        kept_headers.retain(|(h, _)| *h != "etag");
+    }
+    if matches!(p.mode, Mode::PatchAnswersEmpty200)
+        && method == Method::PATCH
+        && (200..300).contains(&status)
+    {
+        return reply(200, "application/scim+json", "");
+    }
+    if matches!(p.mode, Mode::UnknownIdEmpty200)
+        && method == Method::GET
+        && by_id.is_some()
+        && status == 404
+    {
+        return scim(200, &json!({}));
+    }
     if matches!(p.mode, Mode::HtmlErrors) && status >= 400 {
         return reply(
             status,
@@ -675,6 +811,26 @@ async fn forward(
                 }
             }
         }
+        Mode::UnfilteredTotalAsString if listing && !query.contains("filter=") => {
+            if let Some(n) = json.get("totalResults").cloned() {
+                json["totalResults"] = json!(n.to_string());
+            }
+        }
+        Mode::ReAddDuplicatesMember | Mode::DeletedUserStaysMember
+            if method == Method::GET && !query.contains("excludedAttributes") =>
+        {
+            if let Some(("Groups", id)) = &by_id {
+                if let Some(extra) = p.extra_members.lock().expect("lock").get(id) {
+                    let mut members = json["members"].as_array().cloned().unwrap_or_default();
+                    for m in extra {
+                        if matches!(p.mode, Mode::ReAddDuplicatesMember) || !members.contains(m) {
+                            members.push(m.clone());
+                        }
+                    }
+                    json["members"] = json!(members);
+                }
+            }
+        }
         Mode::TotalResultsPerPage => {
             if let Some(n) = json
                 .get("Resources")
@@ -706,6 +862,19 @@ fn rewrite(body: Bytes, f: impl FnOnce(&mut Value)) -> Bytes {
         }
         Err(_) => body,
     }
+}
+
+/// The `filter` query parameter, decoded; empty without one.
+fn decoded_filter(query: &str) -> String {
+    query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("filter="))
+        .map(|f| {
+            percent_decode_str(&f.replace('+', " "))
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .unwrap_or_default()
 }
 
 fn body_has(body: &Bytes, needle: &str) -> bool {
@@ -767,6 +936,18 @@ fn echo(json: &mut Value, auth: &str) {
 }
 
 impl Proxy {
+    /// The reference server's answer to a GET of `inner_path`, as JSON.
+    async fn inner_get(&self, inner_path: &str) -> Option<Value> {
+        let r = self
+            .http
+            .get(format!("{}{inner_path}", self.inner_base))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .ok()?;
+        r.json().await.ok()
+    }
+
     /// A PUT carries the resource back with the id the proxy handed out: swap in the real one.
     fn undisguise_body(&self, body: Bytes) -> Bytes {
         let Ok(mut json) = serde_json::from_slice::<Value>(&body) else {
