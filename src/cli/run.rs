@@ -8,16 +8,14 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 
+use super::one_run::run_one;
 use super::{stop, ExitCode};
-use crate::check::finding::{Code, Finding, Severity};
 use crate::check::snapshot;
-use crate::client::{Redactor, ScimClient, Secret, TenantUrl};
+use crate::client::{Redactor, Secret, TenantUrl};
 use crate::engine::runner::{self, RunSettings, ScenarioOutcome, Verdict};
-use crate::engine::Created;
 use crate::profile::{self, Profile};
 use crate::report::{self, console::Console};
 use crate::scenario::{self, model::Scenario};
-use crate::server::{self, ServerConfig};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -286,7 +284,7 @@ fn random_prefix() -> String {
 }
 
 /// Where requests go for one scenario.
-enum Target {
+pub(super) enum Target {
     Builtin,
     External {
         url: TenantUrl,
@@ -587,234 +585,5 @@ pub async fn run(args: RunArgs) -> ExitCode {
         ExitCode::ScenarioFailed
     } else {
         ExitCode::Ok
-    }
-}
-
-/// One scenario under one profile, as it ended.
-struct OneRun {
-    outcome: ScenarioOutcome,
-    /// Set when a signal or the deadline stopped it.
-    stopped: Option<stop::StopCause>,
-    /// What cleanup could not prove deleted.
-    left: Vec<String>,
-}
-
-/// Runs one scenario, then deletes what it created on `--target` (unless `--keep`), whether
-/// it finished, timed out or was stopped.
-#[allow(clippy::too_many_arguments)]
-async fn run_one(
-    s: &Scenario,
-    profile: &dyn Profile,
-    target: &Target,
-    settings: &RunSettings,
-    args: &RunArgs,
-    timeout: Duration,
-    mut stop: tokio::sync::watch::Receiver<Option<stop::StopCause>>,
-    in_progress: &stop::InProgress,
-    redactor: &Redactor,
-) -> Result<OneRun, ExitCode> {
-    let (builtin, base, token) = match target {
-        Target::Builtin | Target::DryRun { .. } => {
-            let (running, base, token) = start_builtin().await?;
-            (Some(running), base, Some(token))
-        }
-        Target::External { url, token } => (None, url.base.clone(), token.clone()),
-    };
-    // Kept for cleanup: a scenario may have left the IdP holding a wrong token.
-    let real_token = token.clone();
-    let mut client = ScimClient::new(&base, token, timeout)
-        .map_err(|e| {
-            eprintln!("error: {e}");
-            ExitCode::Internal
-        })?
-        .max_body(args.max_body_bytes)
-        .with_redactor(redactor.clone())
-        .with_headers(profile.wire_headers())
-        .map_err(|e| {
-            eprintln!("error: {e}");
-            ExitCode::Internal
-        })?;
-    if let Some(path) = &args.transcript {
-        client = client.transcript(path).map_err(|e| {
-            eprintln!("error: {e}");
-            ExitCode::Usage
-        })?;
-    }
-    let incidents = Incidents::default();
-    let shown = match target {
-        Target::DryRun { shown_base } => Some((base.clone(), shown_base.clone())),
-        _ => None,
-    };
-    let seen = incidents.clone();
-    client = client.observe(Box::new(move |x| {
-        seen.note(x);
-        if let Some((real, shown)) = &shown {
-            let url = x.url.replacen(real, shown, 1);
-            match &x.request_body {
-                Some(b) => say!("  {} {url} {b}", x.method.as_str()),
-                None => say!("  {} {url}", x.method.as_str()),
-            }
-        }
-    }));
-    let created = Created::default();
-    in_progress.set(Some(created.clone()));
-    let limit = Duration::from_secs(args.scenario_timeout.max(1));
-    let started = Instant::now();
-    let scenario = runner::run(
-        s,
-        profile,
-        &client,
-        settings,
-        created.clone(),
-        builtin.as_ref().map(|b| b.state()),
-    );
-    let mut stopped = None;
-    let mut outcome = tokio::select! {
-        o = tokio::time::timeout(limit, scenario) => match o {
-            Ok(o) => o,
-            Err(_) => cut_short(s, profile, format!(
-                "the scenario did not finish within {} s (--scenario-timeout){}",
-                limit.as_secs(),
-                incidents.last_answer().map(|a| format!("; the last answered exchange: {a}")).unwrap_or_default()
-            )),
-        },
-        cause = stop.wait_for(Option::is_some) => {
-            let cause = cause.ok().and_then(|c| c.clone());
-            let o = cut_short(s, profile, format!(
-                "stopped by {} after {:.1} s",
-                cause.as_ref().map_or("a signal".to_string(), ToString::to_string),
-                started.elapsed().as_secs_f64()
-            ));
-            stopped = cause;
-            o
-        }
-    };
-    outcome.duration_ms = started.elapsed().as_millis() as u64;
-    outcome.warnings.extend(incidents.warnings());
-    let mut left = Vec::new();
-    if builtin.is_none() && !args.keep {
-        if let Some(t) = real_token {
-            client.set_token(t);
-        }
-        // Cleanup gets its own bound: a target that stopped answering must not hold the run.
-        let bound = timeout.saturating_mul(4).max(Duration::from_secs(60));
-        match tokio::time::timeout(bound, runner::cleanup(&client, &created)).await {
-            Ok(done) => left = done.left,
-            Err(_) => {
-                left = created.describe();
-                left.push(format!(
-                    "cleanup did not finish within {} s",
-                    bound.as_secs()
-                ));
-            }
-        }
-    }
-    in_progress.set(None);
-    if let Some(server) = builtin {
-        server.stop().await;
-    }
-    Ok(OneRun {
-        outcome,
-        stopped,
-        left,
-    })
-}
-
-/// A fresh built-in server on an ephemeral 127.0.0.1 port with a random token: the target
-/// of a run without `--target`, one per scenario (and one for the protocol suite).
-pub(super) async fn start_builtin() -> Result<(server::RunningServer, String, Secret), ExitCode> {
-    let token = uuid::Uuid::new_v4().simple().to_string();
-    let running = server::start(ServerConfig {
-        tokens: vec![token.clone()],
-        ..ServerConfig::default()
-    })
-    .await
-    .map_err(|e| {
-        eprintln!("error: failed to start the built-in server: {e}");
-        ExitCode::Internal
-    })?;
-    let base = running.base_url().to_string();
-    Ok((running, base, Secret::new(token)))
-}
-
-/// The outcome of a scenario that was cut short (timeout, signal, deadline): failed, with
-/// the reason as its failure.
-fn cut_short(s: &Scenario, profile: &dyn Profile, message: String) -> ScenarioOutcome {
-    let mut o = runner::skipped(s, profile.name(), String::new());
-    o.warnings.clear();
-    o.verdict = Verdict::Failed;
-    let cause = Finding::new(Code::CutShort, Severity::Error, message.clone())
-        .keyed(format!("{}|{message}", s.name))
-        .consequence("the scenario's objects were cleaned up; later steps did not run");
-    o.findings = vec![cause.clone()];
-    o.failure = Some(runner::StepFailure {
-        step: 0,
-        line: 0,
-        keyword: "scenario",
-        message,
-        expected: None,
-        actual: None,
-        exchange: None,
-        code: Some(Code::CutShort),
-        cause: Some(cause),
-    });
-    o
-}
-
-/// Transport failures (timeouts, resets) seen during one scenario, so the console names them
-/// even when the scenario fails on a later check: "GET …/Users/7 got no answer within 30 s".
-#[derive(Clone, Default)]
-struct Incidents(std::sync::Arc<std::sync::Mutex<IncidentLog>>);
-
-#[derive(Default)]
-struct IncidentLog {
-    failures: Vec<String>,
-    more: usize,
-    last_answer: Option<String>,
-}
-
-impl Incidents {
-    const SHOWN: usize = 5;
-
-    fn note(&self, x: &crate::client::Exchange) {
-        let mut log = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        match (&x.error, x.status) {
-            (Some(error), None) => {
-                if log.failures.len() < Self::SHOWN {
-                    log.failures.push(format!(
-                        "{} {} failed after {:.1} s: {error}",
-                        x.method.as_str(),
-                        x.url,
-                        x.duration_ms as f64 / 1000.0
-                    ));
-                } else {
-                    log.more += 1;
-                }
-            }
-            (_, Some(status)) => {
-                log.last_answer = Some(format!("{} {} → {status}", x.method.as_str(), x.url))
-            }
-            (None, None) => {}
-        }
-    }
-
-    fn last_answer(&self) -> Option<String> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .last_answer
-            .clone()
-    }
-
-    fn warnings(&self) -> Vec<String> {
-        let log = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let mut out = log.failures.clone();
-        if log.more > 0 {
-            out.push(format!(
-                "… and {} more failed exchanges (see --transcript)",
-                log.more
-            ));
-        }
-        out
     }
 }

@@ -98,7 +98,7 @@ pub async fn run(a: SuiteRunArgs<'_>) -> Result<SuiteRun, ExitCode> {
     let (builtin, base, token) = match a.external {
         Some((base, token)) => (None, base, token),
         None => {
-            let (running, base, token) = super::run::start_builtin().await?;
+            let (running, base, token) = super::one_run::start_builtin().await?;
             (Some(running), base, Some(token))
         }
     };
