@@ -221,7 +221,6 @@ fn is_collection(path: &str) -> bool {
 
 fn transport(strict: &Strictness, x: &Exchange, kind: FailureKind, shape: &str) -> Finding {
     let idp = strict.idp;
-    let error = x.error.clone().unwrap_or_default();
     let (code, title) = match kind {
         FailureKind::Redirected => (
             Code::Redirect,
@@ -240,7 +239,6 @@ fn transport(strict: &Strictness, x: &Exchange, kind: FailureKind, shape: &str) 
             format!("{idp}'s {shape} failed: the connection failed or was reset"),
         ),
     };
-    let _ = error;
     Finding::new(code, Severity::Cause, title)
         .keyed(format!("{shape} {kind:?}"))
         .at(x)
