@@ -178,6 +178,13 @@ pub enum Step {
         user: Ref,
         attributes: serde_json::Value,
     },
+    /// A group created directly on the server, as if it pre-existed (the run prefix is added
+    /// to displayName/externalId). `members` are target-only user refs, written as its members.
+    TargetCreateGroup {
+        group: Ref,
+        attributes: serde_json::Value,
+        members: Vec<Ref>,
+    },
     /// Makes the built-in target misbehave (test-only fault switch); with any other target
     /// the scenario is skipped, and says why.
     TargetFault(FaultSpec),
@@ -219,6 +226,7 @@ impl Step {
             Step::ProvisionOnDemand(_) => "provision_on_demand",
             Step::TestConnection { .. } => "test_connection",
             Step::TargetCreateUser { .. } => "target_create_user",
+            Step::TargetCreateGroup { .. } => "target_create_group",
             Step::RenameGroup { .. } => "rename_group",
             Step::SetScopingFilter(_) => "set_scoping_filter",
             Step::TargetFault(_) => "target_fault",

@@ -53,6 +53,7 @@ pub const STEP_KEYWORDS: &[&str] = &[
     "provision_on_demand",
     "test_connection",
     "target_create_user",
+    "target_create_group",
     "target_fault",
     "target_clear_faults",
     "target_rotate_token",
@@ -451,6 +452,7 @@ impl Parser<'_> {
             "provision_on_demand" => self.scope_ref(entry).map(Step::ProvisionOnDemand),
             "test_connection" => self.test_connection(entry),
             "target_create_user" => self.target_create_user(entry),
+            "target_create_group" => self.target_create_group(entry),
             "target_fault" => self.target_fault(entry).map(Step::TargetFault),
             k if NO_ARGUMENT_STEPS.contains(&k) => self.no_arguments(entry),
             "expect" => self.expect(entry).map(Step::Expect),
@@ -591,8 +593,9 @@ impl Parser<'_> {
     fn use_ref(&mut self, node: &Node, field: &str, accept: Accept, usage: Usage) -> Option<Ref> {
         let what = match accept {
             Accept::User | Accept::ExpectedUser => "a user ref",
-            Accept::Group => "a group ref",
-            Accept::UserOrGroup => "a user or group ref",
+            Accept::TargetUser => "a target-only user ref (from `target_create_user`)",
+            Accept::Group | Accept::ExpectedGroup => "a group ref",
+            Accept::UserOrGroup | Accept::ExpectedMember => "a user or group ref",
         };
         let name = self.ref_name(node, field, what)?;
         match self.refs.check(&name, accept, usage) {
@@ -607,7 +610,10 @@ impl Parser<'_> {
             Err(Problem::WrongKind { kind, created_line }) => {
                 let usable = if kind == RefKind::TargetUser {
                     "; target-only refs (from `target_create_user`) can be used only in \
-                     `expect: { user: … }`"
+                     `expect: { user: … }` and as `target_create_group` members"
+                } else if kind == RefKind::TargetGroup {
+                    "; target-only refs (from `target_create_group`) can be used only in \
+                     `expect: { group: … }`"
                 } else {
                     ""
                 };
@@ -789,7 +795,7 @@ impl Parser<'_> {
             .required(&map, "displayName")
             .and_then(|d| self.r.text(d.value, &d.path));
         let members = match map.get("members") {
-            Some(m) => self.member_refs(m, Usage::Act),
+            Some(m) => self.member_refs(m, Accept::UserOrGroup, Usage::Act),
             None => Some(Vec::new()),
         };
         // Registered after the members so a group cannot contain itself.
@@ -818,12 +824,12 @@ impl Parser<'_> {
         })
     }
 
-    fn member_refs(&mut self, e: &Entry, usage: Usage) -> Option<Vec<Ref>> {
+    fn member_refs(&mut self, e: &Entry, accept: Accept, usage: Usage) -> Option<Vec<Ref>> {
         let items = self.r.list(e.value, &e.path)?;
         let mut out = Vec::with_capacity(items.len());
         let mut ok = true;
         for (i, node) in items.iter().enumerate() {
-            match self.use_ref(node, &item(&e.path, i), Accept::UserOrGroup, usage) {
+            match self.use_ref(node, &item(&e.path, i), accept, usage) {
                 Some(r) => out.push(r),
                 None => ok = false,
             }
@@ -1018,7 +1024,37 @@ impl Parser<'_> {
             .r
             .required(&map, "user")
             .and_then(|u| self.create_ref(u.value, &u.path, RefKind::TargetUser));
-        let attributes = self.r.required(&map, "attributes").and_then(|a| {
+        let attributes = self.target_attributes(&map);
+        Some(Step::TargetCreateUser {
+            user: user?,
+            attributes: attributes?,
+        })
+    }
+
+    /// `target_create_group: { group: g, attributes: { displayName: Sales }, members: [legacy] }`:
+    /// a group that pre-exists on the target, its members users made by `target_create_user`.
+    fn target_create_group(&mut self, e: &Entry) -> Option<Step> {
+        let map = self.step_map(e, "a map with `group`, `attributes` and optional `members`")?;
+        self.r.check_keys(&map, &["group", "attributes", "members"]);
+        let group = self
+            .r
+            .required(&map, "group")
+            .and_then(|g| self.create_ref(g.value, &g.path, RefKind::TargetGroup));
+        let attributes = self.target_attributes(&map);
+        let members = match map.get("members") {
+            Some(m) => self.member_refs(m, Accept::TargetUser, Usage::Act),
+            None => Some(Vec::new()),
+        };
+        Some(Step::TargetCreateGroup {
+            group: group?,
+            attributes: attributes?,
+            members: members?,
+        })
+    }
+
+    /// The `attributes` of a `target_create_*` step: a map of SCIM attributes to POST.
+    fn target_attributes(&mut self, map: &Map) -> Option<serde_json::Value> {
+        self.r.required(map, "attributes").and_then(|a| {
             if matches!(a.value.data, YamlData::Mapping(_)) {
                 self.r.json(a.value, &a.path)
             } else {
@@ -1026,10 +1062,6 @@ impl Parser<'_> {
                     .invalid(a.value, &a.path, "a map of SCIM attributes to POST");
                 None
             }
-        });
-        Some(Step::TargetCreateUser {
-            user: user?,
-            attributes: attributes?,
         })
     }
 
@@ -1228,7 +1260,7 @@ impl Parser<'_> {
     fn expect_object(&mut self, map: &Map, form: &Entry) -> Option<ObjectExpectation> {
         let is_group = form.key == "group";
         let accept = if is_group {
-            Accept::Group
+            Accept::ExpectedGroup
         } else {
             Accept::ExpectedUser
         };
@@ -1258,7 +1290,7 @@ impl Parser<'_> {
         }
         let members = match map.get("members").filter(|_| is_group) {
             Some(m) => {
-                let refs = self.member_refs(m, Usage::Check);
+                let refs = self.member_refs(m, Accept::ExpectedMember, Usage::Check);
                 ok &= refs.is_some();
                 refs
             }

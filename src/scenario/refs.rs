@@ -11,6 +11,9 @@ pub(crate) enum RefKind {
     /// A record made directly on the server by `target_create_user`; it has no source object,
     /// so only `expect: { user: … }` may name it.
     TargetUser,
+    /// A group made directly on the server by `target_create_group`; only
+    /// `expect: { group: … }` may name it.
+    TargetGroup,
 }
 
 impl RefKind {
@@ -18,7 +21,7 @@ impl RefKind {
         match self {
             RefKind::User => "a user ref",
             RefKind::Group => "a group ref",
-            RefKind::TargetUser => "a target-only ref",
+            RefKind::TargetUser | RefKind::TargetGroup => "a target-only ref",
         }
     }
 }
@@ -31,6 +34,12 @@ pub(crate) enum Accept {
     UserOrGroup,
     /// `expect: { user: … }`: a source user or a target-only record.
     ExpectedUser,
+    /// `expect: { group: … }`: a source group or a target-only group.
+    ExpectedGroup,
+    /// `target_create_group` members: target-only users.
+    TargetUser,
+    /// `expect: { group: …, members: [...] }`: any user or group, target-only users included.
+    ExpectedMember,
 }
 
 impl Accept {
@@ -41,6 +50,12 @@ impl Accept {
                 | (Accept::Group, RefKind::Group)
                 | (Accept::UserOrGroup, RefKind::User | RefKind::Group)
                 | (Accept::ExpectedUser, RefKind::User | RefKind::TargetUser)
+                | (Accept::ExpectedGroup, RefKind::Group | RefKind::TargetGroup)
+                | (Accept::TargetUser, RefKind::TargetUser)
+                | (
+                    Accept::ExpectedMember,
+                    RefKind::User | RefKind::Group | RefKind::TargetUser
+                )
         )
     }
 
@@ -54,6 +69,14 @@ impl Accept {
             }
             Accept::ExpectedUser => {
                 "a user created by an earlier `create_user` or `target_create_user`"
+            }
+            Accept::ExpectedGroup => {
+                "a group created by an earlier `create_group` or `target_create_group`"
+            }
+            Accept::TargetUser => "a user created by an earlier `target_create_user`",
+            Accept::ExpectedMember => {
+                "a user or group created by an earlier `create_user`, `create_group` or \
+                 `target_create_user`"
             }
         }
     }

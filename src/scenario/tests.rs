@@ -750,7 +750,54 @@ fn wrong_kind_and_deleted_refs() {
                 (11, 13, "steps[6].assign"),
                 "`legacy` is a target-only ref (created at line 10); expected a user or group ref; \
                  target-only refs (from `target_create_user`) can be used only in \
-                 `expect: { user: … }`"
+                 `expect: { user: … }` and as `target_create_group` members"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn target_only_group_takes_target_only_members_and_is_usable_in_expect_group() {
+    let body = "  - target_create_user: { user: bob, attributes: { userName: bob@x } }\n  \
+                - target_create_group: { group: legacy, attributes: { displayName: Sales }, \
+                members: [bob] }\n  \
+                - expect: { group: legacy, members: [bob] }\n";
+    let got = steps(body);
+    assert_eq!(
+        got[1],
+        Step::TargetCreateGroup {
+            group: "legacy".into(),
+            attributes: json!({ "displayName": "Sales" }),
+            members: vec!["bob".into()],
+        }
+    );
+    assert!(matches!(
+        &got[2],
+        Step::Expect(Expectation::Object(o))
+            if o.object == "legacy" && o.is_group && o.members == Some(vec!["bob".into()])
+    ));
+}
+
+#[test]
+fn target_only_group_refuses_source_members_and_source_steps() {
+    let errs = errors(&format!(
+        "{HEAD}{ALICE}  - target_create_group: {{ group: legacy, attributes: {{ displayName: S }}, \
+         members: [alice] }}\n  - assign: legacy\n"
+    ));
+    let got: Vec<_> = errs.iter().map(|e| (e.kind, e.message.as_str())).collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                ErrorKind::RefMismatch,
+                "`alice` is a user ref (created at line 5); expected a target-only user ref \
+                 (from `target_create_user`)"
+            ),
+            (
+                ErrorKind::RefMismatch,
+                "`legacy` is a target-only ref (created at line 6); expected a user or group \
+                 ref; target-only refs (from `target_create_group`) can be used only in \
+                 `expect: { group: … }`"
             ),
         ]
     );

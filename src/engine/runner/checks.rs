@@ -7,6 +7,9 @@ use super::*;
 impl<'a> Run<'a> {
     pub(super) fn whereabouts(&self, object: &str, is_group: bool) -> Whereabouts {
         if is_group {
+            if let Some(id) = self.target_group_refs.get(object) {
+                return Whereabouts::Id(id.clone());
+            }
             if let Some(g) = self.tenant.group(object) {
                 if let Some(link) = self.engine.link(&g.object_id) {
                     return Whereabouts::Id(link.target_id.clone());
@@ -47,7 +50,12 @@ impl<'a> Run<'a> {
         match exp {
             Expectation::Object(o) => {
                 let w = self.whereabouts(&o.object, o.is_group);
-                let refs = self.engine.refs_by_target_id();
+                let mut refs = self.engine.refs_by_target_id();
+                refs.extend(
+                    self.target_refs
+                        .iter()
+                        .map(|(r, id)| (id.clone(), r.clone())),
+                );
                 let member_ref = |id: &str| refs.get(id).cloned();
                 let result =
                     check::object(self.client, o, w, &self.settings.prefix, &member_ref).await;

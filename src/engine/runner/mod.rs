@@ -114,6 +114,8 @@ struct Run<'a> {
     requests: u64,
     /// Target-only records (`target_create_user`): ref → target id.
     target_refs: BTreeMap<String, String>,
+    /// Target-only groups (`target_create_group`): ref → target id.
+    target_group_refs: BTreeMap<String, String>,
     /// The last userName each user ref had, so purged users can still be found.
     last_user_name: BTreeMap<String, String>,
     /// The last displayName each group ref had (with the prefix), likewise.
@@ -467,6 +469,11 @@ impl<'a> Run<'a> {
             Step::TargetCreateUser { user, attributes } => {
                 return self.target_create_user(user, attributes).await
             }
+            Step::TargetCreateGroup {
+                group,
+                attributes,
+                members,
+            } => return self.target_create_group(group, attributes, members).await,
             Step::Expect(exp) => return self.expect(exp).await,
             Step::PerProfile(branches) => {
                 let profile = self.engine.profile.name();
@@ -516,6 +523,7 @@ pub async fn run(
         log: vec![],
         requests: 0,
         target_refs: BTreeMap::new(),
+        target_group_refs: BTreeMap::new(),
         last_user_name: BTreeMap::new(),
         last_group_name: BTreeMap::new(),
         builtin,
