@@ -6,7 +6,7 @@ mod hostile;
 
 use std::time::{Duration, Instant};
 
-use hostile::{Hostile, Mode, TOKEN};
+use hostile::{Hostile, Mode, NEXT_TOKEN, TOKEN};
 
 struct Verdict {
     code: Option<i32>,
@@ -261,4 +261,28 @@ async fn a_server_that_accepts_any_token_fails_the_wrong_token_scenario_on_any_t
     // The same scenario passes against a server that checks the token: it runs on any target.
     let v = verdict(Mode::Honest, &scenario, "entra").await;
     v.exits(0).says("1 passed, 0 failed");
+}
+
+/// `--next-token`: after `target_rotate_token`, `idp_update_token` gives the IdP the second
+/// token, so the scenario's recovery proves the server honours it — and fails when it does not.
+#[tokio::test(flavor = "multi_thread")]
+async fn next_token_is_the_token_the_idp_holds_after_rotation() {
+    let scenario = ["scenarios/entra/token-regenerated-quarantine-then-resume.yaml"];
+    let v = verdict_with(
+        Mode::Honest,
+        &scenario,
+        "entra",
+        &["--next-token", NEXT_TOKEN],
+    )
+    .await;
+    v.exits(0).says("1 passed, 0 failed");
+    assert!(!v.stdout.contains(NEXT_TOKEN), "{}", v.stdout);
+    // A second token the server does not accept: the recovery's probe is refused, which is
+    // a credentials problem of the target set-up (exit 3), named as such.
+    let refused = "next-token-the-server-never-issued";
+    let v = verdict_with(Mode::Honest, &scenario, "entra", &["--next-token", refused]).await;
+    v.exits(3).says(
+        "F-CREDENTIALS Test Connection failed: the target rejected the credentials: HTTP 401",
+    );
+    assert!(!v.stdout.contains(refused), "{}", v.stdout);
 }

@@ -33,6 +33,16 @@ pub struct RunArgs {
     /// Bearer token for --target (never printed). Prefer the SCIM_TOKEN variable.
     #[arg(long, env = "SCIM_TOKEN", hide_env_values = true, value_name = "TOKEN")]
     pub token: Option<String>,
+    /// A second valid token for --target (never printed; prefer SCIM_NEXT_TOKEN): after
+    /// `target_rotate_token`, `idp_update_token` gives the IdP this token instead of the
+    /// first, so token-rotation scenarios prove the server honours a regenerated token.
+    #[arg(
+        long,
+        env = "SCIM_NEXT_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub next_token: Option<String>,
     /// Profiles to replay, comma-separated (default: every profile a scenario applies to).
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
     pub profile: Vec<String>,
@@ -352,6 +362,7 @@ pub async fn run(args: RunArgs) -> ExitCode {
     let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0");
     let settings = RunSettings {
         prefix: args.prefix.clone().unwrap_or_else(random_prefix),
+        next_token: args.next_token.clone().map(Secret::new),
         snapshot_dir: args.snapshots.clone(),
         full_snapshots: args.full,
         snapshot_mode: if ci || args.dry_run {
@@ -423,7 +434,10 @@ pub async fn run(args: RunArgs) -> ExitCode {
     // One redactor for the whole run: every client adds its token (and rotated ones) to
     // it, so console, reports and a panic message are scrubbed of all of them.
     let redactor = match &target {
-        Target::External { token, .. } => Redactor::from_secrets(token.iter()),
+        Target::External { token, .. } => {
+            let next = args.next_token.clone().map(Secret::new);
+            Redactor::from_secrets(token.iter().chain(next.iter()))
+        }
         Target::Builtin | Target::DryRun { .. } => Redactor::new(),
     };
     crate::client::install_panic_scrubber(redactor.clone());

@@ -20,6 +20,8 @@ use serde_json::{json, Value};
 
 /// The token the harness is given; long enough to be scrubbed (8+ characters).
 pub const TOKEN: &str = "hostile-token-5d1e9b7c2a84";
+/// A second token the server accepts, for `--next-token`.
+pub const NEXT_TOKEN: &str = "hostile-next-token-8f3a60d2c1";
 /// The reference server's own token, used only by the tests to seed and inspect it.
 const INNER_TOKEN: &str = "inner-token-not-given-to-the-harness";
 
@@ -174,7 +176,7 @@ pub type Versions = BTreeMap<String, String>;
 impl Hostile {
     pub async fn start(mode: Mode) -> Hostile {
         let inner = server::start(ServerConfig {
-            tokens: vec![INNER_TOKEN.into(), TOKEN.into()],
+            tokens: vec![INNER_TOKEN.into(), TOKEN.into(), NEXT_TOKEN.into()],
             ..ServerConfig::default()
         })
         .await

@@ -33,6 +33,9 @@ pub const SETTLE_CYCLES: u32 = 8;
 #[derive(Debug, Clone)]
 pub struct RunSettings {
     pub prefix: String,
+    /// `--next-token`: a second valid token of an external target. Token rotation then ends
+    /// with the IdP holding this one, not the first given back.
+    pub next_token: Option<crate::client::Secret>,
     /// `--full`: snapshots keep every attribute, not only the managed ones.
     pub full_snapshots: bool,
     pub snapshot_dir: PathBuf,
@@ -418,8 +421,13 @@ impl<'a> Run<'a> {
                     // Any other target: the harness is the client, so it makes the IdP's token
                     // wrong instead, and keeps the real one for `idp_update_token` — from the
                     // IdP's side the same as a token regenerated behind its back.
+                    // With `--next-token`, the admin pastes that second, real token.
                     None => {
-                        self.rotated_token = self.client.token();
+                        self.rotated_token = self
+                            .settings
+                            .next_token
+                            .clone()
+                            .or_else(|| self.client.token());
                         let wrong = format!("wrong-{}", uuid::Uuid::new_v4().simple());
                         self.client.set_token(crate::client::Secret::new(wrong));
                     }
