@@ -212,11 +212,21 @@ async fn put_replaces_but_keeps_id_and_created() {
     assert_ne!(r.body["meta"]["version"], before["meta"]["version"]);
     assert_eq!(api.get(&path).await.body, r.body);
 
+    // `id` is readOnly: a different value in the body is ignored (RFC 7644 §3.5.1), never
+    // moved onto or taken as another resource.
     let r = api
-        .put(&path, json!({"id": "someone-else", "userName": "p@x.test"}))
+        .put(
+            &path,
+            json!({"id": "someone-else", "userName": "p@x.test", "title": "Newer"}),
+        )
         .await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert_eq!(r.body["scimType"], "mutability");
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["id"], before["id"]);
+    assert_eq!(r.body["title"], "Newer");
+    assert_eq!(
+        api.get("/Users/someone-else").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 fn assert_scim_error(r: &common::Reply, status: u16, scim_type: Option<&str>) {

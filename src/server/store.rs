@@ -344,7 +344,8 @@ impl Directory {
             .ok_or_else(|| ApiError::internal("updated resource vanished"))
     }
 
-    /// PUT: replaces every client-settable attribute; `id` and `meta` stay the server's.
+    /// PUT: replaces every client-settable attribute; `id` and `meta` stay the server's,
+    /// whatever the body carries.
     pub fn replace(
         &mut self,
         kind: Kind,
@@ -353,14 +354,8 @@ impl Directory {
         if_match: Option<&str>,
     ) -> Result<&Stored, ApiError> {
         self.existing(kind, id, if_match)?;
-        if let Some(body_id) = body.get("id").and_then(Value::as_str) {
-            if body_id != id {
-                return Err(ApiError::bad_request(
-                    "mutability",
-                    format!("'id' is immutable: body says '{body_id}', URL says '{id}'"),
-                ));
-            }
-        }
+        // `id` and `meta` are readOnly: whatever the body says is ignored (RFC 7644 §3.5.1,
+        // "any values provided SHALL be ignored"), so a different `id` is not an error.
         let attrs = normalize_resource(body, kind.def())
             .map_err(|e| ApiError::bad_request(e.scim_type(), e.to_string()))?;
         self.commit(kind, id, attrs)
