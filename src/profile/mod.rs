@@ -643,6 +643,17 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// A new IdP is registered in `NAMES`/`by_name` and in the scenario language's
+    /// `PROFILES` (which must not depend on this stage); this keeps the two in step.
+    #[test]
+    fn every_profile_is_known_to_the_scenario_language_and_builds_with_defaults() {
+        assert_eq!(NAMES, crate::scenario::PROFILES);
+        for name in NAMES {
+            let p = by_name(name, &BTreeMap::new()).map_err(|e| e.to_string());
+            assert_eq!(p.map(|p| p.name()), Ok(*name));
+        }
+    }
+
     #[test]
     fn the_record_after_an_update_holds_what_was_pushed_and_keeps_the_rest() {
         let record = DesiredUser {
