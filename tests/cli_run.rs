@@ -693,3 +693,44 @@ async fn ctrl_c_deletes_what_the_interrupted_scenario_created() {
         "the interrupted scenario's users were deleted"
     );
 }
+
+/// `--jobs` prints results in list order whatever finishes first, and `--shard` splits the
+/// run list into disjoint slices that together make the whole.
+#[tokio::test(flavor = "multi_thread")]
+async fn jobs_keep_list_order_and_shards_cover_the_list_once() {
+    let verdict_lines = |o: &Output| -> Vec<String> {
+        text(o)
+            .0
+            .lines()
+            .filter(|l| l.starts_with("  PASS") || l.starts_with("  FAIL"))
+            .map(|l| l.split("  (").next().unwrap_or(l).to_string())
+            .collect()
+    };
+    let dir = "scenarios/common";
+    let one = harness(args(&["run", dir]), vec![]).await;
+    let four = harness(args(&["run", dir, "--jobs", "4"]), vec![]).await;
+    assert_eq!(one.status.code(), Some(0), "{}", text(&one).0);
+    assert_eq!(four.status.code(), Some(0), "{}", text(&four).0);
+    let all = verdict_lines(&one);
+    assert!(all.len() >= 16, "{all:?}");
+    assert_eq!(verdict_lines(&four), all);
+
+    let mut sharded = Vec::new();
+    for shard in ["1/3", "2/3", "3/3"] {
+        let o = harness(args(&["run", dir, "--shard", shard]), vec![]).await;
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o).0);
+        sharded.extend(verdict_lines(&o));
+    }
+    sharded.sort();
+    let mut expected = all.clone();
+    expected.sort();
+    assert_eq!(sharded, expected);
+
+    let bad = harness(args(&["run", dir, "--shard", "4/3"]), vec![]).await;
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        text(&bad).1.contains("expected I/N with 1 ≤ I ≤ N"),
+        "{}",
+        text(&bad).1
+    );
+}

@@ -689,3 +689,35 @@ async fn the_scenario_timeout_and_the_run_deadline_bound_a_run_whose_requests_ne
         std::fs::read_to_string(ran.dir.path().join("report.json")).expect("JSON report written");
     assert!(json.contains("run deadline"), "{json}");
 }
+
+/// `--jobs`: four runs side by side on one target. Each gets its own prefix (`hs11-<slot>-`),
+/// so no run adopts, changes or deletes another's objects; every one passes, and together
+/// they leave nothing behind.
+#[tokio::test(flavor = "multi_thread")]
+async fn side_by_side_runs_on_one_target_keep_to_their_own_objects() {
+    let (ran, server) = trial(
+        Mode::Honest,
+        "jobs",
+        LIFECYCLE,
+        "hs11-",
+        &["--profile", "all", "--jobs", "4"],
+    )
+    .await;
+    expect("jobs", &ran, 0, "4 passed, 0 failed");
+    assert!(server.left_by("hs11-").await.is_empty());
+    let transcript =
+        std::fs::read_to_string(ran.dir.path().join("transcript.jsonl")).unwrap_or_default();
+    for slot in 0..4 {
+        assert!(
+            transcript.contains(&format!("hs11-{slot}-ada@contoso.com")),
+            "run {slot} did not use its own prefix"
+        );
+    }
+    // Every transcript line is whole: concurrent runs append without tearing lines.
+    for line in transcript.lines() {
+        assert!(
+            serde_json::from_str::<serde_json::Value>(line).is_ok(),
+            "torn transcript line: {line}"
+        );
+    }
+}

@@ -21,6 +21,7 @@ macro_rules! say_raw {
 }
 
 mod explain;
+mod jobs;
 mod one_run;
 mod run;
 mod serve;

@@ -36,6 +36,7 @@ pub(super) async fn run_one(
     timeout: Duration,
     mut stop: tokio::sync::watch::Receiver<Option<stop::StopCause>>,
     in_progress: &stop::InProgress,
+    slot: usize,
     redactor: &Redactor,
 ) -> Result<OneRun, ExitCode> {
     let (builtin, base, token) = match target {
@@ -82,7 +83,7 @@ pub(super) async fn run_one(
         }
     }));
     let created = Created::default();
-    in_progress.set(Some(created.clone()));
+    in_progress.enter(slot, created.clone());
     let limit = Duration::from_secs(args.scenario_timeout.max(1));
     let started = Instant::now();
     let scenario = runner::run(
@@ -134,7 +135,7 @@ pub(super) async fn run_one(
             }
         }
     }
-    in_progress.set(None);
+    in_progress.leave(slot);
     if let Some(server) = builtin {
         server.stop().await;
     }

@@ -8,11 +8,10 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 
-use super::one_run::run_one;
 use super::{stop, ExitCode};
 use crate::check::snapshot;
 use crate::client::{Redactor, Secret, TenantUrl};
-use crate::engine::runner::{self, RunSettings, ScenarioOutcome, Verdict};
+use crate::engine::runner::{RunSettings, Verdict};
 use crate::profile::{self, Profile};
 use crate::report::{self, console::Console};
 use crate::scenario::{self, model::Scenario};
@@ -96,6 +95,14 @@ pub struct RunArgs {
     /// up, every report is written and the run exits 1 naming what was not run.
     #[arg(long, value_name = "SECONDS")]
     pub deadline: Option<u64>,
+    /// Scenario runs at once (each with its own built-in server, or its own prefix on
+    /// --target); results are printed in list order.
+    #[arg(short = 'j', long, default_value_t = 1, value_name = "N")]
+    pub jobs: usize,
+    /// Run only the I-th of N slices of the run list (round-robin), e.g. `--shard 2/4` on the
+    /// second of four CI machines; the protocol checks are sliced the same way.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<super::jobs::Shard>,
     /// Largest response body read from the target; a larger answer is a finding.
     #[arg(long, default_value_t = 4 * 1024 * 1024, value_name = "BYTES")]
     pub max_body_bytes: u64,
@@ -424,6 +431,16 @@ pub async fn run(args: RunArgs) -> ExitCode {
         }
     }
 
+    // `--shard i/n`: scenario runs first, then the protocol checks, dealt round-robin.
+    let mut checks = checks;
+    if let Some(shard) = args.shard {
+        let runs = jobs.len();
+        let mut position = 0..;
+        jobs.retain(|_| position.next().is_some_and(|p| shard.keeps(p)));
+        let mut position = runs..;
+        checks.retain(|_| position.next().is_some_and(|p| shard.keeps(p)));
+    }
+
     let console = if ci {
         Console::plain()
     } else {
@@ -456,82 +473,36 @@ pub async fn run(args: RunArgs) -> ExitCode {
         );
         say!("{}", options_header(&jobs, &args, &cli_options));
     }
-    let mut outcomes: Vec<ScenarioOutcome> = Vec::new();
-    let mut stopped: Option<(stop::StopCause, usize)> = None;
-    let mut left_behind: Vec<String> = Vec::new();
-    for (i, (s, p)) in jobs.iter().enumerate() {
-        if let Some(cause) = stop_rx.borrow().clone() {
-            stopped = Some((cause, jobs.len() - i));
-            break;
-        }
-        if let (Target::External { .. }, Some(step)) = (&target, runner::needs_builtin(s)) {
-            let outcome = runner::skipped(
-                s,
-                p.name(),
-                format!("not run: `{step}` needs the built-in target (run without --target)"),
-            );
-            say_raw!("{}", console.scenario(&outcome));
-            outcomes.push(outcome);
-            continue;
-        }
-        let one = run_one(
-            s,
-            p.as_ref(),
-            &target,
-            &settings,
-            &args,
+    let jobs_at_once = if args.dry_run {
+        // A dry run prints each request as it goes: one run at a time keeps them readable.
+        1
+    } else {
+        args.jobs.max(1)
+    };
+    let ran = super::jobs::run_all(
+        &jobs,
+        &super::jobs::Shared {
+            target: &target,
+            settings: &settings,
+            args: &args,
             timeout,
-            stop_rx.clone(),
-            &in_progress,
-            &redactor,
-        )
-        .await;
-        let one = match one {
-            Ok(one) => one,
-            Err(code) => return code,
-        };
-        let mut outcome = one.outcome;
-        left_behind.extend(
-            one.left
-                .iter()
-                .map(|l| format!("{} ({}): {l}", outcome.scenario, outcome.profile)),
-        );
-        let listed = known
-            .iter()
-            .find(|k| k.scenario == outcome.scenario && k.profile == outcome.profile);
-        let cause = outcome
-            .failure
-            .as_ref()
-            .and_then(|f| f.cause.as_ref())
-            .map(|c| format!("{} {}", c.code, c.title))
-            .unwrap_or_default();
-        match (listed, outcome.verdict) {
-            // An entry that pins its finding masks only that cause: another failure of the
-            // same scenario is a new regression.
-            (Some(k), Verdict::Failed)
-                if one.stopped.is_none()
-                    && k.finding.as_deref().is_none_or(|f| cause.contains(f)) =>
-            {
-                outcome.verdict = Verdict::KnownFailure
-            }
-            (Some(k), Verdict::Failed) if one.stopped.is_none() => outcome.warnings.push(format!(
-                "listed as a known failure (line {}) for `{}`, but failed with another cause",
-                k.line,
-                k.finding.as_deref().unwrap_or_default()
-            )),
-            (Some(k), Verdict::Passed) => outcome.warnings.push(format!(
-                "listed as a known failure (line {}) but passed: remove it from the list",
-                k.line
-            )),
-            _ => {}
-        }
-        say_raw!("{}", console.scenario(&outcome));
-        outcomes.push(outcome);
-        if let Some(cause) = one.stopped {
-            stopped = Some((cause, jobs.len() - i - 1));
-            break;
-        }
-    }
+            stop_rx: stop_rx.clone(),
+            in_progress: &in_progress,
+            redactor: &redactor,
+            known: &known,
+            console: &console,
+            jobs: jobs_at_once,
+        },
+    )
+    .await;
+    let super::jobs::Ran {
+        mut outcomes,
+        stopped,
+        mut left_behind,
+    } = match ran {
+        Ok(ran) => ran,
+        Err(code) => return code,
+    };
     if with_suite && stopped.is_none() {
         let external = match &target {
             Target::External { url, token } => Some((url.base.clone(), token.clone())),

@@ -3,6 +3,7 @@
 //! signal exits at once and names what was left on the target, because a user who presses
 //! Ctrl-C twice wants out, not a tidy tenant.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -28,22 +29,35 @@ impl std::fmt::Display for StopCause {
     }
 }
 
-/// What the objects of the scenario in progress are, for a second signal to name them.
+/// What the objects of the scenarios in progress are (several under `--jobs`), for a second
+/// signal to name them.
 #[derive(Clone, Default)]
-pub struct InProgress(Arc<Mutex<Option<Created>>>);
+pub struct InProgress(Arc<Mutex<BTreeMap<usize, Created>>>);
 
 impl InProgress {
-    pub fn set(&self, created: Option<Created>) {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = created;
+    /// Scenario run `slot` (its index in the run) has started and creates into `created`.
+    pub fn enter(&self, slot: usize, created: Created) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(slot, created);
+    }
+
+    /// Scenario run `slot` has been cleaned up.
+    pub fn leave(&self, slot: usize) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&slot);
     }
 
     fn describe(&self) -> Vec<String> {
         self.0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
-            .map(Created::describe)
-            .unwrap_or_default()
+            .values()
+            .flat_map(Created::describe)
+            .collect()
     }
 }
 

@@ -374,7 +374,9 @@ impl ScimClient {
             if let Ok(line) = serde_json::to_string(&exchange) {
                 let mut f = file.lock().unwrap_or_else(|e| e.into_inner());
                 // A transcript that cannot be written must not stop the run; it is a side output.
-                let _ = writeln!(f, "{line}");
+                // One write per line: runs side by side (`--jobs`) append to the same file,
+                // and an O_APPEND write is not interleaved with another.
+                let _ = f.write_all(format!("{line}\n").as_bytes());
             }
         }
         self.exchanges
