@@ -339,7 +339,7 @@ impl Profile for PingFederate {
     }
 
     /// §3 "Max Threads": worker threads pulling operations from one queue, no ordering.
-    fn membership_parallelism(&self) -> usize {
+    fn worker_threads(&self) -> usize {
         self.max_threads
     }
     /// §3: the engine polls the source (every 60 s by default); a `sync` step is one poll.
