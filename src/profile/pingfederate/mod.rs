@@ -187,7 +187,9 @@ impl Profile for PingFederate {
         self.group_membership(change)
     }
 
-    /// §3 "Max Threads": worker threads pulling operations from one queue, no ordering.
+    /// PF-19 "Max Threads": worker threads pulling user and group operations from one queue,
+    /// no ordering; the engine runs a poll's user operations and a group's membership
+    /// requests through that many workers.
     fn worker_threads(&self) -> usize {
         self.max_threads
     }
