@@ -286,3 +286,25 @@ async fn next_token_is_the_token_the_idp_holds_after_rotation() {
     );
     assert!(!v.stdout.contains(refused), "{}", v.stdout);
 }
+
+/// PF-19: under Max Threads 5 the 50 creates of one poll overlap; a server that writes its
+/// user table back whole loses the overlapped ones. The run fails and names a user that is
+/// not on the target. With one thread the same server keeps every user and the run passes:
+/// the failure is the race the worker pool exposes, not the scenario.
+#[tokio::test(flavor = "multi_thread")]
+async fn max_threads_exposes_creates_lost_to_a_whole_table_write() {
+    let scenario = ["scenarios/pingfederate/max-threads-50-user-creates.yaml"];
+    verdict(Mode::LosesOverlappingCreates, &scenario, "pingfederate")
+        .await
+        .exits(1)
+        .says("F-STATE")
+        .says("is not on the target (GET by its id");
+    verdict_with(
+        Mode::LosesOverlappingCreates,
+        &scenario,
+        "pingfederate",
+        &["--option", "max_threads=1"],
+    )
+    .await
+    .exits(0);
+}

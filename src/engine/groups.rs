@@ -479,7 +479,7 @@ impl Engine<'_> {
                 display: self.member_display(tenant, &group.members),
             };
             let requests = self.profile.membership(&change);
-            let parallelism = self.profile.membership_parallelism();
+            let parallelism = self.profile.worker_threads();
             for outcome in self.send_all(&requests, parallelism, report).await {
                 match outcome {
                     Sent::Answer(r) if r.is_success() => {}

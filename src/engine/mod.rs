@@ -10,8 +10,10 @@
 mod cleanup;
 mod created;
 mod escrow;
+mod failure;
 mod groups;
 pub mod log;
+mod pool;
 mod probe;
 mod references;
 pub mod runner;
@@ -21,16 +23,18 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
+use futures::stream::{self, StreamExt};
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::client::{ClientError, Response, ScimClient};
 use crate::idp::Tenant;
-use crate::profile::{JobSettings, Profile, PushRetry};
+use crate::profile::{JobSettings, Profile};
 use crate::scenario::model::SyncKind;
 use crate::scim::ScimRequest;
 use crate::scim::{server_id, MatchKey, Page, Pages};
-use log::{error_code_for_status, is_transient, LogRecord};
+use log::{is_transient, LogRecord};
+use pool::{UserOp, UserPass};
 
 pub use created::{Created, CreatedObject, Pending};
 pub use escrow::{backoff, retry_after, wait_before_retry, RETRY_AFTER_CAP};
@@ -208,8 +212,9 @@ impl<'a> Engine<'a> {
         self.exchange(req).await
     }
 
-    /// Sends requests `parallelism` at a time, as an IdP with a worker pool does; outcomes in
-    /// request order.
+    /// Sends requests through a pool of `parallelism` workers, as an IdP with a worker pool
+    /// does: a worker takes the next request as soon as its own is answered (PF-19);
+    /// outcomes in request order.
     async fn send_all(
         &self,
         requests: &[ScimRequest],
@@ -219,11 +224,13 @@ impl<'a> Engine<'a> {
         for req in requests {
             *report.requests.entry(req.verb.as_str()).or_default() += 1;
         }
-        let mut out = Vec::with_capacity(requests.len());
-        for chunk in requests.chunks(parallelism.max(1)) {
-            out.extend(futures::future::join_all(chunk.iter().map(|r| self.exchange(r))).await);
-        }
-        out
+        let mut out: Vec<(usize, Sent)> = stream::iter(requests.iter().enumerate())
+            .map(|(i, r)| async move { (i, self.exchange(r).await) })
+            .buffer_unordered(parallelism.max(1))
+            .collect()
+            .await;
+        out.sort_by_key(|(i, _)| *i);
+        out.into_iter().map(|(_, sent)| sent).collect()
     }
 
     async fn exchange(&self, req: &ScimRequest) -> Sent {
@@ -325,14 +332,16 @@ impl<'a> Engine<'a> {
         };
         self.hold_deletions(tenant, &purges, &users, &groups);
 
-        for purge in purges.iter().filter(|p| !p.is_group) {
-            self.process_user_purge(&purge.user, purge.object_id, &mut report)
-                .await;
-        }
-        for user in &users {
-            self.wait_for_escrow(user).await;
-            self.process_user(tenant, user, &mut report).await;
-        }
+        // Purges first, then the users in the cycle: within each, the profile's worker pool
+        // (PF-19) decides what runs at once.
+        let user_purges: Vec<UserOp> = purges
+            .iter()
+            .filter(|p| !p.is_group)
+            .map(UserOp::Purge)
+            .collect();
+        self.user_ops(tenant, &user_purges, &mut report).await;
+        let user_ops: Vec<UserOp> = users.iter().map(|u| UserOp::User(u)).collect();
+        self.user_ops(tenant, &user_ops, &mut report).await;
         for purge in purges.iter().filter(|p| p.is_group) {
             self.process_group_purge(&purge.user, purge.object_id, &mut report)
                 .await;
@@ -487,83 +496,7 @@ impl<'a> Engine<'a> {
         self.profile = cycle_profile;
         result.map(|()| report)
     }
-
-    /// A user's request failed: logged, and escrowed or left to the admin as the IdP does.
-    fn fail(&mut self, rec: LogRecord, user: &str, outcome: Sent, report: &mut CycleReport) {
-        self.fail_object(rec, user, Kind::User, outcome, report);
-    }
-
-    /// A group's request failed.
-    fn fail_group(&mut self, rec: LogRecord, group: &str, outcome: Sent, report: &mut CycleReport) {
-        self.fail_object(rec, group, Kind::Group, outcome, report);
-    }
-
-    fn fail_object(
-        &mut self,
-        rec: LogRecord,
-        object: &str,
-        kind: Kind,
-        outcome: Sent,
-        report: &mut CycleReport,
-    ) {
-        let escrows = self.profile.transient_retry().pushes == PushRetry::Escrow;
-        let mut rec = match outcome {
-            Sent::Answer(r) => {
-                // Transient faults and conflicts are escrowed and retried later (§1.3, §1.8).
-                if escrows
-                    && (is_transient(r.status)
-                        || (r.status == 409 && self.profile.retries_conflicts()))
-                {
-                    self.escrow.insert(object, report.cycle_id);
-                }
-                rec.failed(
-                    error_code_for_status(r.status),
-                    format!("HTTP {}: {}", r.status, short(&r.text)),
-                )
-            }
-            Sent::Transport(e) => {
-                if escrows {
-                    self.escrow.insert(object, report.cycle_id);
-                }
-                // A redirect or an oversized answer is how the server is built, not a passing
-                // fault: retried like any failure, but never settled as transient.
-                let code = match e {
-                    ClientError::Timeout { .. } => "Timeout",
-                    ClientError::Redirected { .. } | ClientError::BodyTooLarge { .. } => {
-                        INCOMPATIBLE
-                    }
-                    _ => "WebExceptionProtocolError",
-                };
-                rec.failed(code, e.to_string())
-            }
-        };
-        if !escrows {
-            // Okta (O-12, O-37): the failure becomes a task for the admin; nothing retries it.
-            let task = match kind {
-                Kind::User => format!(
-                    "raises an admin task (\"Automatic provisioning of user {object} to app {OKTA_APP} failed\")"
-                ),
-                Kind::Group => format!("marks the push of group {object} \"Push failed\" (an admin task)"),
-            };
-            let reason = rec.reason.take().unwrap_or_default();
-            rec.reason = Some(format!(
-                "{reason}; {} {task} and does not retry; an admin must retry it",
-                self.profile.transient_retry().idp
-            ));
-        }
-        report.records.push(rec);
-    }
 }
-
-/// What a failed object is, for the admin task that names it.
-#[derive(Debug, Clone, Copy)]
-enum Kind {
-    User,
-    Group,
-}
-
-/// How the harness's target app is named in the Okta admin tasks it imitates.
-const OKTA_APP: &str = "SCIM app";
 
 /// The error code of a finding about an answer the harness cannot use safely.
 const INCOMPATIBLE: &str = "SystemForCrossDomainIdentityManagementServiceIncompatible";

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::log::{Action, LogRecord, StepType};
 use super::{
-    collection_404, created_id, owned_ids, CycleReport, Engine, Link, Sent, INCOMPATIBLE,
+    collection_404, created_id, owned_ids, Engine, Link, Sent, UserPass, INCOMPATIBLE,
     TARGET_ALREADY_LINKED,
 };
 use crate::idp::{NotEntitled, Tenant};
@@ -24,16 +24,11 @@ fn reason(why: NotEntitled) -> Deprovision {
 
 impl Engine<'_> {
     /// A permanently deleted user: DELETE only if still managed (§1.6).
-    pub(super) async fn process_user_purge(
-        &mut self,
-        user: &str,
-        object_id: Uuid,
-        report: &mut CycleReport,
-    ) {
+    pub(super) async fn user_purge_pass(&self, user: &str, object_id: Uuid, pass: &mut UserPass) {
         let Some(link) = self.links.get(&object_id).cloned() else {
             return;
         };
-        let mut rec = LogRecord::new(report.cycle_id, user, object_id.to_string());
+        let mut rec = LogRecord::new(pass.report.cycle_id, user, object_id.to_string());
         rec.step(
             StepType::Import,
             true,
@@ -41,8 +36,8 @@ impl Engine<'_> {
         );
         rec.target_identity = Some(link.target_id.clone());
         if !link.managed {
-            self.links.remove(&object_id);
-            report.records.push(rec.skipped(
+            pass.unlink(object_id);
+            pass.push(rec.skipped(
                 "NotEffectivelyEntitled",
                 "the user was no longer managed (out of scope before the delete); nothing sent",
             ));
@@ -50,7 +45,7 @@ impl Engine<'_> {
         }
         let action = self.profile.deprovision(Deprovision::Purged);
         if action == DeprovisionAction::Nothing {
-            return report.records.push(rec.skipped(
+            return pass.push(rec.skipped(
                 "NotEffectivelyEntitled",
                 format!(
                     "{} does not deprovision deleted users; nothing sent",
@@ -60,12 +55,12 @@ impl Engine<'_> {
         }
         if self.held.contains(user) {
             rec.provisioning_action = Action::Delete;
-            return report.records.push(staged(rec));
+            return pass.push(staged(rec));
         }
         if let DeprovisionAction::Disable { .. } = action {
             rec.provisioning_action = Action::Disable;
             let Some(last) = link.last_desired.clone() else {
-                return report.records.push(rec.skipped(
+                return pass.push(rec.skipped(
                     "NotEffectivelyEntitled",
                     "nothing was exported for this user; nothing sent",
                 ));
@@ -77,9 +72,9 @@ impl Engine<'_> {
                 }
             }
             let req = self.profile.read_user(&link.target_id);
-            let current = match self.send(&req, report).await {
+            let current = match self.send(&req, &mut pass.report).await {
                 Sent::Answer(r) if r.status == 200 => r.body.unwrap_or(Value::Null),
-                outcome => return self.fail(rec, user, outcome, report),
+                outcome => return self.fail_in_pass(rec, user, outcome, pass),
             };
             let before = match self.profile.diff_source() {
                 DiffSource::Target => Before::Target,
@@ -89,7 +84,7 @@ impl Engine<'_> {
                 self.profile
                     .update_user(&link.target_id, &current, &desired, before)
             {
-                match self.send(&update.request, report).await {
+                match self.send(&update.request, &mut pass.report).await {
                     Sent::Answer(r) if r.is_success() => {
                         rec.step(
                             StepType::Export,
@@ -98,27 +93,27 @@ impl Engine<'_> {
                         );
                         rec.modified_properties = update.modified;
                     }
-                    outcome => return self.fail(rec, user, outcome, report),
+                    outcome => return self.fail_in_pass(rec, user, outcome, pass),
                 }
             }
-            self.links.remove(&object_id);
-            self.escrow.remove(user);
-            return report.records.push(rec);
+            pass.unlink(object_id);
+            pass.unescrow(user);
+            return pass.push(rec);
         }
         rec.provisioning_action = Action::Delete;
         let req = self.profile.delete_user(&link.target_id);
-        match self.send(&req, report).await {
+        match self.send(&req, &mut pass.report).await {
             Sent::Answer(r) if r.is_success() || r.status == 404 => {
                 rec.step(
                     StepType::Export,
                     true,
                     format!("DELETE answered {}", r.status),
                 );
-                self.links.remove(&object_id);
-                self.escrow.remove(user);
-                report.records.push(rec);
+                pass.unlink(object_id);
+                pass.unescrow(user);
+                pass.push(rec);
             }
-            outcome => self.fail(rec, user, outcome, report),
+            outcome => self.fail_in_pass(rec, user, outcome, pass),
         }
     }
 
@@ -142,17 +137,14 @@ impl Engine<'_> {
         }
     }
 
-    pub(super) async fn process_user(
-        &mut self,
-        tenant: &Tenant,
-        user_ref: &str,
-        report: &mut CycleReport,
-    ) {
+    /// One user's pass: reads the connector store, sends, and records in `pass` what the
+    /// store must change; `pool.rs` applies it.
+    pub(super) async fn user_pass(&self, tenant: &Tenant, user_ref: &str, pass: &mut UserPass) {
         let Some(user) = tenant.user(user_ref) else {
             return;
         };
         let entitlement = tenant.entitlement(user_ref);
-        let mut rec = LogRecord::new(report.cycle_id, user_ref, user.object_id.to_string());
+        let mut rec = LogRecord::new(pass.report.cycle_id, user_ref, user.object_id.to_string());
         rec.step(StepType::Import, true, "retrieved the user from the source");
         let desired = self
             .profile
@@ -182,39 +174,38 @@ impl Engine<'_> {
             Err(NotEntitled::NotAssigned | NotEntitled::ScopingFilter)
         );
 
-        let target_id = match link {
+        // The link as this pass holds it: what the connector store will hold once it is applied.
+        let mut linked = match link {
             None => {
                 // "Provision Disabled Users" (PF-3, P1-3): a disabled user is created inactive.
                 let created_disabled = entitlement == Err(NotEntitled::Disabled)
                     && self.profile.provisions_disabled_users();
                 if entitlement.is_err() && !created_disabled {
                     // Disabled or unassigned users are never created (§1.6).
-                    report.records.push(rec.skipped(
+                    pass.push(rec.skipped(
                         "NotEffectivelyEntitled",
                         format!("the user will be skipped: it does not have required entitlement for provisioning ({in_scope_text})"),
                     ));
-                    self.escrow.remove(user_ref);
+                    pass.unescrow(user_ref);
                     return;
                 }
                 let req = self.profile.match_user(&desired);
-                let (status, hits) = match self.send(&req, report).await {
+                let (status, hits) = match self.send(&req, &mut pass.report).await {
                     Sent::Answer(r) => match self.profile.match_hits(r.status, r.body.as_ref()) {
                         Some(hits) => (r.status, hits),
                         None if r.status == 404 => {
-                            return report
-                                .records
-                                .push(rec.failed(INCOMPATIBLE, collection_404(&req)))
+                            return pass.push(rec.failed(INCOMPATIBLE, collection_404(&req)))
                         }
-                        None => return self.fail(rec, user_ref, Sent::Answer(r), report),
+                        None => return self.fail_in_pass(rec, user_ref, Sent::Answer(r), pass),
                     },
-                    outcome => return self.fail(rec, user_ref, outcome, report),
+                    outcome => return self.fail_in_pass(rec, user_ref, outcome, pass),
                 };
                 let key = self.profile.match_key(&desired);
                 let ids = match owned_ids(&req, status, &key, &hits) {
                     Ok(ids) => ids,
                     Err(finding) => {
                         rec.step(StepType::Matching, false, finding.clone());
-                        return report.records.push(rec.failed(INCOMPATIBLE, finding));
+                        return pass.push(rec.failed(INCOMPATIBLE, finding));
                     }
                 };
                 match ids.as_slice() {
@@ -223,20 +214,16 @@ impl Engine<'_> {
                         rec.provisioning_action = Action::Create;
                         let req = self.profile.create_user(&desired);
                         let pending = self.created.sending("Users", desired.user_name());
-                        let created = match self.send(&req, report).await {
+                        let created = match self.send(&req, &mut pass.report).await {
                             Sent::Answer(r) if r.status == 201 || r.status == 200 => r,
                             Sent::Answer(r) if r.status == 404 => {
-                                return report
-                                    .records
-                                    .push(rec.failed(INCOMPATIBLE, collection_404(&req)))
+                                return pass.push(rec.failed(INCOMPATIBLE, collection_404(&req)))
                             }
-                            outcome => return self.fail(rec, user_ref, outcome, report),
+                            outcome => return self.fail_in_pass(rec, user_ref, outcome, pass),
                         };
                         let id = match created_id(&req, &created) {
                             Ok(id) => id,
-                            Err(finding) => {
-                                return report.records.push(rec.failed(INCOMPATIBLE, finding))
-                            }
+                            Err(finding) => return pass.push(rec.failed(INCOMPATIBLE, finding)),
                         };
                         self.created.resolve(pending, &id);
                         rec.target_identity = Some(id.clone());
@@ -256,18 +243,15 @@ impl Engine<'_> {
                             .collect();
                         let mut link = Link::new(&id, user_ref);
                         link.last_desired = Some(desired.clone());
-                        self.links.insert(user.object_id, link);
-                        self.escrow.remove(user_ref);
-                        self.exported.insert(
-                            user_ref.to_string(),
-                            created.body.clone().unwrap_or(Value::Null),
-                        );
-                        report.records.push(rec);
+                        pass.link(user.object_id, link, false);
+                        pass.unescrow(user_ref);
+                        pass.exported(user_ref, created.body.clone().unwrap_or(Value::Null));
+                        pass.push(rec);
                         return;
                     }
                     [id] => {
                         if let Some(other) = self.linked_elsewhere(id, user.object_id) {
-                            report.records.push(rec.failed(
+                            pass.push(rec.failed(
                                 TARGET_ALREADY_LINKED,
                                 format!(
                                     "target user {id} already belongs to source object `{other}`"
@@ -283,11 +267,13 @@ impl Engine<'_> {
                                 key.attribute.as_deref().unwrap_or("the filter")
                             ),
                         );
-                        self.links.insert(user.object_id, Link::new(id, user_ref));
-                        id.clone()
+                        // Linked at once: a write that fails below leaves the link in place.
+                        let link = Link::new(id, user_ref);
+                        pass.link(user.object_id, link.clone(), true);
+                        link
                     }
                     many => {
-                        report.records.push(rec.failed(
+                        pass.push(rec.failed(
                             "DuplicateTargetEntries",
                             format!(
                                 "{} target users match {}",
@@ -299,22 +285,21 @@ impl Engine<'_> {
                     }
                 }
             }
-            Some(link) if !link.managed => {
+            Some(mut link) if !link.managed => {
                 if entitlement.is_err() {
-                    report.records.push(rec.skipped(
+                    pass.push(rec.skipped(
                         "NotEffectivelyEntitled",
                         format!("the user is no longer managed ({in_scope_text}); nothing sent"),
                     ));
                     return;
                 }
-                if let Some(l) = self.links.get_mut(&user.object_id) {
-                    l.managed = true;
-                }
-                link.target_id
+                link.managed = true;
+                pass.link(user.object_id, link.clone(), false);
+                link
             }
             Some(_) if out_of_scope && self.job.skip_out_of_scope_deletions => {
                 // SkipOutOfScopeDeletions: the account is left as it is (§1.6).
-                report.records.push(rec.skipped(
+                pass.push(rec.skipped(
                     "SkipOutOfScopeDeletions",
                     format!("out of scope ({in_scope_text}); SkipOutOfScopeDeletions leaves the account as it is"),
                 ));
@@ -322,17 +307,18 @@ impl Engine<'_> {
             }
             Some(_) if entitlement.is_err() && self.held.contains(user_ref) => {
                 rec.provisioning_action = Action::Disable;
-                return report.records.push(staged(rec));
+                return pass.push(staged(rec));
             }
-            Some(link) => link.target_id,
+            Some(link) => link,
         };
+        let target_id = linked.target_id.clone();
         let action = match entitlement {
             Ok(()) => None,
             Err(why) => Some(self.profile.deprovision(reason(why))),
         };
         match action {
             Some(DeprovisionAction::Nothing) => {
-                return report.records.push(rec.skipped(
+                return pass.push(rec.skipped(
                     "NotEffectivelyEntitled",
                     format!(
                         "{in_scope_text}; {} leaves the account as it is",
@@ -344,18 +330,18 @@ impl Engine<'_> {
                 rec.target_identity = Some(target_id.clone());
                 rec.provisioning_action = Action::Delete;
                 let req = self.profile.delete_user(&target_id);
-                return match self.send(&req, report).await {
+                return match self.send(&req, &mut pass.report).await {
                     Sent::Answer(r) if r.is_success() || r.status == 404 => {
                         rec.step(
                             StepType::Export,
                             true,
                             format!("DELETE answered {}", r.status),
                         );
-                        self.links.remove(&user.object_id);
-                        self.escrow.remove(user_ref);
-                        report.records.push(rec);
+                        pass.unlink(user.object_id);
+                        pass.unescrow(user_ref);
+                        pass.push(rec);
                     }
-                    outcome => self.fail(rec, user_ref, outcome, report),
+                    outcome => self.fail_in_pass(rec, user_ref, outcome, pass),
                 };
             }
             _ => {}
@@ -367,12 +353,7 @@ impl Engine<'_> {
         let source = self.profile.diff_source();
         let record = match source {
             DiffSource::Target => None,
-            DiffSource::OwnRecord { .. } => Some(
-                self.links
-                    .get(&user.object_id)
-                    .and_then(|l| l.last_desired.clone())
-                    .unwrap_or_default(),
-            ),
+            DiffSource::OwnRecord { .. } => Some(linked.last_desired.clone().unwrap_or_default()),
         };
         let before = record.as_ref().map_or(Before::Target, Before::Record);
         // With its own record the IdP knows before any read whether it will write; it reads
@@ -386,11 +367,11 @@ impl Engine<'_> {
                 {
                     None => {
                         rec.step(StepType::Export, true, format!("{name} is unchanged"));
-                        report.records.push(rec.skipped(
+                        pass.push(rec.skipped(
                             "RedundantExport",
                             format!("{name} is unchanged; nothing sent"),
                         ));
-                        self.escrow.remove(user_ref);
+                        pass.unescrow(user_ref);
                         return;
                     }
                     Some(planned) => planned.request.verb == Verb::Put,
@@ -400,11 +381,11 @@ impl Engine<'_> {
         };
         let current = if read {
             let req = self.profile.read_user(&target_id);
-            match self.send(&req, report).await {
+            match self.send(&req, &mut pass.report).await {
                 Sent::Answer(r) if r.status == 200 => r.body.unwrap_or(Value::Null),
                 Sent::Answer(r) if r.status == 404 => {
                     // The service does not silently re-create (§1.3).
-                    report.records.push(rec.failed(
+                    pass.push(rec.failed(
                         "InvalidAnchor",
                         format!(
                             "GET {} answered 404: the linked target user is gone",
@@ -413,7 +394,7 @@ impl Engine<'_> {
                     ));
                     return;
                 }
-                outcome => return self.fail(rec, user_ref, outcome, report),
+                outcome => return self.fail_in_pass(rec, user_ref, outcome, pass),
             }
         } else {
             Value::Null
@@ -436,7 +417,7 @@ impl Engine<'_> {
                 };
                 rec.step(StepType::Export, true, step);
                 rec = rec.skipped("RedundantExport", reason);
-                self.escrow.remove(user_ref);
+                pass.unescrow(user_ref);
             }
             Some(update) => {
                 rec.provisioning_action = if entitlement.is_err() {
@@ -445,7 +426,7 @@ impl Engine<'_> {
                     Action::Update
                 };
                 let verb = update.request.verb.as_str();
-                match self.send(&update.request, report).await {
+                match self.send(&update.request, &mut pass.report).await {
                     Sent::Answer(r) if r.is_success() => {
                         rec.step(
                             StepType::Export,
@@ -453,40 +434,39 @@ impl Engine<'_> {
                             format!("{verb} answered {}", r.status),
                         );
                         pushed.clone_from(&update.modified);
-                        self.escrow.remove(user_ref);
+                        pass.unescrow(user_ref);
                     }
-                    outcome => return self.fail(rec, user_ref, outcome, report),
+                    outcome => return self.fail_in_pass(rec, user_ref, outcome, pass),
                 }
                 // What the IdP sends after the update (Okta's password sync, O-14).
                 for req in self.profile.after_update(&target_id, &update.modified) {
-                    match self.send(&req, report).await {
+                    match self.send(&req, &mut pass.report).await {
                         Sent::Answer(r) if r.is_success() => rec.step(
                             StepType::Export,
                             true,
                             format!("{} answered {}", req.verb.as_str(), r.status),
                         ),
-                        outcome => return self.fail(rec, user_ref, outcome, report),
+                        outcome => return self.fail_in_pass(rec, user_ref, outcome, pass),
                     }
                 }
                 rec.modified_properties = update.modified;
             }
         }
-        if let Some(l) = self.links.get_mut(&user.object_id) {
-            // Entra: unassigned or scoped out, disabled once, then no longer managed (§1.6).
-            if let Some(DeprovisionAction::Disable {
-                stays_managed: false,
-            }) = action
-            {
-                l.managed = false;
-            }
-            l.last_desired = Some(match &record {
-                // The IdP's record now holds what it pushed, and only that.
-                Some(record) => record.after(&pushed, &desired),
-                None => desired.clone(),
-            });
+        // Entra: unassigned or scoped out, disabled once, then no longer managed (§1.6).
+        if let Some(DeprovisionAction::Disable {
+            stays_managed: false,
+        }) = action
+        {
+            linked.managed = false;
         }
-        self.exported.insert(user_ref.to_string(), current);
-        report.records.push(rec);
+        linked.last_desired = Some(match &record {
+            // The IdP's record now holds what it pushed, and only that.
+            Some(record) => record.after(&pushed, &desired),
+            None => desired.clone(),
+        });
+        pass.link(user.object_id, linked, false);
+        pass.exported(user_ref, current);
+        pass.push(rec);
     }
 
     /// The source object another link already ties `target_id` to, if any.

@@ -243,8 +243,10 @@ pub trait Profile: Send + Sync {
     /// IdP computed, `all` the whole desired member list (target ids) for IdPs that send it.
     fn membership(&self, change: &MembershipChange) -> Vec<ScimRequest>;
 
-    /// How many membership requests the IdP sends at once (PingFederate's Max Threads).
-    fn membership_parallelism(&self) -> usize {
+    /// How many operations the IdP's worker pool runs at once (PingFederate's Max Threads,
+    /// PF-19): the user operations of a cycle, and the membership requests of a group.
+    /// One: everything in order, one request at a time.
+    fn worker_threads(&self) -> usize {
         1
     }
 

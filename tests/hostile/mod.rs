@@ -139,6 +139,10 @@ pub enum Mode {
     ValuePathReplacesAll,
     /// Answers carry no `ETag` header (while /ServiceProviderConfig says etag.supported).
     NoEtagHeader,
+    /// A user create reads the user table, works for a moment and writes the table back
+    /// whole: a create that another create overlaps is answered 201 and then overwritten
+    /// (a lost update). Creates one at a time are all kept.
+    LosesOverlappingCreates,
 }
 
 pub struct Hostile {
@@ -493,6 +497,19 @@ async fn forward(
         _ => {}
     }
 
+    // `LosesOverlappingCreates`: the table is read now and written back after the pause;
+    // a create that began meanwhile writes after this one, from a table without it.
+    let lost_create = if matches!(p.mode, Mode::LosesOverlappingCreates)
+        && method == Method::POST
+        && path.ends_with("/Users")
+    {
+        let read_at = p.counter.fetch_add(1, Ordering::SeqCst) + 1;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        p.counter.load(Ordering::SeqCst) != read_at
+    } else {
+        false
+    };
+
     match &p.mode {
         Mode::NoDiscovery
             if ["/ServiceProviderConfig", "/Schemas", "/ResourceTypes"]
@@ -775,6 +792,12 @@ async fn forward(
     };
     if method == Method::POST && status == 201 {
         p.hand_out_fake_id(&json);
+    }
+    if lost_create {
+        if let Some(id) = json.get("id").and_then(Value::as_str) {
+            let url = format!("{}/Users/{id}", p.inner_base);
+            let _ = p.http.delete(url).bearer_auth(TOKEN).send().await;
+        }
     }
     p.disguise(&mut json);
     let mut content_type = "application/scim+json";

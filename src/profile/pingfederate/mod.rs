@@ -1,63 +1,23 @@
 //! PingFederate's outbound SCIM Provisioner (idp-behavior.md §3): polled; users matched on the
-//! Unique User Identifier, POSTed, then PUT whole; groups by full-list PUT or per-member PATCH.
-//! It never PATCHes a user and never clears an attribute (the PUT keeps what the source lost).
+//! Unique User Identifier, POSTed, then PUT whole (`users.rs`); groups by full-list PUT or
+//! per-member PATCH (`groups.rs`). It never PATCHes a user and never clears an attribute (the
+//! PUT keeps what the source lost). Max Threads runs a poll's operations through a worker pool.
 
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 use super::{
-    encode_query_value, quote, set_path, Before, Deprovision, DeprovisionAction, DesiredUser,
-    DiffSource, ExistingGroup, GroupLookup, MatchKey, MembershipChange, ModifiedProperty, Profile,
-    Scheduling, ScimRequest, Strictness, Update, Verb,
+    Before, Deprovision, DeprovisionAction, DesiredUser, DiffSource, ExistingGroup, GroupLookup,
+    MatchKey, MembershipChange, Profile, Scheduling, ScimRequest, Strictness, Update,
 };
 use crate::idp::SourceUser;
 use crate::scenario::model::{Step, UserAttr};
-use crate::scim::{resource_path, urn};
 
 mod groups;
 mod options;
+mod users;
 
 pub use options::{GroupUpdates, RemoveUserAction, UniqueUserIdentifier, OPTIONS};
-
-pub const WORK_EMAIL: &str = "emails[type eq \"work\"].value";
-pub const ENTERPRISE_EMPLOYEE_NUMBER: &str =
-    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber";
-pub const ENTERPRISE_DEPARTMENT: &str =
-    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department";
-
-/// The channel's attribute mapping from an AD-like source, in the order the body carries it.
-/// PingFederate ships no default mapping: the admin maps LDAP attributes to the connector's
-/// fields (userName, workEmail, givenName, familyName, displayName, title, externalId,
-/// employeeNumber, department…). [I] This is the mapping an AD channel gets when each field
-/// takes its namesake: login from the UPN, externalId from the account name (mailNickname,
-/// standing in for sAMAccountName), no `name.formatted` (no single source attribute holds it)
-/// and no manager (a DN, not a SCIM reference).
-const MAPPING: &[(&str, Source)] = &[
-    ("userName", Source::Upn),
-    ("externalId", Source::AccountName),
-    ("active", Source::Active),
-    ("displayName", Source::Prefixed(UserAttr::DisplayName)),
-    ("name.givenName", Source::Attr(UserAttr::GivenName)),
-    ("name.familyName", Source::Attr(UserAttr::Surname)),
-    (WORK_EMAIL, Source::Attr(UserAttr::Mail)),
-    ("title", Source::Attr(UserAttr::JobTitle)),
-    (
-        ENTERPRISE_EMPLOYEE_NUMBER,
-        Source::Attr(UserAttr::EmployeeId),
-    ),
-    (ENTERPRISE_DEPARTMENT, Source::Attr(UserAttr::Department)),
-];
-
-#[derive(Debug, Clone, Copy)]
-enum Source {
-    /// The UPN as the directory holds it, with the run prefix. PingFederate reads an LDAP
-    /// entry: Entra's recycle-bin tombstone prefix (§1.6) never reaches it.
-    Upn,
-    /// mailNickname with the run prefix.
-    AccountName,
-    Active,
-    Attr(UserAttr),
-    Prefixed(UserAttr),
-}
+pub use users::{ENTERPRISE_DEPARTMENT, ENTERPRISE_EMPLOYEE_NUMBER, WORK_EMAIL};
 
 #[derive(Debug, Clone)]
 pub struct PingFederate {
@@ -72,43 +32,6 @@ pub struct PingFederate {
     /// "Provision Disabled Users" (PF-3): a user disabled in the source is created with
     /// `active: false` and kept, not removed. Off by default [I].
     pub provision_disabled: bool,
-}
-
-impl PingFederate {
-    /// The matching filter for an identifier value (§3). With a Filter Expression, `%s` takes
-    /// the value of the Unique User Identifier, as PingOne documents for its own `%s` (§4).
-    /// [I] The value is escaped for a quoted filter string (`"` and `\`); whether PingFederate
-    /// escapes is not documented.
-    fn filter(&self, value: &str) -> String {
-        match (&self.filter_expression, self.identifier) {
-            (Some(template), _) => {
-                template.replace("%s", &value.replace('\\', "\\\\").replace('"', "\\\""))
-            }
-            (None, UniqueUserIdentifier::UserName) => format!("userName eq {}", quote(value)),
-            (None, UniqueUserIdentifier::WorkEmail) => format!("emails eq {}", quote(value)),
-        }
-    }
-
-    /// The value of the Unique User Identifier for a user (`""` without one).
-    fn identifier_value<'a>(&self, desired: &'a DesiredUser) -> &'a str {
-        let value = match self.identifier {
-            UniqueUserIdentifier::UserName => desired.user_name(),
-            UniqueUserIdentifier::WorkEmail => desired.get(WORK_EMAIL).and_then(Value::as_str),
-        };
-        value.unwrap_or_default()
-    }
-
-    fn users_query(&self, value: &str) -> ScimRequest {
-        ScimRequest::get(format!(
-            "/Users?filter={}",
-            encode_query_value(&self.filter(value))
-        ))
-    }
-}
-
-fn text(v: Option<&str>) -> Option<Value> {
-    v.filter(|s| !s.is_empty())
-        .map(|s| Value::String(s.to_string()))
 }
 
 impl Profile for PingFederate {
@@ -165,71 +88,31 @@ impl Profile for PingFederate {
                 .is_some_and(Value::is_u64)
     }
 
+    /// PF-5: the channel's attribute mapping (see `users.rs`).
     fn desired_user(&self, user: &SourceUser, prefix: &str, active: bool) -> DesiredUser {
-        let mut attrs = Vec::new();
-        for (path, source) in MAPPING {
-            let value = match source {
-                Source::Upn => {
-                    let upn = user.text(UserAttr::UserPrincipalName).unwrap_or_default();
-                    Some(Value::String(format!("{prefix}{upn}")))
-                }
-                Source::AccountName => {
-                    Some(Value::String(format!("{prefix}{}", user.mail_nickname())))
-                }
-                Source::Active => Some(Value::Bool(active)),
-                Source::Attr(a) => text(user.text(*a)),
-                Source::Prefixed(a) => text(user.text(*a)).map(|v| match v {
-                    Value::String(s) => Value::String(format!("{prefix}{s}")),
-                    other => other,
-                }),
-            };
-            // An LDAP attribute without a value maps to nothing: the field is not sent.
-            if let Some(v) = value {
-                attrs.push((*path, v));
-            }
-        }
-        DesiredUser { attrs }
+        self.user_desired(user, prefix, active)
     }
 
-    /// §3: `userName eq "<v>"`, `emails eq "<v>"` or the Filter Expression. [I] Without a
-    /// work email, the workEmail identifier has no value: the filter compares with `""`.
+    /// PF-4: see `users.rs`.
     fn match_user(&self, desired: &DesiredUser) -> ScimRequest {
-        self.users_query(self.identifier_value(desired))
+        self.user_match(desired)
     }
 
-    /// The identifier the filter carries: userName, a work email among `emails`, or for a
-    /// Filter Expression the attribute it names (any attribute when it is not `<attr> eq "%s"`).
+    /// PF-4: see `users.rs`.
     fn match_key(&self, desired: &DesiredUser) -> MatchKey {
-        let value = self.identifier_value(desired);
-        match (&self.filter_expression, self.identifier) {
-            (Some(template), _) => MatchKey::from_template(template, value),
-            (None, UniqueUserIdentifier::UserName) => MatchKey::user_name(value),
-            (None, UniqueUserIdentifier::WorkEmail) => MatchKey::user_attribute("emails", value),
-        }
+        self.user_match_key(desired)
     }
 
     fn managed_paths(&self) -> Vec<&'static str> {
-        MAPPING.iter().map(|(p, _)| *p).collect()
+        Self::user_paths()
     }
 
-    /// §3 "create POST" with the mapped attributes; booleans as JSON booleans (§7: "bool
-    /// [I]"). [I] Both schemas are listed, as for PingOne (§4, "core+enterprise").
+    /// PF-5: see `users.rs`.
     fn create_user(&self, desired: &DesiredUser) -> ScimRequest {
-        let mut body = Map::new();
-        body.insert("schemas".into(), json!([urn::USER, urn::ENTERPRISE_USER]));
-        for (path, value) in &desired.attrs {
-            set_path(&mut body, path, value.clone());
-        }
-        ScimRequest::with_body(Verb::Post, "/Users", Value::Object(body))
+        self.user_post(desired)
     }
 
-    /// §3: updates are a PUT of the whole mapped user, and an attribute cannot be cleared
-    /// once set ("cannot clear an attribute once set", `pf-limits`): a mapped attribute the
-    /// source no longer has is sent with the value the target holds, so the PUT keeps it.
-    /// Sent only when a mapped value differs; this is also the deactivate (`active: false`)
-    /// and reactivate request.
-    /// Which values changed is judged against `before` (PingFederate's sync state, see
-    /// `diff_source`); the value kept for a cleared attribute is the target's.
+    /// PF-6, PF-7: a PUT of the whole user that never clears (see `users.rs`).
     fn update_user(
         &self,
         id: &str,
@@ -237,41 +120,7 @@ impl Profile for PingFederate {
         desired: &DesiredUser,
         before: Before<'_>,
     ) -> Option<Update> {
-        let mut body = Map::new();
-        body.insert("schemas".into(), json!([urn::USER, urn::ENTERPRISE_USER]));
-        let mut modified = Vec::new();
-        for (path, _) in MAPPING {
-            match desired.get(path) {
-                Some(want) => {
-                    let old = before.value(current, path).filter(|v| !v.is_null());
-                    if old.as_ref() != Some(want) {
-                        modified.push(ModifiedProperty {
-                            name: (*path).to_string(),
-                            old,
-                            new: Some(want.clone()),
-                        });
-                    }
-                    set_path(&mut body, path, want.clone());
-                }
-                None => {
-                    let kept = Before::Target.value(current, path).filter(|v| !v.is_null());
-                    if let Some(kept) = kept {
-                        set_path(&mut body, path, kept);
-                    }
-                }
-            }
-        }
-        if modified.is_empty() {
-            return None;
-        }
-        Some(Update {
-            request: ScimRequest::with_body(
-                Verb::Put,
-                resource_path("Users", id),
-                Value::Object(body),
-            ),
-            modified,
-        })
+        self.user_put(id, current, desired, before)
     }
 
     /// PF-18: the engine keeps its sync state in an internal database and polls the source
@@ -338,8 +187,10 @@ impl Profile for PingFederate {
         self.group_membership(change)
     }
 
-    /// §3 "Max Threads": worker threads pulling operations from one queue, no ordering.
-    fn membership_parallelism(&self) -> usize {
+    /// PF-19 "Max Threads": worker threads pulling user and group operations from one queue,
+    /// no ordering; the engine runs a poll's user operations and a group's membership
+    /// requests through that many workers.
+    fn worker_threads(&self) -> usize {
         self.max_threads
     }
     /// §3: the engine polls the source (every 60 s by default); a `sync` step is one poll.
@@ -372,8 +223,8 @@ impl Profile for PingFederate {
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
-    use crate::idp::Tenant;
     use crate::scenario::model::{AttrValue, UserSpec};
+    use serde_json::json;
     use std::collections::BTreeMap;
 
     pub(super) fn options(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
@@ -385,100 +236,6 @@ pub(super) mod tests {
 
     pub(super) fn pf(pairs: &[(&str, &str)]) -> PingFederate {
         PingFederate::from_options(&options(pairs)).expect("valid options")
-    }
-
-    fn alice(t: &mut Tenant) -> SourceUser {
-        let attrs = BTreeMap::from([
-            (
-                UserAttr::UserPrincipalName,
-                AttrValue::Text("alice@contoso.com".into()),
-            ),
-            (UserAttr::Mail, AttrValue::Text("alice@contoso.com".into())),
-            (UserAttr::GivenName, AttrValue::Text("Alice".into())),
-            (UserAttr::Surname, AttrValue::Text("Smith".into())),
-            (UserAttr::Department, AttrValue::Text("R&D".into())),
-        ]);
-        t.create_user("alice", attrs).expect("create");
-        t.user("alice").cloned().expect("alice")
-    }
-
-    /// What a correct server holds after the create of alice with `p`'s POST.
-    fn held(p: &PingFederate, user: &SourceUser) -> Value {
-        let mut body = p
-            .create_user(&p.desired_user(user, "", true))
-            .body
-            .expect("POST has a body");
-        body["id"] = json!("u-1");
-        body
-    }
-
-    #[test]
-    fn post_body_carries_the_mapped_attributes_with_a_boolean_active() {
-        let mut t = Tenant::new();
-        let user = alice(&mut t);
-        let p = pf(&[]);
-        let req = p.create_user(&p.desired_user(&user, "run-", true));
-        assert_eq!((req.verb, req.path.as_str()), (Verb::Post, "/Users"));
-        assert_eq!(
-            req.body,
-            Some(json!({
-                "schemas": [urn::USER, urn::ENTERPRISE_USER],
-                "userName": "run-alice@contoso.com",
-                "externalId": "run-alice",
-                "active": true,
-                "name": {"givenName": "Alice", "familyName": "Smith"},
-                "emails": [{"primary": true, "type": "work", "value": "alice@contoso.com"}],
-                (urn::ENTERPRISE_USER): {"department": "R&D"}
-            }))
-        );
-    }
-
-    #[test]
-    fn a_soft_deleted_user_keeps_its_user_name() {
-        let mut t = Tenant::new();
-        alice(&mut t);
-        t.soft_delete_user("alice").expect("soft delete");
-        let user = t.user("alice").expect("alice");
-        let p = pf(&[]);
-        let desired = p.desired_user(user, "", false);
-        assert_eq!(desired.user_name(), Some("alice@contoso.com"));
-        assert_eq!(desired.get("active"), Some(&Value::Bool(false)));
-    }
-
-    #[test]
-    fn matching_queries_follow_the_unique_user_identifier() {
-        let mut t = Tenant::new();
-        let user = alice(&mut t);
-        let cases = [
-            (vec![], "userName+eq+%22alice%40contoso.com%22"),
-            (
-                vec![("unique_user_identifier", "workEmail")],
-                "emails+eq+%22alice%40contoso.com%22",
-            ),
-            (
-                vec![("filter_expression", "userName sw \"%s\"")],
-                "userName+sw+%22alice%40contoso.com%22",
-            ),
-            (
-                vec![
-                    ("unique_user_identifier", "workEmail"),
-                    ("filter_expression", "emails.value eq \"%s\""),
-                ],
-                "emails.value+eq+%22alice%40contoso.com%22",
-            ),
-        ];
-        for (opts, query) in cases {
-            let p = pf(&opts);
-            let req = p.match_user(&p.desired_user(&user, "", true));
-            assert_eq!(req.verb, Verb::Get);
-            assert_eq!(req.path, format!("/Users?filter={query}"), "{opts:?}");
-        }
-    }
-
-    #[test]
-    fn filter_expression_values_are_escaped() {
-        let p = pf(&[("filter_expression", "userName eq \"%s\"")]);
-        assert_eq!(p.filter(r#"a"b\c"#), r#"userName eq "a\"b\\c""#);
     }
 
     #[test]
@@ -496,105 +253,6 @@ pub(super) mod tests {
         assert!(p.probe_ok(200, Some(&json!({"totalResults": 3, "Resources": []}))));
         assert!(!p.probe_ok(200, Some(&json!({"Resources": []}))));
         assert!(!p.probe_ok(404, Some(&json!({"totalResults": 0}))));
-    }
-
-    #[test]
-    fn update_is_a_put_of_the_whole_user() {
-        let mut t = Tenant::new();
-        let user = alice(&mut t);
-        let p = pf(&[]);
-        let current = held(&p, &user);
-        t.update_user(
-            "alice",
-            &BTreeMap::from([(UserAttr::JobTitle, AttrValue::Text("Engineer".into()))]),
-        )
-        .expect("update");
-        let user = t.user("alice").expect("alice");
-        let update = p
-            .update_user(
-                "u-1",
-                &current,
-                &p.desired_user(user, "", true),
-                Before::Target,
-            )
-            .expect("an update");
-        assert_eq!(update.request.verb, Verb::Put);
-        assert_eq!(update.request.path, "/Users/u-1");
-        assert_eq!(
-            update.request.body,
-            Some(json!({
-                "schemas": [urn::USER, urn::ENTERPRISE_USER],
-                "userName": "alice@contoso.com",
-                "externalId": "alice",
-                "active": true,
-                "name": {"givenName": "Alice", "familyName": "Smith"},
-                "emails": [{"primary": true, "type": "work", "value": "alice@contoso.com"}],
-                "title": "Engineer",
-                (urn::ENTERPRISE_USER): {"department": "R&D"}
-            }))
-        );
-        assert_eq!(
-            update.modified,
-            vec![ModifiedProperty {
-                name: "title".into(),
-                old: None,
-                new: Some(json!("Engineer"))
-            }]
-        );
-    }
-
-    #[test]
-    fn a_cleared_attribute_is_not_cleared() {
-        let mut t = Tenant::new();
-        let user = alice(&mut t);
-        let p = pf(&[]);
-        let current = held(&p, &user);
-        t.update_user(
-            "alice",
-            &BTreeMap::from([(UserAttr::Department, AttrValue::Clear)]),
-        )
-        .expect("clear department");
-        let cleared = t.user("alice").cloned().expect("alice");
-        // Only the clear: nothing differs that PingFederate would send.
-        assert_eq!(
-            p.update_user(
-                "u-1",
-                &current,
-                &p.desired_user(&cleared, "", true),
-                Before::Target
-            ),
-            None
-        );
-        // With another change, the PUT carries the target's department along.
-        let update = p
-            .update_user(
-                "u-1",
-                &current,
-                &p.desired_user(&cleared, "", false),
-                Before::Target,
-            )
-            .expect("the disable");
-        let body = update.request.body.expect("body");
-        assert_eq!(body[urn::ENTERPRISE_USER], json!({"department": "R&D"}));
-        assert_eq!(body["active"], json!(false));
-        assert_eq!(update.modified.len(), 1);
-    }
-
-    #[test]
-    fn nothing_to_send_when_the_target_already_matches() {
-        let mut t = Tenant::new();
-        let user = alice(&mut t);
-        let p = pf(&[]);
-        let current = held(&p, &user);
-        assert_eq!(
-            p.update_user(
-                "u-1",
-                &current,
-                &p.desired_user(&user, "", true),
-                Before::Target
-            ),
-            None
-        );
     }
 
     #[test]

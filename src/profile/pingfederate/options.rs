@@ -149,7 +149,7 @@ mod tests {
         assert_eq!(p.filter_expression, None);
         assert_eq!(p.remove_action, RemoveUserAction::Disable);
         assert_eq!(p.group_updates, GroupUpdates::Put);
-        assert_eq!(p.membership_parallelism(), 1);
+        assert_eq!(p.worker_threads(), 1);
         assert_eq!(p.scheduling(), Scheduling::Cycles);
         assert!(!p.probe_each_cycle());
         assert_eq!(p.group_lookup(), GroupLookup::ListAll);
@@ -190,6 +190,6 @@ mod tests {
         assert_eq!(p.identifier, UniqueUserIdentifier::WorkEmail);
         assert_eq!(p.remove_action, RemoveUserAction::Delete);
         assert_eq!(p.group_updates, GroupUpdates::Patch);
-        assert_eq!(p.membership_parallelism(), 5);
+        assert_eq!(p.worker_threads(), 5);
     }
 }
