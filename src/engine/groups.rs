@@ -18,7 +18,7 @@ use crate::idp::Tenant;
 use crate::profile::{
     list_resources, ExistingGroup, GroupLookup, MembershipChange, ModifiedProperty, ScimRequest,
 };
-use crate::scim::{resource_path, MatchKey, Page, Pages};
+use crate::scim::{MatchKey, Page, Pages};
 
 impl Engine<'_> {
     /// A group deleted in the source: DELETE when linked (§1.7).
@@ -186,7 +186,7 @@ impl Engine<'_> {
                             Some(req) => (req, members),
                             None => (self.profile.create_group(&name, &external_id), vec![]),
                         };
-                        let pending = self.created.sending("Groups", Some(&name));
+                        let pending = self.created.sending_to("Groups", &req.path, Some(&name));
                         let created = match self.send(&req, report).await {
                             Sent::Answer(r) if r.status == 201 || r.status == 200 => r,
                             Sent::Answer(r) if r.status == 404 => {
@@ -250,7 +250,7 @@ impl Engine<'_> {
                                 return None;
                             }
                             policy @ (ExistingGroup::Merge | ExistingGroup::Overwrite) => {
-                                let req = ScimRequest::get(resource_path("Groups", id));
+                                let req = self.profile.read_group(id);
                                 let existing = match self.send(&req, report).await {
                                     Sent::Answer(r) if r.status == 200 => {
                                         member_values(r.body.as_ref())

@@ -222,7 +222,9 @@ impl Engine<'_> {
                         rec.step(StepType::Matching, true, "no matching user on the target");
                         rec.provisioning_action = Action::Create;
                         let req = self.profile.create_user(&desired);
-                        let pending = self.created.sending("Users", desired.user_name());
+                        let pending =
+                            self.created
+                                .sending_to("Users", &req.path, desired.user_name());
                         let created = match self.send(&req, report).await {
                             Sent::Answer(r) if r.status == 201 || r.status == 200 => r,
                             Sent::Answer(r) if r.status == 404 => {

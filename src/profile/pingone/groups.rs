@@ -4,8 +4,8 @@
 use serde_json::{json, Value};
 
 use super::PingOne;
-use crate::profile::{ScimRequest, Verb};
-use crate::scim::{resource_path, urn};
+use crate::profile::{encode_query_value, quote, ScimRequest, Verb};
+use crate::scim::{member_path, urn};
 
 impl PingOne {
     /// Group writes are one object: name and the whole member list (§4 "group memberships
@@ -19,9 +19,19 @@ impl PingOne {
         let members: Vec<Value> = members.iter().map(|m| json!({"value": m})).collect();
         ScimRequest::with_body(
             Verb::Put,
-            resource_path("Groups", id),
+            member_path(&self.groups_resource, id),
             json!({"schemas": [urn::GROUP], "displayName": display_name, "members": members}),
         )
+    }
+
+    /// [I] P1-12: the lookup of an unlinked group, `displayName eq` in the groups
+    /// resource, as the other filter-matching IdPs send it.
+    pub(super) fn group_query(&self, display_name: &str) -> ScimRequest {
+        ScimRequest::get(format!(
+            "{}?filter={}",
+            self.groups_resource,
+            encode_query_value(&format!("displayName eq {}", quote(display_name)))
+        ))
     }
 
     /// [I] §4 does not show the group POST; PingFederate's carries only `displayName` and
@@ -30,7 +40,7 @@ impl PingOne {
     pub(super) fn group_post(&self, display_name: &str) -> ScimRequest {
         ScimRequest::with_body(
             Verb::Post,
-            "/Groups",
+            &self.groups_resource,
             json!({"schemas": [urn::GROUP], "displayName": display_name}),
         )
     }

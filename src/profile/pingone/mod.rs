@@ -9,10 +9,11 @@ use serde_json::Value;
 
 use super::{
     Before, Deprovision, DeprovisionAction, DesiredUser, DiffSource, ExistingGroup, MatchKey,
-    MembershipChange, Profile, Scheduling, ScimRequest, Strictness, Update,
+    MembershipChange, Profile, Scheduling, ScimRequest, Strictness, Update, Verb,
 };
 use crate::idp::SourceUser;
 use crate::scenario::model::{Step, UserAttr};
+use crate::scim::member_path;
 
 mod groups;
 mod options;
@@ -39,6 +40,11 @@ pub struct PingOne {
     /// `SCHEMA_EXTENSION_URNS` (P1-1): extension schemas listed in the user's `schemas`
     /// after core and enterprise.
     pub extension_urns: Vec<String>,
+    /// `USERS_RESOURCE` (P1-1): the collection every user request goes to, `/Users` unless
+    /// the admin set another, relative to the SCIM base URL.
+    pub users_resource: String,
+    /// `GROUPS_RESOURCE` (P1-1): the same for groups, `/Groups` by default.
+    pub groups_resource: String,
 }
 
 impl Profile for PingOne {
@@ -94,6 +100,20 @@ impl Profile for PingOne {
         Self::mapped_paths()
     }
 
+    /// `GET {USERS_RESOURCE}/{id}`: the read before the whole-user PUT (P1-8).
+    fn read_user(&self, id: &str) -> ScimRequest {
+        ScimRequest::get(member_path(&self.users_resource, id))
+    }
+
+    /// `DELETE {USERS_RESOURCE}/{id}`: `REMOVE_ACTION` delete (P1-9).
+    fn delete_user(&self, id: &str) -> ScimRequest {
+        ScimRequest {
+            verb: Verb::Delete,
+            path: member_path(&self.users_resource, id),
+            body: None,
+        }
+    }
+
     /// P1-5: `PingOne::user_post`.
     fn create_user(&self, desired: &DesiredUser) -> ScimRequest {
         self.user_post(desired)
@@ -122,9 +142,29 @@ impl Profile for PingOne {
         true
     }
 
+    /// P1-12: `PingOne::group_query`.
+    fn match_group(&self, display_name: &str) -> ScimRequest {
+        self.group_query(display_name)
+    }
+
     /// P1-12: `PingOne::group_post`.
     fn create_group(&self, display_name: &str, _external_id: &str) -> ScimRequest {
         self.group_post(display_name)
+    }
+
+    /// `GET {GROUPS_RESOURCE}/{id}`: the read of a same-named group before merge or
+    /// overwrite (P1-11).
+    fn read_group(&self, id: &str) -> ScimRequest {
+        ScimRequest::get(member_path(&self.groups_resource, id))
+    }
+
+    /// `DELETE {GROUPS_RESOURCE}/{id}` (P1-12).
+    fn delete_group(&self, id: &str) -> ScimRequest {
+        ScimRequest {
+            verb: Verb::Delete,
+            path: member_path(&self.groups_resource, id),
+            body: None,
+        }
     }
 
     /// [I] §7 marks PingOne's group rename "? [I: yes]". It is the group PUT with the new name

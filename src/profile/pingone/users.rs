@@ -11,7 +11,7 @@ use crate::profile::{
     encode_query_value, set_path, Before, DesiredUser, ModifiedProperty, ScimRequest, Update, Verb,
 };
 use crate::scenario::model::UserAttr;
-use crate::scim::{resource_path, urn};
+use crate::scim::{member_path, urn};
 
 const WORK_EMAIL: &str = "emails[type eq \"work\"].value";
 const ENTERPRISE_EMPLOYEE_NUMBER: &str =
@@ -84,13 +84,17 @@ impl PingOne {
         Value::Array(schemas)
     }
 
-    /// `GET /Users?filter=<template with %s replaced>`. The value is escaped as a SCIM string
+    /// `GET {USERS_RESOURCE}?filter=<template with %s replaced>`. The value is escaped as a SCIM string
     /// (`"` and `\`) [I: §4 only shows the template; an unescaped quote would make the filter
     /// unparsable, which is a harness artefact rather than a finding about the server].
     pub(super) fn user_query(&self, value: &str) -> ScimRequest {
         let escaped = value.replace('\\', "\\\\").replace('"', "\\\"");
         let filter = self.user_filter.replace("%s", &escaped);
-        ScimRequest::get(format!("/Users?filter={}", encode_query_value(&filter)))
+        ScimRequest::get(format!(
+            "{}?filter={}",
+            self.users_resource,
+            encode_query_value(&filter)
+        ))
     }
 
     /// The mapping applied to a source user (`MAPPING`); `active` is the entitlement outcome.
@@ -124,7 +128,7 @@ impl PingOne {
         for (path, value) in &desired.attrs {
             set_path(&mut body, path, value.clone());
         }
-        ScimRequest::with_body(Verb::Post, "/Users", Value::Object(body))
+        ScimRequest::with_body(Verb::Post, &self.users_resource, Value::Object(body))
     }
 
     /// §4: updates are a PUT of the whole user, never PATCH. The body starts from the target's
@@ -183,7 +187,7 @@ impl PingOne {
         Some(Update {
             request: ScimRequest::with_body(
                 Verb::Put,
-                resource_path("Users", id),
+                member_path(&self.users_resource, id),
                 Value::Object(body),
             ),
             modified,
