@@ -143,3 +143,49 @@ async fn every_request_and_cleanup_go_to_the_configured_resources() {
         "{swept:?}"
     );
 }
+
+/// P1-1 `GROUP_NAME_SOURCE` distinguished name: the group is matched, POSTed, written and
+/// renamed under `CN=<name>,OU=Groups,DC=contoso,DC=com` (the DN's base is `[inferred]`); the
+/// default sends the group's own name (`pingone_requests.rs`).
+#[tokio::test]
+async fn group_name_source_distinguished_name_sends_the_dn_as_display_name() {
+    let conn = Connection::start(&[("group_name_source", "distinguished_name")]).await;
+    let mut engine = conn.engine();
+    let mut tenant = Tenant::new();
+    add_user(&mut tenant, "alice");
+    tenant
+        .create_group("team", "Team, EMEA", &["alice".to_string()])
+        .expect("create team");
+    tenant.assign("team").expect("assign team");
+    push(&mut engine, &tenant).await;
+    let dn = r"CN=Team\, EMEA,OU=Groups,DC=contoso,DC=com";
+    assert_eq!(
+        conn.target.take().await,
+        vec![
+            match_user("alice@contoso.com"),
+            post(USERS, alice_post_body()),
+            // The filter's string literal escapes the DN's backslash (RFC 7644 §3.4.2.2).
+            sent(
+                "GET",
+                GROUPS,
+                &[(
+                    "filter",
+                    r#"displayName eq "CN=Team\\, EMEA,OU=Groups,DC=contoso,DC=com""#
+                )],
+                None
+            ),
+            post(GROUPS, json!({"schemas": [CORE_GROUP], "displayName": dn})),
+            group_put("g-2", dn, &["u-1"]),
+        ]
+    );
+
+    tenant.rename_group("team", "Team APAC").expect("rename");
+    push(&mut engine, &tenant).await;
+    assert_eq!(
+        conn.target.take().await,
+        vec![
+            get(&group_path("g-2")),
+            group_put("g-2", "CN=Team APAC,OU=Groups,DC=contoso,DC=com", &["u-1"]),
+        ]
+    );
+}

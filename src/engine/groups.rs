@@ -108,7 +108,9 @@ impl Engine<'_> {
             return None;
         }
         rec.step(StepType::Scoping, true, "assigned to the application");
-        let name = format!("{}{}", self.prefix, group.display_name);
+        let name = self
+            .profile
+            .group_display_name(&format!("{}{}", self.prefix, group.display_name));
         let target_id = match link {
             Some(link) => {
                 let req = self.profile.read_group(&link.target_id);
@@ -472,7 +474,9 @@ impl Engine<'_> {
         if !add.is_empty() || !remove.is_empty() {
             let change = MembershipChange {
                 group_id: link.target_id.clone(),
-                display_name: format!("{}{}", self.prefix, group.display_name),
+                display_name: self
+                    .profile
+                    .group_display_name(&format!("{}{}", self.prefix, group.display_name)),
                 add: add.clone(),
                 remove: remove.clone(),
                 all: desired.iter().cloned().collect(),

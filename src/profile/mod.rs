@@ -369,6 +369,13 @@ pub trait Profile: Send + Sync {
         None
     }
 
+    /// The `displayName` the IdP gives a source group called `name` (the run prefix already
+    /// on it): in every match, POST, rename and membership write. Default: the name itself;
+    /// PingOne's `GROUP_NAME_SOURCE` may make it a distinguished name (P1-1).
+    fn group_display_name(&self, name: &str) -> String {
+        name.to_string()
+    }
+
     /// Whether a user disabled in the source is still created, with `active: false`
     /// (PingFederate's and PingOne's "Provision Disabled Users", PF-3, P1-3). Default: never
     /// (Entra's `NotEffectivelyEntitled`, E-21).

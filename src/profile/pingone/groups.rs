@@ -7,7 +7,49 @@ use super::PingOne;
 use crate::profile::{encode_query_value, quote, ScimRequest, Verb};
 use crate::scim::{member_path, urn};
 
+/// `GROUP_NAME_SOURCE` (P1-1): which name of a PingOne group becomes its `displayName`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupNameSource {
+    /// The group's own name [I: the default; the API reference lists the setting without
+    /// its values or default].
+    CommonName,
+    /// The group's distinguished name, the value the API reference's example sends
+    /// (`p1-store-metadata`).
+    DistinguishedName,
+}
+
+/// [I] Where the harness places its groups when it writes a distinguished name: the
+/// source directory has no DN, so the harness gives every group one under a fixed base in
+/// the `contoso.com` domain the sample users' UPNs live in.
+pub const GROUP_BASE_DN: &str = "OU=Groups,DC=contoso,DC=com";
+
+/// An RFC 4514 §2.4 attribute value: `,+"\<>;` and `=` escaped, and a leading `#` or space
+/// and a trailing space, so the group's name cannot add or split RDNs.
+fn rdn_value(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let last = name.chars().count().saturating_sub(1);
+    for (i, c) in name.chars().enumerate() {
+        let edge = (i == 0 && (c == '#' || c == ' ')) || (i == last && c == ' ');
+        if edge || matches!(c, ',' | '+' | '"' | '\\' | '<' | '>' | ';' | '=') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 impl PingOne {
+    /// The `displayName` `GROUP_NAME_SOURCE` picks for a group named `name`: the name, or
+    /// `CN=<name>,` + `GROUP_BASE_DN` [I: the shape of PingOne's DN is not documented].
+    pub(super) fn group_name(&self, name: &str) -> String {
+        match self.group_name_source {
+            GroupNameSource::CommonName => name.to_string(),
+            GroupNameSource::DistinguishedName => {
+                format!("CN={},{GROUP_BASE_DN}", rdn_value(name))
+            }
+        }
+    }
+
     /// Group writes are one object: name and the whole member list (§4 "group memberships
     /// are part of the group"; PingFederate's full-list PUT, §3, is the documented sibling).
     pub(super) fn group_put(
@@ -92,6 +134,24 @@ mod tests {
                 .and_then(|r| r.body)
                 .expect("body")["members"],
             json!([])
+        );
+    }
+
+    #[test]
+    fn group_name_source_picks_the_name_or_a_distinguished_name() {
+        assert_eq!(pingone(&[]).group_name("shx-Sales"), "shx-Sales");
+        let p = pingone(&[("group_name_source", "distinguished_name")]);
+        assert_eq!(
+            p.group_name("shx-Sales"),
+            "CN=shx-Sales,OU=Groups,DC=contoso,DC=com"
+        );
+        assert_eq!(
+            p.group_name(" Sales, EMEA+1 "),
+            r"CN=\ Sales\, EMEA\+1\ ,OU=Groups,DC=contoso,DC=com"
+        );
+        assert_eq!(
+            p.group_display_name("#a=b"),
+            r"CN=\#a\=b,OU=Groups,DC=contoso,DC=com"
         );
     }
 }

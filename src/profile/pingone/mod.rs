@@ -20,6 +20,7 @@ mod options;
 mod overlay;
 mod users;
 
+pub use groups::{GroupNameSource, GROUP_BASE_DN};
 pub use options::{RemoveAction, UniqueUserIdentifier, OPTIONS};
 
 /// §4 (`p1-filter`): the documented example, with PingOne's capitalised operator as written.
@@ -45,6 +46,8 @@ pub struct PingOne {
     pub users_resource: String,
     /// `GROUPS_RESOURCE` (P1-1): the same for groups, `/Groups` by default.
     pub groups_resource: String,
+    /// `GROUP_NAME_SOURCE` (P1-1): the group's name or its distinguished name.
+    pub group_name_source: GroupNameSource,
 }
 
 impl Profile for PingOne {
@@ -140,6 +143,11 @@ impl Profile for PingOne {
 
     fn provisions_groups(&self) -> bool {
         true
+    }
+
+    /// P1-1 `GROUP_NAME_SOURCE`: `PingOne::group_name`.
+    fn group_display_name(&self, name: &str) -> String {
+        self.group_name(name)
     }
 
     /// P1-12: `PingOne::group_query`.

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{PingOne, DEFAULT_USER_FILTER};
+use super::{GroupNameSource, PingOne, DEFAULT_USER_FILTER};
 use crate::profile::{ExistingGroup, ProfileError};
 
 /// `REMOVE_ACTION` of the connection (§4, `p1-create-store`).
@@ -36,6 +36,7 @@ pub const OPTIONS: &[&str] = &[
     "schema_extension_urns",
     "users_resource",
     "groups_resource",
+    "group_name_source",
 ];
 
 /// `USERS_RESOURCE` and `GROUPS_RESOURCE` as PingOne's own setup tutorial fills them
@@ -85,6 +86,7 @@ impl PingOne {
             extension_urns: vec![],
             users_resource: DEFAULT_USERS_RESOURCE.to_string(),
             groups_resource: DEFAULT_GROUPS_RESOURCE.to_string(),
+            group_name_source: GroupNameSource::CommonName,
         };
         for (key, value) in options {
             match key.as_str() {
@@ -134,6 +136,13 @@ impl PingOne {
                 }
                 "users_resource" => p.users_resource = resource(key, value)?,
                 "groups_resource" => p.groups_resource = resource(key, value)?,
+                "group_name_source" => {
+                    p.group_name_source = match value.as_str() {
+                        "common_name" => GroupNameSource::CommonName,
+                        "distinguished_name" => GroupNameSource::DistinguishedName,
+                        _ => return Err(bad(key, value, "`common_name` or `distinguished_name`")),
+                    }
+                }
                 "existing_group" => {
                     p.existing_group = match value.as_str() {
                         "merge" => ExistingGroup::Merge,
@@ -204,6 +213,7 @@ mod tests {
             ("users_resource", "/"),
             ("groups_resource", "/Groups?x=1"),
             ("groups_resource", "/My Groups"),
+            ("group_name_source", "Distinguished Name"),
         ] {
             let err = PingOne::from_options(&opts(&[(k, v)]));
             assert!(
