@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::{
     Before, Deprovision, DeprovisionAction, DesiredUser, DiffSource, ExistingGroup, MatchKey,
-    MembershipChange, Profile, Scheduling, ScimRequest, Strictness, Update, Verb,
+    MembershipChange, Profile, Scheduling, ScimRequest, Strictness, Update, UserWrite, Verb,
 };
 use crate::idp::SourceUser;
 use crate::scenario::model::{Step, UserAttr};
@@ -48,6 +48,11 @@ pub struct PingOne {
     pub groups_resource: String,
     /// `GROUP_NAME_SOURCE` (P1-1): the group's name or its distinguished name.
     pub group_name_source: GroupNameSource,
+    /// `CREATE_USERS`, `UPDATE_USERS`, `DISABLE_USERS` (P1-1): the switches that let
+    /// PingOne create, update, and disable or delete users. All on by default.
+    pub create_users: bool,
+    pub update_users: bool,
+    pub disable_users: bool,
 }
 
 impl Profile for PingOne {
@@ -234,6 +239,19 @@ impl Profile for PingOne {
         }
     }
 
+    /// P1-1 `CREATE_USERS` / `UPDATE_USERS` / `DISABLE_USERS`. `DISABLE_USERS` off keeps
+    /// `REMOVE_ACTION` delete from deleting too [I: the API names only "disable"; its
+    /// PingFederate sibling is one "User Disable/Delete" switch, and an admin who stops
+    /// disables would not expect deletes]. Reactivation is an update, as PingFederate's
+    /// "can only re-enable a user if User Update is selected" says of its sibling [I].
+    fn switched_off(&self, write: UserWrite) -> Option<&'static str> {
+        match write {
+            UserWrite::Create => (!self.create_users).then_some("CREATE_USERS"),
+            UserWrite::Update => (!self.update_users).then_some("UPDATE_USERS"),
+            UserWrite::Deprovision => (!self.disable_users).then_some("DISABLE_USERS"),
+        }
+    }
+
     /// P1-3 provisioning of disabled accounts (option `provision_disabled_users`).
     fn provisions_disabled_users(&self) -> bool {
         self.provision_disabled
@@ -255,6 +273,26 @@ pub(super) mod tests {
 
     pub(super) fn pingone(pairs: &[(&str, &str)]) -> PingOne {
         PingOne::from_options(&opts(pairs)).expect("valid options")
+    }
+
+    #[test]
+    fn each_switch_turns_off_its_write() {
+        let on = pingone(&[]);
+        for write in [UserWrite::Create, UserWrite::Update, UserWrite::Deprovision] {
+            assert_eq!(on.switched_off(write), None, "{write:?}");
+        }
+        for (option, write, setting) in [
+            ("create_users", UserWrite::Create, "CREATE_USERS"),
+            ("update_users", UserWrite::Update, "UPDATE_USERS"),
+            ("disable_users", UserWrite::Deprovision, "DISABLE_USERS"),
+        ] {
+            let p = pingone(&[(option, "false")]);
+            assert_eq!(p.switched_off(write), Some(setting));
+            let others = [UserWrite::Create, UserWrite::Update, UserWrite::Deprovision];
+            for other in others.into_iter().filter(|w| *w != write) {
+                assert_eq!(p.switched_off(other), None, "{option} leaves {other:?} on");
+            }
+        }
     }
 
     #[test]

@@ -37,12 +37,24 @@ pub const OPTIONS: &[&str] = &[
     "users_resource",
     "groups_resource",
     "group_name_source",
+    "create_users",
+    "update_users",
+    "disable_users",
 ];
 
 /// `USERS_RESOURCE` and `GROUPS_RESOURCE` as PingOne's own setup tutorial fills them
 /// (`p1-tutorial-connection`) and the API reference's example sends them (`p1-store-metadata`).
 pub const DEFAULT_USERS_RESOURCE: &str = "/Users";
 pub const DEFAULT_GROUPS_RESOURCE: &str = "/Groups";
+
+/// An on/off setting: `true` or `false`.
+fn switch(key: &str, value: &str) -> Result<bool, ProfileError> {
+    match value {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(bad(key, value, "`true` or `false`")),
+    }
+}
 
 /// A resource path relative to the SCIM base URL: `/` then path segments, no query or
 /// fragment (the harness appends `?filter=` and `/{id}` itself). A trailing `/` is dropped.
@@ -87,6 +99,11 @@ impl PingOne {
             users_resource: DEFAULT_USERS_RESOURCE.to_string(),
             groups_resource: DEFAULT_GROUPS_RESOURCE.to_string(),
             group_name_source: GroupNameSource::CommonName,
+            // `p1-store-metadata`'s example sends all three `true`; PingFederate's sibling
+            // switches are documented as selected by default (`pf-p1-ik-options`).
+            create_users: true,
+            update_users: true,
+            disable_users: true,
         };
         for (key, value) in options {
             match key.as_str() {
@@ -107,13 +124,10 @@ impl PingOne {
                         _ => return Err(bad(key, value, "`disable` or `delete`")),
                     }
                 }
-                "provision_disabled_users" => {
-                    p.provision_disabled = match value.as_str() {
-                        "true" => true,
-                        "false" => false,
-                        _ => return Err(bad(key, value, "`true` or `false`")),
-                    }
-                }
+                "provision_disabled_users" => p.provision_disabled = switch(key, value)?,
+                "create_users" => p.create_users = switch(key, value)?,
+                "update_users" => p.update_users = switch(key, value)?,
+                "disable_users" => p.disable_users = switch(key, value)?,
                 "unique_user_identifier" => {
                     p.identifier = match value.as_str() {
                         "userName" => UniqueUserIdentifier::UserName,
@@ -214,6 +228,8 @@ mod tests {
             ("groups_resource", "/Groups?x=1"),
             ("groups_resource", "/My Groups"),
             ("group_name_source", "Distinguished Name"),
+            ("create_users", "no"),
+            ("disable_users", "False"),
         ] {
             let err = PingOne::from_options(&opts(&[(k, v)]));
             assert!(
