@@ -10,7 +10,7 @@ use super::{Created, CreatedObject};
 use crate::client::ScimClient;
 use crate::scim::lookup::get_ci;
 use crate::scim::request::{encode_query_value, list_resources, quote, ScimRequest, Verb};
-use crate::scim::{resource_path, server_id};
+use crate::scim::{member_path, server_id};
 
 /// What cleanup did: human-readable entries such as
 /// `Users 2819c223 (userName shx1-ada@contoso.com): DELETE answered 500`.
@@ -59,8 +59,8 @@ async fn find_by_name(
 ) -> Result<Vec<String>, String> {
     let attribute = entry.name_attribute();
     let path = format!(
-        "/{}?filter={}",
-        entry.endpoint,
+        "{}?filter={}",
+        entry.collection.trim_end_matches('/'),
         encode_query_value(&format!("{attribute} eq {}", quote(name)))
     );
     let r = client
@@ -100,7 +100,7 @@ async fn find_by_name(
 /// addressed by the id its create answer brought, or found by the exact name its create sent.
 pub async fn cleanup(client: &ScimClient, created: &Created) -> Cleanup {
     let mut out = Cleanup::default();
-    let mut targets: Vec<(&'static str, String, String)> = Vec::new();
+    let mut targets: Vec<(String, String, String)> = Vec::new();
     let mut seen = BTreeSet::new();
     for entry in created.newest_first() {
         let ids = match (&entry.id, &entry.name) {
@@ -124,14 +124,14 @@ pub async fn cleanup(client: &ScimClient, created: &Created) -> Cleanup {
             },
         };
         for id in ids {
-            if seen.insert((entry.endpoint, id.clone())) {
+            if seen.insert((entry.collection.clone(), id.clone())) {
                 let l = label(&entry, Some(&id));
-                targets.push((entry.endpoint, id, l));
+                targets.push((entry.collection.clone(), id, l));
             }
         }
     }
-    for (endpoint, id, l) in targets {
-        let path = resource_path(endpoint, &id);
+    for (collection, id, l) in targets {
+        let path = member_path(&collection, &id);
         let delete = ScimRequest {
             verb: Verb::Delete,
             path: path.clone(),

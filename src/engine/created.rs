@@ -6,8 +6,12 @@ use std::sync::{Arc, Mutex, PoisonError};
 /// An object this run created on the target, or may have: recorded when its create is sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreatedObject {
-    /// `Users` or `Groups`.
+    /// `Users` or `Groups`: what kind of object it is.
     pub endpoint: &'static str,
+    /// The collection its create was POSTed to, where cleanup finds and deletes it:
+    /// `/{endpoint}` unless the IdP was configured with another resource path (PingOne's
+    /// `USERS_RESOURCE` / `GROUPS_RESOURCE`).
+    pub collection: String,
     /// The userName or displayName the create sent (with the run prefix), by which cleanup
     /// finds an object whose create answer never came or brought no usable id.
     pub name: Option<String>,
@@ -45,9 +49,21 @@ impl Created {
 
     /// Records a create about to be sent to `endpoint` for the object named `name`.
     pub fn sending(&self, endpoint: &'static str, name: Option<&str>) -> Pending {
+        self.sending_to(endpoint, &format!("/{endpoint}"), name)
+    }
+
+    /// Records a create about to be POSTed to `collection` (an `endpoint` object at a
+    /// configured resource path), so cleanup addresses it there.
+    pub fn sending_to(
+        &self,
+        endpoint: &'static str,
+        collection: &str,
+        name: Option<&str>,
+    ) -> Pending {
         let mut entries = self.entries();
         entries.push(CreatedObject {
             endpoint,
+            collection: collection.to_string(),
             name: name.map(str::to_string),
             id: None,
         });

@@ -18,7 +18,7 @@ use crate::idp::Tenant;
 use crate::profile::{
     list_resources, ExistingGroup, GroupLookup, MembershipChange, ModifiedProperty, ScimRequest,
 };
-use crate::scim::{resource_path, MatchKey, Page, Pages};
+use crate::scim::{MatchKey, Page, Pages};
 
 impl Engine<'_> {
     /// A group deleted in the source: DELETE when linked (§1.7).
@@ -108,7 +108,9 @@ impl Engine<'_> {
             return None;
         }
         rec.step(StepType::Scoping, true, "assigned to the application");
-        let name = format!("{}{}", self.prefix, group.display_name);
+        let name = self
+            .profile
+            .group_display_name(&format!("{}{}", self.prefix, group.display_name));
         let target_id = match link {
             Some(link) => {
                 let req = self.profile.read_group(&link.target_id);
@@ -186,7 +188,7 @@ impl Engine<'_> {
                             Some(req) => (req, members),
                             None => (self.profile.create_group(&name, &external_id), vec![]),
                         };
-                        let pending = self.created.sending("Groups", Some(&name));
+                        let pending = self.created.sending_to("Groups", &req.path, Some(&name));
                         let created = match self.send(&req, report).await {
                             Sent::Answer(r) if r.status == 201 || r.status == 200 => r,
                             Sent::Answer(r) if r.status == 404 => {
@@ -250,7 +252,7 @@ impl Engine<'_> {
                                 return None;
                             }
                             policy @ (ExistingGroup::Merge | ExistingGroup::Overwrite) => {
-                                let req = ScimRequest::get(resource_path("Groups", id));
+                                let req = self.profile.read_group(id);
                                 let existing = match self.send(&req, report).await {
                                     Sent::Answer(r) if r.status == 200 => {
                                         member_values(r.body.as_ref())
@@ -472,7 +474,9 @@ impl Engine<'_> {
         if !add.is_empty() || !remove.is_empty() {
             let change = MembershipChange {
                 group_id: link.target_id.clone(),
-                display_name: format!("{}{}", self.prefix, group.display_name),
+                display_name: self
+                    .profile
+                    .group_display_name(&format!("{}{}", self.prefix, group.display_name)),
                 add: add.clone(),
                 remove: remove.clone(),
                 all: desired.iter().cloned().collect(),

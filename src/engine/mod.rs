@@ -507,6 +507,10 @@ const INCOMPATIBLE: &str = "SystemForCrossDomainIdentityManagementServiceIncompa
 /// matching in inbound provisioning.
 const TARGET_ALREADY_LINKED: &str = "TargetEntryAlreadyLinked";
 
+/// The skip reason of a user write the IdP's admin switched off (`Profile::switched_off`).
+/// [I] harness vocabulary: Entra has no such switch, and PingOne documents no log text.
+const SWITCHED_OFF: &str = "ActionSwitchedOff";
+
 /// Why a 404 to a filter query or a POST fails the object: the collection itself is not
 /// where it should be, a SCIM compliance failure (E-8, E-65), not a lost anchor (`InvalidAnchor` is for a
 /// linked id, E-9).

@@ -8,10 +8,12 @@ use uuid::Uuid;
 use super::log::{Action, LogRecord, StepType};
 use super::{
     collection_404, created_id, owned_ids, Engine, Link, Sent, UserPass, INCOMPATIBLE,
-    TARGET_ALREADY_LINKED,
+    SWITCHED_OFF, TARGET_ALREADY_LINKED,
 };
 use crate::idp::{NotEntitled, Tenant};
-use crate::profile::{Before, Deprovision, DeprovisionAction, DiffSource, ModifiedProperty, Verb};
+use crate::profile::{
+    Before, Deprovision, DeprovisionAction, DiffSource, ModifiedProperty, UserWrite, Verb,
+};
 
 /// The profile-facing reason for a lost entitlement.
 fn reason(why: NotEntitled) -> Deprovision {
@@ -51,6 +53,17 @@ impl Engine<'_> {
                     "{} does not deprovision deleted users; nothing sent",
                     self.profile.name()
                 ),
+            ));
+        }
+        if let Some(setting) = self.profile.switched_off(UserWrite::Deprovision) {
+            // The source object is gone for good: nothing will ever deprovision it.
+            pass.unlink(object_id);
+            pass.unescrow(user);
+            return pass.push(switched_off(
+                rec,
+                setting,
+                "deprovision",
+                self.profile.name(),
             ));
         }
         if self.held.contains(user) {
@@ -132,7 +145,9 @@ impl Engine<'_> {
                 false
             }
             Err(why) => {
-                managed && self.profile.deprovision(reason(why)) != DeprovisionAction::Nothing
+                managed
+                    && self.profile.deprovision(reason(why)) != DeprovisionAction::Nothing
+                    && self.profile.switched_off(UserWrite::Deprovision).is_none()
             }
         }
     }
@@ -212,8 +227,19 @@ impl Engine<'_> {
                     [] => {
                         rec.step(StepType::Matching, true, "no matching user on the target");
                         rec.provisioning_action = Action::Create;
+                        if let Some(setting) = self.profile.switched_off(UserWrite::Create) {
+                            pass.unescrow(user_ref);
+                            return pass.push(switched_off(
+                                rec,
+                                setting,
+                                "create",
+                                self.profile.name(),
+                            ));
+                        }
                         let req = self.profile.create_user(&desired);
-                        let pending = self.created.sending("Users", desired.user_name());
+                        let pending =
+                            self.created
+                                .sending_to("Users", &req.path, desired.user_name());
                         let created = match self.send(&req, &mut pass.report).await {
                             Sent::Answer(r) if r.status == 201 || r.status == 200 => r,
                             Sent::Answer(r) if r.status == 404 => {
@@ -316,6 +342,24 @@ impl Engine<'_> {
             Ok(()) => None,
             Err(why) => Some(self.profile.deprovision(reason(why))),
         };
+        if let (
+            Some(DeprovisionAction::Disable { .. } | DeprovisionAction::Delete),
+            Some(setting),
+        ) = (action, self.profile.switched_off(UserWrite::Deprovision))
+        {
+            rec.target_identity = Some(target_id);
+            rec.provisioning_action = match action {
+                Some(DeprovisionAction::Delete) => Action::Delete,
+                _ => Action::Disable,
+            };
+            pass.unescrow(user_ref);
+            return pass.push(switched_off(
+                rec,
+                setting,
+                "deprovision",
+                self.profile.name(),
+            ));
+        }
         match action {
             Some(DeprovisionAction::Nothing) => {
                 return pass.push(rec.skipped(
@@ -356,6 +400,12 @@ impl Engine<'_> {
             DiffSource::OwnRecord { .. } => Some(linked.last_desired.clone().unwrap_or_default()),
         };
         let before = record.as_ref().map_or(Before::Target, Before::Record);
+        // An entitled user's change is an update (reactivation too); a lost entitlement was
+        // the deprovision above.
+        let update_off = entitlement
+            .is_ok()
+            .then(|| self.profile.switched_off(UserWrite::Update))
+            .flatten();
         // With its own record the IdP knows before any read whether it will write; it reads
         // only to build a whole-object write (Okta's merged PUT, O-13; Ping's PUT), never for
         // a PATCH such as Okta's (de)activation (O-20, O-24).
@@ -373,6 +423,17 @@ impl Engine<'_> {
                         ));
                         pass.unescrow(user_ref);
                         return;
+                    }
+                    Some(_) if update_off.is_some() => {
+                        rec.provisioning_action = Action::Update;
+                        pass.unescrow(user_ref);
+                        let setting = update_off.unwrap_or_default();
+                        return pass.push(switched_off(
+                            rec,
+                            setting,
+                            "update",
+                            self.profile.name(),
+                        ));
                     }
                     Some(planned) => planned.request.verb == Verb::Put,
                 }
@@ -418,6 +479,12 @@ impl Engine<'_> {
                 rec.step(StepType::Export, true, step);
                 rec = rec.skipped("RedundantExport", reason);
                 pass.unescrow(user_ref);
+            }
+            Some(_) if update_off.is_some() => {
+                rec.provisioning_action = Action::Update;
+                pass.unescrow(user_ref);
+                let setting = update_off.unwrap_or_default();
+                return pass.push(switched_off(rec, setting, "update", self.profile.name()));
             }
             Some(update) => {
                 rec.provisioning_action = if entitlement.is_err() {
@@ -476,6 +543,14 @@ impl Engine<'_> {
             .find(|(oid, l)| l.target_id == target_id && **oid != object_id)
             .map(|(_, l)| l.object.clone())
     }
+}
+
+/// A user write the IdP's admin switched off: nothing sent, and the log says which setting.
+fn switched_off(rec: LogRecord, setting: &str, write: &str, idp: &str) -> LogRecord {
+    rec.skipped(
+        SWITCHED_OFF,
+        format!("{setting} is off: {idp} does not {write} users; nothing sent"),
+    )
 }
 
 /// A disable or delete held back by accidental-deletion prevention (§1.6).

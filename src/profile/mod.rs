@@ -371,6 +371,20 @@ pub trait Profile: Send + Sync {
         None
     }
 
+    /// The admin setting that switches `write` off, when it is off: the engine then sends
+    /// nothing for it and logs a skip naming the setting. Default: every write is on.
+    fn switched_off(&self, write: UserWrite) -> Option<&'static str> {
+        let _ = write;
+        None
+    }
+
+    /// The `displayName` the IdP gives a source group called `name` (the run prefix already
+    /// on it): in every match, POST, rename and membership write. Default: the name itself;
+    /// PingOne's `GROUP_NAME_SOURCE` may make it a distinguished name (P1-1).
+    fn group_display_name(&self, name: &str) -> String {
+        name.to_string()
+    }
+
     /// Whether a user disabled in the source is still created, with `active: false`
     /// (PingFederate's and PingOne's "Provision Disabled Users", PF-3, P1-3). Default: never
     /// (Entra's `NotEffectivelyEntitled`, E-21).
@@ -560,6 +574,19 @@ pub enum Scheduling {
     Cycles,
     /// Each directory change is pushed at once (Okta, PingOne).
     Events,
+}
+
+/// A kind of user write an IdP's admin can switch off (PingOne's `CREATE_USERS`,
+/// `UPDATE_USERS`, `DISABLE_USERS`, P1-1; PingFederate's User Create / Update /
+/// Disable-Delete are the documented siblings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserWrite {
+    /// The POST of a user no match found.
+    Create,
+    /// A change pushed to an entitled, linked user, reactivation included.
+    Update,
+    /// The disable or delete of a user that stopped being entitled.
+    Deprovision,
 }
 
 /// Why a managed user stops being entitled.

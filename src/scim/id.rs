@@ -12,7 +12,17 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'
 
 /// `/{endpoint}/{id}` with `id` percent-encoded as one path segment.
 pub fn resource_path(endpoint: &str, id: &str) -> String {
-    format!("/{endpoint}/{}", utf8_percent_encode(id, SEGMENT))
+    member_path(&format!("/{endpoint}"), id)
+}
+
+/// `{collection}/{id}` for a collection the IdP was configured with (PingOne's
+/// `USERS_RESOURCE`, e.g. `/Accounts`), `id` percent-encoded as one path segment.
+pub fn member_path(collection: &str, id: &str) -> String {
+    format!(
+        "{}/{}",
+        collection.trim_end_matches('/'),
+        utf8_percent_encode(id, SEGMENT)
+    )
 }
 
 /// Why a resource's `id` cannot be used to address it.
@@ -73,6 +83,8 @@ mod tests {
         assert_eq!(resource_path("Users", "."), "/Users/%2E");
         assert_eq!(resource_path("Users", "%2F"), "/Users/%252F");
         assert_eq!(resource_path("Users", "é"), "/Users/%C3%A9");
+        assert_eq!(member_path("/Accounts/", "a/b"), "/Accounts/a%2Fb");
+        assert_eq!(member_path("/scim/Users", ".."), "/scim/Users/%2E%2E");
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub mod paging;
 pub mod request;
 pub mod schema;
 
-pub use id::{resource_path, server_id, BadId};
+pub use id::{member_path, resource_path, server_id, BadId};
 pub use matching::{Case, MatchKey};
 pub use paging::{Page, Pages, MAX_PAGES};
 pub use request::{ScimRequest, Verb};

@@ -333,6 +333,7 @@ impl<'a> Run<'a> {
     fn remember_group_name(&mut self, group: &str) {
         if let Some(g) = self.tenant.group(group) {
             let name = format!("{}{}", self.settings.prefix, g.display_name);
+            let name = self.engine.profile.group_display_name(&name);
             self.last_group_name.insert(group.to_string(), name);
         }
     }
@@ -369,10 +370,9 @@ impl<'a> Run<'a> {
             Step::RestoreUser(u) => dir(self.tenant.restore_user(u)),
             Step::HardDeleteUser(u) => dir(self.tenant.hard_delete_user(u)),
             Step::CreateGroup(g) => {
-                self.last_group_name.insert(
-                    g.group.clone(),
-                    format!("{}{}", self.settings.prefix, g.display_name),
-                );
+                let name = format!("{}{}", self.settings.prefix, g.display_name);
+                let name = self.engine.profile.group_display_name(&name);
+                self.last_group_name.insert(g.group.clone(), name);
                 dir(self
                     .tenant
                     .create_group(&g.group, &g.display_name, &g.members))

@@ -1,10 +1,10 @@
 //! PingOne's connection settings as harness options (idp-behavior.md §4.1, P1-1): the
-//! `USER_FILTER` template, `REMOVE_ACTION` and the answer for a same-named group. Parsing
-//! only; what they change lives with the requests in `mod.rs`.
+//! `USER_FILTER` template, `REMOVE_ACTION`, the answer for a same-named group, the resource
+//! paths. Parsing only; what they change lives with the requests in `users.rs`/`groups.rs`.
 
 use std::collections::BTreeMap;
 
-use super::{PingOne, DEFAULT_USER_FILTER};
+use super::{GroupNameSource, PingOne, DEFAULT_USER_FILTER};
 use crate::profile::{ExistingGroup, ProfileError};
 
 /// `REMOVE_ACTION` of the connection (§4, `p1-create-store`).
@@ -34,7 +34,48 @@ pub const OPTIONS: &[&str] = &[
     "provision_disabled_users",
     "unique_user_identifier",
     "schema_extension_urns",
+    "users_resource",
+    "groups_resource",
+    "group_name_source",
+    "create_users",
+    "update_users",
+    "disable_users",
 ];
+
+/// `USERS_RESOURCE` and `GROUPS_RESOURCE` as PingOne's own setup tutorial fills them
+/// (`p1-tutorial-connection`) and the API reference's example sends them (`p1-store-metadata`).
+pub const DEFAULT_USERS_RESOURCE: &str = "/Users";
+pub const DEFAULT_GROUPS_RESOURCE: &str = "/Groups";
+
+/// An on/off setting: `true` or `false`.
+fn switch(key: &str, value: &str) -> Result<bool, ProfileError> {
+    match value {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(bad(key, value, "`true` or `false`")),
+    }
+}
+
+/// A resource path relative to the SCIM base URL: `/` then path segments, no query or
+/// fragment (the harness appends `?filter=` and `/{id}` itself). A trailing `/` is dropped.
+fn resource(key: &str, value: &str) -> Result<String, ProfileError> {
+    let path = value.trim_end_matches('/');
+    let ok = path.starts_with('/')
+        && path.len() > 1
+        && !path.contains("//")
+        && !path
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '?' | '#' | '%'));
+    if ok {
+        Ok(path.to_string())
+    } else {
+        Err(bad(
+            key,
+            value,
+            "a path relative to the SCIM base URL, e.g. `/Users` (no query, fragment or `%`)",
+        ))
+    }
+}
 
 fn bad(key: &str, value: &str, expected: &'static str) -> ProfileError {
     ProfileError::BadOption {
@@ -55,6 +96,14 @@ impl PingOne {
             provision_disabled: false,
             identifier: UniqueUserIdentifier::UserName,
             extension_urns: vec![],
+            users_resource: DEFAULT_USERS_RESOURCE.to_string(),
+            groups_resource: DEFAULT_GROUPS_RESOURCE.to_string(),
+            group_name_source: GroupNameSource::CommonName,
+            // `p1-store-metadata`'s example sends all three `true`; PingFederate's sibling
+            // switches are documented as selected by default (`pf-p1-ik-options`).
+            create_users: true,
+            update_users: true,
+            disable_users: true,
         };
         for (key, value) in options {
             match key.as_str() {
@@ -75,13 +124,10 @@ impl PingOne {
                         _ => return Err(bad(key, value, "`disable` or `delete`")),
                     }
                 }
-                "provision_disabled_users" => {
-                    p.provision_disabled = match value.as_str() {
-                        "true" => true,
-                        "false" => false,
-                        _ => return Err(bad(key, value, "`true` or `false`")),
-                    }
-                }
+                "provision_disabled_users" => p.provision_disabled = switch(key, value)?,
+                "create_users" => p.create_users = switch(key, value)?,
+                "update_users" => p.update_users = switch(key, value)?,
+                "disable_users" => p.disable_users = switch(key, value)?,
                 "unique_user_identifier" => {
                     p.identifier = match value.as_str() {
                         "userName" => UniqueUserIdentifier::UserName,
@@ -101,6 +147,15 @@ impl PingOne {
                         return Err(bad(key, value, "comma-separated schema URNs (`urn:…`)"));
                     }
                     p.extension_urns = urns;
+                }
+                "users_resource" => p.users_resource = resource(key, value)?,
+                "groups_resource" => p.groups_resource = resource(key, value)?,
+                "group_name_source" => {
+                    p.group_name_source = match value.as_str() {
+                        "common_name" => GroupNameSource::CommonName,
+                        "distinguished_name" => GroupNameSource::DistinguishedName,
+                        _ => return Err(bad(key, value, "`common_name` or `distinguished_name`")),
+                    }
                 }
                 "existing_group" => {
                     p.existing_group = match value.as_str() {
@@ -134,6 +189,18 @@ mod tests {
         assert_eq!(p.user_filter, DEFAULT_USER_FILTER);
         assert_eq!(p.remove_action, RemoveAction::Disable);
         assert_eq!(p.existing_group, ExistingGroup::Merge);
+        assert_eq!(
+            (p.users_resource.as_str(), p.groups_resource.as_str()),
+            ("/Users", "/Groups")
+        );
+        let p = pingone(&[
+            ("users_resource", "/scim/Accounts/"),
+            ("groups_resource", "/Teams"),
+        ]);
+        assert_eq!(
+            (p.users_resource.as_str(), p.groups_resource.as_str()),
+            ("/scim/Accounts", "/Teams")
+        );
         let p = pingone(&[
             ("user_filter", "email Co \"%s\""),
             ("remove_action", "delete"),
@@ -156,6 +223,13 @@ mod tests {
             ("unique_user_identifier", "mail"),
             ("schema_extension_urns", "acme:User"),
             ("user_filter", "userName eq \"x\""),
+            ("users_resource", "Users"),
+            ("users_resource", "/"),
+            ("groups_resource", "/Groups?x=1"),
+            ("groups_resource", "/My Groups"),
+            ("group_name_source", "Distinguished Name"),
+            ("create_users", "no"),
+            ("disable_users", "False"),
         ] {
             let err = PingOne::from_options(&opts(&[(k, v)]));
             assert!(
