@@ -12,6 +12,7 @@ mod created;
 mod escrow;
 mod groups;
 pub mod log;
+mod matching;
 mod probe;
 mod references;
 pub mod runner;
@@ -29,7 +30,7 @@ use crate::idp::Tenant;
 use crate::profile::{JobSettings, Profile, PushRetry};
 use crate::scenario::model::SyncKind;
 use crate::scim::ScimRequest;
-use crate::scim::{server_id, MatchKey, Page, Pages};
+use crate::scim::{server_id, Page, Pages};
 use log::{error_code_for_status, is_transient, LogRecord};
 
 pub use created::{Created, CreatedObject, Pending};
@@ -574,48 +575,6 @@ const INCOMPATIBLE: &str = "SystemForCrossDomainIdentityManagementServiceIncompa
 /// matching in inbound provisioning.
 const TARGET_ALREADY_LINKED: &str = "TargetEntryAlreadyLinked";
 
-/// Why a 404 to a filter query or a POST fails the object: the collection itself is not
-/// where it should be, a SCIM compliance failure (E-8, E-65), not a lost anchor (`InvalidAnchor` is for a
-/// linked id, E-9).
-fn collection_404(req: &ScimRequest) -> String {
-    format!(
-        "{} {} answered 404: a filter query or a create must reach the collection; Entra treats this as a SCIM compliance failure, not as a missing object",
-        req.verb.as_str(),
-        req.path
-    )
-}
-
-/// The ids of the resources a lookup answered, each proven to carry `key`. One resource
-/// that does not carry it, or cannot be addressed, fails the whole answer: the server
-/// ignored or misread the filter, so none of what it returned is adopted or written to.
-fn owned_ids(
-    req: &ScimRequest,
-    status: u16,
-    key: &MatchKey,
-    hits: &[Value],
-) -> Result<Vec<String>, String> {
-    let mut ids = Vec::with_capacity(hits.len());
-    for hit in hits {
-        if !key.held_by(hit) {
-            return Err(format!(
-                "the server ignored the filter: GET {} answered {status} with {}; a filter answer that does not match the filter is never adopted",
-                req.path,
-                key.describe(hit)
-            ));
-        }
-        match server_id(hit) {
-            Ok(id) => ids.push(id.to_string()),
-            Err(bad) => {
-                return Err(format!(
-                    "GET {} answered {status} with a {} that matches, but {bad}; the object cannot be addressed",
-                    req.path, key.noun
-                ))
-            }
-        }
-    }
-    Ok(ids)
-}
-
 /// The id a create answer brings, or the finding that it brings none usable.
 fn created_id(req: &ScimRequest, r: &Response) -> Result<String, String> {
     let body = r.body.as_ref().unwrap_or(&Value::Null);
@@ -633,33 +592,4 @@ fn created_id(req: &ScimRequest, r: &Response) -> Result<String, String> {
 /// 50 MB error page must not reach the console or the log whole.
 pub fn short(text: &str) -> String {
     crate::client::truncate_text(text, 200)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn only_resources_carrying_the_key_are_owned() {
-        let req = ScimRequest::get("/Groups?filter=displayName+eq+%22shx-Sales%22");
-        let key = MatchKey::display_name("shx-Sales");
-        let ours = json!({"id": "g1", "displayName": "shx-Sales"});
-        assert_eq!(
-            owned_ids(&req, 200, &key, std::slice::from_ref(&ours)),
-            Ok(vec!["g1".to_string()])
-        );
-        let other = json!({"id": "g2", "displayName": "shx-sales"});
-        let e = owned_ids(&req, 200, &key, &[ours.clone(), other]).unwrap_err();
-        assert_eq!(
-            e,
-            r#"the server ignored the filter: GET /Groups?filter=displayName+eq+%22shx-Sales%22 answered 200 with a group (id "g2") whose displayName is "shx-sales"; a filter answer that does not match the filter is never adopted"#
-        );
-        let numeric = json!({"id": 7, "displayName": "shx-Sales"});
-        let e = owned_ids(&req, 200, &key, &[numeric]).unwrap_err();
-        assert!(
-            e.contains("the server's id is the number 7, not a string"),
-            "{e}"
-        );
-    }
 }

@@ -6,10 +6,8 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::log::{Action, LogRecord, StepType};
-use super::{
-    collection_404, created_id, owned_ids, CycleReport, Engine, Link, Sent, INCOMPATIBLE,
-    TARGET_ALREADY_LINKED,
-};
+use super::matching::{collection_404, Unmatched};
+use super::{created_id, CycleReport, Engine, Link, Sent, INCOMPATIBLE, TARGET_ALREADY_LINKED};
 use crate::idp::{NotEntitled, Tenant};
 use crate::profile::{Before, Deprovision, DeprovisionAction, DiffSource, ModifiedProperty, Verb};
 
@@ -196,27 +194,14 @@ impl Engine<'_> {
                     self.escrow.remove(user_ref);
                     return;
                 }
-                let req = self.profile.match_user(&desired);
-                let (status, hits) = match self.send(&req, report).await {
-                    Sent::Answer(r) => match self.profile.match_hits(r.status, r.body.as_ref()) {
-                        Some(hits) => (r.status, hits),
-                        None if r.status == 404 => {
-                            return report
-                                .records
-                                .push(rec.failed(INCOMPATIBLE, collection_404(&req)))
-                        }
-                        None => return self.fail(rec, user_ref, Sent::Answer(r), report),
-                    },
-                    outcome => return self.fail(rec, user_ref, outcome, report),
-                };
-                let key = self.profile.match_key(&desired);
-                let ids = match owned_ids(&req, status, &key, &hits) {
-                    Ok(ids) => ids,
-                    Err(finding) => {
-                        rec.step(StepType::Matching, false, finding.clone());
-                        return report.records.push(rec.failed(INCOMPATIBLE, finding));
+                let found = match self.match_user(&desired, &mut rec, report).await {
+                    Ok(found) => found,
+                    Err(Unmatched::Recorded) => return report.records.push(rec),
+                    Err(Unmatched::Failed(outcome)) => {
+                        return self.fail(rec, user_ref, *outcome, report)
                     }
                 };
+                let (ids, by) = (found.ids, found.by);
                 match ids.as_slice() {
                     [] => {
                         rec.step(StepType::Matching, true, "no matching user on the target");
@@ -278,10 +263,7 @@ impl Engine<'_> {
                         rec.step(
                             StepType::Matching,
                             true,
-                            format!(
-                                "matched target user {id} by {}",
-                                key.attribute.as_deref().unwrap_or("the filter")
-                            ),
+                            format!("matched target user {id} by {by}"),
                         );
                         self.links.insert(user.object_id, Link::new(id, user_ref));
                         id.clone()
@@ -289,11 +271,7 @@ impl Engine<'_> {
                     many => {
                         report.records.push(rec.failed(
                             "DuplicateTargetEntries",
-                            format!(
-                                "{} target users match {}",
-                                many.len(),
-                                key.attribute.as_deref().unwrap_or("the filter")
-                            ),
+                            format!("{} target users match {by}", many.len()),
                         ));
                         return;
                     }

@@ -21,7 +21,7 @@ use crate::scenario::model::Step;
 use crate::scim::lookup::ClientPath;
 use crate::scim::resource_path;
 use crate::scim::schema::USER;
-pub use crate::scim::MatchKey;
+pub use crate::scim::{Lookup, MatchKey};
 
 /// What the IdP wants the target to hold for a user: attribute paths in mapping order.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -161,6 +161,16 @@ pub trait Profile: Send + Sync {
         MatchKey::user_name(desired.user_name().unwrap_or_default())
     }
 
+    /// The lookups for an unlinked user, highest precedence first: the engine sends them in
+    /// order and stops at the first that finds something (Entra's matching precedence,
+    /// E-10). Default: one, `match_user` with `match_key`.
+    fn user_lookups(&self, desired: &DesiredUser) -> Vec<Lookup> {
+        vec![Lookup {
+            request: self.match_user(desired),
+            key: self.match_key(desired),
+        }]
+    }
+
     /// The target attribute paths the mapping writes; snapshots keep only these.
     fn managed_paths(&self) -> Vec<&'static str>;
 
@@ -218,6 +228,17 @@ pub trait Profile: Send + Sync {
             "/Groups?filter={}",
             encode_query_value(&format!("displayName eq {}", quote(display_name)))
         ))
+    }
+
+    /// The lookups for an unlinked group, highest precedence first, as `user_lookups`
+    /// (`display_name` and `external_id` as `create_group` gets them). Default: one,
+    /// `match_group` on displayName.
+    fn group_lookups(&self, display_name: &str, external_id: &str) -> Vec<Lookup> {
+        let _ = external_id;
+        vec![Lookup {
+            request: self.match_group(display_name),
+            key: MatchKey::display_name(display_name),
+        }]
     }
 
     fn create_group(&self, display_name: &str, external_id: &str) -> ScimRequest {
