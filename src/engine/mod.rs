@@ -292,7 +292,7 @@ impl<'a> Engine<'a> {
         };
         self.next_cycle += 1;
         let probe = if self.profile.probe_each_cycle() {
-            self.test_connection(&mut report).await
+            self.probe_target(&mut report).await
         } else {
             Ok(())
         };
@@ -467,7 +467,7 @@ impl<'a> Engine<'a> {
         };
         self.next_cycle += 1;
         let cycle_profile = std::mem::replace(&mut self.profile, pod_profile);
-        let result = self.test_connection(&mut report).await;
+        let result = self.probe_target(&mut report).await;
         if result.is_ok() {
             match tenant.group(user_ref) {
                 // One group with its members (at most 5, checked by the caller): the members

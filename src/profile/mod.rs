@@ -358,8 +358,9 @@ pub trait Profile: Send + Sync {
         Vec::new()
     }
 
-    /// Requests the connection test sends after `test_connection` passed, each judged by
-    /// `probe_ok` like it (Okta lists groups, O-2). Default: none.
+    /// Requests the admin's Test Connection sends after `test_connection` passed, each
+    /// judged by `probe_ok` like it (Okta lists groups, O-2; Entra reads a random group,
+    /// E-7); the probe that opens a cycle does not send them. Default: none.
     fn test_connection_followups(&self) -> Vec<ScimRequest> {
         Vec::new()
     }

@@ -186,6 +186,19 @@ impl Profile for Entra {
         matching::user_filter(self.matching.first().unwrap_or(&"userName"), &probe)
     }
 
+    /// E-7: Test Connection also "fetches a random user and group" (`ms-scim-tutorial`): a
+    /// filter on the group matching attribute (precedence 1) for a random GUID, without
+    /// members as every group read (§1.7). The request is `[I]`: Microsoft names no query.
+    /// Sent at Test Connection only; what opens each cycle was observed to be the user
+    /// filter (E-6, scimref-63).
+    fn test_connection_followups(&self) -> Vec<ScimRequest> {
+        let probe = uuid::Uuid::new_v4().to_string();
+        vec![matching::group_filter(
+            self.group_matching.first().unwrap_or(&"displayName"),
+            &probe,
+        )]
+    }
+
     fn desired_user(&self, user: &SourceUser, prefix: &str, active: bool) -> DesiredUser {
         let mut attrs = Vec::new();
         for (path, source) in MAPPING {
