@@ -27,6 +27,16 @@ pub(super) enum Unmatched {
 }
 
 impl Engine<'_> {
+    /// A filter query answered 404: for Entra a SCIM-compliance failure of the whole
+    /// endpoint that quarantines the job at once instead of escrowing the object (E-65,
+    /// `ms-quarantine`: "404 returned rather than 200"); IdPs without the setting only fail
+    /// the object.
+    fn filter_404(&mut self, req: &ScimRequest) {
+        if self.job.filter_404_quarantines {
+            self.global_failure = Some(format!("SCIM compliance issue: {}", collection_404(req)));
+        }
+    }
+
     /// Finds an unlinked user with the profile's lookups, in precedence order, stopping at
     /// the first that finds something (E-10). A 404 on a lookup is a compliance failure, not
     /// "no such user" (E-69); a user with no value for any matching attribute is skipped as
@@ -51,6 +61,7 @@ impl Engine<'_> {
                     Some(hits) => (r.status, hits),
                     None if r.status == 404 => {
                         rec.mark_failed(INCOMPATIBLE, collection_404(&req));
+                        self.filter_404(&req);
                         return Err(Unmatched::Recorded);
                     }
                     None => return Err(Unmatched::Failed(Box::new(Sent::Answer(r)))),
@@ -128,6 +139,7 @@ impl Engine<'_> {
                 Sent::Answer(r) if r.status == 200 => r,
                 Sent::Answer(r) if r.status == 404 => {
                     rec.mark_failed(INCOMPATIBLE, collection_404(&req));
+                    self.filter_404(&req);
                     return Err(None);
                 }
                 outcome => return Err(Some(outcome)),

@@ -127,6 +127,9 @@ pub struct Engine<'a> {
     failures: u64,
     /// No request to the target before this instant: the last `Retry-After` (capped).
     not_before: Mutex<Option<Instant>>,
+    /// A failure of the whole endpoint met this cycle (a 404 to a filter query, E-65) when
+    /// the profile quarantines on it: the cycle stops and the job is quarantined.
+    global_failure: Option<String>,
 }
 
 enum Sent {
@@ -158,6 +161,7 @@ impl<'a> Engine<'a> {
             events: 0,
             failures: 0,
             not_before: Mutex::new(None),
+            global_failure: None,
         }
     }
 
@@ -325,12 +329,16 @@ impl<'a> Engine<'a> {
             vec![]
         };
         self.hold_deletions(tenant, &purges, &users, &groups);
+        self.global_failure = None;
 
         for purge in purges.iter().filter(|p| !p.is_group) {
             self.process_user_purge(&purge.user, purge.object_id, &mut report)
                 .await;
         }
         for user in &users {
+            if self.global_failure.is_some() {
+                break;
+            }
             self.wait_for_escrow(user).await;
             self.process_user(tenant, user, &mut report).await;
         }
@@ -340,10 +348,23 @@ impl<'a> Engine<'a> {
         }
         let mut linked_groups = Vec::new();
         for group in &groups {
+            if self.global_failure.is_some() {
+                break;
+            }
             self.wait_for_escrow(group).await;
             if let Some(rec) = self.process_group(tenant, group, &mut report).await {
                 linked_groups.push((group.clone(), rec));
             }
+        }
+        if let Some(detail) = self.global_failure.take() {
+            // A global failure quarantines the job at once (E-65): the cycle stops, nothing
+            // is escrowed, and the watermark stays so the objects not reached come next time.
+            self.evaluate_quarantine(&report);
+            self.quarantine = Some(Quarantine {
+                reason: "EncounteredQuarantineException",
+                detail,
+            });
+            return Ok(report);
         }
         for (group, rec) in linked_groups {
             self.write_memberships(tenant, &group, rec, &mut report)
@@ -486,6 +507,8 @@ impl<'a> Engine<'a> {
             self.resolve_references(tenant, &mut report).await;
         }
         self.profile = cycle_profile;
+        // Provision on demand is not a job cycle: it fails the user, it does not quarantine.
+        self.global_failure = None;
         result.map(|()| report)
     }
 

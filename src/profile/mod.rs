@@ -608,7 +608,8 @@ pub enum DeprovisionAction {
 }
 
 /// Settings of the IdP's provisioning job that change how the engine behaves, not what a
-/// request looks like. Defaults are Entra's documented values (idp-behavior.md §1.8).
+/// request looks like. Defaults are Entra's documented values (idp-behavior.md §1.8),
+/// but for `filter_404_quarantines`, which Entra alone turns on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobSettings {
     /// Failure-proportion quarantine is evaluated once this many events were seen (5,000).
@@ -627,6 +628,9 @@ pub struct JobSettings {
     /// Per-record timeout: a request slower than this fails as `Timeout` and the record is
     /// retried next cycle (PingFederate's channel Timeout, §3). `None`: the client's timeout.
     pub record_timeout: Option<std::time::Duration>,
+    /// A 404 to a filter query quarantines the job at once and stops the cycle (Entra's
+    /// global failure, E-65). Off by default: only Entra documents a quarantine for it.
+    pub filter_404_quarantines: bool,
 }
 
 impl Default for JobSettings {
@@ -639,6 +643,7 @@ impl Default for JobSettings {
             honor_retry_after: false,
             member_batch: 100,
             record_timeout: None,
+            filter_404_quarantines: false,
         }
     }
 }

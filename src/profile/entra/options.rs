@@ -55,7 +55,11 @@ impl Entra {
         let mut entra = Entra {
             dialect: Dialect::Default,
             manager: ManagerShape::String,
-            job: JobSettings::default(),
+            job: JobSettings {
+                // "404 returned rather than 200" on a filter is a global failure (E-65).
+                filter_404_quarantines: true,
+                ..JobSettings::default()
+            },
             clears: Clears::Remove,
             manager_removal: ManagerRemoval::Remove,
             post_active_string: false,
