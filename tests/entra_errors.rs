@@ -1,7 +1,7 @@
 //! Pins the provisioning-log error codes the Entra profile records for answers Entra fails
-//! on (idp-behavior.md E-9, E-11, E-20, E-49, E-69), each against a wiremock target that
-//! gives exactly that answer: which code, which requests were (and were not) sent, and
-//! whether the object is escrowed for a later cycle.
+//! on (idp-behavior.md E-9, E-11, E-20, E-49, E-65, E-69), each against a wiremock target
+//! that gives exactly that answer: which code, which requests were (and were not) sent,
+//! whether the object is escrowed for a later cycle, and whether the job is quarantined.
 
 mod wire;
 
@@ -197,6 +197,128 @@ async fn a_404_on_the_matching_filter_is_a_compliance_failure_not_invalid_anchor
             format!("GET /scim/v2/Users filter {}", alice_filter()),
         ]
     );
+}
+
+/// E-65: a 404 to the matching filter is a global failure ("SCIM compliance issue: 404
+/// returned rather than 200"): the job is quarantined at once, not after the 40 % threshold
+/// of escrowed failures; nothing is escrowed and the cycle stops before the next user. Once
+/// the filter answers, the next cycle provisions both users and lifts the quarantine.
+#[tokio::test]
+async fn a_404_on_the_matching_filter_quarantines_the_job_at_once() {
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path(USERS))
+        .and(query_param("filter", alice_filter()))
+        .respond_with(wire::scim(404, &json!({"status": "404"})))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(USERS))
+        .respond_with(|req: &wiremock::Request| {
+            let mut user: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+            let id = format!("id-{}", user["externalId"].as_str().unwrap_or("x"));
+            user["id"] = json!(id);
+            wire::scim(201, &user)
+        })
+        .mount(&server)
+        .await;
+    mount_probe(&server).await;
+    let mut tenant = tenant_with_alice();
+    tenant
+        .create_user(
+            "bob",
+            BTreeMap::from([(
+                UserAttr::UserPrincipalName,
+                AttrValue::Text("bob@contoso.com".into()),
+            )]),
+        )
+        .expect("create bob");
+    tenant.assign("bob").expect("assign bob");
+    let (profile, client) = (entra(), client(&server));
+    let mut engine = Engine::new(&profile, &client, String::new(), Default::default());
+    let report = engine
+        .cycle(&tenant, SyncKind::Initial)
+        .await
+        .expect("the probe passes");
+    assert_eq!(
+        code(&report, "alice"),
+        ("failure".into(), Some(INCOMPATIBLE.into()))
+    );
+    assert!(
+        report.records.iter().all(|r| r.object != "bob"),
+        "the cycle stops at the global failure"
+    );
+    let q = engine.quarantine().expect("quarantined at once");
+    assert_eq!(q.reason, "EncounteredQuarantineException");
+    assert!(
+        q.detail
+            .starts_with("SCIM compliance issue: GET /Users?filter=userName+eq+%22alice"),
+        "{}",
+        q.detail
+    );
+    assert!(engine.escrowed().is_empty(), "quarantined, not escrowed");
+    assert_eq!(
+        received(&server).await,
+        vec![
+            "GET /scim/v2/Users probe".to_string(),
+            format!("GET /scim/v2/Users filter {}", alice_filter()),
+        ]
+    );
+    let report = engine
+        .cycle(&tenant, SyncKind::Incremental)
+        .await
+        .expect("the probe passes");
+    assert_eq!(code(&report, "alice"), ("success".into(), None));
+    assert_eq!(code(&report, "bob"), ("success".into(), None));
+    assert_eq!(engine.quarantine(), None, "a clean cycle lifts it");
+}
+
+/// A profile without the setting (PingOne) fails only the object on the same 404 and goes
+/// on with the next user; the job is not quarantined.
+#[tokio::test]
+async fn without_the_setting_a_filter_404_fails_only_the_object() {
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path(USERS))
+        .and(query_param("filter", "username Eq \"alice@contoso.com\""))
+        .respond_with(wire::scim(404, &json!({"status": "404"})))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(USERS))
+        .respond_with(wire::scim(
+            201,
+            &json!({"id": "u-2", "userName": "bob@contoso.com"}),
+        ))
+        .mount(&server)
+        .await;
+    mount_probe(&server).await;
+    let mut tenant = tenant_with_alice();
+    tenant
+        .create_user(
+            "bob",
+            BTreeMap::from([(
+                UserAttr::UserPrincipalName,
+                AttrValue::Text("bob@contoso.com".into()),
+            )]),
+        )
+        .expect("create bob");
+    tenant.assign("bob").expect("assign bob");
+    let profile = scim_harness::profile::by_name("pingone", &BTreeMap::new()).expect("pingone");
+    assert!(!profile.job().filter_404_quarantines);
+    let client = client(&server);
+    let mut engine = Engine::new(profile.as_ref(), &client, String::new(), Default::default());
+    let report = engine
+        .cycle(&tenant, SyncKind::Initial)
+        .await
+        .expect("the cycle runs");
+    assert_eq!(
+        code(&report, "alice"),
+        ("failure".into(), Some(INCOMPATIBLE.into()))
+    );
+    assert_eq!(code(&report, "bob"), ("success".into(), None));
+    assert_eq!(engine.quarantine(), None);
 }
 
 /// E-11: two target users carry alice's userName: `DuplicateTargetEntries`, nothing written.

@@ -9,16 +9,11 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::log::{Action, LogRecord, StepType};
+use super::matching::collection_404;
 use super::users::staged;
-use super::{
-    collection_404, created_id, owned_ids, CycleReport, Engine, Link, Sent, INCOMPATIBLE,
-    TARGET_ALREADY_LINKED,
-};
+use super::{created_id, CycleReport, Engine, Link, Sent, INCOMPATIBLE, TARGET_ALREADY_LINKED};
 use crate::idp::Tenant;
-use crate::profile::{
-    list_resources, ExistingGroup, GroupLookup, MembershipChange, ModifiedProperty, ScimRequest,
-};
-use crate::scim::{MatchKey, Page, Pages};
+use crate::profile::{ExistingGroup, MembershipChange, ModifiedProperty};
 
 impl Engine<'_> {
     /// A group deleted in the source: DELETE when linked (§1.7).
@@ -160,8 +155,12 @@ impl Engine<'_> {
                 link.target_id
             }
             None => {
-                let hits = match self.lookup_group(&name, &mut rec, report).await {
-                    Ok(hits) => hits,
+                let external_id = format!("{}{}", self.prefix, group.object_id);
+                let found = match self
+                    .lookup_group(&name, &external_id, &mut rec, report)
+                    .await
+                {
+                    Ok(found) => found,
                     Err(Some(outcome)) => {
                         self.fail_group(rec, group_ref, outcome, report);
                         return None;
@@ -171,11 +170,11 @@ impl Engine<'_> {
                         return None;
                     }
                 };
-                match hits.as_slice() {
+                let by = found.by;
+                match found.ids.as_slice() {
                     [] => {
                         rec.step(StepType::Matching, true, "no matching group on the target");
                         rec.provisioning_action = Action::Create;
-                        let external_id = format!("{}{}", self.prefix, group.object_id);
                         // PingFederate posts the group with its members (PF-12): those
                         // already provisioned; the membership phase writes any others.
                         let members: Vec<String> =
@@ -274,7 +273,7 @@ impl Engine<'_> {
                         rec.step(
                             StepType::Matching,
                             true,
-                            format!("matched target group {id} by displayName"),
+                            format!("matched target group {id} by {by}"),
                         );
                         self.links.insert(group.object_id, link);
                         id.clone()
@@ -282,7 +281,7 @@ impl Engine<'_> {
                     many => {
                         report.records.push(rec.failed(
                             "DuplicateTargetEntries",
-                            format!("{} target groups match displayName", many.len()),
+                            format!("{} target groups match {by}", many.len()),
                         ));
                         return None;
                     }
@@ -292,77 +291,6 @@ impl Engine<'_> {
         rec.target_identity = Some(target_id);
         self.escrow.remove(group_ref);
         Some(rec)
-    }
-
-    /// Finds an unlinked group by name: the profile's filter query, or (PingFederate) every
-    /// group listed page by page and matched locally. `Err(None)`: a failure already
-    /// recorded on `rec`; `Err(Some(_))`: an answer to fail with.
-    async fn lookup_group(
-        &mut self,
-        name: &str,
-        rec: &mut LogRecord,
-        report: &mut CycleReport,
-    ) -> Result<Vec<String>, Option<Sent>> {
-        let key = MatchKey::display_name(name);
-        if self.profile.group_lookup() == GroupLookup::ListAll {
-            // PingFederate lists every group and compares displayName itself (§3).
-            let mut found = Vec::new();
-            let mut pages = Pages::new();
-            let mut start = 1;
-            loop {
-                let req = ScimRequest::get(format!("/Groups?startIndex={start}&count=100"));
-                let page = match self.send(&req, report).await {
-                    Sent::Answer(r) if r.status == 200 => r.body.unwrap_or(Value::Null),
-                    outcome => return Err(Some(outcome)),
-                };
-                let (items, next) = match pages.take(&req.path, start, &page) {
-                    Ok(taken) => taken,
-                    Err(finding) => {
-                        rec.mark_failed(INCOMPATIBLE, finding);
-                        return Err(None);
-                    }
-                };
-                let mine: Vec<Value> = items.into_iter().filter(|g| key.held_by(g)).collect();
-                match owned_ids(&req, 200, &key, &mine) {
-                    Ok(ids) => found.extend(ids),
-                    Err(finding) => {
-                        rec.mark_failed(INCOMPATIBLE, finding);
-                        return Err(None);
-                    }
-                }
-                match next {
-                    Page::Next(s) => start = s,
-                    Page::Done => break,
-                }
-            }
-            return Ok(found);
-        }
-        let req = self.profile.match_group(name);
-        let answer = match self.send(&req, report).await {
-            Sent::Answer(r) if r.status == 200 => r,
-            Sent::Answer(r) if r.status == 404 => {
-                rec.mark_failed(INCOMPATIBLE, collection_404(&req));
-                return Err(None);
-            }
-            outcome => return Err(Some(outcome)),
-        };
-        let hits = list_resources(answer.body.as_ref());
-        let with_members = hits.iter().any(|g| g.get("members").is_some());
-        if with_members && req.path.contains("excludedAttributes=members") {
-            // The query excluded members; a server that sends them anyway fails (§1.7).
-            rec.mark_failed(
-                "SystemForCrossDomainIdentityManagementMultipleEntriesInResponse",
-                format!(
-                    "GET {} returned members despite excludedAttributes=members",
-                    req.path
-                ),
-            );
-            return Err(None);
-        }
-        owned_ids(&req, answer.status, &key, &hits).map_err(|finding| {
-            rec.mark_failed(INCOMPATIBLE, finding);
-            None
-        })
     }
 
     /// Target id → the member's userName, for IdPs that send `display` with members (Okta).

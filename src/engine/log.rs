@@ -112,10 +112,14 @@ impl LogRecord {
     }
 
     pub fn skipped(mut self, reason: &str, detail: impl Into<String>) -> Self {
+        self.mark_skipped(reason, detail);
+        self
+    }
+
+    pub fn mark_skipped(&mut self, reason: &str, detail: impl Into<String>) {
         self.status = Status::Skipped;
         self.skip_reason = Some(reason.to_string());
         self.reason = Some(detail.into());
-        self
     }
 
     pub fn failed(mut self, code: &str, detail: impl Into<String>) -> Self {

@@ -13,6 +13,7 @@ mod escrow;
 mod failure;
 mod groups;
 pub mod log;
+mod matching;
 mod pool;
 mod probe;
 mod references;
@@ -32,7 +33,7 @@ use crate::idp::Tenant;
 use crate::profile::{JobSettings, Profile};
 use crate::scenario::model::SyncKind;
 use crate::scim::ScimRequest;
-use crate::scim::{server_id, MatchKey, Page, Pages};
+use crate::scim::{server_id, Page, Pages};
 use log::{is_transient, LogRecord};
 use pool::{UserOp, UserPass};
 
@@ -130,6 +131,10 @@ pub struct Engine<'a> {
     failures: u64,
     /// No request to the target before this instant: the last `Retry-After` (capped).
     not_before: Mutex<Option<Instant>>,
+    /// A failure of the whole endpoint met this cycle (a 404 to a filter query, E-65) when
+    /// the profile quarantines on it: the cycle stops and the job is quarantined.
+    /// Behind a lock: a user pass, which runs on `&self` in the worker pool, may meet it.
+    global_failure: Mutex<Option<String>>,
 }
 
 enum Sent {
@@ -161,6 +166,7 @@ impl<'a> Engine<'a> {
             events: 0,
             failures: 0,
             not_before: Mutex::new(None),
+            global_failure: Mutex::new(None),
         }
     }
 
@@ -207,6 +213,33 @@ impl<'a> Engine<'a> {
     /// Sends one logical request. With `honor_retry_after`, a 429 carrying `Retry-After`
     /// (capped at `RETRY_AFTER_CAP`) is waited out and retried once within the cycle; the
     /// retry is not counted.
+    /// Records a failure of the whole endpoint; the first one met is kept.
+    fn fail_globally(&self, detail: String) {
+        let mut slot = self
+            .global_failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        slot.get_or_insert(detail);
+    }
+
+    fn has_global_failure(&self) -> bool {
+        self.global_failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_some()
+    }
+
+    fn take_global_failure(&mut self) -> Option<String> {
+        self.global_failure
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+
+    fn clear_global_failure(&mut self) {
+        self.take_global_failure();
+    }
+
     async fn send(&self, req: &ScimRequest, report: &mut CycleReport) -> Sent {
         *report.requests.entry(req.verb.as_str()).or_default() += 1;
         self.exchange(req).await
@@ -298,7 +331,7 @@ impl<'a> Engine<'a> {
         };
         self.next_cycle += 1;
         let probe = if self.profile.probe_each_cycle() {
-            self.test_connection(&mut report).await
+            self.probe_target(&mut report).await
         } else {
             Ok(())
         };
@@ -331,6 +364,7 @@ impl<'a> Engine<'a> {
             vec![]
         };
         self.hold_deletions(tenant, &purges, &users, &groups);
+        self.clear_global_failure();
 
         // Purges first, then the users in the cycle: within each, the profile's worker pool
         // (PF-19) decides what runs at once.
@@ -348,10 +382,23 @@ impl<'a> Engine<'a> {
         }
         let mut linked_groups = Vec::new();
         for group in &groups {
+            if self.has_global_failure() {
+                break;
+            }
             self.wait_for_escrow(group).await;
             if let Some(rec) = self.process_group(tenant, group, &mut report).await {
                 linked_groups.push((group.clone(), rec));
             }
+        }
+        if let Some(detail) = self.take_global_failure() {
+            // A global failure quarantines the job at once (E-65): the cycle stops, nothing
+            // is escrowed, and the watermark stays so the objects not reached come next time.
+            self.evaluate_quarantine(&report);
+            self.quarantine = Some(Quarantine {
+                reason: "EncounteredQuarantineException",
+                detail,
+            });
+            return Ok(report);
         }
         for (group, rec) in linked_groups {
             self.write_memberships(tenant, &group, rec, &mut report)
@@ -475,7 +522,7 @@ impl<'a> Engine<'a> {
         };
         self.next_cycle += 1;
         let cycle_profile = std::mem::replace(&mut self.profile, pod_profile);
-        let result = self.test_connection(&mut report).await;
+        let result = self.probe_target(&mut report).await;
         if result.is_ok() {
             match tenant.group(user_ref) {
                 // One group with its members (at most 5, checked by the caller): the members
@@ -494,6 +541,8 @@ impl<'a> Engine<'a> {
             self.resolve_references(tenant, &mut report).await;
         }
         self.profile = cycle_profile;
+        // Provision on demand is not a job cycle: it fails the user, it does not quarantine.
+        self.clear_global_failure();
         result.map(|()| report)
     }
 }
@@ -510,48 +559,6 @@ const TARGET_ALREADY_LINKED: &str = "TargetEntryAlreadyLinked";
 /// The skip reason of a user write the IdP's admin switched off (`Profile::switched_off`).
 /// [I] harness vocabulary: Entra has no such switch, and PingOne documents no log text.
 const SWITCHED_OFF: &str = "ActionSwitchedOff";
-
-/// Why a 404 to a filter query or a POST fails the object: the collection itself is not
-/// where it should be, a SCIM compliance failure (E-8, E-65), not a lost anchor (`InvalidAnchor` is for a
-/// linked id, E-9).
-fn collection_404(req: &ScimRequest) -> String {
-    format!(
-        "{} {} answered 404: a filter query or a create must reach the collection; Entra treats this as a SCIM compliance failure, not as a missing object",
-        req.verb.as_str(),
-        req.path
-    )
-}
-
-/// The ids of the resources a lookup answered, each proven to carry `key`. One resource
-/// that does not carry it, or cannot be addressed, fails the whole answer: the server
-/// ignored or misread the filter, so none of what it returned is adopted or written to.
-fn owned_ids(
-    req: &ScimRequest,
-    status: u16,
-    key: &MatchKey,
-    hits: &[Value],
-) -> Result<Vec<String>, String> {
-    let mut ids = Vec::with_capacity(hits.len());
-    for hit in hits {
-        if !key.held_by(hit) {
-            return Err(format!(
-                "the server ignored the filter: GET {} answered {status} with {}; a filter answer that does not match the filter is never adopted",
-                req.path,
-                key.describe(hit)
-            ));
-        }
-        match server_id(hit) {
-            Ok(id) => ids.push(id.to_string()),
-            Err(bad) => {
-                return Err(format!(
-                    "GET {} answered {status} with a {} that matches, but {bad}; the object cannot be addressed",
-                    req.path, key.noun
-                ))
-            }
-        }
-    }
-    Ok(ids)
-}
 
 /// The id a create answer brings, or the finding that it brings none usable.
 fn created_id(req: &ScimRequest, r: &Response) -> Result<String, String> {
@@ -570,33 +577,4 @@ fn created_id(req: &ScimRequest, r: &Response) -> Result<String, String> {
 /// 50 MB error page must not reach the console or the log whole.
 pub fn short(text: &str) -> String {
     crate::client::truncate_text(text, 200)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn only_resources_carrying_the_key_are_owned() {
-        let req = ScimRequest::get("/Groups?filter=displayName+eq+%22shx-Sales%22");
-        let key = MatchKey::display_name("shx-Sales");
-        let ours = json!({"id": "g1", "displayName": "shx-Sales"});
-        assert_eq!(
-            owned_ids(&req, 200, &key, std::slice::from_ref(&ours)),
-            Ok(vec!["g1".to_string()])
-        );
-        let other = json!({"id": "g2", "displayName": "shx-sales"});
-        let e = owned_ids(&req, 200, &key, &[ours.clone(), other]).unwrap_err();
-        assert_eq!(
-            e,
-            r#"the server ignored the filter: GET /Groups?filter=displayName+eq+%22shx-Sales%22 answered 200 with a group (id "g2") whose displayName is "shx-sales"; a filter answer that does not match the filter is never adopted"#
-        );
-        let numeric = json!({"id": 7, "displayName": "shx-Sales"});
-        let e = owned_ids(&req, 200, &key, &[numeric]).unwrap_err();
-        assert!(
-            e.contains("the server's id is the number 7, not a string"),
-            "{e}"
-        );
-    }
 }

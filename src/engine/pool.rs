@@ -101,6 +101,10 @@ impl Engine<'_> {
         let workers = self.profile.worker_threads().max(1);
         if workers == 1 {
             for op in ops {
+                // A failure of the whole endpoint (E-65) stops the cycle's remaining users.
+                if self.has_global_failure() {
+                    break;
+                }
                 let pass = self.user_op(tenant, *op, report.cycle_id).await;
                 self.apply(pass, report);
             }
@@ -109,7 +113,12 @@ impl Engine<'_> {
         let cycle_id = report.cycle_id;
         let this = &*self;
         let mut passes: Vec<(usize, UserPass)> = stream::iter(ops.iter().enumerate())
-            .map(|(i, op)| async move { (i, this.user_op(tenant, *op, cycle_id).await) })
+            .map(|(i, op)| async move {
+                if this.has_global_failure() {
+                    return (i, UserPass::new(cycle_id));
+                }
+                (i, this.user_op(tenant, *op, cycle_id).await)
+            })
             .buffer_unordered(workers)
             .collect()
             .await;

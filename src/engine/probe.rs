@@ -53,7 +53,7 @@ impl CycleError {
     pub fn is_target_setup(&self) -> bool {
         match self {
             CycleError::Credentials { .. } => true,
-            // A 404 on a follow-up group listing (O-2) is the server's, not the URL's.
+            // A 404 on a follow-up group read (O-2, E-7) is the server's, not the URL's.
             CycleError::Probe { status, path, .. } => {
                 *status == 404 && !path.starts_with("/Groups")
             }
@@ -68,18 +68,24 @@ impl CycleError {
 }
 
 impl Engine<'_> {
-    /// The connection probe (§1.2): what the profile accepts (Entra: 200 with an empty
-    /// ListResponse), or the cycle fails. A transient fault (5xx, 429, reset, timeout) is
-    /// tried again, waiting in between, up to the profile's `probe_attempts`; a probe that
-    /// then succeeds leaves a warning in the report. Counted as one request. The profile's
-    /// follow-up requests (Okta lists groups, O-2) are then sent and judged the same way,
-    /// each only if the one before it passed.
+    /// The admin's Test Connection: the connection probe (`probe_target`), then the
+    /// profile's follow-up requests (Okta lists groups, O-2; Entra reads a random group,
+    /// E-7), each judged like the probe and sent only if the one before it passed.
     pub async fn test_connection(&self, report: &mut CycleReport) -> Result<(), CycleError> {
-        self.probe(self.profile.test_connection(), report).await?;
+        self.probe_target(report).await?;
         for req in self.profile.test_connection_followups() {
             self.probe(req, report).await?;
         }
         Ok(())
+    }
+
+    /// The connection probe (§1.2) that also opens each cycle and provision-on-demand run:
+    /// what the profile accepts (Entra: 200 with an empty ListResponse), or the cycle
+    /// fails. A transient fault (5xx, 429, reset, timeout) is tried again, waiting in
+    /// between, up to the profile's `probe_attempts`; a probe that then succeeds leaves a
+    /// warning in the report. Counted as one request.
+    pub(super) async fn probe_target(&self, report: &mut CycleReport) -> Result<(), CycleError> {
+        self.probe(self.profile.test_connection(), report).await
     }
 
     /// One probe request: sent, retried on transient faults, judged by `probe_ok`.
@@ -178,7 +184,7 @@ fn probe_problem(r: &Response, path: &str) -> String {
     if r.status != 200 {
         let detail = detail_of(r).map(|d| format!(" ({d})")).unwrap_or_default();
         let hint = match r.status {
-            // A follow-up group listing (Okta, O-2) came after a user probe that passed.
+            // A follow-up group read (Okta O-2, Entra E-7) came after a user probe that passed.
             404 if path.starts_with("/Groups") => ": the server has no SCIM Groups endpoint",
             404 => ": the base URL does not lead to the SCIM Users endpoint",
             _ => "",

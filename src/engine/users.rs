@@ -6,9 +6,9 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::log::{Action, LogRecord, StepType};
+use super::matching::{collection_404, Unmatched};
 use super::{
-    collection_404, created_id, owned_ids, Engine, Link, Sent, UserPass, INCOMPATIBLE,
-    SWITCHED_OFF, TARGET_ALREADY_LINKED,
+    created_id, Engine, Link, Sent, UserPass, INCOMPATIBLE, SWITCHED_OFF, TARGET_ALREADY_LINKED,
 };
 use crate::idp::{NotEntitled, Tenant};
 use crate::profile::{
@@ -204,25 +204,14 @@ impl Engine<'_> {
                     pass.unescrow(user_ref);
                     return;
                 }
-                let req = self.profile.match_user(&desired);
-                let (status, hits) = match self.send(&req, &mut pass.report).await {
-                    Sent::Answer(r) => match self.profile.match_hits(r.status, r.body.as_ref()) {
-                        Some(hits) => (r.status, hits),
-                        None if r.status == 404 => {
-                            return pass.push(rec.failed(INCOMPATIBLE, collection_404(&req)))
-                        }
-                        None => return self.fail_in_pass(rec, user_ref, Sent::Answer(r), pass),
-                    },
-                    outcome => return self.fail_in_pass(rec, user_ref, outcome, pass),
-                };
-                let key = self.profile.match_key(&desired);
-                let ids = match owned_ids(&req, status, &key, &hits) {
-                    Ok(ids) => ids,
-                    Err(finding) => {
-                        rec.step(StepType::Matching, false, finding.clone());
-                        return pass.push(rec.failed(INCOMPATIBLE, finding));
+                let found = match self.match_user(&desired, &mut rec, &mut pass.report).await {
+                    Ok(found) => found,
+                    Err(Unmatched::Recorded) => return pass.push(rec),
+                    Err(Unmatched::Failed(outcome)) => {
+                        return self.fail_in_pass(rec, user_ref, *outcome, pass)
                     }
                 };
+                let (ids, by) = (found.ids, found.by);
                 match ids.as_slice() {
                     [] => {
                         rec.step(StepType::Matching, true, "no matching user on the target");
@@ -288,10 +277,7 @@ impl Engine<'_> {
                         rec.step(
                             StepType::Matching,
                             true,
-                            format!(
-                                "matched target user {id} by {}",
-                                key.attribute.as_deref().unwrap_or("the filter")
-                            ),
+                            format!("matched target user {id} by {by}"),
                         );
                         // Linked at once: a write that fails below leaves the link in place.
                         let link = Link::new(id, user_ref);
@@ -301,11 +287,7 @@ impl Engine<'_> {
                     many => {
                         pass.push(rec.failed(
                             "DuplicateTargetEntries",
-                            format!(
-                                "{} target users match {}",
-                                many.len(),
-                                key.attribute.as_deref().unwrap_or("the filter")
-                            ),
+                            format!("{} target users match {by}", many.len()),
                         ));
                         return;
                     }

@@ -21,7 +21,7 @@ use crate::scenario::model::Step;
 use crate::scim::lookup::ClientPath;
 use crate::scim::resource_path;
 use crate::scim::schema::USER;
-pub use crate::scim::MatchKey;
+pub use crate::scim::{Lookup, MatchKey};
 
 /// What the IdP wants the target to hold for a user: attribute paths in mapping order.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -161,6 +161,16 @@ pub trait Profile: Send + Sync {
         MatchKey::user_name(desired.user_name().unwrap_or_default())
     }
 
+    /// The lookups for an unlinked user, highest precedence first: the engine sends them in
+    /// order and stops at the first that finds something (Entra's matching precedence,
+    /// E-10). Default: one, `match_user` with `match_key`.
+    fn user_lookups(&self, desired: &DesiredUser) -> Vec<Lookup> {
+        vec![Lookup {
+            request: self.match_user(desired),
+            key: self.match_key(desired),
+        }]
+    }
+
     /// The target attribute paths the mapping writes; snapshots keep only these.
     fn managed_paths(&self) -> Vec<&'static str>;
 
@@ -218,6 +228,17 @@ pub trait Profile: Send + Sync {
             "/Groups?filter={}",
             encode_query_value(&format!("displayName eq {}", quote(display_name)))
         ))
+    }
+
+    /// The lookups for an unlinked group, highest precedence first, as `user_lookups`
+    /// (`display_name` and `external_id` as `create_group` gets them). Default: one,
+    /// `match_group` on displayName.
+    fn group_lookups(&self, display_name: &str, external_id: &str) -> Vec<Lookup> {
+        let _ = external_id;
+        vec![Lookup {
+            request: self.match_group(display_name),
+            key: MatchKey::display_name(display_name),
+        }]
     }
 
     fn create_group(&self, display_name: &str, external_id: &str) -> ScimRequest {
@@ -339,8 +360,9 @@ pub trait Profile: Send + Sync {
         Vec::new()
     }
 
-    /// Requests the connection test sends after `test_connection` passed, each judged by
-    /// `probe_ok` like it (Okta lists groups, O-2). Default: none.
+    /// Requests the admin's Test Connection sends after `test_connection` passed, each
+    /// judged by `probe_ok` like it (Okta lists groups, O-2; Entra reads a random group,
+    /// E-7); the probe that opens a cycle does not send them. Default: none.
     fn test_connection_followups(&self) -> Vec<ScimRequest> {
         Vec::new()
     }
@@ -615,7 +637,8 @@ pub enum DeprovisionAction {
 }
 
 /// Settings of the IdP's provisioning job that change how the engine behaves, not what a
-/// request looks like. Defaults are Entra's documented values (idp-behavior.md §1.8).
+/// request looks like. Defaults are Entra's documented values (idp-behavior.md §1.8),
+/// but for `filter_404_quarantines`, which Entra alone turns on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobSettings {
     /// Failure-proportion quarantine is evaluated once this many events were seen (5,000).
@@ -634,6 +657,9 @@ pub struct JobSettings {
     /// Per-record timeout: a request slower than this fails as `Timeout` and the record is
     /// retried next cycle (PingFederate's channel Timeout, §3). `None`: the client's timeout.
     pub record_timeout: Option<std::time::Duration>,
+    /// A 404 to a filter query quarantines the job at once and stops the cycle (Entra's
+    /// global failure, E-65). Off by default: only Entra documents a quarantine for it.
+    pub filter_404_quarantines: bool,
 }
 
 impl Default for JobSettings {
@@ -646,6 +672,7 @@ impl Default for JobSettings {
             honor_retry_after: false,
             member_batch: 100,
             record_timeout: None,
+            filter_404_quarantines: false,
         }
     }
 }

@@ -5,7 +5,17 @@
 use serde_json::Value;
 
 use crate::scim::lookup::ClientPath;
+use crate::scim::request::ScimRequest;
 use crate::scim::schema::{find, GROUP, USER};
+
+/// One matching lookup: the filter query, and what a resource in its answer must carry to
+/// be taken for the object looked for. IdPs that match on several attributes (Entra's
+/// matching precedence, E-10) send one lookup per attribute.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lookup {
+    pub request: ScimRequest,
+    pub key: MatchKey,
+}
 
 /// How a value compares (RFC 7643 §2.2 `caseExact`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +47,17 @@ impl MatchKey {
     pub fn display_name(value: &str) -> Self {
         MatchKey {
             attribute: Some("displayName".into()),
+            value: value.to_string(),
+            case: Case::Exact,
+            noun: "group",
+        }
+    }
+
+    /// A group's `externalId`, compared exactly (a common attribute, caseExact, RFC 7643
+    /// §3.1).
+    pub fn group_external_id(value: &str) -> Self {
+        MatchKey {
+            attribute: Some("externalId".into()),
             value: value.to_string(),
             case: Case::Exact,
             noun: "group",
@@ -168,6 +189,14 @@ mod tests {
         assert!(MatchKey::user_attribute("externalId", "Ab").held_by(&json!({"externalId": "Ab"})));
         assert!(!MatchKey::display_name("Sales").held_by(&json!({"displayName": "sales"})));
         assert!(MatchKey::display_name("Sales").held_by(&json!({"displayName": "Sales"})));
+    }
+
+    #[test]
+    fn a_group_external_id_compares_exactly() {
+        let k = MatchKey::group_external_id("shx-0b1c");
+        assert!(k.held_by(&json!({"id": "g1", "externalId": "shx-0b1c"})));
+        assert!(!k.held_by(&json!({"id": "g2", "externalId": "shx-0B1C"})));
+        assert!(!k.held_by(&json!({"id": "g3", "displayName": "shx-0b1c"})));
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub mod request;
 pub mod schema;
 
 pub use id::{member_path, resource_path, server_id, BadId};
-pub use matching::{Case, MatchKey};
+pub use matching::{Case, Lookup, MatchKey};
 pub use paging::{Page, Pages, MAX_PAGES};
 pub use request::{ScimRequest, Verb};
 

@@ -6,9 +6,9 @@
 use serde_json::{json, Map, Value};
 
 use super::{
-    encode_query_value, quote, set_path, Before, Deprovision, DeprovisionAction, DesiredUser,
-    JobSettings, Level, MembershipChange, ModifiedProperty, Profile, ScimRequest, Strictness,
-    Update, Verb,
+    quote, set_path, Before, Deprovision, DeprovisionAction, DesiredUser, JobSettings, Level,
+    Lookup, MatchKey, MembershipChange, ModifiedProperty, Profile, ScimRequest, Strictness, Update,
+    Verb,
 };
 use crate::idp::SourceUser;
 use crate::scenario::model::{Step, UserAttr};
@@ -25,7 +25,7 @@ pub const ENTERPRISE_MANAGER_VALUE: &str =
 pub const WORK_EMAIL: &str = "emails[type eq \"work\"].value";
 
 /// The custom SCIM app's default user mapping (§1.1), in the order Entra evaluates it.
-/// `userName` is the matching attribute (precedence 1).
+/// `userName` is the matching attribute (precedence 1); option `matching` adds others.
 const MAPPING: &[(&str, Source)] = &[
     ("userName", Source::Upn),
     ("active", Source::Active),
@@ -69,6 +69,12 @@ pub struct Entra {
     /// E-26). `Some(false)` in the default dialect is the tutorial's `Replace` with a JSON
     /// `false`, the third documented disable body (E-37, §9.1).
     pub patch_string_booleans: Option<bool>,
+    /// The user matching attributes, in precedence order (E-10): `userName` alone, as the
+    /// default mapping ships, unless the admin sets option `matching`.
+    pub matching: Vec<&'static str>,
+    /// The group matching attributes (E-47): `displayName` alone unless option
+    /// `group_matching` says otherwise.
+    pub group_matching: Vec<&'static str>,
 }
 
 /// What Entra sends for a mapped attribute whose source value became empty (E-28, §9.5).
@@ -173,13 +179,24 @@ impl Profile for Entra {
         !matches!(step, Step::Sync(crate::scenario::model::SyncKind::Import))
     }
 
-    /// §1.2: a filter on the matching attribute for a random GUID; success is 200 + empty list.
+    /// §1.2: a filter on the matching attribute (precedence 1) for a random GUID; success is
+    /// 200 + empty list.
     fn test_connection(&self) -> ScimRequest {
         let probe = uuid::Uuid::new_v4().to_string();
-        ScimRequest::get(format!(
-            "/Users?filter={}",
-            encode_query_value(&format!("userName eq {}", quote(&probe)))
-        ))
+        matching::user_filter(self.matching.first().unwrap_or(&"userName"), &probe)
+    }
+
+    /// E-7: Test Connection also "fetches a random user and group" (`ms-scim-tutorial`): a
+    /// filter on the group matching attribute (precedence 1) for a random GUID, without
+    /// members as every group read (§1.7). The request is `[I]`: Microsoft names no query.
+    /// Sent at Test Connection only; what opens each cycle was observed to be the user
+    /// filter (E-6, scimref-63).
+    fn test_connection_followups(&self) -> Vec<ScimRequest> {
+        let probe = uuid::Uuid::new_v4().to_string();
+        vec![matching::group_filter(
+            self.group_matching.first().unwrap_or(&"displayName"),
+            &probe,
+        )]
     }
 
     fn desired_user(&self, user: &SourceUser, prefix: &str, active: bool) -> DesiredUser {
@@ -237,10 +254,12 @@ impl Profile for Entra {
 
     /// §1.7: match by displayName, never reading members.
     fn match_group(&self, display_name: &str) -> ScimRequest {
-        ScimRequest::get(format!(
-            "/Groups?excludedAttributes=members&filter={}",
-            encode_query_value(&format!("displayName eq {}", quote(display_name)))
-        ))
+        matching::group_filter("displayName", display_name)
+    }
+
+    /// E-47: displayName, or the attributes of option `group_matching` in their order.
+    fn group_lookups(&self, display_name: &str, external_id: &str) -> Vec<Lookup> {
+        self.lookups_for_group(display_name, external_id)
     }
 
     /// §1.7: created empty, members added afterwards; externalId is the objectId.
@@ -356,12 +375,24 @@ impl Profile for Entra {
         paths
     }
 
+    /// The lookup on the matching attribute of precedence 1 (E-10).
     fn match_user(&self, desired: &DesiredUser) -> ScimRequest {
-        let name = desired.user_name().unwrap_or_default();
-        ScimRequest::get(format!(
-            "/Users?filter={}",
-            encode_query_value(&format!("userName eq {}", quote(name)))
-        ))
+        match self.lookups_for_user(desired).into_iter().next() {
+            Some(lookup) => lookup.request,
+            None => matching::user_filter("userName", desired.user_name().unwrap_or_default()),
+        }
+    }
+
+    fn match_key(&self, desired: &DesiredUser) -> MatchKey {
+        match self.lookups_for_user(desired).into_iter().next() {
+            Some(lookup) => lookup.key,
+            None => MatchKey::user_name(desired.user_name().unwrap_or_default()),
+        }
+    }
+
+    /// E-10: one filter per matching attribute, in precedence order, until one finds something.
+    fn user_lookups(&self, desired: &DesiredUser) -> Vec<Lookup> {
+        self.lookups_for_user(desired)
     }
 
     /// §1.3's documented body: both schemas, `meta.resourceType`, `roles: []`, only mapped
@@ -480,9 +511,11 @@ impl Profile for Entra {
 }
 
 mod dialect;
+mod matching;
 mod options;
 
 pub use dialect::Dialect;
+pub use matching::{GROUP_MATCHING, USER_MATCHING};
 pub use options::OPTIONS;
 #[cfg(test)]
 mod tests;

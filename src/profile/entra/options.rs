@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use super::matching::{self, GROUP_MATCHING, USER_MATCHING};
 use super::{Clears, Dialect, Entra, ManagerRemoval, ManagerShape};
 use crate::profile::{JobSettings, ProfileError};
 
@@ -19,6 +20,8 @@ pub const OPTIONS: &[&str] = &[
     "manager_removal",
     "post_active",
     "patch_booleans",
+    "matching",
+    "group_matching",
 ];
 
 fn number(key: &str, value: &str) -> Result<u64, ProfileError> {
@@ -52,11 +55,17 @@ impl Entra {
         let mut entra = Entra {
             dialect: Dialect::Default,
             manager: ManagerShape::String,
-            job: JobSettings::default(),
+            job: JobSettings {
+                // "404 returned rather than 200" on a filter is a global failure (E-65).
+                filter_404_quarantines: true,
+                ..JobSettings::default()
+            },
             clears: Clears::Remove,
             manager_removal: ManagerRemoval::Remove,
             post_active_string: false,
             patch_string_booleans: None,
+            matching: vec!["userName"],
+            group_matching: vec!["displayName"],
         };
         for (key, value) in options {
             match key.as_str() {
@@ -121,6 +130,22 @@ impl Entra {
                         &[("string", true), ("boolean", false)],
                         "`string` or `boolean`",
                     )?)
+                }
+                "matching" => {
+                    entra.matching = matching::parse(
+                        key,
+                        value,
+                        USER_MATCHING,
+                        "comma-separated matching attributes in precedence order, each once, among `userName`, `externalId`, `emails[type eq \"work\"].value`",
+                    )?
+                }
+                "group_matching" => {
+                    entra.group_matching = matching::parse(
+                        key,
+                        value,
+                        GROUP_MATCHING,
+                        "comma-separated matching attributes in precedence order, each once, among `displayName`, `externalId`",
+                    )?
                 }
                 "quarantine_min_events" => entra.job.quarantine_min_events = number(key, value)?,
                 "accidental_deletion_threshold" => {
