@@ -16,7 +16,8 @@ use super::{
 };
 use crate::idp::Tenant;
 use crate::profile::{
-    list_resources, ExistingGroup, GroupLookup, MembershipChange, ModifiedProperty, ScimRequest,
+    list_resources, ExistingGroup, GroupLookup, GroupRemoval, MembershipChange, ModifiedProperty,
+    ScimRequest,
 };
 use crate::scim::{resource_path, MatchKey, Page, Pages};
 
@@ -50,6 +51,18 @@ impl Engine<'_> {
         report: &mut CycleReport,
     ) {
         rec.target_identity = Some(link.target_id.clone());
+        if self.profile.group_removal() == GroupRemoval::Keep {
+            // CyberArk (CA-4): the destination group stays, its members untouched.
+            self.links.remove(&object_id);
+            self.escrow.remove(group);
+            return report.records.push(rec.skipped(
+                "GroupKept",
+                format!(
+                    "{} leaves the group and its members on the target; nothing sent",
+                    self.profile.name()
+                ),
+            ));
+        }
         rec.provisioning_action = Action::Delete;
         if self.held.contains(group) {
             return report.records.push(staged(rec));
@@ -72,9 +85,10 @@ impl Engine<'_> {
 
     /// Whether processing this group would delete it on the target (accidental deletions).
     pub(super) fn would_delete_group(&self, tenant: &Tenant, group: &str) -> bool {
-        tenant
-            .group(group)
-            .is_some_and(|g| self.links.contains_key(&g.object_id) && !tenant.group_in_scope(group))
+        self.profile.group_removal() == GroupRemoval::Delete
+            && tenant.group(group).is_some_and(|g| {
+                self.links.contains_key(&g.object_id) && !tenant.group_in_scope(group)
+            })
     }
 
     /// The group object itself: match or create, rename, or delete when out of scope. Returns

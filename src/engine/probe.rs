@@ -53,10 +53,9 @@ impl CycleError {
     pub fn is_target_setup(&self) -> bool {
         match self {
             CycleError::Credentials { .. } => true,
-            // A 404 on a follow-up group listing (O-2) is the server's, not the URL's.
-            CycleError::Probe { status, path, .. } => {
-                *status == 404 && !path.starts_with("/Groups")
-            }
+            // A 404 on a follow-up (Okta's group listing, O-2; CyberArk's discovery reads,
+            // CA-2) is the server's, not the URL's: every probe starts on `/Users`.
+            CycleError::Probe { status, path, .. } => *status == 404 && path.starts_with("/Users"),
             CycleError::Unreachable(e) => matches!(
                 e,
                 ClientError::Connect { .. }
@@ -180,6 +179,10 @@ fn probe_problem(r: &Response, path: &str) -> String {
         let hint = match r.status {
             // A follow-up group listing (Okta, O-2) came after a user probe that passed.
             404 if path.starts_with("/Groups") => ": the server has no SCIM Groups endpoint",
+            // CyberArk's discovery reads after Verify (CA-2).
+            404 if !path.starts_with("/Users") => {
+                ": the server does not serve this discovery endpoint (RFC 7644 §4)"
+            }
             404 => ": the base URL does not lead to the SCIM Users endpoint",
             _ => "",
         };

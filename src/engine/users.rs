@@ -11,7 +11,12 @@ use super::{
     TARGET_ALREADY_LINKED,
 };
 use crate::idp::{NotEntitled, Tenant};
-use crate::profile::{Before, Deprovision, DeprovisionAction, DiffSource, ModifiedProperty, Verb};
+use crate::profile::{
+    Before, Deprovision, DeprovisionAction, DiffSource, ExistingUser, ModifiedProperty, Verb,
+};
+
+/// The skip reason of a matched user the profile leaves alone (`ExistingUser::Leave`).
+pub const EXISTING_USER_LEFT: &str = "ExistingUserNotOverwritten";
 
 /// The profile-facing reason for a lost entitlement.
 fn reason(why: NotEntitled) -> Deprovision {
@@ -283,6 +288,18 @@ impl Engine<'_> {
                                 key.attribute.as_deref().unwrap_or("the filter")
                             ),
                         );
+                        if self.profile.existing_user() == ExistingUser::Leave {
+                            // CyberArk "no overwrite" (CA-7): logged, not linked, not written.
+                            self.escrow.remove(user_ref);
+                            report.records.push(rec.skipped(
+                                EXISTING_USER_LEFT,
+                                format!(
+                                    "target user {id} already has this userName; {} is set not to overwrite existing users, so it is left as it is",
+                                    self.profile.name()
+                                ),
+                            ));
+                            return;
+                        }
                         self.links.insert(user.object_id, Link::new(id, user_ref));
                         id.clone()
                     }
