@@ -216,7 +216,10 @@ fn template(path: &str) -> String {
 
 fn is_collection(path: &str) -> bool {
     let bare = path.split('?').next().unwrap_or_default();
-    bare.split('/').filter(|s| !s.is_empty()).count() == 1
+    let segments: Vec<&str> = bare.split('/').filter(|s| !s.is_empty()).collect();
+    // `/ServiceProviderConfig` is one resource, not a query (RFC 7644 §4): CyberArk reads it
+    // at Verify (CA-2) and its answer is no ListResponse.
+    segments.len() == 1 && segments[0] != "ServiceProviderConfig"
 }
 
 fn transport(strict: &Strictness, x: &Exchange, kind: FailureKind, shape: &str) -> Finding {
@@ -455,6 +458,14 @@ fn leaves(v: &Value, prefix: &str, out: &mut BTreeSet<String>) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_service_provider_config_is_a_resource_not_a_query() {
+        assert!(is_collection("/Users?count=1"));
+        assert!(is_collection("/Schemas"));
+        assert!(!is_collection("/ServiceProviderConfig"));
+        assert!(!is_collection("/ResourceTypes/User"));
+    }
 
     fn x(method: Verb, path: &str, req: Option<Value>, status: u16, resp: Value) -> Exchange {
         Exchange {

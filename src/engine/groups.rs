@@ -13,7 +13,7 @@ use super::matching::collection_404;
 use super::users::staged;
 use super::{created_id, CycleReport, Engine, Link, Sent, INCOMPATIBLE, TARGET_ALREADY_LINKED};
 use crate::idp::Tenant;
-use crate::profile::{ExistingGroup, MembershipChange, ModifiedProperty};
+use crate::profile::{ExistingGroup, GroupRemoval, MembershipChange, ModifiedProperty};
 
 impl Engine<'_> {
     /// A group deleted in the source: DELETE when linked (§1.7).
@@ -45,6 +45,18 @@ impl Engine<'_> {
         report: &mut CycleReport,
     ) {
         rec.target_identity = Some(link.target_id.clone());
+        if self.profile.group_removal() == GroupRemoval::Keep {
+            // CyberArk (CA-4): the destination group stays, its members untouched.
+            self.links.remove(&object_id);
+            self.escrow.remove(group);
+            return report.records.push(rec.skipped(
+                "GroupKept",
+                format!(
+                    "{} leaves the group and its members on the target; nothing sent",
+                    self.profile.name()
+                ),
+            ));
+        }
         rec.provisioning_action = Action::Delete;
         if self.held.contains(group) {
             return report.records.push(staged(rec));
@@ -67,9 +79,10 @@ impl Engine<'_> {
 
     /// Whether processing this group would delete it on the target (accidental deletions).
     pub(super) fn would_delete_group(&self, tenant: &Tenant, group: &str) -> bool {
-        tenant
-            .group(group)
-            .is_some_and(|g| self.links.contains_key(&g.object_id) && !tenant.group_in_scope(group))
+        self.profile.group_removal() == GroupRemoval::Delete
+            && tenant.group(group).is_some_and(|g| {
+                self.links.contains_key(&g.object_id) && !tenant.group_in_scope(group)
+            })
     }
 
     /// The group object itself: match or create, rename, or delete when out of scope. Returns

@@ -53,10 +53,10 @@ impl CycleError {
     pub fn is_target_setup(&self) -> bool {
         match self {
             CycleError::Credentials { .. } => true,
-            // A 404 on a follow-up group read (O-2, E-7) is the server's, not the URL's.
-            CycleError::Probe { status, path, .. } => {
-                *status == 404 && !path.starts_with("/Groups")
-            }
+            // A 404 on a follow-up (Okta's group listing, O-2; Entra's group probe, E-7;
+            // CyberArk's discovery reads, CA-2) is the server's, not the URL's: every probe
+            // starts on `/Users`.
+            CycleError::Probe { status, path, .. } => *status == 404 && path.starts_with("/Users"),
             CycleError::Unreachable(e) => matches!(
                 e,
                 ClientError::Connect { .. }
@@ -186,6 +186,10 @@ fn probe_problem(r: &Response, path: &str) -> String {
         let hint = match r.status {
             // A follow-up group read (Okta O-2, Entra E-7) came after a user probe that passed.
             404 if path.starts_with("/Groups") => ": the server has no SCIM Groups endpoint",
+            // CyberArk's discovery reads after Verify (CA-2).
+            404 if !path.starts_with("/Users") => {
+                ": the server does not serve this discovery endpoint (RFC 7644 §4)"
+            }
             404 => ": the base URL does not lead to the SCIM Users endpoint",
             _ => "",
         };

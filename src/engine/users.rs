@@ -12,8 +12,12 @@ use super::{
 };
 use crate::idp::{NotEntitled, Tenant};
 use crate::profile::{
-    Before, Deprovision, DeprovisionAction, DiffSource, ModifiedProperty, UserWrite, Verb,
+    Before, Deprovision, DeprovisionAction, DiffSource, ExistingUser, ModifiedProperty, UserWrite,
+    Verb,
 };
+
+/// The skip reason of a matched user the profile leaves alone (`ExistingUser::Leave`).
+pub const EXISTING_USER_LEFT: &str = "ExistingUserNotOverwritten";
 
 /// The profile-facing reason for a lost entitlement.
 fn reason(why: NotEntitled) -> Deprovision {
@@ -279,6 +283,17 @@ impl Engine<'_> {
                             true,
                             format!("matched target user {id} by {by}"),
                         );
+                        if self.profile.existing_user() == ExistingUser::Leave {
+                            // CyberArk "no overwrite" (CA-7): logged, not linked, not written.
+                            pass.unescrow(user_ref);
+                            return pass.push(rec.skipped(
+                                EXISTING_USER_LEFT,
+                                format!(
+                                    "target user {id} already has this userName; {} is set not to overwrite existing users, so it is left as it is",
+                                    self.profile.name()
+                                ),
+                            ));
+                        }
                         // Linked at once: a write that fails below leaves the link in place.
                         let link = Link::new(id, user_ref);
                         pass.link(user.object_id, link.clone(), true);

@@ -3,6 +3,7 @@
 //! what differs between IdPs is data (`Dialect`, the attribute mapping) where a table serves.
 //! A profile builds requests; it never sends them (that is `client`) nor decides when (`engine`).
 
+pub mod cyberark;
 pub mod entra;
 pub mod okta;
 pub mod pingfederate;
@@ -279,6 +280,18 @@ pub trait Profile: Send + Sync {
     /// What the IdP does when a group with the same name already exists on the target.
     fn existing_group(&self) -> ExistingGroup {
         ExistingGroup::Adopt
+    }
+
+    /// What the IdP does when its matching query finds an unlinked user (CyberArk's
+    /// "overwrite" sync option, CA-7). Default: adopt it and write to it from then on.
+    fn existing_user(&self) -> ExistingUser {
+        ExistingUser::Adopt
+    }
+
+    /// What becomes of a linked group that leaves the IdP's scope or is deleted in the source
+    /// (CyberArk keeps it, CA-4). Default: `DELETE /Groups/{id}` (Entra, §1.7).
+    fn group_removal(&self) -> GroupRemoval {
+        GroupRemoval::Delete
     }
 
     /// When changes reach the target: in cycles (`sync` steps) or as events, at once.
@@ -589,6 +602,26 @@ pub enum ExistingGroup {
     Overwrite,
 }
 
+/// What happens when the matching query finds an unlinked user with the same identifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExistingUser {
+    /// Link it and write the IdP's values to it (Entra, Okta, Ping; CyberArk "overwrite").
+    Adopt,
+    /// Leave it as it is, unlinked, and log why (CyberArk "no overwrite", CA-7): nothing is
+    /// written to it, and the next pass finds it again.
+    Leave,
+}
+
+/// What happens to a linked group that is unassigned or deleted in the source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupRemoval {
+    /// `DELETE /Groups/{id}`.
+    Delete,
+    /// The group stays on the target with its members; the IdP forgets the link (CyberArk:
+    /// removing a role mapping leaves the destination group, CA-4).
+    Keep,
+}
+
 /// When changes reach the target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scheduling {
@@ -678,7 +711,7 @@ impl Default for JobSettings {
 }
 
 /// Every profile name `--profile` accepts.
-pub const NAMES: &[&str] = &["entra", "okta", "pingfederate", "pingone"];
+pub const NAMES: &[&str] = &["entra", "okta", "pingfederate", "pingone", "cyberark"];
 
 /// Builds a profile from its name and options (`--option key=value` and scenario options).
 pub fn by_name(
@@ -690,6 +723,7 @@ pub fn by_name(
         "okta" => Ok(Box::new(okta::Okta::from_options(options)?)),
         "pingfederate" => Ok(Box::new(pingfederate::PingFederate::from_options(options)?)),
         "pingone" => Ok(Box::new(pingone::PingOne::from_options(options)?)),
+        "cyberark" => Ok(Box::new(cyberark::CyberArk::from_options(options)?)),
         other => Err(ProfileError::UnknownProfile(other.to_string())),
     }
 }
