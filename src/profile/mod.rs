@@ -5,6 +5,7 @@
 
 pub mod entra;
 pub mod okta;
+pub mod onelogin;
 pub mod pingfederate;
 pub mod pingone;
 
@@ -622,7 +623,7 @@ impl Default for JobSettings {
 }
 
 /// Every profile name `--profile` accepts.
-pub const NAMES: &[&str] = &["entra", "okta", "pingfederate", "pingone"];
+pub const NAMES: &[&str] = &["entra", "okta", "pingfederate", "pingone", "onelogin"];
 
 /// Builds a profile from its name and options (`--option key=value` and scenario options).
 pub fn by_name(
@@ -634,6 +635,7 @@ pub fn by_name(
         "okta" => Ok(Box::new(okta::Okta::from_options(options)?)),
         "pingfederate" => Ok(Box::new(pingfederate::PingFederate::from_options(options)?)),
         "pingone" => Ok(Box::new(pingone::PingOne::from_options(options)?)),
+        "onelogin" => Ok(Box::new(onelogin::OneLogin::from_options(options)?)),
         other => Err(ProfileError::UnknownProfile(other.to_string())),
     }
 }

@@ -28,7 +28,7 @@ const TOP_KEYS: &[&str] = &[
 
 /// Profiles a scenario may name. The profile layer owns their behaviour; the parser only
 /// refuses names that would silently match nothing.
-pub const PROFILES: &[&str] = &["entra", "okta", "pingfederate", "pingone"];
+pub const PROFILES: &[&str] = &["entra", "okta", "pingfederate", "pingone", "onelogin"];
 
 /// Every step keyword, in the order the format documents them.
 pub const STEP_KEYWORDS: &[&str] = &[
