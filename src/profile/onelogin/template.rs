@@ -330,7 +330,7 @@ fn prune(value: &mut Value) {
             for v in items.iter_mut() {
                 prune(v);
             }
-            items.retain(|v| !empty(v) && !(v.is_object() && v.get("value").is_none()));
+            items.retain(|v| !empty(v) && (!v.is_object() || v.get("value").is_some()));
         }
         _ => {}
     }
