@@ -308,3 +308,44 @@ async fn max_threads_exposes_creates_lost_to_a_whole_table_write() {
     .await
     .exits(0);
 }
+
+/// OneLogin's template drift (OL-6) against a server that types strictly: the string `active`
+/// fails OneLogin's create, named once with the server's detail; with JSON booleans the same
+/// server still refuses the lone `emails` object of OneLogin's update PATCH.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_strict_server_refuses_onelogins_template_types_and_the_finding_names_them() {
+    let v = verdict(
+        Mode::StrictTypes,
+        &["scenarios/onelogin/string-active.yaml"],
+        "onelogin",
+    )
+    .await;
+    v.exits(1)
+        .findings(1)
+        .says("cause F-REJECTED the server answered 400 invalidValue \"active must be a boolean\" to OneLogin's POST /Users")
+        .says("POST /Users → 400 invalidValue");
+    let v = verdict_with(
+        Mode::StrictTypes,
+        &["scenarios/onelogin/single-object-emails-in-patch.yaml"],
+        "onelogin",
+        &["--option", "string_active=false"],
+    )
+    .await;
+    v.exits(1)
+        .findings(1)
+        .says("cause F-REJECTED the server answered 400 invalidSyntax \"emails must be an array\" to OneLogin's PATCH /Users/{id}");
+    // Typed as the RFC says, the same server takes every OneLogin request.
+    let v = verdict_with(
+        Mode::StrictTypes,
+        &["scenarios/onelogin/single-object-emails-in-patch.yaml"],
+        "onelogin",
+        &[
+            "--option",
+            "string_active=false",
+            "--option",
+            "patch_email_object=false",
+        ],
+    )
+    .await;
+    v.exits(0);
+}

@@ -6,6 +6,7 @@
 pub mod cyberark;
 pub mod entra;
 pub mod okta;
+pub mod onelogin;
 pub mod pingfederate;
 pub mod pingone;
 
@@ -711,7 +712,14 @@ impl Default for JobSettings {
 }
 
 /// Every profile name `--profile` accepts.
-pub const NAMES: &[&str] = &["entra", "okta", "pingfederate", "pingone", "cyberark"];
+pub const NAMES: &[&str] = &[
+    "entra",
+    "okta",
+    "pingfederate",
+    "pingone",
+    "cyberark",
+    "onelogin",
+];
 
 /// Builds a profile from its name and options (`--option key=value` and scenario options).
 pub fn by_name(
@@ -724,6 +732,7 @@ pub fn by_name(
         "pingfederate" => Ok(Box::new(pingfederate::PingFederate::from_options(options)?)),
         "pingone" => Ok(Box::new(pingone::PingOne::from_options(options)?)),
         "cyberark" => Ok(Box::new(cyberark::CyberArk::from_options(options)?)),
+        "onelogin" => Ok(Box::new(onelogin::OneLogin::from_options(options)?)),
         other => Err(ProfileError::UnknownProfile(other.to_string())),
     }
 }

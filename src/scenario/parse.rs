@@ -28,7 +28,14 @@ const TOP_KEYS: &[&str] = &[
 
 /// Profiles a scenario may name. The profile layer owns their behaviour; the parser only
 /// refuses names that would silently match nothing.
-pub const PROFILES: &[&str] = &["entra", "okta", "pingfederate", "pingone", "cyberark"];
+pub const PROFILES: &[&str] = &[
+    "entra",
+    "okta",
+    "pingfederate",
+    "pingone",
+    "cyberark",
+    "onelogin",
+];
 
 /// Every step keyword, in the order the format documents them.
 pub const STEP_KEYWORDS: &[&str] = &[

@@ -66,6 +66,10 @@ pub enum Mode {
     // the exchange and the server's answer, not only what followed from it.
     /// A PATCH carrying a string boolean (`"False"`) is answered 400.
     RejectsStringBooleans,
+    /// RFC 7643 types, strictly: a POST or PATCH carrying `"active"` as a string is answered
+    /// 400 `invalidValue`, one carrying `emails` as a lone object 400 `invalidSyntax`
+    /// (OneLogin's template drift, idp-behavior.md OL-6).
+    StrictTypes,
     /// `emails[].type` is not stored: dropped from what is written and from answers; a PATCH
     /// path filtering on it is answered 400 `noTarget`.
     DropsEmailType,
@@ -420,6 +424,19 @@ async fn forward(
                 && (body_has(&body, "\"False\"") || body_has(&body, "\"True\"")) =>
         {
             return scim_error(400, Some("invalidValue"), "active must be a boolean");
+        }
+        Mode::StrictTypes
+            if (method == Method::POST || method == Method::PATCH)
+                && (body_has(&body, "\"active\":\"true\"")
+                    || body_has(&body, "\"active\":\"false\"")) =>
+        {
+            return scim_error(400, Some("invalidValue"), "active must be a boolean");
+        }
+        Mode::StrictTypes
+            if (method == Method::POST || method == Method::PATCH)
+                && body_has(&body, "\"emails\":{") =>
+        {
+            return scim_error(400, Some("invalidSyntax"), "emails must be an array");
         }
         Mode::DropsEmailType if method == Method::PATCH && body_has(&body, "emails[type eq") => {
             return scim_error(
