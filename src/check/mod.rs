@@ -6,6 +6,7 @@ mod catalog;
 pub mod finding;
 pub mod judge;
 pub mod snapshot;
+pub mod users;
 
 use std::collections::BTreeMap;
 

@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use saphyr::YamlData;
+
 use super::Parser;
 use crate::scenario::error::ErrorKind;
 use crate::scenario::model::{AttrValue, GroupSpec, Ref, Step, UserAttr, UserSpec};
@@ -15,15 +17,8 @@ impl Parser<'_> {
     /// A ref's spelling: text that reads as a name. Refs appear in redacted snapshots
     /// (`<user:alice>`), so spaces and punctuation are kept out.
     pub(super) fn ref_name(&mut self, node: &Node, field: &str, what: &str) -> Option<String> {
-        let valid = |s: &str| {
-            let mut chars = s.chars();
-            chars
-                .next()
-                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
-                && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-        };
         match as_str(node) {
-            Some(s) if valid(s) => Some(s.to_string()),
+            Some(s) if is_ref_name(s) => Some(s.to_string()),
             _ => {
                 self.r.invalid(
                     node,
@@ -44,15 +39,25 @@ impl Parser<'_> {
         accept: Accept,
         usage: Usage,
     ) -> Option<Ref> {
-        let what = match accept {
-            Accept::User | Accept::ExpectedUser => "a user ref",
-            Accept::TargetUser => "a target-only user ref (from `target_create_user`)",
-            Accept::Group | Accept::ExpectedGroup => "a group ref",
-            Accept::UserOrGroup | Accept::ExpectedMember => "a user or group ref",
-        };
-        let name = self.ref_name(node, field, what)?;
+        let name = self.ref_name(node, field, accept_what(accept))?;
+        self.check_ref(&name, node, field, accept, usage);
+        Some(name)
+    }
+
+    /// Checks a ref read from `node` (alone or as one name of a range) against the refs made
+    /// so far, recording an error for a problem; whether it did is the answer.
+    pub(super) fn check_ref(
+        &mut self,
+        name: &str,
+        node: &Node,
+        field: &str,
+        accept: Accept,
+        usage: Usage,
+    ) -> bool {
+        let what = accept_what(accept);
+        let name = name.to_string();
         match self.refs.check(&name, accept, usage) {
-            Ok(()) => {}
+            Ok(()) => return true,
             Err(Problem::Unknown) => {
                 // Message filled in by `finish`, once later steps are known.
                 let err =
@@ -89,16 +94,29 @@ impl Parser<'_> {
                 self.r
                     .report(At::of(node), ErrorKind::RefMismatch, field, message);
             }
-            Err(Problem::Duplicate { .. }) => {}
+            Err(Problem::Duplicate { .. }) => return true,
         }
-        Some(name)
+        false
     }
 
     /// Reads a ref that a step creates; a live object of the same name is an error.
     pub(super) fn create_ref(&mut self, node: &Node, field: &str, kind: RefKind) -> Option<Ref> {
         let name = self.ref_name(node, field, kind.describe())?;
+        self.create_named(&name, node, field, kind);
+        Some(name)
+    }
+
+    /// Registers `name` (read from `node`, alone or generated from a template) as created
+    /// here; whether it was new is the answer.
+    pub(super) fn create_named(
+        &mut self,
+        name: &str,
+        node: &Node,
+        field: &str,
+        kind: RefKind,
+    ) -> bool {
         if let Err(Problem::Duplicate { created_line }) =
-            self.refs.create(&name, kind, At::of(node).line())
+            self.refs.create(name, kind, At::of(node).line())
         {
             let message = format!("ref `{name}` already exists (created at line {created_line})");
             let mut err = self
@@ -110,8 +128,9 @@ impl Parser<'_> {
                 ));
             }
             self.r.push(err);
+            return false;
         }
-        Some(name)
+        true
     }
 
     pub(super) fn user_ref(&mut self, e: &Entry) -> Option<Ref> {
@@ -261,6 +280,8 @@ impl Parser<'_> {
             .required(&map, "displayName")
             .and_then(|d| self.r.text(d.value, &d.path));
         let members = match map.get("members") {
+            // `members: { users: "u1..u250" }`: a generated set of users.
+            Some(m) if matches!(m.value.data, YamlData::Mapping(_)) => self.selection_entry(m),
             Some(m) => self.member_refs(m, Accept::UserOrGroup, Usage::Act),
             None => Some(Vec::new()),
         };
@@ -321,4 +342,24 @@ impl Parser<'_> {
             .and_then(|m| self.use_ref(m.value, &m.path, Accept::UserOrGroup, Usage::Act));
         Some((group?, member?))
     }
+}
+
+/// What a ref of the kinds `accept` allows is, for messages.
+fn accept_what(accept: Accept) -> &'static str {
+    match accept {
+        Accept::User | Accept::ExpectedUser => "a user ref",
+        Accept::TargetUser => "a target-only user ref (from `target_create_user`)",
+        Accept::Group | Accept::ExpectedGroup => "a group ref",
+        Accept::UserOrGroup | Accept::ExpectedMember => "a user or group ref",
+    }
+}
+
+/// Whether `s` is spelled as a ref: letters, digits, `_`, `-`, `.`, not starting with `-`
+/// or `.`. Refs appear in redacted snapshots (`<user:alice>`).
+pub(super) fn is_ref_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }

@@ -7,6 +7,7 @@ use super::Parser;
 use crate::scenario::error::ErrorKind;
 use crate::scenario::model::{
     Expectation, JobExpectation, LogExpectation, ObjectExpectation, RequestExpectation, Status,
+    UsersExpectation,
 };
 use crate::scenario::node::{as_str, At, Entry, Map, Reader};
 use crate::scenario::refs::{Accept, Usage};
@@ -26,11 +27,27 @@ const ACTIONS: &[(&str, &str)] = &[
     ("other", "other"),
 ];
 
-const EXPECT_FORMS: &[&str] = &["user", "group", "log", "requests", "job"];
-const OBJECT_CHECKS: &[&str] = &["present", "active", "attributes", "members", "count"];
+const EXPECT_FORMS: &[&str] = &["user", "users", "group", "log", "requests", "job"];
+const OBJECT_CHECKS: &[&str] = &[
+    "present",
+    "active",
+    "attributes",
+    "members",
+    "count",
+    "every",
+];
 const LOG_KEYS: &[&str] = &["object", "action", "status", "skip_reason", "error_code"];
 const REQUEST_KEYS: &[&str] = &["total", "GET", "POST", "PUT", "PATCH", "DELETE"];
 const JOB_KEYS: &[&str] = &["quarantined", "reason"];
+
+/// What an object form checks besides which object.
+struct StateChecks {
+    present: Option<bool>,
+    active: Option<bool>,
+    attributes: BTreeMap<String, serde_json::Value>,
+    members: Option<Vec<crate::scenario::model::Ref>>,
+    count: Option<u64>,
+}
 
 impl Parser<'_> {
     pub(super) fn snapshot(&mut self, e: &Entry) -> Option<String> {
@@ -70,7 +87,7 @@ impl Parser<'_> {
     pub(super) fn expect(&mut self, e: &Entry) -> Option<Expectation> {
         let map = self.step_map(
             e,
-            "a map with one of `user`, `group`, `log`, `requests` or `job`",
+            "a map with one of `user`, `users`, `group`, `log`, `requests` or `job`",
         )?;
         let allowed: Vec<&str> = EXPECT_FORMS.iter().chain(OBJECT_CHECKS).copied().collect();
         self.r.check_keys(&map, &allowed);
@@ -78,7 +95,7 @@ impl Parser<'_> {
         let form = match forms.as_slice() {
             [one] => *one,
             [] => {
-                let message = "`expect` needs exactly one of `user`, `group`, `log`, \
+                let message = "`expect` needs exactly one of `user`, `users`, `group`, `log`, \
                                `requests` or `job`; found none"
                     .to_string();
                 self.r.report(
@@ -92,7 +109,7 @@ impl Parser<'_> {
             [_, second, ..] => {
                 let names: Vec<String> = forms.iter().map(|f| format!("`{}`", f.key)).collect();
                 let message = format!(
-                    "`expect` takes exactly one of `user`, `group`, `log`, `requests` or `job`; \
+                    "`expect` takes exactly one of `user`, `users`, `group`, `log`, `requests` or `job`; \
                      found {}",
                     names.join(" and ")
                 );
@@ -118,6 +135,7 @@ impl Parser<'_> {
                 self.checks_not_allowed(&map, OBJECT_CHECKS, "job");
                 self.expect_job(form).map(Expectation::Job)
             }
+            "users" => self.expect_users(&map, form).map(Expectation::Users),
             _ => self.expect_object(&map, form).map(Expectation::Object),
         }
     }
@@ -127,7 +145,8 @@ impl Parser<'_> {
         for e in map.entries.iter().filter(|e| keys.contains(&e.key)) {
             let owner = match e.key {
                 "members" => "`group:`",
-                "count" => "`user:`",
+                "count" => "`user:` and `users:`",
+                "every" => "`users:`",
                 _ => "`user:` and `group:`",
             };
             let message = format!(
@@ -152,8 +171,37 @@ impl Parser<'_> {
         };
         let object = self.use_ref(form.value, &form.path, accept, Usage::Check);
         let misplaced = if is_group { "count" } else { "members" };
-        self.checks_not_allowed(map, &[misplaced], form.key);
+        self.checks_not_allowed(map, &[misplaced, "every"], form.key);
+        let state = self.state_checks(map, is_group)?;
+        Some(ObjectExpectation {
+            object: object?,
+            is_group,
+            present: state.present,
+            active: state.active,
+            attributes: state.attributes,
+            members: state.members,
+            count: state.count,
+        })
+    }
 
+    /// `expect: { users: "u1..u300", every: 3, count: 1, active: true }`: the checks of a
+    /// `user:` expectation, for each user of the set.
+    fn expect_users(&mut self, map: &Map, form: &Entry) -> Option<UsersExpectation> {
+        self.checks_not_allowed(map, &["members"], form.key);
+        let users = self.selection(map, Accept::ExpectedUser, Usage::Check);
+        let state = self.state_checks(map, false)?;
+        Some(UsersExpectation {
+            users: users?,
+            present: state.present,
+            active: state.active,
+            attributes: state.attributes,
+            count: state.count,
+        })
+    }
+
+    /// The state checks shared by the object forms; `members` only for a group, `count`
+    /// only for users.
+    fn state_checks(&mut self, map: &Map, is_group: bool) -> Option<StateChecks> {
         let mut ok = true;
         let present = self.r.optional(map, "present", Reader::boolean);
         let active = self.r.optional(map, "active", Reader::boolean);
@@ -175,6 +223,12 @@ impl Parser<'_> {
             }
         }
         let members = match map.get("members").filter(|_| is_group) {
+            // `members: { users: "u1..u250" }`: a generated set, as in `create_group`.
+            Some(m) if matches!(m.value.data, saphyr::YamlData::Mapping(_)) => {
+                let refs = self.selection_entry_as(m, Accept::ExpectedMember, Usage::Check);
+                ok &= refs.is_some();
+                refs
+            }
             Some(m) => {
                 let refs = self.member_refs(m, Accept::ExpectedMember, Usage::Check);
                 ok &= refs.is_some();
@@ -210,12 +264,7 @@ impl Parser<'_> {
                 }
             }
         }
-        if !ok {
-            return None;
-        }
-        Some(ObjectExpectation {
-            object: object?,
-            is_group,
+        ok.then_some(StateChecks {
             present,
             active,
             attributes,

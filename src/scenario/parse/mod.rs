@@ -16,6 +16,7 @@ use super::suggest::did_you_mean;
 
 mod directory;
 mod expect;
+mod population;
 mod scoping;
 mod target;
 
@@ -35,10 +36,14 @@ pub const PROFILES: &[&str] = &["entra", "okta", "pingfederate", "pingone"];
 /// Every step keyword, in the order the format documents them.
 pub const STEP_KEYWORDS: &[&str] = &[
     "create_user",
+    "create_users",
     "update_user",
+    "update_users",
     "disable_user",
+    "disable_users",
     "enable_user",
     "soft_delete_user",
+    "soft_delete_users",
     "restore_user",
     "hard_delete_user",
     "create_group",
@@ -367,6 +372,10 @@ impl Parser<'_> {
         let step = match entry.key {
             "create_user" => self.create_user(entry),
             "update_user" => self.update_user(entry),
+            "create_users" => self.create_users(entry),
+            "update_users" => self.update_users(entry),
+            "disable_users" => self.selection_entry(entry).map(Step::DisableUsers),
+            "soft_delete_users" => self.selection_entry(entry).map(Step::SoftDeleteUsers),
             "disable_user" => self.user_ref(entry).map(Step::DisableUser),
             "enable_user" => self.user_ref(entry).map(Step::EnableUser),
             "soft_delete_user" => self.user_ref(entry).map(Step::SoftDeleteUser),
@@ -389,6 +398,9 @@ impl Parser<'_> {
                     self.refs.delete(&group, At::of(entry.value).line());
                     Step::DeleteGroup(group)
                 }),
+            "assign" if matches!(entry.value.data, YamlData::Mapping(_)) => {
+                self.selection_entry(entry).map(Step::AssignUsers)
+            }
             "assign" => self.scope_ref(entry).map(Step::Assign),
             "unassign" => self.scope_ref(entry).map(Step::Unassign),
             "set_scope" => self

@@ -140,7 +140,7 @@ fn expect_with_two_forms() {
     assert_eq!(at(&e), (6, 28, "steps[1].expect"));
     assert_eq!(
         e.render(),
-        "error: `expect` takes exactly one of `user`, `group`, `log`, `requests` or `job`; \
+        "error: `expect` takes exactly one of `user`, `users`, `group`, `log`, `requests` or `job`; \
          found `user` and `log`\n\
          \x20 --> t.yaml:6:28\n\
          \x20  |\n\
@@ -157,7 +157,7 @@ fn expect_with_no_form() {
     assert_eq!(at(&e), (5, 5, "steps[0].expect"));
     assert_eq!(
         e.message,
-        "`expect` needs exactly one of `user`, `group`, `log`, `requests` or `job`; found none"
+        "`expect` needs exactly one of `user`, `users`, `group`, `log`, `requests` or `job`; found none"
     );
 }
 

@@ -191,7 +191,7 @@ fn unknown_step_keyword_suggests_the_closest() {
     assert_eq!(at(&e), (6, 5, "steps[1]"));
     let r = e.render();
     assert!(r.starts_with(
-        "error: unknown step `soft_delete`; expected one of: create_user, update_user, disable_user,"
+        "error: unknown step `soft_delete`; expected one of: create_user, create_users, update_user, update_users, disable_user,"
     ));
     assert!(
         r.ends_with(
