@@ -11,6 +11,7 @@ use super::*;
 
 mod directory;
 mod expect;
+mod population;
 mod scoping;
 mod target;
 
