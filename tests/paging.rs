@@ -9,6 +9,7 @@ use hostile::{Hostile, Mode, TOKEN};
 
 const LARGE: &str = "scenarios/common/large-directory-pages.yaml";
 const IMPORT: &str = "scenarios/okta/import-pages-300-users.yaml";
+const GROUPS: &str = "scenarios/pingfederate/group-lookup-lists-every-page.yaml";
 
 struct Run {
     code: Option<i32>,
@@ -63,10 +64,10 @@ impl Run {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_reference_server_pages_every_large_scenario_under_every_profile() {
-    run(Mode::Honest, &[LARGE, IMPORT], "all")
+    run(Mode::Honest, &[LARGE, IMPORT, GROUPS], "all")
         .await
         .exits(0)
-        .says("5 passed, 0 failed");
+        .says("6 passed, 0 failed");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -105,4 +106,13 @@ async fn a_server_that_reorders_pages_between_requests_is_caught() {
         .exits(1)
         .says("F-PAGING")
         .says("the order is not stable across pages");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pingfederates_group_lookup_over_reordered_pages_is_named() {
+    run(Mode::ReordersPages, &[GROUPS], "pingfederate")
+        .await
+        .exits(1)
+        .says("F-PAGING")
+        .says("the listing GET /Groups?startIndex=");
 }

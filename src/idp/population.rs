@@ -4,13 +4,19 @@
 //! step and names the user.
 
 use super::{DirectoryError, Tenant};
-use crate::scenario::model::{Ref, UserSpec};
+use crate::scenario::model::{GroupSpec, Ref, UserSpec};
 
 impl Tenant {
     pub fn create_users(&mut self, specs: &[UserSpec]) -> Result<(), DirectoryError> {
         specs
             .iter()
             .try_for_each(|s| self.create_user(&s.user, s.attrs.clone()))
+    }
+
+    pub fn create_groups(&mut self, specs: &[GroupSpec]) -> Result<(), DirectoryError> {
+        specs
+            .iter()
+            .try_for_each(|g| self.create_group(&g.group, &g.display_name, &g.members))
     }
 
     pub fn update_users(&mut self, specs: &[UserSpec]) -> Result<(), DirectoryError> {

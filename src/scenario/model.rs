@@ -160,6 +160,8 @@ pub enum Step {
     /// `create_users`: a generated population, expanded by the parser into one spec per user
     /// exactly as `create_user` would have produced it.
     CreateUsers(Vec<UserSpec>),
+    /// `create_groups`: generated groups (no members), expanded like `create_users`.
+    CreateGroups(Vec<GroupSpec>),
     /// `update_users`: the same change (with `{n}` filled in per user) to each selected user.
     UpdateUsers(Vec<UserSpec>),
     DisableUsers(Vec<Ref>),
@@ -229,6 +231,7 @@ impl Step {
             Step::RemoveMember { .. } => "remove_member",
             Step::DeleteGroup(_) => "delete_group",
             Step::CreateUsers(_) => "create_users",
+            Step::CreateGroups(_) => "create_groups",
             Step::UpdateUsers(_) => "update_users",
             Step::DisableUsers(_) => "disable_users",
             Step::SoftDeleteUsers(_) => "soft_delete_users",

@@ -370,6 +370,13 @@ impl<'a> Run<'a> {
                 specs.iter().for_each(|s| self.remember_user_name(&s.user));
                 r
             }
+            Step::CreateGroups(specs) => {
+                for g in specs {
+                    let name = format!("{}{}", self.settings.prefix, g.display_name);
+                    self.last_group_name.insert(g.group.clone(), name);
+                }
+                dir(self.tenant.create_groups(specs))
+            }
             Step::DisableUsers(users) => dir(self.tenant.disable_users(users)),
             Step::SoftDeleteUsers(users) => dir(self.tenant.soft_delete_users(users)),
             Step::AssignUsers(users) => dir(self.tenant.assign_all(users)),
@@ -632,6 +639,7 @@ fn changes_directory(step: &Step) -> bool {
         step,
         Step::CreateUser(_)
             | Step::CreateUsers(_)
+            | Step::CreateGroups(_)
             | Step::UpdateUsers(_)
             | Step::DisableUsers(_)
             | Step::SoftDeleteUsers(_)

@@ -10,7 +10,7 @@ use saphyr::{Scalar, YamlData};
 use super::directory::is_ref_name;
 use super::Parser;
 use crate::scenario::error::ErrorKind;
-use crate::scenario::model::{AttrValue, Ref, Step, UserAttr, UserSpec};
+use crate::scenario::model::{AttrValue, GroupSpec, Ref, Step, UserAttr, UserSpec};
 use crate::scenario::node::{as_str, item, At, Entry, Map, Node};
 use crate::scenario::population::{self, MAX_USERS, PLACEHOLDER};
 use crate::scenario::refs::{Accept, RefKind, Usage};
@@ -63,7 +63,7 @@ impl Parser<'_> {
         let user = self
             .r
             .required(&tmap, "user")
-            .and_then(|u| self.user_template(u));
+            .and_then(|u| self.ref_template(u));
         self.r.required(&tmap, "userPrincipalName");
         let mut cycles: BTreeMap<UserAttr, Cycle> = BTreeMap::new();
         let mut ok = true;
@@ -112,8 +112,65 @@ impl Parser<'_> {
         Some(Step::CreateUsers(specs))
     }
 
-    /// The `user` of a template: a ref spelling with `{n}` in it, so each user gets its own.
-    fn user_template<'e, 'n, 'i>(
+    /// `create_groups: { count: 210, template: { group: "g{n}", displayName: "Team {n}" } }`:
+    /// generated groups without members, for listings of groups that span pages.
+    pub(super) fn create_groups(&mut self, e: &Entry) -> Option<Step> {
+        let map = self.step_map(e, "a map with `count` and `template`")?;
+        self.r.check_keys(&map, &["count", "template"]);
+        let count = self
+            .r
+            .required(&map, "count")
+            .and_then(|c| self.population_count(c));
+        let template = self.r.required(&map, "template")?;
+        let tmap = self.r.map(
+            template.value,
+            At::of(template.key_node),
+            &template.path,
+            "a map with `group` and `displayName`, with `{n}` where each group's number goes",
+        )?;
+        self.r.check_keys(&tmap, &["group", "displayName"]);
+        let group = self
+            .r
+            .required(&tmap, "group")
+            .and_then(|g| self.ref_template(g));
+        let names = self
+            .r
+            .required(&tmap, "displayName")
+            .and_then(|d| self.cycle(d, UserAttr::DisplayName));
+        let (count, (group, group_node), names) = (count?, group?, names?);
+        let mut specs = Vec::with_capacity(count as usize);
+        for n in 1..=count {
+            let name = population::fill(&group, n);
+            if !self.create_named(&name, group_node.value, &group_node.path, RefKind::Group) {
+                return None;
+            }
+            let AttrValue::Text(display_name) = names.for_user(n) else {
+                return None;
+            };
+            specs.push(GroupSpec {
+                group: name,
+                display_name,
+                members: Vec::new(),
+            });
+        }
+        Some(Step::CreateGroups(specs))
+    }
+
+    /// The `count` of a population: 1 to `MAX_USERS`.
+    fn population_count(&mut self, c: &Entry) -> Option<u64> {
+        match self.r.count(c.value, &c.path) {
+            Some(n) if (1..=MAX_USERS).contains(&n) => Some(n),
+            Some(_) => {
+                let expected = format!("a number from 1 to {MAX_USERS}");
+                self.r.invalid(c.value, &c.path, &expected);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// The `user` or `group` of a template: a ref spelling with `{n}` in it, so each user gets its own.
+    fn ref_template<'e, 'n, 'i>(
         &mut self,
         u: &'e Entry<'n, 'i>,
     ) -> Option<(String, &'e Entry<'n, 'i>)> {

@@ -179,3 +179,30 @@ fn set_steps_refuse_what_does_not_fit() {
         "`every` cannot be used with `user`: it belongs to `users:` expectations"
     );
 }
+
+#[test]
+fn create_groups_expands_names_and_registers_group_refs() {
+    let s = steps(
+        "  - create_groups: { count: 3, template: { group: \"g{n}\", displayName: [\"Team {n}\", Blue] } }\n\
+         \x20 - assign: g3\n",
+    );
+    let Step::CreateGroups(specs) = &s[0] else {
+        panic!("{s:?}");
+    };
+    let names: Vec<(&str, &str)> = specs
+        .iter()
+        .map(|g| (g.group.as_str(), g.display_name.as_str()))
+        .collect();
+    assert_eq!(names, [("g1", "Team 1"), ("g2", "Blue"), ("g3", "Team 3")]);
+    assert!(specs.iter().all(|g| g.members.is_empty()));
+    let e = one_error(&format!(
+        "{HEAD}  - create_groups: {{ count: 2, template: {{ group: \"g{{n}}\", displayName: X }} }}\n\
+         \x20 - disable_users: {{ users: \"g1..g2\" }}\n"
+    ));
+    assert_eq!(e.kind, ErrorKind::RefMismatch);
+    assert!(
+        e.message.starts_with("`g1` is a group ref"),
+        "{}",
+        e.message
+    );
+}
