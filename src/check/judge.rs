@@ -489,6 +489,17 @@ mod tests {
     }
 
     #[test]
+    fn a_page_recorded_cut_is_not_taken_for_a_body_that_is_not_json() {
+        let cut = json!("{\"Resources\":[… (300000 bytes in all)");
+        let mut page = x(Verb::Get, "/Users?startIndex=1&count=100", None, 200, cut);
+        let found = exchange(&entra(), &page);
+        assert_eq!(found.len(), 1, "text is not JSON: {found:?}");
+        assert_eq!(found[0].code, Code::NotJson);
+        page.response_cut = true;
+        assert_eq!(exchange(&entra(), &page), vec![], "JSON recorded cut");
+    }
+
+    #[test]
     fn a_create_answered_200_is_an_error_for_entra_and_a_201_is_clean() {
         let user = json!({"id": "1", "userName": "a"});
         let body = Some(json!({"userName": "a"}));

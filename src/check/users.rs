@@ -146,3 +146,52 @@ struct Differs {
 fn text(v: Option<&Value>) -> String {
     v.map_or("(absent)".to_string(), Value::to_string)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn exp(users: &[&str]) -> UsersExpectation {
+        UsersExpectation {
+            users: users.iter().map(|u| u.to_string()).collect(),
+            present: None,
+            active: Some(true),
+            attributes: [("title".to_string(), json!("Lead"))].into(),
+            count: Some(1),
+        }
+    }
+
+    #[test]
+    fn each_user_is_matched_in_the_listing_and_every_difference_is_in_the_diff() {
+        let all = vec![
+            json!({"id": "1", "userName": "RUN-u1@x", "active": true, "title": "RUN-Lead"}),
+            json!({"id": "2", "userName": "RUN-u2@x", "active": false, "title": "Lead"}),
+            json!({"id": "3", "userName": "run-u2@X", "active": true, "title": "Lead"}),
+        ];
+        let located = vec![
+            ("u1".to_string(), Whereabouts::Id("1".into())),
+            ("u2".to_string(), Whereabouts::UserName("RUN-u2@x".into())),
+            ("u3".to_string(), Whereabouts::UserName("RUN-u3@x".into())),
+        ];
+        let none = |_: &str| None;
+        assert_eq!(
+            check(&all, &exp(&["u1"]), &located[..1], "RUN-", &none),
+            Ok(())
+        );
+        let m = check(&all, &exp(&["u1", "u2", "u3"]), &located, "RUN-", &none)
+            .expect_err("u2 and u3 differ");
+        assert_eq!(
+            m.message,
+            "2 of 3 users differ: u2: active is false, expected true, records with its \
+             userName is 2, expected 1; u3: present is false, expected true, records with its \
+             userName is 0, expected 1"
+        );
+        let (want, got) = m.diff.expect("a diff");
+        assert_eq!(want.lines().count(), 2, "only differing users: {want}");
+        assert!(
+            got.starts_with("u2: present: true; active: false;"),
+            "{got}"
+        );
+    }
+}
