@@ -310,6 +310,7 @@ mod tests {
                 json!({"Operations": [{"op": "Replace", "path": "active", "value": value}]}),
             ),
             status: Some(status),
+            response_cut: false,
             response_body: Some(
                 json!({"schemas": [crate::scim::urn::ERROR], "status": "400",
                 "scimType": "invalidValue", "detail": "active must be a boolean"}),

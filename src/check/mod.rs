@@ -6,6 +6,7 @@ mod catalog;
 pub mod finding;
 pub mod judge;
 pub mod snapshot;
+pub mod users;
 
 use std::collections::BTreeMap;
 
@@ -16,9 +17,10 @@ use crate::engine::log::{is_transient, is_transient_error, status_str, LogRecord
 use crate::engine::{backoff, wait_before_retry, CycleReport};
 use crate::scenario::model::{LogExpectation, ObjectExpectation, RequestExpectation};
 use crate::scim::lookup::ClientPath;
+use crate::scim::request::list_resources;
 use crate::scim::request::{encode_query_value, quote, ScimRequest};
 use crate::scim::schema::{GROUP, USER};
-use crate::scim::{resource_path, MatchKey, Page, Pages};
+use crate::scim::{resource_path, server_id, MatchKey, Page, Pages};
 
 /// A failed check: what was expected, what was found.
 #[derive(Debug, Clone, PartialEq)]
@@ -105,23 +107,59 @@ async fn fetch(client: &ScimClient, path: String) -> Result<Option<Value>, Misma
     }
 }
 
+/// The page size of the harness's own read-back listings.
+const READ_BACK_PAGE: usize = 100;
+
 /// Every resource of an endpoint, following pagination (`startIndex`/`count`, 1-based) until
 /// `totalResults` is reached or a page comes back empty. A listing that repeats itself, pages
 /// elsewhere than asked or runs past `MAX_PAGES` pages is a mismatch, not a silent stop.
+/// When the listing ends on a full page, the next page is asked too: a server that counts
+/// `totalResults` per page ends every listing after its first page, and only that question
+/// tells it from a directory of exactly one page.
 pub async fn list_all(client: &ScimClient, endpoint: &str) -> Result<Vec<Value>, Mismatch> {
     let mut out: Vec<Value> = Vec::new();
     let mut pages = Pages::new();
     let mut start = 1;
     loop {
-        let path = format!("/{endpoint}?startIndex={start}&count=100");
+        let path = format!("/{endpoint}?startIndex={start}&count={READ_BACK_PAGE}");
         let page = fetch(client, path.clone()).await?.unwrap_or(Value::Null);
         let (items, next) = pages.take(&path, start, &page).map_err(Mismatch::new)?;
+        let full = items.len() == READ_BACK_PAGE;
         out.extend(items);
         match next {
             Page::Next(s) => start = s,
+            Page::Done if full => return beyond_the_end(client, endpoint, out, &page).await,
             Page::Done => return Ok(out),
         }
     }
+}
+
+/// Asks for the page after a listing that ended on a full page; resources there mean
+/// `totalResults` stopped the listing short.
+async fn beyond_the_end(
+    client: &ScimClient,
+    endpoint: &str,
+    read: Vec<Value>,
+    last: &Value,
+) -> Result<Vec<Value>, Mismatch> {
+    let start = read.len() + 1;
+    let path = format!("/{endpoint}?startIndex={start}&count={READ_BACK_PAGE}");
+    let page = fetch(client, path.clone()).await?.unwrap_or(Value::Null);
+    let ids: std::collections::HashSet<&str> =
+        read.iter().filter_map(|r| server_id(r).ok()).collect();
+    let more = list_resources(Some(&page))
+        .iter()
+        .filter(|r| server_id(r).is_ok_and(|id| !ids.contains(id)))
+        .count();
+    if more == 0 {
+        return Ok(read);
+    }
+    let total = last
+        .get("totalResults")
+        .map_or("none".into(), Value::to_string);
+    Err(Mismatch::new(format!(
+        "the listing GET /{endpoint} stopped at totalResults {total}, yet GET {path} holds {more} more resources: totalResults must count every match, not the page (RFC 7644 §3.4.2)"
+    )))
 }
 
 /// The resources of a filter answer that really carry `key`: a server that ignores the

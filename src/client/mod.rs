@@ -214,6 +214,10 @@ pub struct Exchange {
     /// JSON up to 64 KiB whole; anything larger, or not JSON, as its first 2 KiB and size.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub response_body: Option<Value>,
+    /// The answer was JSON, recorded cut (a directory-sized page): judges that read bodies
+    /// cannot tell it from text, so they leave it alone.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub response_cut: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -418,6 +422,7 @@ impl ScimClient {
             request_body: req.body.clone(),
             status: None,
             response_body: None,
+            response_cut: false,
             content_type: None,
             error: None,
             failure: None,
@@ -467,6 +472,11 @@ impl ScimClient {
         match &outcome {
             Ok(r) => {
                 exchange.response_body = body::recorded(r.body.as_ref(), &r.text);
+                exchange.response_cut = r.body.is_some()
+                    && exchange
+                        .response_body
+                        .as_ref()
+                        .is_some_and(Value::is_string);
                 exchange.content_type = r.content_type.clone();
             }
             Err(e) => {

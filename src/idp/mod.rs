@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use uuid::Uuid;
 
+mod population;
+
 use crate::scenario::model::{AttrValue, Ref, ScopeMode, ScopingClause, ScopingOperator, UserAttr};
 
 /// A user in the source directory (Entra's vocabulary: objectId, userPrincipalName…).

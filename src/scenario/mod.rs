@@ -6,6 +6,7 @@ pub mod known;
 pub mod model;
 mod node;
 mod parse;
+pub mod population;
 mod refs;
 mod suggest;
 

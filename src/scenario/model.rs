@@ -156,8 +156,20 @@ pub enum Step {
         member: Ref,
     },
     DeleteGroup(Ref),
+    // --- generated populations (real-size directories) ---
+    /// `create_users`: a generated population, expanded by the parser into one spec per user
+    /// exactly as `create_user` would have produced it.
+    CreateUsers(Vec<UserSpec>),
+    /// `create_groups`: generated groups (no members), expanded like `create_users`.
+    CreateGroups(Vec<GroupSpec>),
+    /// `update_users`: the same change (with `{n}` filled in per user) to each selected user.
+    UpdateUsers(Vec<UserSpec>),
+    DisableUsers(Vec<Ref>),
+    SoftDeleteUsers(Vec<Ref>),
     // --- application scope ---
     Assign(Ref),
+    /// `assign: { users: "u1..u300" }`: every selected user, in one step.
+    AssignUsers(Vec<Ref>),
     Unassign(Ref),
     SetScope(ScopeMode),
     /// Entra scoping filter on user attributes: the user is in scope when every clause of
@@ -218,7 +230,12 @@ impl Step {
             Step::AddMember { .. } => "add_member",
             Step::RemoveMember { .. } => "remove_member",
             Step::DeleteGroup(_) => "delete_group",
-            Step::Assign(_) => "assign",
+            Step::CreateUsers(_) => "create_users",
+            Step::CreateGroups(_) => "create_groups",
+            Step::UpdateUsers(_) => "update_users",
+            Step::DisableUsers(_) => "disable_users",
+            Step::SoftDeleteUsers(_) => "soft_delete_users",
+            Step::Assign(_) | Step::AssignUsers(_) => "assign",
             Step::Unassign(_) => "unassign",
             Step::SetScope(_) => "set_scope",
             Step::Sync(_) => "sync",
@@ -250,6 +267,21 @@ pub enum Expectation {
     Log(LogExpectation),
     /// Logical requests sent in the last cycle; retries of transient faults not counted.
     Requests(RequestExpectation),
+    /// Every user of a set, read from one listing of the target and matched locally.
+    Users(UsersExpectation),
+}
+
+/// `expect: { users: "u1..u300", count: 1, active: true }`: each selected user holds every
+/// check. One paged listing of `/Users` answers all of them, as a directory-sized check must.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UsersExpectation {
+    pub users: Vec<Ref>,
+    pub present: Option<bool>,
+    pub active: Option<bool>,
+    /// Same meaning as `ObjectExpectation::attributes`, for each user.
+    pub attributes: BTreeMap<String, serde_json::Value>,
+    /// How many listed records carry each user's userName.
+    pub count: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

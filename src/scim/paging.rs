@@ -49,9 +49,23 @@ impl Pages {
             .and_then(Value::as_u64)
             .unwrap_or(0);
         if items.is_empty() {
+            if self.read < total {
+                return Err(format!(
+                    "the listing GET {path} ended early: the page at startIndex {start} is empty, though totalResults {total} says {} more (a server that pages from startIndex 0 skips one resource per listing)",
+                    total - self.read
+                ));
+            }
             return Ok((items, Page::Done));
         }
         self.pages += 1;
+        if let Some(count) = asked_count(path) {
+            if items.len() as u64 > count {
+                return Err(format!(
+                    "the listing GET {path} answered {} resources to a request for count {count}: a server that ignores `count` is not paged as the IdP pages",
+                    items.len()
+                ));
+            }
+        }
         if let Some(answered) = page.get("startIndex").and_then(Value::as_u64) {
             if answered != start {
                 return Err(format!(
@@ -75,6 +89,12 @@ impl Pages {
                 self.pages
             ));
         }
+        if new < items.len() {
+            return Err(format!(
+                "the listing GET {path} repeated {} ids already read on an earlier page: the order is not stable across pages, so others were never listed",
+                items.len() - new
+            ));
+        }
         self.read += items.len() as u64;
         if self.read >= total {
             return Ok((items, Page::Done));
@@ -86,6 +106,15 @@ impl Pages {
         }
         Ok((items, Page::Next(self.read + 1)))
     }
+}
+
+/// The `count` a listing request asked for, if it asked.
+fn asked_count(path: &str) -> Option<u64> {
+    let query = path.split_once('?')?.1;
+    query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("count="))
+        .and_then(|v| v.parse().ok())
 }
 
 #[cfg(test)]
@@ -110,8 +139,48 @@ mod tests {
             .unwrap();
         assert_eq!(next, Page::Done);
         assert_eq!(
-            p.take("/x", 1, &json!({"totalResults": 9})).unwrap().1,
+            Pages::new()
+                .take("/x", 1, &json!({"totalResults": 0}))
+                .unwrap()
+                .1,
             Page::Done
+        );
+    }
+
+    #[test]
+    fn an_early_end_too_many_items_or_a_partly_repeated_page_is_a_finding() {
+        let mut p = Pages::new();
+        p.take("/Users?startIndex=1&count=2", 1, &page(1, 3, &["a", "b"]))
+            .unwrap();
+        let e = p
+            .take("/Users?startIndex=3&count=2", 3, &page(3, 3, &[]))
+            .unwrap_err();
+        assert!(
+            e.contains(
+                "ended early: the page at startIndex 3 is empty, though totalResults 3 says 1 more"
+            ),
+            "{e}"
+        );
+        let e = Pages::new()
+            .take(
+                "/Users?startIndex=1&count=2",
+                1,
+                &page(1, 3, &["a", "b", "c"]),
+            )
+            .unwrap_err();
+        assert!(
+            e.contains("answered 3 resources to a request for count 2"),
+            "{e}"
+        );
+        let mut p = Pages::new();
+        p.take("/Users?count=2", 1, &page(1, 4, &["a", "b"]))
+            .unwrap();
+        let e = p
+            .take("/Users?count=2", 3, &page(3, 4, &["b", "c"]))
+            .unwrap_err();
+        assert!(
+            e.contains("repeated 1 ids already read on an earlier page"),
+            "{e}"
         );
     }
 

@@ -106,6 +106,14 @@ pub enum Mode {
     IgnoresPaging,
     /// `totalResults` counts the page, not every match.
     TotalResultsPerPage,
+    /// `count` is ignored: every listing answers up to the server's own maximum (1000).
+    IgnoresCount,
+    /// `startIndex` is read 0-based: the page asked at `startIndex=s` holds resources s+1…,
+    /// answered as if it started at s, so one resource is never listed.
+    StartsAtZero,
+    /// Listings without a filter come in a new order at every request (the resources
+    /// shuffled by a per-request key), so pages overlap and leave gaps.
+    ReordersPages,
     /// PATCH ops other than lowercase are answered 400.
     LowercaseOpsOnly,
     /// A PATCH removing `members[value eq …]` removes every member.
@@ -584,6 +592,7 @@ async fn forward(
     }
     let mut inner_query = query.clone();
     let dropped: &[&str] = match p.mode {
+        Mode::IgnoresCount => &["count="],
         Mode::IgnoresExcludedAttributes => &["excludedAttributes="],
         Mode::IgnoresPaging => &["startIndex=", "count="],
         Mode::IgnoresAttributes => &["attributes="],
@@ -594,6 +603,23 @@ async fn forward(
         .filter(|kv| !dropped.iter().any(|d| kv.starts_with(d)))
         .collect::<Vec<_>>()
         .join("&");
+    let asked_start: Option<u64> = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("startIndex="))
+        .and_then(|v| v.parse().ok());
+    if let (Mode::StartsAtZero, true, Some(start)) = (&p.mode, listing, asked_start) {
+        inner_query = inner_query
+            .split('&')
+            .map(|kv| match kv.strip_prefix("startIndex=") {
+                Some(_) => format!("startIndex={}", start + 1),
+                None => kv.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("&");
+    }
+    if matches!(p.mode, Mode::ReordersPages) && listing && !query.contains("filter=") {
+        return p.reordered(&inner_path, &query, &auth).await;
+    }
     let ignored = match p.mode {
         Mode::IgnoreFilter => true,
         Mode::IgnoreFilterWith(needle) => decoded_filter(&query).contains(needle),
@@ -873,6 +899,13 @@ async fn forward(
                 }
             }
         }
+        Mode::StartsAtZero if listing => {
+            if let (Some(start), Some(obj)) = (asked_start, json.as_object_mut()) {
+                if obj.contains_key("Resources") {
+                    obj.insert("startIndex".into(), json!(start));
+                }
+            }
+        }
         Mode::TotalResultsPerPage => {
             if let Some(n) = json
                 .get("Resources")
@@ -978,6 +1011,49 @@ fn echo(json: &mut Value, auth: &str) {
 }
 
 impl Proxy {
+    /// `ReordersPages`: the page asked for, cut from every resource in an order that changes
+    /// with each request.
+    async fn reordered(&self, inner_path: &str, query: &str, auth: &str) -> Response {
+        let param = |name: &str, default: u64| {
+            query
+                .split('&')
+                .find_map(|kv| kv.strip_prefix(name))
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(default)
+        };
+        let (start, count) = (param("startIndex=", 1).max(1), param("count=", 1000));
+        let all = self
+            .http
+            .get(format!("{}{inner_path}?count=1000", self.inner_base))
+            .header("authorization", auth)
+            .send()
+            .await;
+        let Ok(all) = all else {
+            return reply(502, "text/plain", "reference server unreachable");
+        };
+        let body: Value = all.json().await.unwrap_or_default();
+        let mut items = body["Resources"].as_array().cloned().unwrap_or_default();
+        let salt = self.counter.fetch_add(1, Ordering::SeqCst);
+        items.sort_by_key(|r| {
+            let id = r["id"].as_str().unwrap_or_default();
+            id.bytes().fold(salt.wrapping_mul(0x9e37_79b9), |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            })
+        });
+        let page: Vec<Value> = items
+            .iter()
+            .skip(start as usize - 1)
+            .take(count as usize)
+            .cloned()
+            .collect();
+        scim(
+            200,
+            &json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+                "totalResults": items.len(), "startIndex": start,
+                "itemsPerPage": page.len(), "Resources": page}),
+        )
+    }
+
     /// The reference server's answer to a GET of `inner_path`, as JSON.
     async fn inner_get(&self, inner_path: &str) -> Option<Value> {
         let r = self

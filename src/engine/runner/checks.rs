@@ -45,8 +45,11 @@ impl<'a> Run<'a> {
         self.checked = true;
         // Checks of the run itself (log, requests, job) may look at a persisting failure;
         // checks of the target state wait for escrow to settle.
-        self.settle_with(matches!(exp, Expectation::Object(_)))
-            .await?;
+        self.settle_with(matches!(
+            exp,
+            Expectation::Object(_) | Expectation::Users(_)
+        ))
+        .await?;
         match exp {
             Expectation::Object(o) => {
                 let w = self.whereabouts(&o.object, o.is_group);
@@ -101,6 +104,26 @@ impl<'a> Run<'a> {
                     Err(Stop::Failed(f))
                 }
             }
+            Expectation::Users(u) => {
+                let all = check::list_all(self.client, "Users")
+                    .await
+                    .map_err(|m| self.mismatch(m, Code::Paging))?;
+                self.client.take_exchanges();
+                let located: Vec<(String, Whereabouts)> = u
+                    .users
+                    .iter()
+                    .map(|r| (r.clone(), self.whereabouts(r, false)))
+                    .collect();
+                let mut refs = self.engine.refs_by_target_id();
+                refs.extend(
+                    self.target_refs
+                        .iter()
+                        .map(|(r, id)| (id.clone(), r.clone())),
+                );
+                let member_ref = |id: &str| refs.get(id).cloned();
+                check::users::check(&all, u, &located, &self.settings.prefix, &member_ref)
+                    .map_err(|m| self.mismatch(m, Code::State))
+            }
             Expectation::Requests(r) => {
                 check::requests(&self.last_cycle, r).map_err(|m| self.mismatch(m, Code::Requests))
             }
@@ -110,7 +133,7 @@ impl<'a> Run<'a> {
     /// The run's own users as the target holds them, redacted for stability. The whole user
     /// list is read (following pagination), so a duplicate the run created shows up as an
     /// `unlinked:` entry even though no ref points at it.
-    pub(super) async fn snapshot_content(&mut self) -> Result<String, Stop> {
+    pub(super) async fn snapshot_content(&mut self) -> Result<serde_json::Value, Stop> {
         let all = check::list_all(self.client, "Users")
             .await
             .map_err(|m| self.mismatch(m, Code::Paging))?;
@@ -140,14 +163,18 @@ impl<'a> Run<'a> {
         } else {
             snapshot::View::Managed(self.engine.profile.managed_paths())
         };
-        let state = snapshot::users_state(&all, &owned, &self.settings.prefix, &view);
-        Ok(serde_json::to_string_pretty(&state).unwrap_or_default())
+        Ok(snapshot::users_state(
+            &all,
+            &owned,
+            &self.settings.prefix,
+            &view,
+        ))
     }
 
     pub(super) async fn snapshot(&mut self, name: &str) -> Result<(), Stop> {
         self.checked = true;
         self.settle().await?;
-        let content = self.snapshot_content().await?;
+        let state = self.snapshot_content().await?;
         // `--full` snapshots are a different view of the same state: a file of their own.
         let profile = match self.settings.full_snapshots {
             true => format!("{}.full", self.engine.profile.name()),
@@ -161,13 +188,16 @@ impl<'a> Run<'a> {
         );
         let source = self.scenario.file.display().to_string();
         let expression = format!("snapshot {name} ({profile})");
-        match snapshot::compare(
-            &path,
-            &source,
-            &expression,
-            &content,
-            self.settings.snapshot_mode,
-        ) {
+        let mode = self.settings.snapshot_mode;
+        // A directory-sized snapshot is a summary; its users are kept line by line beside it.
+        let compared = match snapshot::summarize(&state) {
+            Some(summary) => snapshot::compare_summary(&path, &source, &expression, &summary, mode),
+            None => {
+                let content = serde_json::to_string_pretty(&state).unwrap_or_default();
+                snapshot::compare(&path, &source, &expression, &content, mode)
+            }
+        };
+        match compared {
             Ok(snapshot::Outcome::Matched) => Ok(()),
             Ok(snapshot::Outcome::Written(p)) => {
                 self.warnings

@@ -364,6 +364,26 @@ impl<'a> Run<'a> {
                 self.remember_user_name(&spec.user);
                 r
             }
+            Step::CreateUsers(specs) => {
+                let r = dir(self.tenant.create_users(specs));
+                specs.iter().for_each(|s| self.remember_user_name(&s.user));
+                r
+            }
+            Step::UpdateUsers(specs) => {
+                let r = dir(self.tenant.update_users(specs));
+                specs.iter().for_each(|s| self.remember_user_name(&s.user));
+                r
+            }
+            Step::CreateGroups(specs) => {
+                for g in specs {
+                    let name = format!("{}{}", self.settings.prefix, g.display_name);
+                    self.last_group_name.insert(g.group.clone(), name);
+                }
+                dir(self.tenant.create_groups(specs))
+            }
+            Step::DisableUsers(users) => dir(self.tenant.disable_users(users)),
+            Step::SoftDeleteUsers(users) => dir(self.tenant.soft_delete_users(users)),
+            Step::AssignUsers(users) => dir(self.tenant.assign_all(users)),
             Step::DisableUser(u) => dir(self.tenant.set_account_enabled(u, false)),
             Step::EnableUser(u) => dir(self.tenant.set_account_enabled(u, true)),
             Step::SoftDeleteUser(u) => dir(self.tenant.soft_delete_user(u)),
@@ -626,6 +646,12 @@ fn changes_directory(step: &Step) -> bool {
     matches!(
         step,
         Step::CreateUser(_)
+            | Step::CreateUsers(_)
+            | Step::CreateGroups(_)
+            | Step::UpdateUsers(_)
+            | Step::DisableUsers(_)
+            | Step::SoftDeleteUsers(_)
+            | Step::AssignUsers(_)
             | Step::UpdateUser(_)
             | Step::DisableUser(_)
             | Step::EnableUser(_)
