@@ -68,13 +68,24 @@ fn every_scenario_passes_against_scim2_server_or_is_a_listed_known_failure() {
     let dir = std::env::temp_dir().join(format!("scim-harness-interop-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("tmp dir");
     let report = dir.join("interop.json");
-    for target in [
-        server.url.clone(),
-        format!("{}?aadOptscim062020", server.url),
+    // The flag in the tenant URL changes only Entra's PATCH dialect, so the second pass runs
+    // only Entra. One run at a time: the read-backs list the whole collection page by page,
+    // and another run's creates and deletes between two pages shift them (see README, --jobs).
+    for (target, profile) in [
+        (server.url.clone(), "all"),
+        (format!("{}?aadOptscim062020", server.url), "entra"),
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_scim-harness"))
             .current_dir(root())
-            .args(["run", "scenarios", "--target", &target, "--known-failures"])
+            .args([
+                "run",
+                "scenarios",
+                "--target",
+                &target,
+                "--profile",
+                profile,
+            ])
+            .arg("--known-failures")
             .arg("tests/interop/scim2-server-known-failures.yaml")
             .arg("--json")
             .arg(&report)
