@@ -706,9 +706,21 @@ async fn jobs_keep_list_order_and_shards_cover_the_list_once() {
             .map(|l| l.split("  (").next().unwrap_or(l).to_string())
             .collect()
     };
-    let dir = "scenarios/common";
-    let one = harness(args(&["run", dir]), vec![]).await;
-    let four = harness(args(&["run", dir, "--jobs", "4"]), vec![]).await;
+    // The small common scenarios (the large directory would only add minutes).
+    let files = [
+        "scenarios/common/delete-in-the-idp.yaml",
+        "scenarios/common/existing-group-is-matched.yaml",
+        "scenarios/common/group-push.yaml",
+        "scenarios/common/user-lifecycle.yaml",
+    ];
+    let with = |extra: &[&str]| {
+        let mut a = vec!["run"];
+        a.extend(files);
+        a.extend(extra);
+        args(&a)
+    };
+    let one = harness(with(&[]), vec![]).await;
+    let four = harness(with(&["--jobs", "4"]), vec![]).await;
     assert_eq!(one.status.code(), Some(0), "{}", text(&one).0);
     assert_eq!(four.status.code(), Some(0), "{}", text(&four).0);
     let all = verdict_lines(&one);
@@ -717,7 +729,7 @@ async fn jobs_keep_list_order_and_shards_cover_the_list_once() {
 
     let mut sharded = Vec::new();
     for shard in ["1/3", "2/3", "3/3"] {
-        let o = harness(args(&["run", dir, "--shard", shard]), vec![]).await;
+        let o = harness(with(&["--shard", shard]), vec![]).await;
         assert_eq!(o.status.code(), Some(0), "{}", text(&o).0);
         sharded.extend(verdict_lines(&o));
     }
@@ -726,11 +738,71 @@ async fn jobs_keep_list_order_and_shards_cover_the_list_once() {
     expected.sort();
     assert_eq!(sharded, expected);
 
-    let bad = harness(args(&["run", dir, "--shard", "4/3"]), vec![]).await;
+    let bad = harness(with(&["--shard", "4/3"]), vec![]).await;
     assert_eq!(bad.status.code(), Some(2));
     assert!(
         text(&bad).1.contains("expected I/N with 1 ≤ I ≤ N"),
         "{}",
         text(&bad).1
     );
+}
+
+/// Zero selected runs is a usage error naming what selected nothing, never a pass.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_that_selects_nothing_is_an_error() {
+    let out = harness(
+        args(&[
+            "run",
+            "scenarios/okta/conflict-raises-a-task-no-retry.yaml",
+            "--profile",
+            "entra",
+        ]),
+        vec![],
+    )
+    .await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("error: no scenario runs selected: 1 scenario files, profiles entra"),
+        "{stderr}"
+    );
+}
+
+/// `SCIM_BASE_URL` is the target when `--target` is not given, as vendors' CI sets it.
+#[tokio::test(flavor = "multi_thread")]
+async fn scim_base_url_from_the_environment_is_the_target() {
+    let server = target().await;
+    let out = harness(
+        args(&[
+            "run",
+            "scenarios/common/user-lifecycle.yaml",
+            "--profile",
+            "okta",
+        ]),
+        vec![
+            ("SCIM_BASE_URL", server.base_url().to_string()),
+            ("SCIM_TOKEN", TOKEN.into()),
+            ("CI", "true".into()),
+        ],
+    )
+    .await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    // The same run with a token that server refuses is a target error (exit 3): the requests
+    // went to the server SCIM_BASE_URL names, not to a built-in one.
+    let refused = harness(
+        args(&[
+            "run",
+            "scenarios/common/user-lifecycle.yaml",
+            "--profile",
+            "okta",
+        ]),
+        vec![
+            ("SCIM_BASE_URL", server.base_url().to_string()),
+            ("SCIM_TOKEN", "not-this-servers-token".into()),
+            ("CI", "true".into()),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status.code(), Some(3), "{}", text(&refused).0);
 }

@@ -28,6 +28,9 @@ pub struct Mismatch {
     pub message: String,
     /// Expected and actual text, for a diff.
     pub diff: Option<(String, String)>,
+    /// The target refused the harness's credentials (401/403) while reading back: not a
+    /// state the server got wrong, but a target the run cannot use.
+    pub refused: bool,
 }
 
 impl Mismatch {
@@ -35,6 +38,7 @@ impl Mismatch {
         Mismatch {
             message: message.into(),
             diff: None,
+            refused: false,
         }
     }
 }
@@ -97,6 +101,13 @@ async fn fetch(client: &ScimClient, path: String) -> Result<Option<Value>, Misma
     match outcome {
         Ok(r) if r.status == 200 => Ok(r.body),
         Ok(r) if r.status == 404 => Ok(None),
+        Ok(r) if r.status == 401 || r.status == 403 => Err(Mismatch {
+            refused: true,
+            ..Mismatch::new(format!(
+                "the target refused the token: reading back GET {path} answered HTTP {}{tries}",
+                r.status
+            ))
+        }),
         Ok(r) => Err(Mismatch::new(format!(
             "reading back GET {path} answered HTTP {}{tries}",
             r.status
@@ -306,6 +317,7 @@ pub async fn object(
         Err(Mismatch {
             message: format!("{what} `{}`: {}", exp.object, problems.join("; ")),
             diff: Some((expected_lines.join("\n"), actual_lines.join("\n"))),
+            refused: false,
         })
     }
 }
@@ -365,6 +377,7 @@ pub fn log(records: &[LogRecord], exp: &LogExpectation) -> Result<(), Mismatch> 
             }
         ),
         diff: None,
+        refused: false,
     })
 }
 

@@ -131,6 +131,7 @@ pub fn check(
     Err(Mismatch {
         message,
         diff: Some((lines(|d| &d.want), lines(|d| &d.got))),
+        refused: false,
     })
 }
 

@@ -27,7 +27,7 @@ pub struct RunArgs {
     /// Tenant URL of the SCIM server under test; Entra flags go in its query
     /// (`https://host/scim/v2?aadOptscim062020`). Without it, the built-in server is started,
     /// fresh for every scenario.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, env = "SCIM_BASE_URL", value_name = "URL")]
     pub target: Option<String>,
     /// Bearer token for --target (never printed). Prefer the SCIM_TOKEN variable.
     #[arg(long, env = "SCIM_TOKEN", hide_env_values = true, value_name = "TOKEN")]
@@ -103,6 +103,10 @@ pub struct RunArgs {
     /// second of four CI machines; the protocol checks are sliced the same way.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<super::jobs::Shard>,
+    /// Color: `auto` colors a terminal unless `NO_COLOR` is set (non-empty); `CLICOLOR_FORCE`
+    /// or `FORCE_COLOR` color a pipe too (GitHub Actions); `CI` alone means plain.
+    #[arg(long, value_enum, default_value_t, value_name = "WHEN")]
+    pub color: crate::report::console::ColorChoice,
     /// Largest response body read from the target; a larger answer is a finding.
     #[arg(long, default_value_t = 4 * 1024 * 1024, value_name = "BYTES")]
     pub max_body_bytes: u64,
@@ -441,11 +445,23 @@ pub async fn run(args: RunArgs) -> ExitCode {
         checks.retain(|_| position.next().is_some_and(|p| shard.keeps(p)));
     }
 
-    let console = if ci {
-        Console::plain()
-    } else {
-        Console::detect()
-    };
+    let suite_runs = with_suite && !checks.is_empty();
+    if jobs.is_empty() && !suite_runs {
+        // Zero runs selected is a mistake (a wrong path, profile or shard), never a pass.
+        eprintln!(
+            "error: no scenario runs selected: {} scenario files, profiles {}, shard {}",
+            scenarios.len(),
+            if args.profile.is_empty() {
+                "all".to_string()
+            } else {
+                args.profile.join(",")
+            },
+            args.shard
+                .map_or("none".to_string(), |s| format!("{}/{}", s.index, s.count))
+        );
+        return ExitCode::Usage;
+    }
+    let console = Console::detect(args.color);
     let started = Instant::now();
     let timeout = Duration::from_secs(args.timeout.max(1));
     // One redactor for the whole run: every client adds its token (and rotated ones) to

@@ -1,6 +1,7 @@
 //! The console report: one line per scenario as it finishes, the failing step with a colored
-//! diff and the request/response pair, then a summary. Colors only on a terminal and never
-//! when `NO_COLOR` is set.
+//! diff and the request/response pair, then a summary. Colors follow `--color`, then the
+//! conventions CI systems and terminals share (`NO_COLOR`, `CLICOLOR_FORCE`, `FORCE_COLOR`),
+//! then whether stdout is a terminal.
 
 use std::io::IsTerminal;
 
@@ -22,10 +23,42 @@ const DIM: &str = "\x1b[2m";
 const BOLD: &str = "\x1b[1m";
 const RESET: &str = "\x1b[0m";
 
+/// `--color`: `auto` decides from the environment and the terminal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// Whether to color, from the flag, the environment and the terminal. `NO_COLOR` counts only
+/// when non-empty (no-color.org); `CLICOLOR_FORCE` or `FORCE_COLOR` (non-empty, not `0`) turn
+/// color on where stdout is a pipe, as in GitHub Actions; `CI` alone means plain.
+pub fn wants_color(
+    choice: ColorChoice,
+    is_terminal: bool,
+    env: impl Fn(&str) -> Option<String>,
+) -> bool {
+    let set = |name: &str| env(name).is_some_and(|v| !v.is_empty());
+    let forced = |name: &str| env(name).is_some_and(|v| !v.is_empty() && v != "0");
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto if set("NO_COLOR") => false,
+        ColorChoice::Auto if forced("CLICOLOR_FORCE") || forced("FORCE_COLOR") => true,
+        ColorChoice::Auto => {
+            is_terminal && !env("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0")
+        }
+    }
+}
+
 impl Console {
-    /// Colors when stdout is a terminal, `NO_COLOR` is unset and `CI` does not ask for plain.
-    pub fn detect() -> Self {
-        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    /// Colors as `wants_color` decides for this process's stdout and environment.
+    pub fn detect(choice: ColorChoice) -> Self {
+        let color = wants_color(choice, std::io::stdout().is_terminal(), |name| {
+            std::env::var(name).ok()
+        });
         Console { color }
     }
 
@@ -278,5 +311,73 @@ fn plural(n: usize) -> &'static str {
         ""
     } else {
         "s"
+    }
+}
+
+#[cfg(test)]
+mod color_tests {
+    use super::{wants_color, ColorChoice};
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn the_flag_wins_over_every_variable() {
+        let all = [("NO_COLOR", "1"), ("FORCE_COLOR", "1"), ("CI", "true")];
+        assert!(wants_color(ColorChoice::Always, false, env(&all)));
+        assert!(!wants_color(ColorChoice::Never, true, env(&all)));
+    }
+
+    #[test]
+    fn an_empty_no_color_does_not_disable_color() {
+        assert!(wants_color(
+            ColorChoice::Auto,
+            true,
+            env(&[("NO_COLOR", "")])
+        ));
+        assert!(!wants_color(
+            ColorChoice::Auto,
+            true,
+            env(&[("NO_COLOR", "1")])
+        ));
+    }
+
+    #[test]
+    fn force_variables_color_a_pipe_in_ci_unless_zero() {
+        assert!(wants_color(
+            ColorChoice::Auto,
+            false,
+            env(&[("FORCE_COLOR", "1"), ("CI", "true")])
+        ));
+        assert!(wants_color(
+            ColorChoice::Auto,
+            false,
+            env(&[("CLICOLOR_FORCE", "1")])
+        ));
+        assert!(!wants_color(
+            ColorChoice::Auto,
+            false,
+            env(&[("FORCE_COLOR", "0")])
+        ));
+        assert!(!wants_color(ColorChoice::Auto, false, env(&[])));
+    }
+
+    #[test]
+    fn ci_alone_means_plain_even_on_a_terminal() {
+        assert!(!wants_color(
+            ColorChoice::Auto,
+            true,
+            env(&[("CI", "true")])
+        ));
+        assert!(wants_color(
+            ColorChoice::Auto,
+            true,
+            env(&[("CI", "false")])
+        ));
     }
 }

@@ -81,6 +81,12 @@ impl<'a> Run<'a> {
             f.expected = Some(e);
             f.actual = Some(a);
         }
+        if m.refused {
+            // The run's token is refused: the target cannot be used (exit 3), whatever check
+            // happened to meet it first.
+            f.code = Some(Code::Credentials);
+            return Stop::Target(f);
+        }
         Stop::Failed(f)
     }
 }
