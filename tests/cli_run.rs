@@ -806,3 +806,28 @@ async fn scim_base_url_from_the_environment_is_the_target() {
     .await;
     assert_eq!(refused.status.code(), Some(3), "{}", text(&refused).0);
 }
+
+/// Two files with one `name:` would share snapshots: the second is an error at its `name:`.
+#[tokio::test(flavor = "multi_thread")]
+async fn two_scenarios_with_one_name_are_a_file_error() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let body = "name: same\ndescription: d\nsymptom: s\nsteps:\n  - sync: initial\n";
+    let a = write_scenario(dir.path(), "a.yaml", body);
+    let b = write_scenario(dir.path(), "b.yaml", body);
+    let out = harness(
+        vec![
+            "run".into(),
+            a.display().to_string(),
+            b.display().to_string(),
+        ],
+        vec![],
+    )
+    .await;
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}{stderr}");
+    assert!(
+        stderr.contains(&format!("{}:1:7", b.display()))
+            && stderr.contains("scenario name `same` is also the name of"),
+        "{stderr}"
+    );
+}

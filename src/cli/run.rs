@@ -158,6 +158,10 @@ fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, ExitCode> {
     if failed {
         return Err(ExitCode::Usage);
     }
+    scenario::check_unique_names(&scenarios).map_err(|e| {
+        eprint!("{}", e.render());
+        ExitCode::Usage
+    })?;
     Ok(scenarios)
 }
 
@@ -435,6 +439,24 @@ pub async fn run(args: RunArgs) -> ExitCode {
         }
     }
 
+    // Every known-failures entry names a loaded scenario and a real profile (a typo masks
+    // nothing and would go unnoticed); checked before sharding, since shards share the file.
+    if let Some(path) = &args.known_failures {
+        let mut loaded: Vec<String> = scenarios.iter().map(|s| s.name.clone()).collect();
+        if with_suite {
+            loaded.extend(
+                checks
+                    .iter()
+                    .map(|c| format!("{}{}", crate::protocol::SCENARIO_PREFIX, c.name)),
+            );
+        }
+        let mut profiles = profile::NAMES.to_vec();
+        profiles.push(crate::protocol::PROFILE);
+        if let Err(e) = scenario::known::check_entries(&known, path, &loaded, &profiles) {
+            eprint!("{}", e.render());
+            return ExitCode::Usage;
+        }
+    }
     // `--shard i/n`: scenario runs first, then the protocol checks, dealt round-robin.
     let mut checks = checks;
     if let Some(shard) = args.shard {

@@ -92,6 +92,68 @@ pub fn parse(text: &str, file: &Path) -> Result<Vec<KnownFailure>, ScenarioError
     }
 }
 
+/// Every entry must name a scenario this run loaded and a profile that exists: a typo would
+/// otherwise mask nothing and go unnoticed. An entry for a pair the run does not select
+/// (another `--profile`) is fine. `scenarios` holds the names the run loaded, protocol checks
+/// included; `profiles` every profile name there is.
+pub fn check_entries(
+    entries: &[KnownFailure],
+    file: &Path,
+    scenarios: &[String],
+    profiles: &[&str],
+) -> Result<(), ScenarioErrors> {
+    let mut errors = Vec::new();
+    for k in entries {
+        let at = |field: &str, message: String| {
+            ScenarioError::at_span(
+                ErrorKind::InvalidValue,
+                file,
+                super::model::Span {
+                    line: k.line,
+                    column: 1,
+                },
+                field,
+                message,
+            )
+        };
+        if !scenarios.contains(&k.scenario) {
+            let mut e = at(
+                "scenario",
+                format!(
+                    "`{}` is not a scenario of this run ({} loaded); the entry would mask nothing",
+                    k.scenario,
+                    scenarios.len()
+                ),
+            );
+            if let Some(near) =
+                super::suggest::did_you_mean(&k.scenario, scenarios.iter().map(String::as_str))
+            {
+                e = e.with_help(format!("did you mean `{near}`?"));
+            }
+            errors.push(e);
+        }
+        if !profiles.contains(&k.profile.as_str()) {
+            let mut e = at(
+                "profile",
+                format!(
+                    "`{}` is not a profile; known: {}",
+                    k.profile,
+                    profiles.join(", ")
+                ),
+            );
+            if let Some(near) = super::suggest::did_you_mean(&k.profile, profiles.iter().copied()) {
+                e = e.with_help(format!("did you mean `{near}`?"));
+            }
+            errors.push(e);
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ScenarioErrors(errors))
+    }
+}
+
 pub fn load(path: &Path) -> Result<Vec<KnownFailure>, ScenarioErrors> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         ScenarioError::file_level(
@@ -109,6 +171,47 @@ pub fn load(path: &Path) -> Result<Vec<KnownFailure>, ScenarioErrors> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entries_must_name_a_loaded_scenario_and_a_real_profile() {
+        let file = Path::new("k.yaml");
+        let entries = parse(
+            "- scenario: okta-conflict\n  profile: okta\n  reason: a\n\
+             - scenario: okta-conflit\n  profile: okta\n  reason: typo\n\
+             - scenario: okta-conflict\n  profile: octa\n  reason: typo\n",
+            file,
+        )
+        .expect("parses");
+        let loaded = vec!["okta-conflict".to_string()];
+        let errs = check_entries(&entries, file, &loaded, &["entra", "okta"]).unwrap_err();
+        let got: Vec<(usize, &str, Option<&str>)> = errs
+            .0
+            .iter()
+            .map(|e| {
+                (
+                    e.span.map_or(0, |s| s.line),
+                    e.message.as_str(),
+                    e.help.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    4,
+                    "`okta-conflit` is not a scenario of this run (1 loaded); the entry would mask nothing",
+                    Some("did you mean `okta-conflict`?")
+                ),
+                (
+                    7,
+                    "`octa` is not a profile; known: entra, okta",
+                    Some("did you mean `okta`?")
+                ),
+            ]
+        );
+        assert!(check_entries(&entries[..1], file, &loaded, &["entra", "okta"]).is_ok());
+    }
 
     #[test]
     fn reads_entries_and_rejects_unknown_keys_with_positions() {

@@ -103,3 +103,35 @@ fn is_yaml(path: &Path) -> bool {
         Some("yaml" | "yml")
     )
 }
+
+/// Two files with the same `name:` would share snapshots and known-failure entries: the
+/// second is an error at its `name:` line, naming the first.
+pub fn check_unique_names(scenarios: &[Scenario]) -> Result<(), ScenarioErrors> {
+    let mut seen: std::collections::BTreeMap<&str, &Path> = std::collections::BTreeMap::new();
+    let mut errors = Vec::new();
+    for s in scenarios {
+        if let Some(first) = seen.insert(&s.name, &s.file) {
+            seen.insert(&s.name, first);
+            let line = std::fs::read_to_string(&s.file)
+                .ok()
+                .and_then(|t| t.lines().position(|l| l.starts_with("name:")))
+                .map_or(1, |i| i + 1);
+            errors.push(ScenarioError::at_span(
+                ErrorKind::Duplicate,
+                &s.file,
+                model::Span { line, column: 7 },
+                "name",
+                format!(
+                    "scenario name `{}` is also the name of `{}`; names must be unique (they name snapshots and known-failure entries)",
+                    s.name,
+                    first.display()
+                ),
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ScenarioErrors(errors))
+    }
+}
