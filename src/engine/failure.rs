@@ -1,8 +1,10 @@
 //! What a failed request does to its object (idp-behavior.md §1.3, §1.8, O-12, O-37): a
 //! failed log record, and an escrow for a retry in a later cycle, or, for an IdP that does not
-//! retry (Okta), an admin task named in the reason. Never sends anything.
+//! retry (Okta), an admin task named in the reason. A write preview mode withheld ends its
+//! object's processing the same way, with a preview record instead (CA-10). Never sends anything.
 
 use super::log::{error_code_for_status, is_transient, LogRecord};
+use super::preview::previewed;
 use super::{short, CycleReport, Engine, Sent, UserPass, INCOMPATIBLE};
 use crate::client::ClientError;
 use crate::profile::PushRetry;
@@ -73,6 +75,8 @@ impl Engine<'_> {
         let escrows = self.profile.transient_retry().pushes == PushRetry::Escrow;
         let escrow;
         let mut rec = match outcome {
+            // Not a failure: preview mode withheld the write; nothing to retry or hand over.
+            Sent::Preview(req) => return (previewed(rec, vec![req]), false),
             Sent::Answer(r) => {
                 // Transient faults and conflicts are escrowed and retried later (§1.3, §1.8).
                 escrow = escrows

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::log::{Action, LogRecord, StepType};
 use super::matching::collection_404;
+use super::preview::previewed;
 use super::users::staged;
 use super::{created_id, CycleReport, Engine, Link, Sent, INCOMPATIBLE, TARGET_ALREADY_LINKED};
 use crate::idp::Tenant;
@@ -200,7 +201,7 @@ impl Engine<'_> {
                             Some(req) => (req, members),
                             None => (self.profile.create_group(&name, &external_id), vec![]),
                         };
-                        let pending = self.created.sending_to("Groups", &req.path, Some(&name));
+                        let pending = self.sending_create("Groups", &req, Some(&name));
                         let created = match self.send(&req, report).await {
                             Sent::Answer(r) if r.status == 201 || r.status == 200 => r,
                             Sent::Answer(r) if r.status == 404 => {
@@ -221,7 +222,7 @@ impl Engine<'_> {
                                 return None;
                             }
                         };
-                        self.created.resolve(pending, &id);
+                        self.created_resolves(pending, &id);
                         rec.step(
                             StepType::Export,
                             true,
@@ -399,9 +400,11 @@ impl Engine<'_> {
                     );
                     // An entitled member whose export failed is retried with the group; an
                     // out-of-scope one waits for a restart (§1.7, §1.8). An IdP that leaves
-                    // failures to the admin (Okta) retries neither.
-                    let escrows =
-                        self.profile.transient_retry().pushes == crate::profile::PushRetry::Escrow;
+                    // failures to the admin (Okta) retries neither. In preview mode (CA-10) the
+                    // member's create was withheld, not failed: nothing to retry.
+                    let escrows = self.profile.transient_retry().pushes
+                        == crate::profile::PushRetry::Escrow
+                        && self.job.commits_writes;
                     if escrows && tenant.entitlement(member).is_ok() {
                         self.escrow.insert(group_ref, report.cycle_id);
                     }
@@ -425,11 +428,18 @@ impl Engine<'_> {
             };
             let requests = self.profile.membership(&change);
             let parallelism = self.profile.worker_threads();
+            let mut withheld = Vec::new();
             for outcome in self.send_all(&requests, parallelism, report).await {
                 match outcome {
                     Sent::Answer(r) if r.is_success() => {}
+                    Sent::Preview(req) => withheld.push(req),
                     outcome => return self.fail_group(rec, group_ref, outcome, report),
                 }
+            }
+            if !withheld.is_empty() {
+                // Preview mode (CA-10): every membership request is named, none was sent.
+                rec.provisioning_action = Action::Update;
+                return report.records.push(previewed(rec, withheld));
             }
             rec.step(
                 StepType::Export,

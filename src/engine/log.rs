@@ -80,6 +80,20 @@ pub struct LogRecord {
     pub reason: Option<String>,
     pub provisioning_steps: Vec<ProvisioningStep>,
     pub modified_properties: Vec<ModifiedProperty>,
+    /// In preview mode (CA-10): the writes this object's processing computed and did not
+    /// send, as they would have gone out.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub preview: Vec<PreviewedRequest>,
+}
+
+/// A write withheld by preview mode, as it would have been sent.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PreviewedRequest {
+    pub method: &'static str,
+    /// Path and query relative to the base URL.
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<serde_json::Value>,
 }
 
 fn ser_status<S: serde::Serializer>(s: &Status, ser: S) -> Result<S::Ok, S::Error> {
@@ -100,6 +114,7 @@ impl LogRecord {
             reason: None,
             provisioning_steps: vec![],
             modified_properties: vec![],
+            preview: vec![],
         }
     }
 

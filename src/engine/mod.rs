@@ -15,6 +15,7 @@ mod groups;
 pub mod log;
 mod matching;
 mod pool;
+mod preview;
 mod probe;
 mod references;
 pub mod runner;
@@ -140,6 +141,8 @@ pub struct Engine<'a> {
 enum Sent {
     Answer(Response),
     Transport(ClientError),
+    /// A write preview mode withheld (CA-10): not sent, so there is no answer.
+    Preview(ScimRequest),
 }
 
 impl<'a> Engine<'a> {
@@ -240,7 +243,11 @@ impl<'a> Engine<'a> {
         self.take_global_failure();
     }
 
+    /// A write withheld by preview mode is not counted: the counts are what the target saw.
     async fn send(&self, req: &ScimRequest, report: &mut CycleReport) -> Sent {
+        if self.withholds(req) {
+            return Sent::Preview(req.clone());
+        }
         *report.requests.entry(req.verb.as_str()).or_default() += 1;
         self.exchange(req).await
     }
@@ -254,11 +261,16 @@ impl<'a> Engine<'a> {
         parallelism: usize,
         report: &mut CycleReport,
     ) -> Vec<Sent> {
-        for req in requests {
+        for req in requests.iter().filter(|r| !self.withholds(r)) {
             *report.requests.entry(req.verb.as_str()).or_default() += 1;
         }
         let mut out: Vec<(usize, Sent)> = stream::iter(requests.iter().enumerate())
-            .map(|(i, r)| async move { (i, self.exchange(r).await) })
+            .map(|(i, r)| async move {
+                if self.withholds(r) {
+                    return (i, Sent::Preview(r.clone()));
+                }
+                (i, self.exchange(r).await)
+            })
             .buffer_unordered(parallelism.max(1))
             .collect()
             .await;

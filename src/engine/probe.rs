@@ -110,7 +110,7 @@ impl Engine<'_> {
                 Some(fault) if attempt < retry.probe_attempts => {
                     let wait = match &outcome {
                         Sent::Answer(r) => wait_before_retry(r.retry_after, attempt),
-                        Sent::Transport(_) => backoff(attempt),
+                        Sent::Transport(_) | Sent::Preview(_) => backoff(attempt),
                     };
                     faults.push(fault);
                     tokio::time::sleep(wait).await;
@@ -143,6 +143,8 @@ impl Engine<'_> {
         let r = match outcome {
             Sent::Transport(e) => return Err(CycleError::Unreachable(e)),
             Sent::Answer(r) => r,
+            // A probe is a read and goes through `exchange_once`: preview never holds it.
+            Sent::Preview(_) => return Ok(()),
         };
         if r.status == 401 || r.status == 403 {
             return Err(CycleError::Credentials {

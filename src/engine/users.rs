@@ -230,9 +230,7 @@ impl Engine<'_> {
                             ));
                         }
                         let req = self.profile.create_user(&desired);
-                        let pending =
-                            self.created
-                                .sending_to("Users", &req.path, desired.user_name());
+                        let pending = self.sending_create("Users", &req, desired.user_name());
                         let created = match self.send(&req, &mut pass.report).await {
                             Sent::Answer(r) if r.status == 201 || r.status == 200 => r,
                             Sent::Answer(r) if r.status == 404 => {
@@ -244,7 +242,7 @@ impl Engine<'_> {
                             Ok(id) => id,
                             Err(finding) => return pass.push(rec.failed(INCOMPATIBLE, finding)),
                         };
-                        self.created.resolve(pending, &id);
+                        self.created_resolves(pending, &id);
                         rec.target_identity = Some(id.clone());
                         rec.step(
                             StepType::Export,

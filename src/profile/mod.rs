@@ -694,6 +694,10 @@ pub struct JobSettings {
     /// A 404 to a filter query quarantines the job at once and stops the cycle (Entra's
     /// global failure, E-65). Off by default: only Entra documents a quarantine for it.
     pub filter_404_quarantines: bool,
+    /// Whether writes reach the target. Off: a preview (CyberArk's "Preview mode", CA-10):
+    /// reads (probes, matching, reads before an update) are sent, every write is computed,
+    /// logged with the request it would have sent, and withheld.
+    pub commits_writes: bool,
 }
 
 impl Default for JobSettings {
@@ -707,6 +711,7 @@ impl Default for JobSettings {
             member_batch: 100,
             record_timeout: None,
             filter_404_quarantines: false,
+            commits_writes: true,
         }
     }
 }

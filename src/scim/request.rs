@@ -58,6 +58,21 @@ impl ScimRequest {
             body: Some(body),
         }
     }
+
+    /// Whether the request changes the target: every verb but GET, except a POST to a
+    /// `/.search` endpoint, which is a query (RFC 7644 §3.4.3).
+    pub fn is_write(&self) -> bool {
+        match self.verb {
+            Verb::Get => false,
+            Verb::Post => !self
+                .path
+                .split('?')
+                .next()
+                .unwrap_or("")
+                .ends_with("/.search"),
+            Verb::Put | Verb::Patch | Verb::Delete => true,
+        }
+    }
 }
 
 /// Query-string encoding as IdPs send it: space as `+`, quotes as `%22` (§1.2).
@@ -140,6 +155,19 @@ pub fn set_path(body: &mut serde_json::Map<String, Value>, path: &str, value: Va
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn only_reads_and_searches_are_not_writes() {
+        assert!(!ScimRequest::get("/Users?filter=x").is_write());
+        let post = |path: &str| ScimRequest::with_body(Verb::Post, path, json!({}));
+        assert!(!post("/Users/.search").is_write());
+        assert!(!post("/.search").is_write());
+        assert!(post("/Users").is_write());
+        assert!(post("/Users/.searchx").is_write());
+        for verb in [Verb::Put, Verb::Patch, Verb::Delete] {
+            assert!(ScimRequest::with_body(verb, "/Users/1", json!({})).is_write());
+        }
+    }
 
     #[test]
     fn filter_values_are_encoded_as_idps_send_them() {

@@ -3,6 +3,7 @@
 //!
 //! It knows nothing of IdPs or the harness; it only shares the `scim` vocabulary.
 
+pub mod access_log;
 mod auth;
 pub mod discovery;
 pub mod error;
@@ -41,6 +42,8 @@ pub struct ServerConfig {
     pub base_path: String,
     /// Bearer tokens accepted at once (several during a token rotation).
     pub tokens: Vec<String>,
+    /// Log each request (`serve`); `None`: silent, as the harness's built-in target is.
+    pub access_log: Option<access_log::AccessLog>,
 }
 
 impl Default for ServerConfig {
@@ -49,6 +52,7 @@ impl Default for ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             base_path: "/scim/v2".into(),
             tokens: vec![],
+            access_log: None,
         }
     }
 }
@@ -269,6 +273,13 @@ pub async fn start(config: ServerConfig) -> Result<RunningServer, ServerError> {
         TokenSet::new(config.tokens),
     );
     let app = router(state.clone(), &base_path);
+    let app = match config.access_log {
+        Some(log) => app.layer(axum::middleware::from_fn_with_state(
+            log,
+            access_log::record,
+        )),
+        None => app,
+    };
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app)

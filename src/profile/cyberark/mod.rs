@@ -3,15 +3,15 @@
 //! `userName eq`, POSTed and updated with a PUT of the whole user; roles mapped to the app
 //! become destination groups written with PATCH and never deleted. Its sync options decide
 //! whether an existing user with the same principal name is overwritten, and whether and how
-//! users are de-provisioned.
+//! users are de-provisioned; in Preview mode a job writes nothing.
 
 use serde_json::{json, Map, Value};
 
 use super::{
     encode_query_value, quote, set_path, Before, Deprovision, DeprovisionAction, DesiredUser,
-    DiffSource, ExistingGroup, ExistingUser, GroupLookup, GroupRemoval, MembershipChange,
-    ModifiedProperty, Profile, PushRetry, Scheduling, ScimRequest, Strictness, TransientRetry,
-    Update, Verb,
+    DiffSource, ExistingGroup, ExistingUser, GroupLookup, GroupRemoval, JobSettings,
+    MembershipChange, ModifiedProperty, Profile, PushRetry, Scheduling, ScimRequest, Strictness,
+    TransientRetry, Update, Verb,
 };
 use crate::idp::SourceUser;
 use crate::scenario::model::{Step, SyncKind, UserAttr};
@@ -76,6 +76,8 @@ pub struct CyberArk {
     /// "De-provision users in target application when they are disabled in the source
     /// directory" (CA-8). Off: a disabled user is left as it is.
     pub deprovision_disabled: bool,
+    /// "Preview mode" (CA-10): jobs compute every change and commit none.
+    pub preview: bool,
 }
 
 fn text(v: Option<&str>) -> Option<Value> {
@@ -125,7 +127,7 @@ impl Profile for CyberArk {
 
     /// No provision-on-demand (Entra's), no scheduled import (Okta's), no manager (no
     /// reference attribute is mapped). A `restart` is CA-5's provisioning job with "bypass
-    /// caching and re-sync all objects" (`full`) or without (`keep_links`) [I].
+    /// caching and re-sync all objects" (`full`) or without (`keep-links`) [I].
     fn supports(&self, step: &Step) -> bool {
         match step {
             Step::ProvisionOnDemand(_) | Step::Sync(SyncKind::Import) => false,
@@ -174,6 +176,18 @@ impl Profile for CyberArk {
                 && body.get("Resources").is_none_or(Value::is_array);
         }
         !schemas.is_empty() || body.get("id").is_some_and(Value::is_string)
+    }
+
+    /// CA-10: in Preview mode a job computes its changes without committing them. [I] What
+    /// that means on the wire: reads (Verify, matching, the read before a PUT, group
+    /// listings) are sent so the changes are computed against the real target; every write
+    /// is withheld and logged with the request it would have sent. It applies to the
+    /// immediate pushes too: every `sync` and event push of the run is a preview.
+    fn job(&self) -> JobSettings {
+        JobSettings {
+            commits_writes: !self.preview,
+            ..JobSettings::default()
+        }
     }
 
     /// [I] Verify is sent when the admin saves the settings, not before each push.

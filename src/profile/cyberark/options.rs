@@ -1,6 +1,7 @@
 //! CyberArk Identity's provisioning settings as harness options (idp-behavior.md §5, CA-6,
-//! CA-7): what happens to an existing target user with the same principal name, and what
-//! de-provisioning does and when. Parsing only; what they change lives with the requests.
+//! CA-7, CA-10): what happens to an existing target user with the same principal name, what
+//! de-provisioning does and when, and whether jobs run in Preview mode. Parsing only; what
+//! they change lives with the requests.
 
 use std::collections::BTreeMap;
 
@@ -19,7 +20,12 @@ pub enum Deprovisioning {
 }
 
 /// Options a scenario or `--option` may set.
-pub const OPTIONS: &[&str] = &["existing_user", "deprovision", "deprovision_disabled"];
+pub const OPTIONS: &[&str] = &[
+    "existing_user",
+    "deprovision",
+    "deprovision_disabled",
+    "preview",
+];
 
 fn bad(key: &str, value: &str, expected: &'static str) -> ProfileError {
     ProfileError::BadOption {
@@ -35,6 +41,7 @@ impl CyberArk {
             existing_user: ExistingUser::Adopt,
             deprovisioning: Deprovisioning::Disable,
             deprovision_disabled: false,
+            preview: false,
         };
         for (key, value) in options {
             match key.as_str() {
@@ -55,6 +62,13 @@ impl CyberArk {
                 }
                 "deprovision_disabled" => {
                     ca.deprovision_disabled = match value.as_str() {
+                        "true" => true,
+                        "false" => false,
+                        _ => return Err(bad(key, value, "`true` or `false`")),
+                    }
+                }
+                "preview" => {
+                    ca.preview = match value.as_str() {
                         "true" => true,
                         "false" => false,
                         _ => return Err(bad(key, value, "`true` or `false`")),
@@ -85,6 +99,7 @@ mod tests {
         assert_eq!(p.existing_user(), ExistingUser::Adopt);
         assert_eq!(p.deprovisioning, Deprovisioning::Disable);
         assert!(!p.deprovision_disabled);
+        assert!(p.job().commits_writes, "preview is off unless asked for");
     }
 
     #[test]
@@ -101,6 +116,7 @@ mod tests {
             ("existing_user", "merge"),
             ("deprovision", "suspend"),
             ("deprovision_disabled", "yes"),
+            ("preview", "on"),
         ] {
             assert!(
                 matches!(err(&[bad]), Some(ProfileError::BadOption { .. })),
@@ -111,8 +127,10 @@ mod tests {
             ("existing_user", "no-overwrite"),
             ("deprovision", "delete"),
             ("deprovision_disabled", "true"),
+            ("preview", "true"),
         ]);
         assert_eq!(p.existing_user(), ExistingUser::Leave);
+        assert!(!p.job().commits_writes, "preview withholds writes");
         assert_eq!(
             p.deprovision(Deprovision::Disabled),
             DeprovisionAction::Delete
