@@ -360,7 +360,7 @@ async fn a_token_echoed_in_json_is_replaced_before_anyone_sees_it() {
     let dir = tempfile::tempdir().expect("temp dir");
     let transcript = dir.path().join("transcript.jsonl");
     let client = client(&server.base)
-        .transcript(&transcript)
+        .transcript(&transcript, "echo", "entra")
         .expect("transcript");
     let r = client
         .send(&ScimRequest::get("/Users"))

@@ -612,6 +612,20 @@ async fn sigint_and_sigterm_during_an_in_flight_create_clean_up_and_write_report
         let json = std::fs::read_to_string(ran.dir.path().join("report.json"))
             .expect("JSON report written");
         assert!(json.contains("stopped by SIG"), "{json}");
+        let report: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+        assert_eq!(report["interrupted"], true, "{label}");
+        assert_eq!(
+            report["stopped_by"],
+            signals[0].replace("-", "SIG"),
+            "{label}"
+        );
+        let junit = std::fs::read_to_string(ran.dir.path().join("report.xml"))
+            .expect("JUnit report written");
+        assert!(
+            junit.contains("type=\"interrupted\"")
+                && junit.contains("<property name=\"interrupted\" value=\"true\"/>"),
+            "{label}: {junit}"
+        );
     }
 }
 
@@ -701,6 +715,19 @@ async fn the_scenario_timeout_and_the_run_deadline_bound_a_run_whose_requests_ne
     let json =
         std::fs::read_to_string(ran.dir.path().join("report.json")).expect("JSON report written");
     assert!(json.contains("run deadline"), "{json}");
+    let report: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(
+        (&report["interrupted"], &report["not_run"]),
+        (&serde_json::json!(true), &serde_json::json!(not_run))
+    );
+    let junit =
+        std::fs::read_to_string(ran.dir.path().join("report.xml")).expect("JUnit report written");
+    assert!(
+        junit.contains(&format!(
+            "message=\"stopped by the run deadline of 2 s (--deadline): {not_run} scenario runs not run\" type=\"interrupted\""
+        )),
+        "{junit}"
+    );
 }
 
 /// `--jobs`: four runs side by side on one target. Each gets its own prefix (`hs11-<slot>-`),

@@ -2,11 +2,16 @@
 //! command, and maps each class of failure to a documented exit code.
 
 /// Prints a line to stdout without panicking when stdout is closed (`| head`, a reader that
-/// went away): losing console output must never crash a run.
+/// went away): losing console output must never crash a run. To stderr instead while a
+/// report goes to stdout (`--json -`), so that what a pipe reads is the report alone.
 macro_rules! say {
     ($($t:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($t)*);
+        if $crate::cli::console_on_stderr() {
+            let _ = writeln!(std::io::stderr(), $($t)*);
+        } else {
+            let _ = writeln!(std::io::stdout(), $($t)*);
+        }
     }};
 }
 
@@ -14,15 +19,31 @@ macro_rules! say {
 macro_rules! say_raw {
     ($($t:tt)*) => {{
         use std::io::Write as _;
-        let mut out = std::io::stdout();
-        let _ = write!(out, $($t)*);
-        let _ = out.flush();
+        if $crate::cli::console_on_stderr() {
+            let _ = write!(std::io::stderr(), $($t)*);
+        } else {
+            let mut out = std::io::stdout();
+            let _ = write!(out, $($t)*);
+            let _ = out.flush();
+        }
     }};
+}
+
+/// Set once, before a run starts, when a report is written to stdout.
+static CONSOLE_ON_STDERR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub(crate) fn console_on_stderr() -> bool {
+    CONSOLE_ON_STDERR.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+fn move_console_to_stderr() {
+    CONSOLE_ON_STDERR.store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
 mod explain;
 mod jobs;
 mod one_run;
+mod reports;
 mod run;
 mod serve;
 mod stop;

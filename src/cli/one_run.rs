@@ -61,10 +61,12 @@ pub(super) async fn run_one(
             ExitCode::Internal
         })?;
     if let Some(path) = &args.transcript {
-        client = client.transcript(path).map_err(|e| {
-            eprintln!("error: {e}");
-            ExitCode::Usage
-        })?;
+        client = client
+            .transcript(path, &s.name, profile.name())
+            .map_err(|e| {
+                eprintln!("error: {e}");
+                ExitCode::Usage
+            })?;
     }
     let incidents = Incidents::default();
     let shown = match target {

@@ -48,18 +48,25 @@ pub struct RunArgs {
     /// Profile option, overriding scenario options (e.g. patch_dialect=aadOptscim062020).
     #[arg(long = "option", value_name = "KEY=VALUE", value_parser = parse_option)]
     pub options: Vec<(String, String)>,
-    /// Write a JSON report.
+    /// Write a JSON report (`-`: stdout, the console then goes to stderr).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
-    /// Write a JUnit XML report.
+    /// Write a JUnit XML report (`-`: stdout).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
-    /// Write the provisioning log as JSON lines.
+    /// Write an HTML report: one self-contained file to open in a browser (`-`: stdout).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Write the provisioning log as JSON lines (`-`: stdout).
     #[arg(long, value_name = "FILE")]
     pub log: Option<PathBuf>,
-    /// Append every HTTP exchange as JSON lines (Authorization redacted).
+    /// Write every HTTP exchange as JSON lines, tagged with scenario, profile and step, with
+    /// headers (Authorization redacted) and cut bodies; emptied at the start of each run.
     #[arg(long, value_name = "FILE")]
     pub transcript: Option<PathBuf>,
+    /// Add to the --transcript file instead of emptying it first.
+    #[arg(long, requires = "transcript")]
+    pub append: bool,
     /// Accept new and changed snapshots (nothing is ever written when CI is set).
     #[arg(long)]
     pub accept: bool,
@@ -217,7 +224,7 @@ pub fn list(args: ListArgs) -> ExitCode {
 
 /// The options one profile gets: `okta.integration` goes to okta only (prefix stripped),
 /// `patch_dialect` to every profile — which must then know it.
-fn for_profile<'a>(
+pub(super) fn for_profile<'a>(
     profile: &str,
     options: impl Iterator<Item = (&'a str, &'a str)>,
 ) -> BTreeMap<String, String> {
@@ -483,6 +490,12 @@ pub async fn run(args: RunArgs) -> ExitCode {
         );
         return ExitCode::Usage;
     }
+    // Every report path is checked before anything is sent.
+    if let Err(e) = super::reports::preflight(&args) {
+        eprintln!("error: {e}");
+        return ExitCode::Usage;
+    }
+    let started_at = chrono::Utc::now();
     let console = Console::detect(args.color);
     let started = Instant::now();
     let timeout = Duration::from_secs(args.timeout.max(1));
@@ -585,19 +598,21 @@ pub async fn run(args: RunArgs) -> ExitCode {
         }
     }
 
-    let writes = [
-        (args.json.as_ref(), report::json(&outcomes)),
-        (args.junit.as_ref(), report::junit::render(&outcomes)),
-        (args.log.as_ref(), report::log_lines(&outcomes)),
-    ];
-    for (path, text) in writes {
-        if let Some(path) = path {
-            // The client scrubbed every answer as it arrived; this pass covers the rest.
-            if let Err(e) = report::write_file(path, &redactor.scrub(&text)) {
-                eprintln!("error: {e}");
-                return ExitCode::Internal;
-            }
-        }
+    let info = report::RunInfo {
+        target: super::reports::shown_target(&target, args.target.as_deref(), &redactor),
+        profiles: super::reports::profile_options(
+            jobs.iter().map(|(_, p)| p.name()),
+            &args,
+            &cli_options,
+        ),
+        prefix: settings.prefix.clone(),
+        duration_ms: started.elapsed().as_millis() as u64,
+        interrupted: super::reports::interruption(stopped.clone()),
+        ..report::RunInfo::new(started_at)
+    };
+    if let Err(e) = super::reports::write_all(&outcomes, &info, &args, &redactor) {
+        eprintln!("error: {e}");
+        return ExitCode::Internal;
     }
     if outcomes.iter().any(|o| o.verdict == Verdict::TargetError) {
         ExitCode::Target

@@ -6,12 +6,13 @@
 
 mod body;
 mod redact;
+mod transcript;
 
 pub use body::{truncate_text, DEFAULT_MAX_BODY, RECORDED_JSON_MAX, RECORDED_TEXT_MAX};
 pub use redact::{install_panic_scrubber, scrub_userinfo, Redactor, MIN_SECRET_LEN, REDACTED};
 
 use std::io::Write as _;
-use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -234,7 +235,9 @@ pub struct ScimClient {
     /// Behind a lock so that a token rotation (`idp_update_token`) can swap it mid-run.
     token: std::sync::RwLock<Option<Secret>>,
     timeout: Duration,
-    transcript: Option<Mutex<std::fs::File>>,
+    transcript: Option<transcript::Transcript>,
+    /// The scenario step in progress, set by the engine: what transcript lines are tagged with.
+    step: AtomicUsize,
     exchanges: Mutex<Vec<Exchange>>,
     observer: Option<Observer>,
     redactor: Redactor,
@@ -283,6 +286,7 @@ impl ScimClient {
             token: std::sync::RwLock::new(token),
             timeout,
             transcript: None,
+            step: AtomicUsize::new(0),
             exchanges: Mutex::new(vec![]),
             observer: None,
             redactor,
@@ -308,20 +312,6 @@ impl ScimClient {
             let v = HeaderValue::from_str(&value).map_err(|e| bad(&e))?;
             self.headers.insert(n, v);
         }
-        Ok(self)
-    }
-
-    /// `--transcript FILE`: append every exchange as a JSON line.
-    pub fn transcript(mut self, path: &Path) -> Result<Self, ClientSetupError> {
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .map_err(|source| ClientSetupError::Transcript {
-                path: path.display().to_string(),
-                source,
-            })?;
-        self.transcript = Some(Mutex::new(file));
         Ok(self)
     }
 
@@ -360,7 +350,7 @@ impl ScimClient {
         std::mem::take(&mut *self.exchanges.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
-    fn record(&self, mut exchange: Exchange) {
+    fn record(&self, mut exchange: Exchange, headers: Option<transcript::Headers>) {
         // A password in a body (Okta sends one on create, §2.2) is a secret like the token.
         for body in [&mut exchange.request_body, &mut exchange.response_body]
             .into_iter()
@@ -374,9 +364,12 @@ impl ScimClient {
         if let Some(observe) = &self.observer {
             observe(&exchange);
         }
-        if let Some(file) = &self.transcript {
-            if let Ok(line) = serde_json::to_string(&exchange) {
-                let mut f = file.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(t) = &self.transcript {
+            let step = self.step.load(Ordering::Relaxed);
+            let headers = headers.unwrap_or_default().scrubbed(&self.redactor);
+            if let Some(line) = transcript::line(&exchange, &t.scenario, &t.profile, step, headers)
+            {
+                let mut f = t.file.lock().unwrap_or_else(|e| e.into_inner());
                 // A transcript that cannot be written must not stop the run; it is a side output.
                 // One write per line: runs side by side (`--jobs`) append to the same file,
                 // and an O_APPEND write is not interleaved with another.
@@ -450,6 +443,12 @@ impl ScimClient {
         for (name, value) in &self.headers {
             headers.insert(name.clone(), value.clone());
         }
+        // What the transcript shows was sent: these headers, the client's User-Agent unless the
+        // IdP's replaced it, and Authorization only ever as `Bearer [REDACTED]`.
+        let mut recorded = self
+            .transcript
+            .as_ref()
+            .map(|_| transcript::Headers::sent(&headers, token.is_some()));
         let mut builder = self.http.request(method, &url).headers(headers);
         if let Some(token) = &token {
             builder = builder.bearer_auth(token.expose());
@@ -463,6 +462,9 @@ impl ScimClient {
         let outcome = match builder.send().await {
             Ok(resp) => {
                 exchange.status = Some(resp.status().as_u16());
+                if let Some(h) = &mut recorded {
+                    h.received(resp.headers());
+                }
                 self.receive(req.verb, &url, resp).await
             }
             Err(e) => Err(self.classify(&url, e)),
@@ -484,7 +486,7 @@ impl ScimClient {
                 exchange.failure = Some(e.kind());
             }
         }
-        self.record(exchange);
+        self.record(exchange, recorded);
         outcome
     }
 

@@ -1,11 +1,15 @@
-//! Reports, written from the collected scenario outcomes: the console (progress as each
-//! scenario finishes, then a summary), JSON, JUnit XML and the provisioning log as JSON lines.
+//! Reports, written once at the end from the collected scenario outcomes and what the run
+//! was (`RunInfo`): the console (progress as each scenario finishes, then a summary), JSON,
+//! JUnit XML, one self-contained HTML file and the provisioning log as JSON lines.
 //! A report never contains a token: what it renders was scrubbed by the client at ingress
 //! and once more by the CLI, so a server that echoes the token still gets its report.
 
 pub mod console;
+pub mod html;
+pub mod json;
 pub mod junit;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::json;
@@ -19,6 +23,11 @@ pub enum ReportError {
     Write {
         path: String,
         source: std::io::Error,
+    },
+    #[error("failed to render the {format} report: {reason}")]
+    Render {
+        format: &'static str,
+        reason: String,
     },
 }
 
@@ -51,14 +60,79 @@ pub fn totals(outcomes: &[ScenarioOutcome]) -> Totals {
     t
 }
 
-/// Writes a report file. The text arrives clean: the client replaced every secret in what
-/// the server sent, and the CLI scrubs the whole text once more before calling this; a
-/// report knows no secret of its own.
+/// What a run was, beside its outcomes: what every report names at its top.
+#[derive(Debug, Clone)]
+pub struct RunInfo {
+    /// `scim-harness/<version>`.
+    pub tool: String,
+    /// The tenant URL with credentials replaced, `built-in` or `dry run (…)`.
+    pub target: String,
+    /// Per profile, the options every run of it got (`--option`, the tenant URL's flags);
+    /// a scenario's own `options:` come on top and are not listed here.
+    pub profiles: BTreeMap<String, BTreeMap<String, String>>,
+    pub prefix: String,
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    pub duration_ms: u64,
+    /// Set when a signal or `--deadline` stopped the run.
+    pub interrupted: Option<Interruption>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Interruption {
+    /// `SIGINT`, `SIGTERM` or `the run deadline of 2 s (--deadline)`.
+    pub cause: String,
+    /// Scenario runs never started because of it.
+    pub not_run: usize,
+}
+
+impl Interruption {
+    /// `stopped by SIGINT: 3 scenario runs not run`, as the console says it.
+    pub fn line(&self) -> String {
+        format!(
+            "stopped by {}: {} scenario runs not run",
+            self.cause, self.not_run
+        )
+    }
+}
+
+impl RunInfo {
+    /// A run of `scim-harness` at `started_at` against the built-in server; the CLI fills in
+    /// the rest.
+    pub fn new(started_at: chrono::DateTime<chrono::Utc>) -> RunInfo {
+        RunInfo {
+            tool: concat!("scim-harness/", env!("CARGO_PKG_VERSION")).to_string(),
+            target: "built-in".into(),
+            profiles: BTreeMap::new(),
+            prefix: String::new(),
+            started_at,
+            duration_ms: 0,
+            interrupted: None,
+        }
+    }
+}
+
+/// Writes a report to `path`, or to standard output when `path` is `-`. The text arrives
+/// clean: the client replaced every secret in what the server sent, and the CLI scrubs the
+/// whole text once more before calling this; a report knows no secret of its own.
 pub fn write_file(path: &Path, text: &str) -> Result<(), ReportError> {
-    std::fs::write(path, text).map_err(|source| ReportError::Write {
+    let failed = |source| ReportError::Write {
         path: path.display().to_string(),
         source,
-    })
+    };
+    if is_stdout(path) {
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        return out
+            .write_all(text.as_bytes())
+            .and_then(|()| out.flush())
+            .map_err(failed);
+    }
+    std::fs::write(path, text).map_err(failed)
+}
+
+/// `-` names standard output, as it does for most command-line tools.
+pub fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == "-"
 }
 
 /// The findings of a run grouped by cause, in the order reports show them.
@@ -81,25 +155,6 @@ pub fn findings(outcomes: &[ScenarioOutcome]) -> Vec<Group> {
             root,
         )
     }))
-}
-
-/// The machine-readable report (`--json`).
-pub fn json(outcomes: &[ScenarioOutcome]) -> String {
-    let t = totals(outcomes);
-    let findings = findings(outcomes);
-    let doc = json!({
-        "summary": {
-            "passed": t.passed,
-            "failed": t.failed,
-            "target_errors": t.target_errors,
-            "known_failures": t.known,
-            "skipped": t.skipped,
-            "warnings": t.warnings,
-        },
-        "findings": findings,
-        "scenarios": outcomes,
-    });
-    serde_json::to_string_pretty(&doc).unwrap_or_default()
 }
 
 /// The provisioning log as JSON lines (`--log`), each record tagged with scenario and profile.

@@ -574,6 +574,7 @@ pub async fn run(
             Some(Step::Expect(Expectation::Job(_)))
         );
         run.step = i + 1;
+        run.client.set_step(i + 1);
         run.line = span.line;
         run.keyword = step.keyword();
         if let Err(s) = run.apply(step).await {
@@ -582,6 +583,8 @@ pub async fn run(
         }
         run.client.take_exchanges();
     }
+    // What follows (settling, cleanup) belongs to no step.
+    run.client.set_step(0);
     if stop.is_none() {
         // Any failure that is not a transient fault since retried with success fails the
         // scenario, not only the first one recorded.
