@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 mod groups;
+pub mod pending;
 mod summary;
 
 pub use groups::{groups_state, GROUP_PATHS};

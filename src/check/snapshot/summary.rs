@@ -181,7 +181,7 @@ pub fn compare_summary(
 
 /// The user lines that differ between two `.snap.users` texts, each side in ref order; a
 /// user missing on one side shows as `ref (none)`.
-fn differing_lines(stored: &str, now: &str) -> (String, String) {
+pub(super) fn differing_lines(stored: &str, now: &str) -> (String, String) {
     let split = |text: &str| -> std::collections::BTreeMap<String, String> {
         text.lines()
             .map(|l| {

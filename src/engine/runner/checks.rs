@@ -257,9 +257,9 @@ impl<'a> Run<'a> {
                 pending,
             }) => {
                 let mut f = self.failure(match (&expected, &pending) {
-                    (None, Some(p)) => format!("snapshot {} does not exist yet; new version in {} (review it, then run with --accept or `cargo insta review`)", path.display(), p.display()),
+                    (None, Some(p)) => format!("snapshot {} does not exist yet; new version in {} (review it with `scim-harness review`, or run again with --accept)", path.display(), p.display()),
                     (None, None) => format!("snapshot {} does not exist (nothing written: CI is set)", path.display()),
-                    (Some(_), Some(p)) => format!("snapshot {} differs; new version in {}", path.display(), p.display()),
+                    (Some(_), Some(p)) => format!("snapshot {} differs; new version in {} (`scim-harness review`)", path.display(), p.display()),
                     (Some(_), None) => format!("snapshot {} differs", path.display()),
                 });
                 f.expected = Some(expected.unwrap_or_default());
