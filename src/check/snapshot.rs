@@ -170,6 +170,7 @@ fn keep_as(resource: &Value, view: &View, rt: &crate::scim::schema::ResourceType
                     }
                 }
             }
+            redact_refs(&mut whole);
             whole
         }
         View::Managed(paths) => {
@@ -188,6 +189,25 @@ fn keep_as(resource: &Value, view: &View, rt: &crate::scim::schema::ResourceType
             }
             Value::Object(kept)
         }
+    }
+}
+
+/// Every `$ref` (a user's `groups`, a group's `members`) is an absolute URL carrying the
+/// server's base, which differs from server to server (and port to port): redacted like
+/// `meta.location`; `value` beside it still says which object it is.
+fn redact_refs(value: &mut Value) {
+    match value {
+        Value::Object(o) => {
+            for (k, v) in o.iter_mut() {
+                if k == "$ref" {
+                    *v = Value::String("[redacted]".into());
+                } else {
+                    redact_refs(v);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact_refs),
+        _ => {}
     }
 }
 
@@ -388,7 +408,8 @@ mod tests {
     #[test]
     fn users_state_maps_refs_and_surfaces_unlinked_duplicates() {
         let all = vec![
-            json!({"id": "1", "userName": "RUN-a@x", "title": "t", "meta": {"created": "now"}}),
+            json!({"id": "1", "userName": "RUN-a@x", "title": "t", "meta": {"created": "now"},
+                   "groups": [{"value": "grp-x", "$ref": "http://host:1234/Groups/grp-x"}]}),
             json!({"id": "2", "userName": "RUN-a@x.dup", "externalId": "RUN-a"}),
             json!({"id": "3", "userName": "someone-else@x"}),
         ];
@@ -422,6 +443,11 @@ mod tests {
         );
         let full = users_state(&all, &owned[..1], &redaction, "RUN-", &View::Full);
         assert_eq!(full["a"]["meta"]["created"], "[redacted]");
+        assert_eq!(
+            full["a"]["groups"],
+            json!([{"value": "grp-x", "$ref": "[redacted]"}]),
+            "a reference URL carries the server's base"
+        );
     }
 
     #[test]

@@ -48,12 +48,12 @@ fn group_view(resource: &Value, view: &View, redaction: &Redaction) -> Value {
             .flatten()
             .map(|m| {
                 let id = m.get("value").and_then(Value::as_str);
-                let known = id.and_then(|id| redaction.reference(id)).is_some();
                 let mut out = Map::new();
                 for (k, v) in m.as_object().into_iter().flatten() {
+                    // `$ref` carries the server's base URL (see `redact_refs`).
                     let v = match k.as_str() {
                         "value" => Value::String(member_ref(redaction, id)),
-                        "$ref" if !known => Value::String("[redacted]".into()),
+                        "$ref" => Value::String("[redacted]".into()),
                         _ => redaction.apply(v),
                     };
                     out.insert(k.clone(), v);
@@ -187,7 +187,7 @@ mod tests {
             state["sales"]["members"],
             json!([
                 {"value": "<unknown>", "$ref": "[redacted]", "display": "zed"},
-                {"value": "<user:ann>", "$ref": "http://x/Users/<user:ann>", "display": "ann"}
+                {"value": "<user:ann>", "$ref": "[redacted]", "display": "ann"}
             ])
         );
     }
