@@ -67,7 +67,7 @@ async fn the_reference_server_pages_every_large_scenario_under_every_profile() {
     run(Mode::Honest, &[LARGE, IMPORT, GROUPS], "all")
         .await
         .exits(0)
-        .says("6 passed, 0 failed");
+        .says("8 passed, 0 failed");
 }
 
 #[tokio::test(flavor = "multi_thread")]
