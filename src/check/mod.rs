@@ -118,6 +118,16 @@ async fn fetch(client: &ScimClient, path: String) -> Result<Option<Value>, Misma
     }
 }
 
+/// One resource by its server id (None when the server answers 404), read back with the
+/// same retries as every other read-back.
+pub async fn read(
+    client: &ScimClient,
+    endpoint: &str,
+    id: &str,
+) -> Result<Option<Value>, Mismatch> {
+    fetch(client, resource_path(endpoint, id)).await
+}
+
 /// The page size of the harness's own read-back listings.
 const READ_BACK_PAGE: usize = 100;
 

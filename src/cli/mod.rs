@@ -44,6 +44,7 @@ mod explain;
 mod jobs;
 mod one_run;
 mod reports;
+mod review;
 mod run;
 mod serve;
 mod stop;
@@ -93,6 +94,12 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Explain a finding code (F-REJECTED, F-DROPPED-ATTR, …); without one, list them all.
     Explain(explain::ExplainArgs),
+    /// Review pending snapshots (`.snap.new`) one by one: a accept, r reject, s skip.
+    Review(review::ReviewArgs),
+    /// Accept pending snapshots without running anything again.
+    Accept(review::SettleArgs),
+    /// Reject pending snapshots: remove the `.snap.new` files, keep the snapshots.
+    Reject(review::SettleArgs),
 }
 
 /// Parses the command line and runs it; returns the process exit code.
@@ -125,6 +132,9 @@ pub fn main() -> i32 {
             Command::List(args) => run::list(args),
             Command::Serve(args) => serve::run(args).await,
             Command::Explain(args) => explain::run(args),
+            Command::Review(args) => review::review(args),
+            Command::Accept(args) => review::settle(args, review::Settle::Accept),
+            Command::Reject(args) => review::settle(args, review::Settle::Reject),
         }
     });
     code as i32

@@ -127,6 +127,9 @@ pub struct ListArgs {
     /// List only a built-in suite's checks.
     #[arg(long, value_enum, value_name = "SUITE")]
     pub suite: Option<super::suite::Suite>,
+    /// Directory of snapshot files; without PATHS, snapshots no scenario names are reported.
+    #[arg(long, default_value = "snapshots", value_name = "DIR")]
+    pub snapshots: PathBuf,
 }
 
 /// The scenario paths to load: those given, or `scenarios` when none are.
@@ -217,6 +220,7 @@ pub fn list(args: ListArgs) -> ExitCode {
     }
     say!("{} scenarios", scenarios.len());
     if args.paths.is_empty() {
+        super::review::report_unreferenced(&args.snapshots, &scenarios);
         super::suite::list();
     }
     ExitCode::Ok

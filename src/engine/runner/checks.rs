@@ -130,9 +130,10 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// The run's own users as the target holds them, redacted for stability. The whole user
-    /// list is read (following pagination), so a duplicate the run created shows up as an
-    /// `unlinked:` entry even though no ref points at it.
+    /// The run's own users and groups as the target holds them, redacted for stability. The
+    /// whole user list is read (following pagination), so a duplicate the run created shows
+    /// up as an `unlinked:` entry even though no ref points at it; groups likewise, read only
+    /// when the scenario has any.
     pub(super) async fn snapshot_content(&mut self) -> Result<serde_json::Value, Stop> {
         let all = check::list_all(self.client, "Users")
             .await
@@ -158,17 +159,63 @@ impl<'a> Run<'a> {
             let object_id = self.tenant.user(&r).map(|u| u.object_id);
             owned.push(snapshot::Owned { r, id, object_id });
         }
+        let (groups, owned_groups) = self.snapshot_groups().await?;
         let view = if self.settings.full_snapshots {
             snapshot::View::Full
         } else {
             snapshot::View::Managed(self.engine.profile.managed_paths())
         };
-        Ok(snapshot::users_state(
-            &all,
-            &owned,
-            &self.settings.prefix,
-            &view,
+        let prefix = &self.settings.prefix;
+        let redaction = snapshot::Redaction::new(&owned, &owned_groups, prefix);
+        Ok(snapshot::directory_state(
+            snapshot::users_state(&all, &owned, &redaction, prefix, &view),
+            snapshot::groups_state(&groups, &owned_groups, &redaction, prefix, &view),
         ))
+    }
+
+    /// The groups of the run: the whole group listing (for duplicates and lookups by name),
+    /// with each owned group read by id, since servers may leave `members` out of listings.
+    async fn snapshot_groups(
+        &mut self,
+    ) -> Result<(Vec<serde_json::Value>, Vec<snapshot::Owned>), Stop> {
+        let mut refs: BTreeSet<String> = self.tenant.groups().map(|(r, _)| r.clone()).collect();
+        refs.extend(self.last_group_name.keys().cloned());
+        refs.extend(self.target_group_refs.keys().cloned());
+        if refs.is_empty() {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let mut all = check::list_all(self.client, "Groups")
+            .await
+            .map_err(|m| self.mismatch(m, Code::Paging))?;
+        let mut owned = Vec::new();
+        for r in refs {
+            let id = match self.whereabouts(&r, true) {
+                Whereabouts::Id(id) => Some(id),
+                Whereabouts::DisplayName(name) => {
+                    let key = MatchKey::display_name(&name);
+                    all.iter()
+                        .filter(|g| key.held_by(g))
+                        .find_map(|g| server_id(g).ok())
+                        .map(str::to_string)
+                }
+                Whereabouts::UserName(_) | Whereabouts::Unknown => None,
+            };
+            let id = match id {
+                Some(id) => check::read(self.client, "Groups", &id)
+                    .await
+                    .map_err(|m| self.mismatch(m, Code::State))?
+                    .map(|group| {
+                        all.retain(|g| server_id(g) != Ok(id.as_str()));
+                        all.push(group);
+                        id
+                    }),
+                None => None,
+            };
+            let object_id = self.tenant.group(&r).map(|g| g.object_id);
+            owned.push(snapshot::Owned { r, id, object_id });
+        }
+        self.client.take_exchanges();
+        Ok((all, owned))
     }
 
     pub(super) async fn snapshot(&mut self, name: &str) -> Result<(), Stop> {
@@ -210,9 +257,9 @@ impl<'a> Run<'a> {
                 pending,
             }) => {
                 let mut f = self.failure(match (&expected, &pending) {
-                    (None, Some(p)) => format!("snapshot {} does not exist yet; new version in {} (review it, then run with --accept or `cargo insta review`)", path.display(), p.display()),
+                    (None, Some(p)) => format!("snapshot {} does not exist yet; new version in {} (review it with `scim-harness review`, or run again with --accept)", path.display(), p.display()),
                     (None, None) => format!("snapshot {} does not exist (nothing written: CI is set)", path.display()),
-                    (Some(_), Some(p)) => format!("snapshot {} differs; new version in {}", path.display(), p.display()),
+                    (Some(_), Some(p)) => format!("snapshot {} differs; new version in {} (`scim-harness review`)", path.display(), p.display()),
                     (Some(_), None) => format!("snapshot {} differs", path.display()),
                 });
                 f.expected = Some(expected.unwrap_or_default());
