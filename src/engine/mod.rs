@@ -35,7 +35,7 @@ use crate::scenario::model::SyncKind;
 use crate::scim::ScimRequest;
 use crate::scim::{server_id, Page, Pages};
 use log::{is_transient, LogRecord};
-use pool::{UserOp, UserPass};
+use pool::{Op, UserPass};
 
 pub use created::{Created, CreatedObject, Pending};
 pub use escrow::{backoff, retry_after, wait_before_retry, RETRY_AFTER_CAP};
@@ -366,30 +366,24 @@ impl<'a> Engine<'a> {
         self.hold_deletions(tenant, &purges, &users, &groups);
         self.clear_global_failure();
 
-        // Purges first, then the users in the cycle: within each, the profile's worker pool
-        // (PF-19) decides what runs at once.
-        let user_purges: Vec<UserOp> = purges
+        // Purges first, then the users in the cycle, then the groups likewise: within each,
+        // the profile's worker pool (PF-19) decides what runs at once.
+        let user_purges: Vec<Op> = purges
             .iter()
             .filter(|p| !p.is_group)
-            .map(UserOp::Purge)
+            .map(Op::UserPurge)
             .collect();
-        self.user_ops(tenant, &user_purges, &mut report).await;
-        let user_ops: Vec<UserOp> = users.iter().map(|u| UserOp::User(u)).collect();
-        self.user_ops(tenant, &user_ops, &mut report).await;
-        for purge in purges.iter().filter(|p| p.is_group) {
-            self.process_group_purge(&purge.user, purge.object_id, &mut report)
-                .await;
-        }
-        let mut linked_groups = Vec::new();
-        for group in &groups {
-            if self.has_global_failure() {
-                break;
-            }
-            self.wait_for_escrow(group).await;
-            if let Some(rec) = self.process_group(tenant, group, &mut report).await {
-                linked_groups.push((group.clone(), rec));
-            }
-        }
+        self.run_ops(tenant, &user_purges, &mut report).await;
+        let user_ops: Vec<Op> = users.iter().map(|u| Op::User(u)).collect();
+        self.run_ops(tenant, &user_ops, &mut report).await;
+        let group_purges: Vec<Op> = purges
+            .iter()
+            .filter(|p| p.is_group)
+            .map(Op::GroupPurge)
+            .collect();
+        self.run_ops(tenant, &group_purges, &mut report).await;
+        let group_ops: Vec<Op> = groups.iter().map(|g| Op::Group(g)).collect();
+        let linked_groups = self.run_ops(tenant, &group_ops, &mut report).await;
         if let Some(detail) = self.take_global_failure() {
             // A global failure quarantines the job at once (E-65): the cycle stops, nothing
             // is escrowed, and the watermark stays so the objects not reached come next time.

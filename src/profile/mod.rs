@@ -267,7 +267,7 @@ pub trait Profile: Send + Sync {
     fn membership(&self, change: &MembershipChange) -> Vec<ScimRequest>;
 
     /// How many operations the IdP's worker pool runs at once (PingFederate's Max Threads,
-    /// PF-19): the user operations of a cycle, and the membership requests of a group.
+    /// PF-19): the user and group operations of a cycle, and the membership requests of a group.
     /// One: everything in order, one request at a time.
     fn worker_threads(&self) -> usize {
         1
