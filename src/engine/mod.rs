@@ -16,6 +16,7 @@ pub mod log;
 mod matching;
 mod pool;
 mod probe;
+mod rate;
 mod references;
 pub mod runner;
 mod users;
@@ -40,6 +41,7 @@ use pool::{Op, UserPass};
 pub use created::{Created, CreatedObject, Pending};
 pub use escrow::{backoff, retry_after, wait_before_retry, RETRY_AFTER_CAP};
 pub use probe::CycleError;
+pub use rate::RateLimit;
 
 /// A source↔target link in the connector data store (§1.8 "keeps links").
 #[derive(Debug, Clone, PartialEq)]
@@ -135,6 +137,8 @@ pub struct Engine<'a> {
     /// the profile quarantines on it: the cycle stops and the job is quarantined.
     /// Behind a lock: a user pass, which runs on `&self` in the worker pool, may meet it.
     global_failure: Mutex<Option<String>>,
+    /// The job's request rate (`JobSettings::rate`), shared by every worker.
+    rate: Option<RateLimit>,
 }
 
 enum Sent {
@@ -167,7 +171,13 @@ impl<'a> Engine<'a> {
             failures: 0,
             not_before: Mutex::new(None),
             global_failure: Mutex::new(None),
+            rate: profile.job().rate.and_then(RateLimit::per_second),
         }
+    }
+
+    /// The job's request rate, if one is set.
+    pub fn rate_limit(&self) -> Option<&RateLimit> {
+        self.rate.as_ref()
     }
 
     /// Source refs by target id, for reading group members back as refs.
@@ -283,6 +293,9 @@ impl<'a> Engine<'a> {
     /// answer holds every later request to the target until it has passed.
     async fn exchange_once(&self, req: &ScimRequest) -> Sent {
         self.wait_until(self.target_not_before()).await;
+        if let Some(rate) = &self.rate {
+            rate.acquire().await;
+        }
         match self.client.send_within(req, self.job.record_timeout).await {
             Ok(r) => {
                 if let (true, Some(seconds)) = (is_transient(r.status), r.retry_after) {

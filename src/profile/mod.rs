@@ -694,6 +694,9 @@ pub struct JobSettings {
     /// A 404 to a filter query quarantines the job at once and stops the cycle (Entra's
     /// global failure, E-65). Off by default: only Entra documents a quarantine for it.
     pub filter_404_quarantines: bool,
+    /// Requests per second across the whole job, held by the harness (option `rate`, E-67);
+    /// `None`: as fast as the workers go.
+    pub rate: Option<f64>,
 }
 
 impl Default for JobSettings {
@@ -707,6 +710,7 @@ impl Default for JobSettings {
             member_batch: 100,
             record_timeout: None,
             filter_404_quarantines: false,
+            rate: None,
         }
     }
 }
