@@ -741,6 +741,25 @@ pub fn by_name(
     }
 }
 
+/// The most `event_concurrency` an event-driven profile accepts. [I] Neither Okta nor PingOne
+/// documents a figure (idp-behavior.md O-38, P1-15); the bound keeps a typo from opening
+/// hundreds of connections.
+pub const MAX_EVENT_CONCURRENCY: usize = 32;
+
+/// Option `event_concurrency` of an event-driven IdP (Okta, PingOne): how many of the events
+/// of one burst — the changes one scenario step makes before the next sync point — are pushed
+/// at once, 1 to `MAX_EVENT_CONCURRENCY`.
+pub(crate) fn event_concurrency(key: &str, value: &str) -> Result<usize, ProfileError> {
+    match value.parse::<usize>() {
+        Ok(n) if (1..=MAX_EVENT_CONCURRENCY).contains(&n) => Ok(n),
+        _ => Err(ProfileError::BadOption {
+            key: key.to_string(),
+            value: value.to_string(),
+            expected: "a whole number from 1 to 32",
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -754,6 +773,26 @@ mod tests {
         for name in NAMES {
             let p = by_name(name, &BTreeMap::new()).map_err(|e| e.to_string());
             assert_eq!(p.map(|p| p.name()), Ok(*name));
+        }
+    }
+
+    #[test]
+    fn event_concurrency_is_one_by_default_and_a_whole_number_up_to_32() {
+        for name in ["okta", "pingone"] {
+            let default = by_name(name, &BTreeMap::new()).map(|p| p.worker_threads());
+            assert_eq!(default.ok(), Some(1), "{name}: O-38, P1-15 [I]");
+            let four = BTreeMap::from([("event_concurrency".to_string(), "4".to_string())]);
+            assert_eq!(
+                by_name(name, &four).map(|p| p.worker_threads()).ok(),
+                Some(4)
+            );
+            for bad in ["0", "33", "x"] {
+                let opts = BTreeMap::from([("event_concurrency".to_string(), bad.to_string())]);
+                assert!(
+                    matches!(by_name(name, &opts), Err(ProfileError::BadOption { .. })),
+                    "{name} {bad}"
+                );
+            }
         }
     }
 
