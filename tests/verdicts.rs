@@ -309,6 +309,64 @@ async fn max_threads_exposes_creates_lost_to_a_whole_table_write() {
     .exits(0);
 }
 
+/// PF-19: under Max Threads 5 with PATCH group updates, the 25 one-member PATCHes of one poll
+/// overlap; a server that reads a group, works, and writes its whole member list back loses
+/// the members an overlapping write added. The run fails and names a member that is not in
+/// the group. The honest reference server behind the same scenario keeps every member, and so
+/// does the racing server when the channel runs one thread: the loss is the race.
+#[tokio::test(flavor = "multi_thread")]
+async fn max_threads_exposes_members_lost_to_a_read_modify_write() {
+    let scenario = ["scenarios/pingfederate/max-threads-no-lost-member.yaml"];
+    let v = verdict(
+        Mode::LosesOverlappingMemberWrites,
+        &scenario,
+        "pingfederate",
+    )
+    .await;
+    v.exits(1)
+        .findings(1)
+        .says("F-STATE  group `team`: members is [")
+        .says("members missing: u");
+    // Each member the finding names as missing is one the scenario added and the group
+    // the server answered with does not hold.
+    let finding = v
+        .stdout
+        .lines()
+        .find(|l| l.contains("members missing: "))
+        .unwrap_or_default();
+    let held = finding
+        .split("members is [")
+        .nth(1)
+        .and_then(|rest| rest.split(']').next())
+        .unwrap_or_default();
+    let missing = finding
+        .split("members missing: ")
+        .nth(1)
+        .and_then(|rest| rest.split([';', '\u{2014}']).next())
+        .unwrap_or_default()
+        .trim();
+    let lost: Vec<&str> = missing.split(", ").map(str::trim).collect();
+    assert!(!lost.is_empty(), "{finding}");
+    for u in lost {
+        let added = (1..=25).any(|i| u == format!("u{i:02}"));
+        assert!(
+            added && !held.contains(&format!("\"{u}\"")),
+            "{u} in {finding}"
+        );
+    }
+    verdict(Mode::Honest, &scenario, "pingfederate")
+        .await
+        .exits(0);
+    verdict_with(
+        Mode::LosesOverlappingMemberWrites,
+        &scenario,
+        "pingfederate",
+        &["--option", "max_threads=1"],
+    )
+    .await
+    .exits(0);
+}
+
 /// OneLogin's template drift (OL-6) against a server that types strictly: the string `active`
 /// fails OneLogin's create, named once with the server's detail; with JSON booleans the same
 /// server still refuses the lone `emails` object of OneLogin's update PATCH.

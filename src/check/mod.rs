@@ -288,6 +288,7 @@ pub async fn object(
         };
         compare(path, want, got);
     }
+    let mut member_delta = None;
     if let Some(members) = &exp.members {
         let mut want: Vec<String> = members.clone();
         want.sort();
@@ -302,6 +303,7 @@ pub async fn object(
             })
             .unwrap_or_default();
         got.sort();
+        member_delta = members_differ(&want, &got);
         compare(
             "members",
             &serde_json::json!(want),
@@ -321,6 +323,7 @@ pub async fn object(
             Some(Value::from(n)),
         );
     }
+    problems.extend(member_delta);
     if problems.is_empty() {
         Ok(())
     } else {
@@ -330,6 +333,30 @@ pub async fn object(
             refused: false,
         })
     }
+}
+
+/// Which members a group lacks and which it holds unexpectedly, by name, so a lost member
+/// (a lost update under concurrent membership writes, PF-19) is named rather than left to
+/// be spotted in two long lists.
+fn members_differ(want: &[String], got: &[String]) -> Option<String> {
+    let missing: Vec<&str> = want
+        .iter()
+        .filter(|m| !got.contains(m))
+        .map(String::as_str)
+        .collect();
+    let extra: Vec<&str> = got
+        .iter()
+        .filter(|m| !want.contains(m))
+        .map(String::as_str)
+        .collect();
+    let mut parts = Vec::new();
+    if !missing.is_empty() {
+        parts.push(format!("members missing: {}", missing.join(", ")));
+    }
+    if !extra.is_empty() {
+        parts.push(format!("members not expected: {}", extra.join(", ")));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 fn describe(w: &Whereabouts) -> String {
@@ -417,5 +444,28 @@ pub fn requests(report: &CycleReport, exp: &RequestExpectation) -> Result<(), Mi
             problems.join(", "),
             counts
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::members_differ;
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_member_mismatch_names_the_missing_and_the_unexpected() {
+        let want = names(&["u01", "u02", "u03"]);
+        assert_eq!(members_differ(&want, &want), None);
+        assert_eq!(
+            members_differ(&want, &names(&["u02"])).as_deref(),
+            Some("members missing: u01, u03")
+        );
+        assert_eq!(
+            members_differ(&want, &names(&["u01", "u02", "u03", "u09"])).as_deref(),
+            Some("members not expected: u09")
+        );
     }
 }

@@ -63,6 +63,21 @@ impl Engine<'_> {
         pass.push(rec);
     }
 
+    /// A group's request failed within a pass (PF-19's pool runs group operations too).
+    pub(super) fn fail_group_in_pass(
+        &self,
+        rec: LogRecord,
+        group: &str,
+        outcome: Sent,
+        pass: &mut UserPass,
+    ) {
+        let (rec, escrow) = self.failure(rec, group, Kind::Group, outcome);
+        if escrow {
+            pass.escrow(group);
+        }
+        pass.push(rec);
+    }
+
     /// The failed record for an object's request, and whether the object is escrowed for a
     /// retry in a later cycle or left to the admin as the IdP does.
     fn failure(

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::log::{Action, LogRecord, StepType};
 use super::matching::collection_404;
+use super::pool::Pass;
 use super::preview::previewed;
 use super::users::staged;
 use super::{created_id, CycleReport, Engine, Link, Sent, INCOMPATIBLE, TARGET_ALREADY_LINKED};
@@ -18,39 +19,33 @@ use crate::profile::{ExistingGroup, GroupRemoval, MembershipChange, ModifiedProp
 
 impl Engine<'_> {
     /// A group deleted in the source: DELETE when linked (§1.7).
-    pub(super) async fn process_group_purge(
-        &mut self,
-        group: &str,
-        object_id: Uuid,
-        report: &mut CycleReport,
-    ) {
+    pub(super) async fn group_purge_pass(&self, group: &str, object_id: Uuid, pass: &mut Pass) {
         let Some(link) = self.links.get(&object_id).cloned() else {
             return;
         };
-        let mut rec = LogRecord::new(report.cycle_id, group, object_id.to_string());
+        let mut rec = LogRecord::new(pass.report.cycle_id, group, object_id.to_string());
         rec.step(
             StepType::Import,
             true,
             "the group was deleted in the source",
         );
-        self.delete_group(rec, object_id, &link, group, report)
-            .await;
+        self.delete_group(rec, object_id, &link, group, pass).await;
     }
 
     async fn delete_group(
-        &mut self,
+        &self,
         mut rec: LogRecord,
         object_id: Uuid,
         link: &Link,
         group: &str,
-        report: &mut CycleReport,
+        pass: &mut Pass,
     ) {
         rec.target_identity = Some(link.target_id.clone());
         if self.profile.group_removal() == GroupRemoval::Keep {
             // CyberArk (CA-4): the destination group stays, its members untouched.
-            self.links.remove(&object_id);
-            self.escrow.remove(group);
-            return report.records.push(rec.skipped(
+            pass.unlink(object_id);
+            pass.unescrow(group);
+            return pass.push(rec.skipped(
                 "GroupKept",
                 format!(
                     "{} leaves the group and its members on the target; nothing sent",
@@ -60,21 +55,21 @@ impl Engine<'_> {
         }
         rec.provisioning_action = Action::Delete;
         if self.held.contains(group) {
-            return report.records.push(staged(rec));
+            return pass.push(staged(rec));
         }
         let req = self.profile.delete_group(&link.target_id);
-        match self.send(&req, report).await {
+        match self.send(&req, &mut pass.report).await {
             Sent::Answer(r) if r.is_success() || r.status == 404 => {
                 rec.step(
                     StepType::Export,
                     true,
                     format!("DELETE answered {}", r.status),
                 );
-                self.links.remove(&object_id);
-                self.escrow.remove(group);
-                report.records.push(rec);
+                pass.unlink(object_id);
+                pass.unescrow(group);
+                pass.push(rec);
             }
-            outcome => self.fail_group(rec, group, outcome, report),
+            outcome => self.fail_group_in_pass(rec, group, outcome, pass),
         }
     }
 
@@ -86,16 +81,13 @@ impl Engine<'_> {
             })
     }
 
-    /// The group object itself: match or create, rename, or delete when out of scope. Returns
-    /// the record to which the membership phase adds its changes, if the group is linked.
-    pub(super) async fn process_group(
-        &mut self,
-        tenant: &Tenant,
-        group_ref: &str,
-        report: &mut CycleReport,
-    ) -> Option<LogRecord> {
-        let group = tenant.group(group_ref)?;
-        let mut rec = LogRecord::new(report.cycle_id, group_ref, group.object_id.to_string());
+    /// The group object itself: match or create, rename, or delete when out of scope. A
+    /// linked group's record is handed on to the membership phase, which adds its changes.
+    pub(super) async fn group_pass(&self, tenant: &Tenant, group_ref: &str, pass: &mut Pass) {
+        let Some(group) = tenant.group(group_ref) else {
+            return;
+        };
+        let mut rec = LogRecord::new(pass.report.cycle_id, group_ref, group.object_id.to_string());
         rec.step(
             StepType::Import,
             true,
@@ -107,14 +99,14 @@ impl Engine<'_> {
             match link {
                 Some(link) => {
                     let oid = group.object_id;
-                    self.delete_group(rec, oid, &link, group_ref, report).await;
+                    self.delete_group(rec, oid, &link, group_ref, pass).await;
                 }
-                None => report.records.push(rec.skipped(
+                None => pass.push(rec.skipped(
                     "NotEffectivelyEntitled",
                     "the group will be skipped: it is not assigned to the application",
                 )),
             }
-            return None;
+            return;
         }
         rec.step(StepType::Scoping, true, "assigned to the application");
         let name = self
@@ -123,21 +115,20 @@ impl Engine<'_> {
         let target_id = match link {
             Some(link) => {
                 let req = self.profile.read_group(&link.target_id);
-                let current = match self.send(&req, report).await {
+                let current = match self.send(&req, &mut pass.report).await {
                     Sent::Answer(r) if r.status == 200 => r.body.unwrap_or(Value::Null),
                     Sent::Answer(r) if r.status == 404 => {
-                        report.records.push(rec.failed(
+                        pass.push(rec.failed(
                             "InvalidAnchor",
                             format!(
                                 "GET {} answered 404: the linked target group is gone",
                                 req.path
                             ),
                         ));
-                        return None;
+                        return;
                     }
                     outcome => {
-                        self.fail_group(rec, group_ref, outcome, report);
-                        return None;
+                        return self.fail_group_in_pass(rec, group_ref, outcome, pass);
                     }
                 };
                 let have = current.get("displayName").and_then(Value::as_str);
@@ -147,7 +138,7 @@ impl Engine<'_> {
                     .flatten();
                 if let Some(req) = rename {
                     rec.provisioning_action = Action::Update;
-                    match self.send(&req, report).await {
+                    match self.send(&req, &mut pass.report).await {
                         Sent::Answer(r) if r.is_success() => {
                             rec.step(
                                 StepType::Export,
@@ -161,8 +152,7 @@ impl Engine<'_> {
                             });
                         }
                         outcome => {
-                            self.fail_group(rec, group_ref, outcome, report);
-                            return None;
+                            return self.fail_group_in_pass(rec, group_ref, outcome, pass);
                         }
                     }
                 }
@@ -171,18 +161,14 @@ impl Engine<'_> {
             None => {
                 let external_id = format!("{}{}", self.prefix, group.object_id);
                 let found = match self
-                    .lookup_group(&name, &external_id, &mut rec, report)
+                    .lookup_group(&name, &external_id, &mut rec, &mut pass.report)
                     .await
                 {
                     Ok(found) => found,
                     Err(Some(outcome)) => {
-                        self.fail_group(rec, group_ref, outcome, report);
-                        return None;
+                        return self.fail_group_in_pass(rec, group_ref, outcome, pass);
                     }
-                    Err(None) => {
-                        report.records.push(rec);
-                        return None;
-                    }
+                    Err(None) => return pass.push(rec),
                 };
                 let by = found.by;
                 match found.ids.as_slice() {
@@ -202,24 +188,21 @@ impl Engine<'_> {
                             None => (self.profile.create_group(&name, &external_id), vec![]),
                         };
                         let pending = self.sending_create("Groups", &req, Some(&name));
-                        let created = match self.send(&req, report).await {
+                        let created = match self.send(&req, &mut pass.report).await {
                             Sent::Answer(r) if r.status == 201 || r.status == 200 => r,
                             Sent::Answer(r) if r.status == 404 => {
-                                report
-                                    .records
-                                    .push(rec.failed(INCOMPATIBLE, collection_404(&req)));
-                                return None;
+                                pass.push(rec.failed(INCOMPATIBLE, collection_404(&req)));
+                                return;
                             }
                             outcome => {
-                                self.fail_group(rec, group_ref, outcome, report);
-                                return None;
+                                return self.fail_group_in_pass(rec, group_ref, outcome, pass)
                             }
                         };
                         let id = match created_id(&req, &created) {
                             Ok(id) => id,
                             Err(finding) => {
-                                report.records.push(rec.failed(INCOMPATIBLE, finding));
-                                return None;
+                                pass.push(rec.failed(INCOMPATIBLE, finding));
+                                return;
                             }
                         };
                         self.created_resolves(pending, &id);
@@ -242,37 +225,37 @@ impl Engine<'_> {
                             });
                         }
                         link.members = posted.into_iter().collect();
-                        self.links.insert(group.object_id, link);
+                        pass.link(group.object_id, link, false);
                         id
                     }
                     [id] => {
                         if let Some(other) = self.linked_elsewhere(id, group.object_id) {
                             // Two source groups with one displayName: the second cannot match.
-                            report.records.push(rec.failed(
+                            pass.push(rec.failed(
                                 TARGET_ALREADY_LINKED,
                                 format!("target group {id} (displayName {name:?}) already belongs to source group `{other}`"),
                             ));
-                            return None;
+                            return;
                         }
                         let mut link = Link::new(id, group_ref);
                         match self.profile.existing_group() {
                             ExistingGroup::Adopt => {}
                             ExistingGroup::Fail => {
-                                report.records.push(rec.failed(
+                                pass.push(rec.failed(
                                     "EntryConflict",
                                     format!("a group named {name:?} already exists on the target; {} cannot push it without group linking", self.profile.name()),
                                 ));
-                                return None;
+                                return;
                             }
                             policy @ (ExistingGroup::Merge | ExistingGroup::Overwrite) => {
                                 let req = self.profile.read_group(id);
-                                let existing = match self.send(&req, report).await {
+                                let existing = match self.send(&req, &mut pass.report).await {
                                     Sent::Answer(r) if r.status == 200 => {
                                         member_values(r.body.as_ref())
                                     }
                                     outcome => {
-                                        self.fail_group(rec, group_ref, outcome, report);
-                                        return None;
+                                        return self
+                                            .fail_group_in_pass(rec, group_ref, outcome, pass);
                                     }
                                 };
                                 // Merge keeps the target's members; overwrite treats them as
@@ -289,22 +272,22 @@ impl Engine<'_> {
                             true,
                             format!("matched target group {id} by {by}"),
                         );
-                        self.links.insert(group.object_id, link);
+                        pass.link(group.object_id, link, true);
                         id.clone()
                     }
                     many => {
-                        report.records.push(rec.failed(
+                        pass.push(rec.failed(
                             "DuplicateTargetEntries",
                             format!("{} target groups match {by}", many.len()),
                         ));
-                        return None;
+                        return;
                     }
                 }
             }
         };
         rec.target_identity = Some(target_id);
-        self.escrow.remove(group_ref);
-        Some(rec)
+        pass.unescrow(group_ref);
+        pass.hand_on(group_ref, rec);
     }
 
     /// Target id → the member's userName, for IdPs that send `display` with members (Okta).

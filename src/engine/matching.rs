@@ -91,7 +91,7 @@ impl Engine<'_> {
     /// locally by name. `Err(None)`: a failure already recorded on `rec`; `Err(Some(_))`: an
     /// answer to fail with.
     pub(super) async fn lookup_group(
-        &mut self,
+        &self,
         name: &str,
         external_id: &str,
         rec: &mut LogRecord,

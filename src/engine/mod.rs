@@ -17,6 +17,7 @@ mod matching;
 mod pool;
 mod preview;
 mod probe;
+mod rate;
 mod references;
 pub mod runner;
 mod users;
@@ -36,11 +37,12 @@ use crate::scenario::model::SyncKind;
 use crate::scim::ScimRequest;
 use crate::scim::{server_id, Page, Pages};
 use log::{is_transient, LogRecord};
-use pool::{UserOp, UserPass};
+use pool::{Op, UserPass};
 
 pub use created::{Created, CreatedObject, Pending};
 pub use escrow::{backoff, retry_after, wait_before_retry, RETRY_AFTER_CAP};
 pub use probe::CycleError;
+pub use rate::RateLimit;
 
 /// A source↔target link in the connector data store (§1.8 "keeps links").
 #[derive(Debug, Clone, PartialEq)]
@@ -136,6 +138,8 @@ pub struct Engine<'a> {
     /// the profile quarantines on it: the cycle stops and the job is quarantined.
     /// Behind a lock: a user pass, which runs on `&self` in the worker pool, may meet it.
     global_failure: Mutex<Option<String>>,
+    /// The job's request rate (`JobSettings::rate`), shared by every worker.
+    rate: Option<RateLimit>,
 }
 
 enum Sent {
@@ -170,7 +174,13 @@ impl<'a> Engine<'a> {
             failures: 0,
             not_before: Mutex::new(None),
             global_failure: Mutex::new(None),
+            rate: profile.job().rate.and_then(RateLimit::per_second),
         }
+    }
+
+    /// The job's request rate, if one is set.
+    pub fn rate_limit(&self) -> Option<&RateLimit> {
+        self.rate.as_ref()
     }
 
     /// Source refs by target id, for reading group members back as refs.
@@ -295,6 +305,9 @@ impl<'a> Engine<'a> {
     /// answer holds every later request to the target until it has passed.
     async fn exchange_once(&self, req: &ScimRequest) -> Sent {
         self.wait_until(self.target_not_before()).await;
+        if let Some(rate) = &self.rate {
+            rate.acquire().await;
+        }
         match self.client.send_within(req, self.job.record_timeout).await {
             Ok(r) => {
                 if let (true, Some(seconds)) = (is_transient(r.status), r.retry_after) {
@@ -378,30 +391,24 @@ impl<'a> Engine<'a> {
         self.hold_deletions(tenant, &purges, &users, &groups);
         self.clear_global_failure();
 
-        // Purges first, then the users in the cycle: within each, the profile's worker pool
-        // (PF-19) decides what runs at once.
-        let user_purges: Vec<UserOp> = purges
+        // Purges first, then the users in the cycle, then the groups likewise: within each,
+        // the profile's worker pool (PF-19) decides what runs at once.
+        let user_purges: Vec<Op> = purges
             .iter()
             .filter(|p| !p.is_group)
-            .map(UserOp::Purge)
+            .map(Op::UserPurge)
             .collect();
-        self.user_ops(tenant, &user_purges, &mut report).await;
-        let user_ops: Vec<UserOp> = users.iter().map(|u| UserOp::User(u)).collect();
-        self.user_ops(tenant, &user_ops, &mut report).await;
-        for purge in purges.iter().filter(|p| p.is_group) {
-            self.process_group_purge(&purge.user, purge.object_id, &mut report)
-                .await;
-        }
-        let mut linked_groups = Vec::new();
-        for group in &groups {
-            if self.has_global_failure() {
-                break;
-            }
-            self.wait_for_escrow(group).await;
-            if let Some(rec) = self.process_group(tenant, group, &mut report).await {
-                linked_groups.push((group.clone(), rec));
-            }
-        }
+        self.run_ops(tenant, &user_purges, &mut report).await;
+        let user_ops: Vec<Op> = users.iter().map(|u| Op::User(u)).collect();
+        self.run_ops(tenant, &user_ops, &mut report).await;
+        let group_purges: Vec<Op> = purges
+            .iter()
+            .filter(|p| p.is_group)
+            .map(Op::GroupPurge)
+            .collect();
+        self.run_ops(tenant, &group_purges, &mut report).await;
+        let group_ops: Vec<Op> = groups.iter().map(|g| Op::Group(g)).collect();
+        let linked_groups = self.run_ops(tenant, &group_ops, &mut report).await;
         if let Some(detail) = self.take_global_failure() {
             // A global failure quarantines the job at once (E-65): the cycle stops, nothing
             // is escrowed, and the watermark stays so the objects not reached come next time.

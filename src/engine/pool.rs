@@ -1,9 +1,10 @@
-//! The user operations of one cycle through the IdP's worker pool (PingFederate's Max Threads,
-//! idp-behavior.md PF-19): each user's pass (purge, or scope-match-create-update-deprovision)
+//! The user and group operations of one cycle through the IdP's worker pool (PingFederate's
+//! Max Threads, idp-behavior.md PF-19): each object's pass (a user's purge or
+//! scope-match-create-update-deprovision; a group's purge or match-create-rename-delete)
 //! sends its requests reading the connector store only, and records what it would change;
 //! the changes are applied to the store once the passes are over. With one worker the passes
 //! run one after another, each applied before the next starts, as a sequential IdP does.
-//! This module never decides what a pass sends: that is `users.rs`.
+//! This module never decides what a pass sends: that is `users.rs` and `groups.rs`.
 
 use futures::stream::{self, StreamExt};
 use serde_json::Value;
@@ -13,13 +14,20 @@ use super::log::LogRecord;
 use super::{CycleReport, Engine, Link, TARGET_ALREADY_LINKED};
 use crate::idp::{Purge, Tenant};
 
-/// What one user's pass did: its log records and request counts, and the changes to the
+/// What one object's pass did: its log records and request counts, and the changes to the
 /// connector store it asks for, in the order a sequential pass would have made them.
 #[derive(Debug)]
-pub(super) struct UserPass {
+pub(super) struct Pass {
     pub(super) report: CycleReport,
     changes: Vec<Change>,
+    /// "user" or "group", for the record of a link refused at apply time.
+    noun: &'static str,
+    /// A linked group's record, handed on to the membership phase with the group's ref.
+    handed_on: Option<(String, LogRecord)>,
 }
+
+/// A user's pass: the name `users.rs` and `failure.rs` speak.
+pub(super) type UserPass = Pass;
 
 /// A change to the connector store a pass asks for.
 #[derive(Debug)]
@@ -37,15 +45,31 @@ enum Change {
     Exported(String, Value),
 }
 
-impl UserPass {
+impl Pass {
+    /// A user's pass.
     pub(super) fn new(cycle_id: u32) -> Self {
-        UserPass {
+        Pass {
             report: CycleReport {
                 cycle_id,
                 ..CycleReport::default()
             },
             changes: Vec::new(),
+            noun: "user",
+            handed_on: None,
         }
+    }
+
+    /// A group's pass.
+    pub(super) fn for_group(cycle_id: u32) -> Self {
+        Pass {
+            noun: "group",
+            ..Pass::new(cycle_id)
+        }
+    }
+
+    /// The record of a linked group, which the membership phase completes and logs.
+    pub(super) fn hand_on(&mut self, group_ref: &str, rec: LogRecord) {
+        self.handed_on = Some((group_ref.to_string(), rec));
     }
 
     pub(super) fn link(&mut self, object_id: Uuid, link: Link, matched: bool) {
@@ -78,66 +102,96 @@ impl UserPass {
     }
 }
 
-/// One user operation of a cycle.
+/// One user or group operation of a cycle.
 #[derive(Debug, Clone, Copy)]
-pub(super) enum UserOp<'t> {
+pub(super) enum Op<'t> {
     /// A user permanently deleted in the source.
-    Purge(&'t Purge),
+    UserPurge(&'t Purge),
     /// A user in the cycle: created, updated, disabled or deleted as its scope says.
     User(&'t str),
+    /// A group deleted in the source.
+    GroupPurge(&'t Purge),
+    /// A group in the cycle: matched or created, renamed, or deleted when out of scope.
+    Group(&'t str),
+}
+
+impl Op<'_> {
+    /// Whether a failure of the whole endpoint (E-65) met earlier in the cycle stops this
+    /// operation. A group deleted in the source is still deleted, as before the pool.
+    fn stops_at_global_failure(self) -> bool {
+        !matches!(self, Op::GroupPurge(_))
+    }
 }
 
 impl Engine<'_> {
     /// Runs `ops` through the profile's worker pool and applies their changes. Under
-    /// several workers no order holds between users (PF-19, "no ordering guarantee"); the
+    /// several workers no order holds between objects (PF-19, "no ordering guarantee"); the
     /// log records still come in `ops` order, so a report reads the same whichever request
-    /// finished first.
-    pub(super) async fn user_ops(
+    /// finished first. Returns the records of the linked groups, in `ops` order, for the
+    /// membership phase.
+    pub(super) async fn run_ops(
         &mut self,
         tenant: &Tenant,
-        ops: &[UserOp<'_>],
+        ops: &[Op<'_>],
         report: &mut CycleReport,
-    ) {
+    ) -> Vec<(String, LogRecord)> {
         let workers = self.profile.worker_threads().max(1);
+        let mut handed_on = Vec::new();
         if workers == 1 {
             for op in ops {
-                // A failure of the whole endpoint (E-65) stops the cycle's remaining users.
-                if self.has_global_failure() {
+                // A failure of the whole endpoint (E-65) stops the cycle's remaining objects.
+                if op.stops_at_global_failure() && self.has_global_failure() {
                     break;
                 }
-                let pass = self.user_op(tenant, *op, report.cycle_id).await;
-                self.apply(pass, report);
+                let pass = self.op(tenant, *op, report.cycle_id).await;
+                handed_on.extend(self.apply(pass, report));
             }
-            return;
+            return handed_on;
         }
         let cycle_id = report.cycle_id;
         let this = &*self;
-        let mut passes: Vec<(usize, UserPass)> = stream::iter(ops.iter().enumerate())
+        let mut passes: Vec<(usize, Pass)> = stream::iter(ops.iter().enumerate())
             .map(|(i, op)| async move {
-                if this.has_global_failure() {
-                    return (i, UserPass::new(cycle_id));
+                if op.stops_at_global_failure() && this.has_global_failure() {
+                    return (i, Pass::new(cycle_id));
                 }
-                (i, this.user_op(tenant, *op, cycle_id).await)
+                (i, this.op(tenant, *op, cycle_id).await)
             })
             .buffer_unordered(workers)
             .collect()
             .await;
         passes.sort_by_key(|(i, _)| *i);
         for (_, pass) in passes {
-            self.apply(pass, report);
+            handed_on.extend(self.apply(pass, report));
         }
+        handed_on
     }
 
-    async fn user_op(&self, tenant: &Tenant, op: UserOp<'_>, cycle_id: u32) -> UserPass {
-        let mut pass = UserPass::new(cycle_id);
+    async fn op(&self, tenant: &Tenant, op: Op<'_>, cycle_id: u32) -> Pass {
         match op {
-            UserOp::Purge(p) => self.user_purge_pass(&p.user, p.object_id, &mut pass).await,
-            UserOp::User(user) => {
+            Op::UserPurge(p) => {
+                let mut pass = Pass::new(cycle_id);
+                self.user_purge_pass(&p.user, p.object_id, &mut pass).await;
+                pass
+            }
+            Op::User(user) => {
+                let mut pass = Pass::new(cycle_id);
                 self.wait_for_escrow(user).await;
                 self.user_pass(tenant, user, &mut pass).await;
+                pass
+            }
+            Op::GroupPurge(p) => {
+                let mut pass = Pass::for_group(cycle_id);
+                self.group_purge_pass(&p.user, p.object_id, &mut pass).await;
+                pass
+            }
+            Op::Group(group) => {
+                let mut pass = Pass::for_group(cycle_id);
+                self.wait_for_escrow(group).await;
+                self.group_pass(tenant, group, &mut pass).await;
+                pass
             }
         }
-        pass
     }
 
     /// A user through one pass, applied at once: outside a cycle's pool (provision on demand).
@@ -147,19 +201,39 @@ impl Engine<'_> {
         user_ref: &str,
         report: &mut CycleReport,
     ) {
-        let mut pass = UserPass::new(report.cycle_id);
+        let mut pass = Pass::new(report.cycle_id);
         self.user_pass(tenant, user_ref, &mut pass).await;
         self.apply(pass, report);
     }
 
+    /// A group through one pass, applied at once: outside a cycle's pool (provision on
+    /// demand). The record to which the membership phase adds, if the group is linked.
+    pub(super) async fn process_group(
+        &mut self,
+        tenant: &Tenant,
+        group_ref: &str,
+        report: &mut CycleReport,
+    ) -> Option<LogRecord> {
+        let mut pass = Pass::for_group(report.cycle_id);
+        self.group_pass(tenant, group_ref, &mut pass).await;
+        self.apply(pass, report).map(|(_, rec)| rec)
+    }
+
     /// Applies a pass's changes in the order it asked for them, and merges its log.
     /// A link made by matching that collides with one another pass made meanwhile (two
-    /// source users matched the same target user concurrently) is refused as a sequential
-    /// pass would have refused it, and the user's record says so.
-    pub(super) fn apply(&mut self, pass: UserPass, report: &mut CycleReport) {
-        let UserPass {
+    /// source objects matched the same target object concurrently) is refused as a
+    /// sequential pass would have refused it, and the object's record says so. Returns a
+    /// linked group's record for the membership phase, unless its link was refused.
+    pub(super) fn apply(
+        &mut self,
+        pass: Pass,
+        report: &mut CycleReport,
+    ) -> Option<(String, LogRecord)> {
+        let Pass {
             report: mut own,
             changes,
+            noun,
+            mut handed_on,
         } = pass;
         for change in changes {
             match change {
@@ -173,11 +247,16 @@ impl Engine<'_> {
                         .flatten();
                     match other {
                         Some(other) => {
-                            if let Some(rec) = own.records.pop() {
+                            // A group's record is the one handed on; a user's, its last.
+                            let rec = match handed_on.take() {
+                                Some((_, rec)) => Some(rec),
+                                None => own.records.pop(),
+                            };
+                            if let Some(rec) = rec {
                                 own.records.push(rec.failed(
                                     TARGET_ALREADY_LINKED,
                                     format!(
-                                        "target user {} already belongs to source object `{other}`",
+                                        "target {noun} {} already belongs to source object `{other}`",
                                         link.target_id
                                     ),
                                 ));
@@ -205,5 +284,6 @@ impl Engine<'_> {
         }
         report.records.extend(own.records);
         report.warnings.extend(own.warnings);
+        handed_on
     }
 }

@@ -267,7 +267,7 @@ pub trait Profile: Send + Sync {
     fn membership(&self, change: &MembershipChange) -> Vec<ScimRequest>;
 
     /// How many operations the IdP's worker pool runs at once (PingFederate's Max Threads,
-    /// PF-19): the user operations of a cycle, and the membership requests of a group.
+    /// PF-19): the user and group operations of a cycle, and the membership requests of a group.
     /// One: everything in order, one request at a time.
     fn worker_threads(&self) -> usize {
         1
@@ -698,6 +698,9 @@ pub struct JobSettings {
     /// reads (probes, matching, reads before an update) are sent, every write is computed,
     /// logged with the request it would have sent, and withheld.
     pub commits_writes: bool,
+    /// Requests per second across the whole job, held by the harness (option `rate`, E-67);
+    /// `None`: as fast as the workers go.
+    pub rate: Option<f64>,
 }
 
 impl Default for JobSettings {
@@ -712,6 +715,7 @@ impl Default for JobSettings {
             record_timeout: None,
             filter_404_quarantines: false,
             commits_writes: true,
+            rate: None,
         }
     }
 }
@@ -742,6 +746,25 @@ pub fn by_name(
     }
 }
 
+/// The most `event_concurrency` an event-driven profile accepts. [I] Neither Okta nor PingOne
+/// documents a figure (idp-behavior.md O-38, P1-15); the bound keeps a typo from opening
+/// hundreds of connections.
+pub const MAX_EVENT_CONCURRENCY: usize = 32;
+
+/// Option `event_concurrency` of an event-driven IdP (Okta, PingOne): how many of the events
+/// of one burst — the changes one scenario step makes before the next sync point — are pushed
+/// at once, 1 to `MAX_EVENT_CONCURRENCY`.
+pub(crate) fn event_concurrency(key: &str, value: &str) -> Result<usize, ProfileError> {
+    match value.parse::<usize>() {
+        Ok(n) if (1..=MAX_EVENT_CONCURRENCY).contains(&n) => Ok(n),
+        _ => Err(ProfileError::BadOption {
+            key: key.to_string(),
+            value: value.to_string(),
+            expected: "a whole number from 1 to 32",
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -755,6 +778,26 @@ mod tests {
         for name in NAMES {
             let p = by_name(name, &BTreeMap::new()).map_err(|e| e.to_string());
             assert_eq!(p.map(|p| p.name()), Ok(*name));
+        }
+    }
+
+    #[test]
+    fn event_concurrency_is_one_by_default_and_a_whole_number_up_to_32() {
+        for name in ["okta", "pingone"] {
+            let default = by_name(name, &BTreeMap::new()).map(|p| p.worker_threads());
+            assert_eq!(default.ok(), Some(1), "{name}: O-38, P1-15 [I]");
+            let four = BTreeMap::from([("event_concurrency".to_string(), "4".to_string())]);
+            assert_eq!(
+                by_name(name, &four).map(|p| p.worker_threads()).ok(),
+                Some(4)
+            );
+            for bad in ["0", "33", "x"] {
+                let opts = BTreeMap::from([("event_concurrency".to_string(), bad.to_string())]);
+                assert!(
+                    matches!(by_name(name, &opts), Err(ProfileError::BadOption { .. })),
+                    "{name} {bad}"
+                );
+            }
         }
     }
 

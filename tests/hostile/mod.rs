@@ -18,6 +18,8 @@ use percent_encoding::{percent_decode_str, utf8_percent_encode, NON_ALPHANUMERIC
 use scim_harness::server::{self, RunningServer, ServerConfig};
 use serde_json::{json, Value};
 
+mod member_race;
+
 /// The token the harness is given; long enough to be scrubbed (8+ characters).
 pub const TOKEN: &str = "hostile-token-5d1e9b7c2a84";
 /// A second token the server accepts, for `--next-token`.
@@ -155,6 +157,11 @@ pub enum Mode {
     /// whole: a create that another create overlaps is answered 201 and then overwritten
     /// (a lost update). Creates one at a time are all kept.
     LosesOverlappingCreates,
+    /// A group PATCH or PUT that touches members reads the group, works for ~20 ms, then
+    /// writes the whole member list back: what it read plus its own change
+    /// (`member_race.rs`). Membership writes that overlap undo each other's members; one at
+    /// a time they all hold.
+    LosesOverlappingMemberWrites,
 }
 
 pub struct Hostile {
@@ -184,6 +191,8 @@ struct Proxy {
     updates: AtomicUsize,
     /// Group id → member entries its answers list on top of what the server holds.
     extra_members: Mutex<BTreeMap<String, Vec<Value>>>,
+    /// `LosesOverlappingMemberWrites`: one member write applied at a time, after its stale read.
+    member_writes: tokio::sync::Mutex<()>,
 }
 
 /// What the pre-existing directory looked like: id → `meta.version` of each user and group.
@@ -211,6 +220,7 @@ impl Hostile {
             counter: AtomicU64::new(0),
             updates: AtomicUsize::new(0),
             extra_members: Mutex::new(BTreeMap::new()),
+            member_writes: tokio::sync::Mutex::new(()),
         });
         let (addr, task) = serve(
             axum::Router::new()
@@ -589,6 +599,13 @@ async fn forward(
                 utf8_percent_encode(real, NON_ALPHANUMERIC)
             );
         }
+    }
+    if matches!(p.mode, Mode::LosesOverlappingMemberWrites)
+        && update
+        && matches!(&by_id, Some(("Groups", _)))
+        && body_has(&body, "members")
+    {
+        return p.racy_member_write(method, &inner_path, body).await;
     }
     let mut inner_query = query.clone();
     let dropped: &[&str] = match p.mode {

@@ -75,6 +75,10 @@ pub struct Entra {
     /// The group matching attributes (E-47): `displayName` alone unless option
     /// `group_matching` says otherwise.
     pub group_matching: Vec<&'static str>,
+    /// How many objects the job exports at once (option `parallel_exports`, E-67): 1 unless
+    /// set. [I] Microsoft documents no concurrency for the provisioning service, so the
+    /// default stays the one-at-a-time order the rest of §1 describes.
+    pub parallel_exports: usize,
 }
 
 /// What Entra sends for a mapped attribute whose source value became empty (E-28, §9.5).
@@ -246,6 +250,11 @@ impl Profile for Entra {
 
     fn job(&self) -> JobSettings {
         self.job.clone()
+    }
+
+    /// E-67: no documented figure; option `parallel_exports` (default 1) [I].
+    fn worker_threads(&self) -> usize {
+        self.parallel_exports
     }
 
     fn provisions_groups(&self) -> bool {

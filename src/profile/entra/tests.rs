@@ -150,3 +150,50 @@ fn both_spellings_of_the_flag_select_the_rfc_dialect() {
         .expect("a tenant URL");
     assert!(!Dialect::flagged_in(&url));
 }
+
+fn with(key: &str, value: &str) -> Result<Entra, ProfileError> {
+    Entra::from_options(&BTreeMap::from([(key.to_string(), value.to_string())]))
+}
+
+#[test]
+fn parallel_exports_sets_the_worker_pool_and_defaults_to_one() {
+    assert_eq!(
+        entra("default").worker_threads(),
+        1,
+        "E-67: none documented"
+    );
+    assert_eq!(
+        with("parallel_exports", "8")
+            .map(|e| e.worker_threads())
+            .ok(),
+        Some(8)
+    );
+    for bad in ["0", "33", "-1", "four"] {
+        assert!(
+            matches!(
+                with("parallel_exports", bad),
+                Err(ProfileError::BadOption { .. })
+            ),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn rate_is_requests_per_second_for_the_job_and_unlimited_by_default() {
+    assert_eq!(entra("default").job().rate, None);
+    assert_eq!(
+        with("rate", "25").map(|e| e.job().rate).ok(),
+        Some(Some(25.0))
+    );
+    assert_eq!(
+        with("rate", "0.5").map(|e| e.job().rate).ok(),
+        Some(Some(0.5))
+    );
+    for bad in ["0", "-25", "NaN", "inf", "fast"] {
+        assert!(
+            matches!(with("rate", bad), Err(ProfileError::BadOption { .. })),
+            "{bad}"
+        );
+    }
+}

@@ -52,6 +52,9 @@ pub struct Okta {
     /// The source directory has no passwords and the scenario language no password step, so
     /// with it on every profile push of a user stands for a password change too `[I]`.
     pub password_sync: bool,
+    /// How many events of one burst are pushed at once (option `event_concurrency`, O-38):
+    /// 1 unless set [I].
+    pub event_concurrency: usize,
 }
 
 /// The two documented shapes of an OIN membership PATCH (O-30).
@@ -81,6 +84,7 @@ pub const OPTIONS: &[&str] = &[
     "member_push",
     "member_batch",
     "password_sync",
+    "event_concurrency",
 ];
 
 impl Okta {
@@ -91,6 +95,7 @@ impl Okta {
             member_push: MemberPush::Delta,
             member_batch: MEMBER_BATCH,
             password_sync: false,
+            event_concurrency: 1,
         };
         for (key, value) in options {
             match key.as_str() {
@@ -137,6 +142,9 @@ impl Okta {
                             })
                         }
                     }
+                }
+                "event_concurrency" => {
+                    okta.event_concurrency = crate::profile::event_concurrency(key, value)?
                 }
                 "member_batch" => {
                     okta.member_batch = match value.parse::<usize>() {
@@ -257,6 +265,11 @@ impl Profile for Okta {
 
     fn scheduling(&self) -> Scheduling {
         Scheduling::Events
+    }
+
+    /// O-38: a burst's events through `event_concurrency` workers (default 1, [I]).
+    fn worker_threads(&self) -> usize {
+        self.event_concurrency
     }
 
     /// Okta probes only on "Test Connection" / saving the configuration (§2.1), never before

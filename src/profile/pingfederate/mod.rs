@@ -188,8 +188,8 @@ impl Profile for PingFederate {
     }
 
     /// PF-19 "Max Threads": worker threads pulling user and group operations from one queue,
-    /// no ordering; the engine runs a poll's user operations and a group's membership
-    /// requests through that many workers.
+    /// no ordering; the engine runs a poll's user operations, its group operations and a
+    /// group's membership requests through that many workers.
     fn worker_threads(&self) -> usize {
         self.max_threads
     }

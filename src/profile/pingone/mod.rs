@@ -53,6 +53,9 @@ pub struct PingOne {
     pub create_users: bool,
     pub update_users: bool,
     pub disable_users: bool,
+    /// How many events of one burst are pushed at once (option `event_concurrency`, P1-15):
+    /// 1 unless set [I].
+    pub event_concurrency: usize,
 }
 
 impl Profile for PingOne {
@@ -211,6 +214,11 @@ impl Profile for PingOne {
     /// §4: changes are pushed in near real time, not in cycles.
     fn scheduling(&self) -> Scheduling {
         Scheduling::Events
+    }
+
+    /// P1-15: a burst's events through `event_concurrency` workers (default 1, [I]).
+    fn worker_threads(&self) -> usize {
+        self.event_concurrency
     }
 
     /// §4 documents no probe before pushes; Test Connection is an admin action.

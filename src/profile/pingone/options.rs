@@ -40,6 +40,7 @@ pub const OPTIONS: &[&str] = &[
     "create_users",
     "update_users",
     "disable_users",
+    "event_concurrency",
 ];
 
 /// `USERS_RESOURCE` and `GROUPS_RESOURCE` as PingOne's own setup tutorial fills them
@@ -104,6 +105,7 @@ impl PingOne {
             create_users: true,
             update_users: true,
             disable_users: true,
+            event_concurrency: 1,
         };
         for (key, value) in options {
             match key.as_str() {
@@ -128,6 +130,9 @@ impl PingOne {
                 "create_users" => p.create_users = switch(key, value)?,
                 "update_users" => p.update_users = switch(key, value)?,
                 "disable_users" => p.disable_users = switch(key, value)?,
+                "event_concurrency" => {
+                    p.event_concurrency = crate::profile::event_concurrency(key, value)?
+                }
                 "unique_user_identifier" => {
                     p.identifier = match value.as_str() {
                         "userName" => UniqueUserIdentifier::UserName,
