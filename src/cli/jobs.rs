@@ -3,6 +3,8 @@
 //! sees another's objects) and prints their results in the order they were listed, so output
 //! does not depend on timing. `--shard i/n` keeps one n-th of the list, for a CI matrix.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use futures::stream::{self, StreamExt};
 
 use super::one_run::{run_one, OneRun};
@@ -82,8 +84,13 @@ pub(super) async fn run_all(
     runs: &[(&Scenario, Box<dyn Profile>)],
     shared: &Shared<'_>,
 ) -> Result<Ran, ExitCode> {
+    // `--fail-fast`: set when a failure is reported (in list order, after known failures are
+    // applied); runs not yet started then never start. Runs already in flight under
+    // `--jobs` finish and are reported: stopping them would leave objects half made.
+    let failed = AtomicBool::new(false);
+    let failed = &failed;
     let started = runs.iter().enumerate().map(|(slot, (s, p))| async move {
-        if shared.stop_rx.borrow().is_some() {
+        if shared.stop_rx.borrow().is_some() || failed.load(Ordering::Relaxed) {
             return Ok(Turn::Stopped);
         }
         if let (Target::External { .. }, Some(step)) = (shared.target, runner::needs_builtin(s)) {
@@ -152,20 +159,28 @@ pub(super) async fn run_all(
             apply_known(&mut outcome, shared.known);
         }
         say_raw!("{}", shared.console.scenario(&outcome));
+        if shared.args.control.fail_fast && outcome.verdict == Verdict::Failed {
+            failed.store(true, Ordering::Relaxed);
+        }
         ran.outcomes.push(outcome);
         if let (Some(cause), None) = (one.stopped, &ran.stopped) {
             ran.stopped = Some((cause, 0));
         }
     }
-    if let Some((cause, _)) = ran.stopped.take().or_else(|| {
+    let cause = ran.stopped.take().map(|(c, _)| c).or_else(|| {
         // Stopped between runs: no run saw the cause, but some were never started.
-        (not_started > 0)
+        let signalled = (not_started > 0)
             .then(|| shared.stop_rx.borrow().clone())
-            .flatten()
-            .map(|c| (c, 0))
-    }) {
-        ran.stopped = Some((cause, not_started));
-    }
+            .flatten();
+        // A fail-fast stop is kept even with nothing left here: the protocol suite that
+        // would follow must not start either (`run` drops it when nothing at all was left).
+        signalled.or_else(|| {
+            failed
+                .load(Ordering::Relaxed)
+                .then_some(stop::StopCause::FailFast)
+        })
+    });
+    ran.stopped = cause.map(|c| (c, not_started));
     Ok(ran)
 }
 

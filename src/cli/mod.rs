@@ -40,8 +40,11 @@ fn move_console_to_stderr() {
     CONSOLE_ON_STDERR.store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
+mod completions;
+mod control;
 mod explain;
 mod jobs;
+mod list_json;
 mod one_run;
 mod reports;
 mod review;
@@ -100,6 +103,10 @@ pub enum Command {
     Accept(review::SettleArgs),
     /// Reject pending snapshots: remove the `.snap.new` files, keep the snapshots.
     Reject(review::SettleArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print a roff man page (`scim-harness man | man -l -`), or one subcommand's page.
+    Man(completions::ManArgs),
 }
 
 /// Parses the command line and runs it; returns the process exit code.
@@ -135,6 +142,8 @@ pub fn main() -> i32 {
             Command::Review(args) => review::review(args),
             Command::Accept(args) => review::settle(args, review::Settle::Accept),
             Command::Reject(args) => review::settle(args, review::Settle::Reject),
+            Command::Completions(args) => completions::completions(args),
+            Command::Man(args) => completions::man(args),
         }
     });
     code as i32

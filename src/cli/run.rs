@@ -117,6 +117,8 @@ pub struct RunArgs {
     /// Largest response body read from the target; a larger answer is a finding.
     #[arg(long, default_value_t = 4 * 1024 * 1024, value_name = "BYTES")]
     pub max_body_bytes: u64,
+    #[command(flatten)]
+    pub control: super::control::ControlArgs,
 }
 
 #[derive(Debug, Args)]
@@ -130,6 +132,10 @@ pub struct ListArgs {
     /// Directory of snapshot files; without PATHS, snapshots no scenario names are reported.
     #[arg(long, default_value = "snapshots", value_name = "DIR")]
     pub snapshots: PathBuf,
+    /// Print the listing as JSON: scenarios with file, symptom and profiles; protocol checks
+    /// with RFC section, level and IdPs.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The scenario paths to load: those given, or `scenarios` when none are.
@@ -191,30 +197,22 @@ fn profiles_for(s: &Scenario, wanted: &[String]) -> Vec<&'static str> {
 
 pub fn list(args: ListArgs) -> ExitCode {
     if args.suite.is_some() {
-        super::suite::list();
+        match args.json {
+            true => super::list_json::print(&[], true),
+            false => super::suite::list(),
+        }
         return ExitCode::Ok;
     }
     let scenarios = match load_all(&scenario_paths(&args.paths)) {
         Ok(s) => s,
         Err(code) => return code,
     };
+    if args.json {
+        super::list_json::print(&scenarios, args.paths.is_empty());
+        return ExitCode::Ok;
+    }
     for s in &scenarios {
-        // The profiles `run` would use: listed ones, or every one that replays all steps.
-        let runs_under: Vec<&str> = profiles_for(s, &[])
-            .into_iter()
-            .filter(|name| {
-                let options = for_profile(
-                    name,
-                    s.options
-                        .iter()
-                        .map(|(k, v)| (k.as_str(), v.value.as_str())),
-                );
-                profile::by_name(name, &options).is_ok_and(|p| {
-                    s.profiles.is_some() || s.steps.iter().all(|st| p.supports(&st.value))
-                })
-            })
-            .collect();
-        say!("{}  [{}]", s.name, runs_under.join(", "));
+        say!("{}  [{}]", s.name, runs_under(s).join(", "));
         say!("    file:    {}", s.file.display());
         say!("    symptom: {}", s.symptom);
     }
@@ -224,6 +222,25 @@ pub fn list(args: ListArgs) -> ExitCode {
         super::suite::list();
     }
     ExitCode::Ok
+}
+
+/// The profiles `run` would use for a scenario: listed ones, or every one that replays all
+/// its steps.
+pub(super) fn runs_under(s: &Scenario) -> Vec<&'static str> {
+    profiles_for(s, &[])
+        .into_iter()
+        .filter(|name| {
+            let options = for_profile(
+                name,
+                s.options
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.value.as_str())),
+            );
+            profile::by_name(name, &options).is_ok_and(|p| {
+                s.profiles.is_some() || s.steps.iter().all(|st| p.supports(&st.value))
+            })
+        })
+        .collect()
 }
 
 /// The options one profile gets: `okta.integration` goes to okta only (prefix stripped),
@@ -468,8 +485,15 @@ pub async fn run(args: RunArgs) -> ExitCode {
             return ExitCode::Usage;
         }
     }
-    // `--shard i/n`: scenario runs first, then the protocol checks, dealt round-robin.
+    // `--filter`: by scenario name, checks as `protocol-<check>`; before sharding, so the
+    // shards split what is selected.
     let mut checks = checks;
+    jobs.retain(|(s, _)| args.control.keeps(&s.name));
+    checks.retain(|c| {
+        args.control
+            .keeps(&format!("{}{}", crate::protocol::SCENARIO_PREFIX, c.name))
+    });
+    // `--shard i/n`: scenario runs first, then the protocol checks, dealt round-robin.
     if let Some(shard) = args.shard {
         let runs = jobs.len();
         let mut position = 0..;
@@ -482,7 +506,7 @@ pub async fn run(args: RunArgs) -> ExitCode {
     if jobs.is_empty() && !suite_runs {
         // Zero runs selected is a mistake (a wrong path, profile or shard), never a pass.
         eprintln!(
-            "error: no scenario runs selected: {} scenario files, profiles {}, shard {}",
+            "error: no scenario runs selected: {} scenario files, profiles {}, shard {}, filter {}",
             scenarios.len(),
             if args.profile.is_empty() {
                 "all".to_string()
@@ -490,7 +514,8 @@ pub async fn run(args: RunArgs) -> ExitCode {
                 args.profile.join(",")
             },
             args.shard
-                .map_or("none".to_string(), |s| format!("{}/{}", s.index, s.count))
+                .map_or("none".to_string(), |s| format!("{}/{}", s.index, s.count)),
+            args.control.shown()
         );
         return ExitCode::Usage;
     }
@@ -500,7 +525,7 @@ pub async fn run(args: RunArgs) -> ExitCode {
         return ExitCode::Usage;
     }
     let started_at = chrono::Utc::now();
-    let console = Console::detect(args.color);
+    let console = Console::detect(args.color).with_detail(args.control.detail());
     let started = Instant::now();
     let timeout = Duration::from_secs(args.timeout.max(1));
     // One redactor for the whole run: every client adds its token (and rotated ones) to
@@ -520,7 +545,7 @@ pub async fn run(args: RunArgs) -> ExitCode {
     // deleted, reports are written. A second signal exits at once.
     let in_progress = stop::InProgress::default();
     let stop_rx = stop::listen(in_progress.clone(), args.deadline.map(Duration::from_secs));
-    if !suite_only {
+    if !suite_only && !args.control.quiet {
         say!(
             "running {} scenario runs ({} files)",
             jobs.len(),
@@ -552,7 +577,7 @@ pub async fn run(args: RunArgs) -> ExitCode {
     .await;
     let super::jobs::Ran {
         mut outcomes,
-        stopped,
+        mut stopped,
         mut left_behind,
     } = match ran {
         Ok(ran) => ran,
@@ -583,7 +608,11 @@ pub async fn run(args: RunArgs) -> ExitCode {
             }
             Err(code) => return code,
         }
+    } else if let (true, Some((_, not_run))) = (with_suite, &mut stopped) {
+        *not_run += checks.len();
     }
+    // A fail-fast stop that left nothing unrun is no interruption: the failure says it all.
+    stopped = stopped.filter(|(cause, n)| *cause != stop::StopCause::FailFast || *n > 0);
     say_raw!("{}", console.findings(&report::findings(&outcomes)));
     say_raw!(
         "{}",

@@ -16,6 +16,8 @@ use crate::engine::Created;
 pub enum StopCause {
     Signal(&'static str),
     Deadline(Duration),
+    /// `--fail-fast`: a run failed, so no new one starts.
+    FailFast,
 }
 
 impl std::fmt::Display for StopCause {
@@ -25,6 +27,7 @@ impl std::fmt::Display for StopCause {
             StopCause::Deadline(d) => {
                 write!(f, "the run deadline of {} s (--deadline)", d.as_secs())
             }
+            StopCause::FailFast => write!(f, "the first failure (--fail-fast)"),
         }
     }
 }
@@ -96,6 +99,8 @@ pub fn listen(
                     exit_at_once(name, &in_progress)
                 }
                 (Some(_), StopCause::Deadline(_)) => {}
+                // Never sent here: `--fail-fast` is decided by the run loop, not a listener.
+                (Some(StopCause::FailFast), _) | (_, StopCause::FailFast) => {}
                 (Some(StopCause::Deadline(_)), StopCause::Signal(_)) | (None, _) => {
                     if let StopCause::Signal(name) = &cause {
                         eprintln!(

@@ -109,7 +109,9 @@ pub async fn run(a: SuiteRunArgs<'_>) -> Result<SuiteRun, ExitCode> {
         })?
         .max_body(a.max_body)
         .with_redactor(a.redactor.clone());
-    say!("running {} protocol checks against {base}", a.checks.len());
+    if a.console.detail() != crate::report::console::Detail::Quiet {
+        say!("running {} protocol checks against {base}", a.checks.len());
+    }
     let mut out = SuiteRun {
         outcomes: vec![],
         left: vec![],

@@ -14,6 +14,18 @@ use crate::engine::runner::{ScenarioOutcome, StepFailure, Verdict};
 #[derive(Debug, Clone, Copy)]
 pub struct Console {
     color: bool,
+    detail: Detail,
+}
+
+/// How much of each run the console shows (`-q`, default, `-v`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Detail {
+    /// Only failed runs (and, from the caller, findings and the summary).
+    Quiet,
+    #[default]
+    Normal,
+    /// Each run's provisioning log as well.
+    Verbose,
 }
 
 const RED: &str = "\x1b[31m";
@@ -59,11 +71,26 @@ impl Console {
         let color = wants_color(choice, std::io::stdout().is_terminal(), |name| {
             std::env::var(name).ok()
         });
-        Console { color }
+        Console {
+            color,
+            detail: Detail::Normal,
+        }
+    }
+
+    /// The same console, showing `detail` of each run.
+    pub fn with_detail(self, detail: Detail) -> Self {
+        Console { detail, ..self }
+    }
+
+    pub fn detail(&self) -> Detail {
+        self.detail
     }
 
     pub fn plain() -> Self {
-        Console { color: false }
+        Console {
+            color: false,
+            detail: Detail::Normal,
+        }
     }
 
     fn paint(&self, color: &str, text: &str) -> String {
@@ -76,6 +103,12 @@ impl Console {
 
     /// The lines printed when a scenario finishes.
     pub fn scenario(&self, o: &ScenarioOutcome) -> String {
+        // Quiet keeps what needs acting on: failures, and a target that could not be used.
+        if self.detail == Detail::Quiet
+            && !matches!(o.verdict, Verdict::Failed | Verdict::TargetError)
+        {
+            return String::new();
+        }
         let (tag, color) = match o.verdict {
             Verdict::Passed => ("PASS", GREEN),
             Verdict::Failed => ("FAIL", RED),
@@ -99,6 +132,23 @@ impl Console {
         );
         for w in &o.warnings {
             out.push_str(&format!("       {} {w}\n", self.paint(YELLOW, "warning:")));
+        }
+        if self.detail == Detail::Verbose {
+            for r in &o.log {
+                out.push_str(&format!(
+                    "       {} cycle {} {:?} {} {}{}\n",
+                    self.paint(DIM, "log:"),
+                    r.cycle_id,
+                    r.provisioning_action,
+                    r.object,
+                    crate::engine::log::status_str(r.status),
+                    r.skip_reason
+                        .as_deref()
+                        .or(r.reason.as_deref())
+                        .map(|why| format!(" ({why})"))
+                        .unwrap_or_default()
+                ));
+            }
         }
         if let Some(f) = &o.failure {
             out.push_str(&self.failure(o, f));
