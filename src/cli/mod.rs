@@ -49,6 +49,7 @@ mod run;
 mod serve;
 mod stop;
 mod suite;
+mod transport;
 
 use clap::{Parser, Subcommand};
 

@@ -117,6 +117,8 @@ pub struct RunArgs {
     /// Largest response body read from the target; a larger answer is a finding.
     #[arg(long, default_value_t = 4 * 1024 * 1024, value_name = "BYTES")]
     pub max_body_bytes: u64,
+    #[command(flatten)]
+    pub transport: super::transport::TransportArgs,
 }
 
 #[derive(Debug, Args)]
@@ -325,6 +327,7 @@ pub(super) enum Target {
     External {
         url: TenantUrl,
         token: Option<Secret>,
+        transport: crate::client::Transport,
     },
     /// `--dry-run`: a built-in stand-in, with requests shown against this base URL.
     DryRun {
@@ -378,6 +381,10 @@ pub async fn run(args: RunArgs) -> ExitCode {
             Ok(url) => Target::External {
                 url,
                 token: args.token.clone().map(Secret::new),
+                transport: match args.transport.load() {
+                    Ok(t) => t,
+                    Err(code) => return code,
+                },
             },
             Err(e) => {
                 eprintln!("error: {e}");
@@ -560,7 +567,11 @@ pub async fn run(args: RunArgs) -> ExitCode {
     };
     if with_suite && stopped.is_none() {
         let external = match &target {
-            Target::External { url, token } => Some((url.base.clone(), token.clone())),
+            Target::External {
+                url,
+                token,
+                transport,
+            } => Some((url.base.clone(), token.clone(), transport.clone())),
             Target::Builtin | Target::DryRun { .. } => None,
         };
         let suite = super::suite::run(super::suite::SuiteRunArgs {
