@@ -52,6 +52,7 @@ mod run;
 mod serve;
 mod stop;
 mod suite;
+mod transport;
 
 use clap::{Parser, Subcommand};
 

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use super::run::{RunArgs, Target};
 use super::{stop, ExitCode};
 use crate::check::finding::{Code, Finding, Severity};
-use crate::client::{Redactor, ScimClient, Secret};
+use crate::client::{Redactor, ScimClient, Secret, Transport};
 use crate::engine::runner::{self, RunSettings, ScenarioOutcome, Verdict};
 use crate::engine::Created;
 use crate::profile::Profile;
@@ -39,16 +39,21 @@ pub(super) async fn run_one(
     slot: usize,
     redactor: &Redactor,
 ) -> Result<OneRun, ExitCode> {
-    let (builtin, base, token) = match target {
+    let plain = Transport::default();
+    let (builtin, base, token, transport) = match target {
         Target::Builtin | Target::DryRun { .. } => {
             let (running, base, token) = start_builtin().await?;
-            (Some(running), base, Some(token))
+            (Some(running), base, Some(token), &plain)
         }
-        Target::External { url, token } => (None, url.base.clone(), token.clone()),
+        Target::External {
+            url,
+            token,
+            transport,
+        } => (None, url.base.clone(), token.clone(), transport),
     };
     // Kept for cleanup: a scenario may have left the IdP holding a wrong token.
     let real_token = token.clone();
-    let mut client = ScimClient::new(&base, token, timeout)
+    let mut client = ScimClient::connect(&base, token, timeout, transport)
         .map_err(|e| {
             eprintln!("error: {e}");
             ExitCode::Internal

@@ -119,6 +119,8 @@ pub struct RunArgs {
     pub max_body_bytes: u64,
     #[command(flatten)]
     pub control: super::control::ControlArgs,
+    #[command(flatten)]
+    pub transport: super::transport::TransportArgs,
 }
 
 #[derive(Debug, Args)]
@@ -342,6 +344,7 @@ pub(super) enum Target {
     External {
         url: TenantUrl,
         token: Option<Secret>,
+        transport: crate::client::Transport,
     },
     /// `--dry-run`: a built-in stand-in, with requests shown against this base URL.
     DryRun {
@@ -395,6 +398,10 @@ pub async fn run(args: RunArgs) -> ExitCode {
             Ok(url) => Target::External {
                 url,
                 token: args.token.clone().map(Secret::new),
+                transport: match args.transport.load() {
+                    Ok(t) => t,
+                    Err(code) => return code,
+                },
             },
             Err(e) => {
                 eprintln!("error: {e}");
@@ -585,7 +592,11 @@ pub async fn run(args: RunArgs) -> ExitCode {
     };
     if with_suite && stopped.is_none() {
         let external = match &target {
-            Target::External { url, token } => Some((url.base.clone(), token.clone())),
+            Target::External {
+                url,
+                token,
+                transport,
+            } => Some((url.base.clone(), token.clone(), transport.clone())),
             Target::Builtin | Target::DryRun { .. } => None,
         };
         let suite = super::suite::run(super::suite::SuiteRunArgs {

@@ -9,7 +9,7 @@ use clap::{Args, ValueEnum};
 
 use super::ExitCode;
 use crate::check::finding::{Code, Finding, Severity};
-use crate::client::{Redactor, ScimClient, Secret};
+use crate::client::{Redactor, ScimClient, Secret, Transport};
 use crate::engine::runner::{ScenarioOutcome, StepFailure, Verdict};
 use crate::protocol::{self, Check, SuiteSettings};
 use crate::report::console::Console;
@@ -68,9 +68,9 @@ pub fn list() {
     say!("{} protocol checks", checks.len());
 }
 
-/// Where the suite sends its requests: `--target` (base URL and token) or, when `None`, a
-/// fresh built-in server.
-pub type External = Option<(String, Option<Secret>)>;
+/// Where the suite sends its requests: `--target` (base URL, token, and how to connect) or,
+/// when `None`, a fresh built-in server.
+pub type External = Option<(String, Option<Secret>, Transport)>;
 
 /// What the suite did.
 pub struct SuiteRun {
@@ -95,14 +95,14 @@ pub struct SuiteRunArgs<'a> {
 
 /// Runs the suite, printing each outcome as it is known.
 pub async fn run(a: SuiteRunArgs<'_>) -> Result<SuiteRun, ExitCode> {
-    let (builtin, base, token) = match a.external {
-        Some((base, token)) => (None, base, token),
+    let (builtin, base, token, transport) = match a.external {
+        Some((base, token, transport)) => (None, base, token, transport),
         None => {
             let (running, base, token) = super::one_run::start_builtin().await?;
-            (Some(running), base, Some(token))
+            (Some(running), base, Some(token), Transport::default())
         }
     };
-    let client = ScimClient::new(&base, token, a.timeout)
+    let client = ScimClient::connect(&base, token, a.timeout, &transport)
         .map_err(|e| {
             eprintln!("error: {e}");
             ExitCode::Internal

@@ -6,10 +6,12 @@
 
 mod body;
 mod redact;
+mod tls;
 mod transcript;
 
 pub use body::{truncate_text, DEFAULT_MAX_BODY, RECORDED_JSON_MAX, RECORDED_TEXT_MAX};
 pub use redact::{install_panic_scrubber, scrub_userinfo, Redactor, MIN_SECRET_LEN, REDACTED};
+pub use tls::{Transport, TransportError, TransportSettings};
 
 use std::io::Write as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -245,6 +247,8 @@ pub struct ScimClient {
     /// Headers put on every request, GET included, in place of the client's own
     /// (`ScimClient::with_headers`): an IdP's wire headers, as its profile gives them.
     headers: reqwest::header::HeaderMap,
+    /// Kept so that a sibling client (another token, same target) connects the same way.
+    transport: Transport,
 }
 
 /// Called with every exchange as it completes (the CLI's `--dry-run` listing uses it).
@@ -267,7 +271,19 @@ impl ScimClient {
         token: Option<Secret>,
         timeout: Duration,
     ) -> Result<ScimClient, ClientSetupError> {
-        let http = reqwest::Client::builder()
+        ScimClient::connect(base, token, timeout, &Transport::default())
+    }
+
+    /// A client that reaches the target through `transport` (CA, client certificate,
+    /// proxy, connect timeout, `--insecure`).
+    pub fn connect(
+        base: &str,
+        token: Option<Secret>,
+        timeout: Duration,
+        transport: &Transport,
+    ) -> Result<ScimClient, ClientSetupError> {
+        let http = transport
+            .apply(reqwest::Client::builder())
             .timeout(timeout)
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("scim-harness/", env!("CARGO_PKG_VERSION")))
@@ -292,7 +308,13 @@ impl ScimClient {
             redactor,
             max_body: DEFAULT_MAX_BODY,
             headers: reqwest::header::HeaderMap::new(),
+            transport: transport.clone(),
         })
+    }
+
+    /// How this client reaches its target, for a sibling client to do the same.
+    pub fn transport(&self) -> &Transport {
+        &self.transport
     }
 
     /// Sends `headers` on every request, GET included, each replacing the client's own
@@ -557,6 +579,21 @@ impl ScimClient {
     }
 
     fn classify(&self, url: &str, e: reqwest::Error) -> ClientError {
+        if let (true, true, Some(limit)) = (
+            e.is_timeout(),
+            e.is_connect(),
+            self.transport.connect_timeout(),
+        ) {
+            // Not an answer that was slow: no connection at all, the limit being the
+            // admin's `--connect-timeout`, not the request timeout.
+            return ClientError::Connect {
+                url: url.to_string(),
+                reason: format!(
+                    "no connection (TLS handshake included) within {} s (--connect-timeout)",
+                    limit.as_secs()
+                ),
+            };
+        }
         if e.is_timeout() {
             ClientError::Timeout {
                 url: url.to_string(),
@@ -565,7 +602,16 @@ impl ScimClient {
         } else if e.is_connect() {
             ClientError::Connect {
                 url: url.to_string(),
-                reason: root_cause(&e),
+                // A refused certificate is a set-up problem like a refused connection (exit
+                // 3), told as one sentence with the fix rather than rustls' enum name.
+                reason: tls::explain(&e).unwrap_or_else(|| root_cause(&e)),
+            }
+        } else if let Some(reason) = tls::explain(&e) {
+            // TLS 1.3 checks the client certificate after the client's side of the
+            // handshake: a missing one arrives as an alert on the first read, not on connect.
+            ClientError::Connect {
+                url: url.to_string(),
+                reason,
             }
         } else {
             ClientError::Http {

@@ -41,15 +41,20 @@ fn other_client(
     ctx: &Ctx<'_>,
     token: Option<&str>,
 ) -> Result<ScimClient, crate::check::finding::Finding> {
-    ScimClient::new(&ctx.base, token.map(Secret::new), ctx.timeout)
-        .map(|c| c.with_redactor(ctx.client.redactor()))
-        .map_err(|e| {
-            crate::check::finding::Finding::new(
-                Code::Unreachable,
-                crate::check::finding::Severity::Error,
-                e.to_string(),
-            )
-        })
+    ScimClient::connect(
+        &ctx.base,
+        token.map(Secret::new),
+        ctx.timeout,
+        ctx.client.transport(),
+    )
+    .map(|c| c.with_redactor(ctx.client.redactor()))
+    .map_err(|e| {
+        crate::check::finding::Finding::new(
+            Code::Unreachable,
+            crate::check::finding::Severity::Error,
+            e.to_string(),
+        )
+    })
 }
 
 /// The wrong token the checks send: long enough to be scrubbed, never a real one.
