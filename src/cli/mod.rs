@@ -23,6 +23,7 @@ macro_rules! say_raw {
 mod explain;
 mod jobs;
 mod one_run;
+mod progress;
 mod run;
 mod serve;
 mod stop;

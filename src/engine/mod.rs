@@ -16,6 +16,7 @@ pub mod log;
 mod matching;
 mod pool;
 mod probe;
+pub mod progress;
 mod references;
 pub mod runner;
 mod users;
@@ -40,6 +41,7 @@ use pool::{UserOp, UserPass};
 pub use created::{Created, CreatedObject, Pending};
 pub use escrow::{backoff, retry_after, wait_before_retry, RETRY_AFTER_CAP};
 pub use probe::CycleError;
+pub use progress::{Progress, ProgressSink};
 
 /// A source↔target link in the connector data store (§1.8 "keeps links").
 #[derive(Debug, Clone, PartialEq)]
@@ -119,9 +121,9 @@ pub struct Engine<'a> {
     job: JobSettings,
     /// Objects whose disable or delete accidental-deletion prevention holds this cycle.
     held: BTreeSet<String>,
-    /// Users exported this cycle with the target state read or created: what reference
-    /// resolution diffs the manager against.
-    exported: BTreeMap<String, Value>,
+    /// Users exported this cycle with the manager id their target state names (read or
+    /// created): what reference resolution diffs the manager against.
+    exported: BTreeMap<String, Option<String>>,
     /// User → the manager it named when reference resolution found that manager not
     /// provisioned: the reference stays unset until a restart (E-31, ms-known-issues).
     unresolved_managers: BTreeMap<String, String>,
@@ -135,6 +137,8 @@ pub struct Engine<'a> {
     /// the profile quarantines on it: the cycle stops and the job is quarantined.
     /// Behind a lock: a user pass, which runs on `&self` in the worker pool, may meet it.
     global_failure: Mutex<Option<String>>,
+    /// Units of work and requests of the cycle under way, for a progress listener.
+    progress: progress::Tracker,
 }
 
 enum Sent {
@@ -167,7 +171,13 @@ impl<'a> Engine<'a> {
             failures: 0,
             not_before: Mutex::new(None),
             global_failure: Mutex::new(None),
+            progress: progress::Tracker::default(),
         }
+    }
+
+    /// Hears how far each cycle has come (`Progress`), once per unit of work.
+    pub fn set_progress(&mut self, sink: Option<ProgressSink>) {
+        self.progress.set_sink(sink);
     }
 
     /// Source refs by target id, for reading group members back as refs.
@@ -242,6 +252,7 @@ impl<'a> Engine<'a> {
 
     async fn send(&self, req: &ScimRequest, report: &mut CycleReport) -> Sent {
         *report.requests.entry(req.verb.as_str()).or_default() += 1;
+        self.progress.sent(1);
         self.exchange(req).await
     }
 
@@ -257,6 +268,7 @@ impl<'a> Engine<'a> {
         for req in requests {
             *report.requests.entry(req.verb.as_str()).or_default() += 1;
         }
+        self.progress.sent(requests.len() as u64);
         let mut out: Vec<(usize, Sent)> = stream::iter(requests.iter().enumerate())
             .map(|(i, r)| async move { (i, self.exchange(r).await) })
             .buffer_unordered(parallelism.max(1))
@@ -330,6 +342,7 @@ impl<'a> Engine<'a> {
             ..CycleReport::default()
         };
         self.next_cycle += 1;
+        self.progress.begin(report.cycle_id);
         let probe = if self.profile.probe_each_cycle() {
             self.probe_target(&mut report).await
         } else {
@@ -365,6 +378,12 @@ impl<'a> Engine<'a> {
         };
         self.hold_deletions(tenant, &purges, &users, &groups);
         self.clear_global_failure();
+        // Every purge and user once, every group twice (the group, then its memberships).
+        let units = purges.iter().filter(|p| !p.is_group).count()
+            + users.len()
+            + purges.iter().filter(|p| p.is_group).count()
+            + 2 * groups.len();
+        self.progress.plan(units as u64);
 
         // Purges first, then the users in the cycle: within each, the profile's worker pool
         // (PF-19) decides what runs at once.
@@ -379,6 +398,7 @@ impl<'a> Engine<'a> {
         for purge in purges.iter().filter(|p| p.is_group) {
             self.process_group_purge(&purge.user, purge.object_id, &mut report)
                 .await;
+            self.progress.done(1);
         }
         let mut linked_groups = Vec::new();
         for group in &groups {
@@ -389,6 +409,7 @@ impl<'a> Engine<'a> {
             if let Some(rec) = self.process_group(tenant, group, &mut report).await {
                 linked_groups.push((group.clone(), rec));
             }
+            self.progress.done(1);
         }
         if let Some(detail) = self.take_global_failure() {
             // A global failure quarantines the job at once (E-65): the cycle stops, nothing
@@ -400,9 +421,13 @@ impl<'a> Engine<'a> {
             });
             return Ok(report);
         }
+        // Groups that did not link have no memberships to write: their unit is done now.
+        self.progress
+            .done(groups.len().saturating_sub(linked_groups.len()) as u64);
         for (group, rec) in linked_groups {
             self.write_memberships(tenant, &group, rec, &mut report)
                 .await;
+            self.progress.done(1);
         }
         self.resolve_references(tenant, &mut report).await;
         self.watermark = tenant.clock();

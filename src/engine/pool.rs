@@ -34,7 +34,10 @@ enum Change {
     Unlink(Uuid),
     Escrow(String),
     Unescrow(String),
-    Exported(String, Value),
+    /// The user was exported, and the manager id its target record names: all that
+    /// reference resolution reads of it (the whole record, kept for 100,000 users, would be
+    /// hundreds of megabytes).
+    Exported(String, Option<String>),
 }
 
 impl UserPass {
@@ -68,9 +71,10 @@ impl UserPass {
         self.changes.push(Change::Unescrow(user.to_string()));
     }
 
-    pub(super) fn exported(&mut self, user: &str, current: Value) {
+    pub(super) fn exported(&mut self, user: &str, current: &Value) {
+        let manager = super::references::manager_of(current);
         self.changes
-            .push(Change::Exported(user.to_string(), current));
+            .push(Change::Exported(user.to_string(), manager));
     }
 
     pub(super) fn push(&mut self, rec: LogRecord) {
@@ -107,6 +111,7 @@ impl Engine<'_> {
                 }
                 let pass = self.user_op(tenant, *op, report.cycle_id).await;
                 self.apply(pass, report);
+                self.progress.done(1);
             }
             return;
         }
@@ -117,7 +122,9 @@ impl Engine<'_> {
                 if this.has_global_failure() {
                     return (i, UserPass::new(cycle_id));
                 }
-                (i, this.user_op(tenant, *op, cycle_id).await)
+                let pass = this.user_op(tenant, *op, cycle_id).await;
+                this.progress.done(1);
+                (i, pass)
             })
             .buffer_unordered(workers)
             .collect()
@@ -195,8 +202,8 @@ impl Engine<'_> {
                 }
                 Change::Escrow(user) => self.escrow.insert(&user, own.cycle_id),
                 Change::Unescrow(user) => self.escrow.remove(&user),
-                Change::Exported(user, current) => {
-                    self.exported.insert(user, current);
+                Change::Exported(user, manager) => {
+                    self.exported.insert(user, manager);
                 }
             }
         }
