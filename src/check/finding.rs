@@ -319,6 +319,7 @@ mod tests {
             error: None,
             failure: None,
             duration_ms: 1,
+            duration_us: 1000,
         }
     }
 

@@ -484,6 +484,7 @@ mod tests {
             error: None,
             failure: None,
             duration_ms: 0,
+            duration_us: 0,
         }
     }
 

@@ -46,6 +46,7 @@ mod explain;
 mod jobs;
 mod list_json;
 mod one_run;
+mod progress;
 mod reports;
 mod review;
 mod run;

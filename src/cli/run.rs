@@ -422,6 +422,7 @@ pub async fn run(args: RunArgs) -> ExitCode {
         } else {
             snapshot::Mode::Review
         },
+        progress: super::progress::bar(ci, args.jobs),
     };
     let cli_options: BTreeMap<String, String> = args.options.iter().cloned().collect();
 

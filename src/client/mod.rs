@@ -228,6 +228,10 @@ pub struct Exchange {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure: Option<FailureKind>,
     pub duration_ms: u64,
+    /// The same in microseconds, for latency percentiles (a loopback answer takes well under
+    /// a millisecond); not in transcripts, which keep their format.
+    #[serde(skip)]
+    pub duration_us: u64,
 }
 
 /// The SCIM client for one target.
@@ -241,6 +245,8 @@ pub struct ScimClient {
     /// The scenario step in progress, set by the engine: what transcript lines are tagged with.
     step: AtomicUsize,
     exchanges: Mutex<Vec<Exchange>>,
+    /// Takes the kept exchanges in batches while set (`ScimClient::spill_to`).
+    spill: std::sync::RwLock<Option<Spill>>,
     observer: Option<Observer>,
     redactor: Redactor,
     max_body: u64,
@@ -253,6 +259,14 @@ pub struct ScimClient {
 
 /// Called with every exchange as it completes (the CLI's `--dry-run` listing uses it).
 pub type Observer = Box<dyn Fn(&Exchange) + Send + Sync>;
+
+/// Takes a batch of exchanges the client stops keeping (oldest first).
+pub type Spill = Box<dyn Fn(Vec<Exchange>) + Send + Sync>;
+
+/// How many exchanges the client keeps before it hands them to a spill, when one is set: a
+/// cycle over 100,000 users makes hundreds of thousands, and kept whole (bodies included)
+/// they would take gigabytes.
+const SPILL_AFTER: usize = 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientSetupError {
@@ -304,6 +318,7 @@ impl ScimClient {
             transcript: None,
             step: AtomicUsize::new(0),
             exchanges: Mutex::new(vec![]),
+            spill: std::sync::RwLock::new(None),
             observer: None,
             redactor,
             max_body: DEFAULT_MAX_BODY,
@@ -372,6 +387,13 @@ impl ScimClient {
         std::mem::take(&mut *self.exchanges.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
+    /// While set, every `SPILL_AFTER` exchanges the kept ones but the last go to `spill`, so
+    /// what the client holds stays bounded however long a cycle runs; `None` keeps them all
+    /// again until `take_exchanges`.
+    pub fn spill_to(&self, spill: Option<Spill>) {
+        *self.spill.write().unwrap_or_else(|e| e.into_inner()) = spill;
+    }
+
     fn record(&self, mut exchange: Exchange, headers: Option<transcript::Headers>) {
         // A password in a body (Okta sends one on create, §2.2) is a secret like the token.
         for body in [&mut exchange.request_body, &mut exchange.response_body]
@@ -398,10 +420,23 @@ impl ScimClient {
                 let _ = f.write_all(format!("{line}\n").as_bytes());
             }
         }
-        self.exchanges
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(exchange);
+        let batch = {
+            let mut kept = self.exchanges.lock().unwrap_or_else(|e| e.into_inner());
+            kept.push(exchange);
+            let spill = self.spill.read().unwrap_or_else(|e| e.into_inner());
+            match &*spill {
+                Some(_) if kept.len() > SPILL_AFTER => {
+                    let last = kept.len() - 1;
+                    Some(kept.drain(..last).collect::<Vec<_>>())
+                }
+                _ => None,
+            }
+        };
+        if let Some(batch) = batch {
+            if let Some(spill) = &*self.spill.read().unwrap_or_else(|e| e.into_inner()) {
+                spill(batch);
+            }
+        }
     }
 
     /// Replaces the bearer token, as an admin pastes a regenerated one into the IdP.
@@ -442,6 +477,7 @@ impl ScimClient {
             error: None,
             failure: None,
             duration_ms: 0,
+            duration_us: 0,
         };
         let method = match req.verb {
             Verb::Get => reqwest::Method::GET,
@@ -493,6 +529,7 @@ impl ScimClient {
         };
         let outcome = outcome.map_err(|e| e.scrubbed(&self.redactor));
         exchange.duration_ms = started.elapsed().as_millis() as u64;
+        exchange.duration_us = started.elapsed().as_micros() as u64;
         match &outcome {
             Ok(r) => {
                 exchange.response_body = body::recorded(r.body.as_ref(), &r.text);

@@ -205,6 +205,7 @@ mod tests {
             error: None,
             failure: None,
             duration_ms: 4,
+            duration_us: 4_000,
         }
     }
 

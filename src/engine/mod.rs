@@ -17,6 +17,7 @@ mod matching;
 mod pool;
 mod preview;
 mod probe;
+pub mod progress;
 mod rate;
 mod references;
 pub mod runner;
@@ -42,6 +43,7 @@ use pool::{Op, UserPass};
 pub use created::{Created, CreatedObject, Pending};
 pub use escrow::{backoff, retry_after, wait_before_retry, RETRY_AFTER_CAP};
 pub use probe::CycleError;
+pub use progress::{Progress, ProgressSink};
 pub use rate::RateLimit;
 
 /// A source↔target link in the connector data store (§1.8 "keeps links").
@@ -122,9 +124,9 @@ pub struct Engine<'a> {
     job: JobSettings,
     /// Objects whose disable or delete accidental-deletion prevention holds this cycle.
     held: BTreeSet<String>,
-    /// Users exported this cycle with the target state read or created: what reference
-    /// resolution diffs the manager against.
-    exported: BTreeMap<String, Value>,
+    /// Users exported this cycle with the manager id their target state names (read or
+    /// created): what reference resolution diffs the manager against.
+    exported: BTreeMap<String, Option<String>>,
     /// User → the manager it named when reference resolution found that manager not
     /// provisioned: the reference stays unset until a restart (E-31, ms-known-issues).
     unresolved_managers: BTreeMap<String, String>,
@@ -140,6 +142,8 @@ pub struct Engine<'a> {
     global_failure: Mutex<Option<String>>,
     /// The job's request rate (`JobSettings::rate`), shared by every worker.
     rate: Option<RateLimit>,
+    /// Units of work and requests of the cycle under way, for a progress listener.
+    progress: progress::Tracker,
 }
 
 enum Sent {
@@ -175,12 +179,18 @@ impl<'a> Engine<'a> {
             not_before: Mutex::new(None),
             global_failure: Mutex::new(None),
             rate: profile.job().rate.and_then(RateLimit::per_second),
+            progress: progress::Tracker::default(),
         }
     }
 
     /// The job's request rate, if one is set.
     pub fn rate_limit(&self) -> Option<&RateLimit> {
         self.rate.as_ref()
+    }
+
+    /// Hears how far each cycle has come (`Progress`), once per unit of work.
+    pub fn set_progress(&mut self, sink: Option<ProgressSink>) {
+        self.progress.set_sink(sink);
     }
 
     /// Source refs by target id, for reading group members back as refs.
@@ -259,6 +269,7 @@ impl<'a> Engine<'a> {
             return Sent::Preview(req.clone());
         }
         *report.requests.entry(req.verb.as_str()).or_default() += 1;
+        self.progress.sent(1);
         self.exchange(req).await
     }
 
@@ -274,6 +285,8 @@ impl<'a> Engine<'a> {
         for req in requests.iter().filter(|r| !self.withholds(r)) {
             *report.requests.entry(req.verb.as_str()).or_default() += 1;
         }
+        let sent = requests.iter().filter(|r| !self.withholds(r)).count();
+        self.progress.sent(sent as u64);
         let mut out: Vec<(usize, Sent)> = stream::iter(requests.iter().enumerate())
             .map(|(i, r)| async move {
                 if self.withholds(r) {
@@ -355,6 +368,7 @@ impl<'a> Engine<'a> {
             ..CycleReport::default()
         };
         self.next_cycle += 1;
+        self.progress.begin(report.cycle_id);
         let probe = if self.profile.probe_each_cycle() {
             self.probe_target(&mut report).await
         } else {
@@ -390,6 +404,12 @@ impl<'a> Engine<'a> {
         };
         self.hold_deletions(tenant, &purges, &users, &groups);
         self.clear_global_failure();
+        // Every purge and user once, every group twice (the group, then its memberships).
+        let units = purges.iter().filter(|p| !p.is_group).count()
+            + users.len()
+            + purges.iter().filter(|p| p.is_group).count()
+            + 2 * groups.len();
+        self.progress.plan(units as u64);
 
         // Purges first, then the users in the cycle, then the groups likewise: within each,
         // the profile's worker pool (PF-19) decides what runs at once.
@@ -419,9 +439,13 @@ impl<'a> Engine<'a> {
             });
             return Ok(report);
         }
+        // Groups that did not link have no memberships to write: their unit is done now.
+        self.progress
+            .done(groups.len().saturating_sub(linked_groups.len()) as u64);
         for (group, rec) in linked_groups {
             self.write_memberships(tenant, &group, rec, &mut report)
                 .await;
+            self.progress.done(1);
         }
         self.resolve_references(tenant, &mut report).await;
         self.watermark = tenant.clock();

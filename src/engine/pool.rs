@@ -42,7 +42,10 @@ enum Change {
     Unlink(Uuid),
     Escrow(String),
     Unescrow(String),
-    Exported(String, Value),
+    /// The user was exported, and the manager id its target record names: all that
+    /// reference resolution reads of it (the whole record, kept for 100,000 users, would be
+    /// hundreds of megabytes).
+    Exported(String, Option<String>),
 }
 
 impl Pass {
@@ -92,9 +95,10 @@ impl Pass {
         self.changes.push(Change::Unescrow(user.to_string()));
     }
 
-    pub(super) fn exported(&mut self, user: &str, current: Value) {
+    pub(super) fn exported(&mut self, user: &str, current: &Value) {
+        let manager = super::references::manager_of(current);
         self.changes
-            .push(Change::Exported(user.to_string(), current));
+            .push(Change::Exported(user.to_string(), manager));
     }
 
     pub(super) fn push(&mut self, rec: LogRecord) {
@@ -145,6 +149,7 @@ impl Engine<'_> {
                 }
                 let pass = self.op(tenant, *op, report.cycle_id).await;
                 handed_on.extend(self.apply(pass, report));
+                self.progress.done(1);
             }
             return handed_on;
         }
@@ -155,7 +160,9 @@ impl Engine<'_> {
                 if op.stops_at_global_failure() && this.has_global_failure() {
                     return (i, Pass::new(cycle_id));
                 }
-                (i, this.op(tenant, *op, cycle_id).await)
+                let pass = this.op(tenant, *op, cycle_id).await;
+                this.progress.done(1);
+                (i, pass)
             })
             .buffer_unordered(workers)
             .collect()
@@ -274,8 +281,8 @@ impl Engine<'_> {
                 }
                 Change::Escrow(user) => self.escrow.insert(&user, own.cycle_id),
                 Change::Unescrow(user) => self.escrow.remove(&user),
-                Change::Exported(user, current) => {
-                    self.exported.insert(user, current);
+                Change::Exported(user, manager) => {
+                    self.exported.insert(user, manager);
                 }
             }
         }

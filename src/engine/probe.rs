@@ -92,6 +92,7 @@ impl Engine<'_> {
     async fn probe(&self, req: ScimRequest, report: &mut CycleReport) -> Result<(), CycleError> {
         let retry = self.profile.transient_retry();
         *report.requests.entry(req.verb.as_str()).or_default() += 1;
+        self.progress.sent(1);
         let started = Instant::now();
         let mut faults: Vec<String> = Vec::new();
         let outcome = loop {

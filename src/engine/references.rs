@@ -15,32 +15,25 @@ use crate::scim::urn;
 impl Engine<'_> {
     pub(super) async fn resolve_references(&mut self, tenant: &Tenant, report: &mut CycleReport) {
         let exported = std::mem::take(&mut self.exported);
-        for (user_ref, current) in exported {
+        for (user_ref, have) in exported {
             let Some(user) = tenant.user(&user_ref) else {
                 continue;
             };
             let Some(user_id) = self.links.get(&user.object_id).map(|l| l.target_id.clone()) else {
                 continue;
             };
-            let have = current
-                .get(urn::ENTERPRISE_USER)
-                .and_then(|e| e.get("manager"))
-                .and_then(|m| m.get("value").or(Some(m)))
-                .and_then(Value::as_str)
-                .filter(|m| !m.is_empty())
-                .map(str::to_string);
-            let rec_index = report
-                .records
-                .iter()
-                .rposition(|r| r.object == user_ref && r.cycle_id == report.cycle_id);
             let Some(manager_ref) = user.text(UserAttr::Manager) else {
                 // Removed in the source while the target still names one (E-34).
                 if let Some(old) = have {
+                    let rec_index = record_of(report, &user_ref);
                     self.clear_manager(&user_ref, &user_id, old, rec_index, report)
                         .await;
                 }
                 continue;
             };
+            // Looked up only for a user with a manager: a scan per user of a 100,000-user
+            // cycle's records would make the pass quadratic.
+            let rec_index = record_of(report, &user_ref);
             let manager_id = tenant
                 .user(manager_ref)
                 .and_then(|m| self.links.get(&m.object_id))
@@ -145,4 +138,24 @@ impl Engine<'_> {
             }
         }
     }
+}
+
+/// Where the user's record of this cycle is, to add its reference-resolution step.
+fn record_of(report: &CycleReport, user_ref: &str) -> Option<usize> {
+    report
+        .records
+        .iter()
+        .rposition(|r| r.object == user_ref && r.cycle_id == report.cycle_id)
+}
+
+/// The manager id a target user names (`enterprise:2.0:User:manager`, its `value` or the
+/// bare string some servers answer), none when unset or empty.
+pub(super) fn manager_of(current: &Value) -> Option<String> {
+    current
+        .get(urn::ENTERPRISE_USER)
+        .and_then(|e| e.get("manager"))
+        .and_then(|m| m.get("value").or(Some(m)))
+        .and_then(Value::as_str)
+        .filter(|m| !m.is_empty())
+        .map(str::to_string)
 }

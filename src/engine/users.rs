@@ -262,7 +262,7 @@ impl Engine<'_> {
                         link.last_desired = Some(desired.clone());
                         pass.link(user.object_id, link, false);
                         pass.unescrow(user_ref);
-                        pass.exported(user_ref, created.body.clone().unwrap_or(Value::Null));
+                        pass.exported(user_ref, created.body.as_ref().unwrap_or(&Value::Null));
                         pass.push(rec);
                         return;
                     }
@@ -527,7 +527,7 @@ impl Engine<'_> {
             None => desired.clone(),
         });
         pass.link(user.object_id, linked, false);
-        pass.exported(user_ref, current);
+        pass.exported(user_ref, &current);
         pass.push(rec);
     }
 

@@ -2,10 +2,11 @@
 //! (`u1..u300`) that name a set of users. Pure text rules, so the parser can report a bad
 //! template or range at its position and the engine only ever sees expanded refs.
 
-/// The most users one template or range may name: big enough for every paging and batching
-/// case the profiles have (pages of 100, batches of 100–1000), small enough that a typo
-/// (`u1..u3000000`) is refused instead of filling memory.
-pub const MAX_USERS: u64 = 5000;
+/// The most users one template or range may name: big enough for the load benchmark's
+/// directory of 100,000 users and 10,000 groups (`cargo bench --bench provisioning`), with
+/// room for a larger tenant, yet small enough that a typo (`u1..u3000000`) is refused
+/// instead of filling memory: 200,000 expanded refs are ~10 MB of text.
+pub const MAX_USERS: u64 = 200_000;
 
 /// The placeholder a template value carries for the user's number.
 pub const PLACEHOLDER: &str = "{n}";
@@ -90,7 +91,11 @@ mod tests {
         assert!(range("u01..u3")
             .unwrap_err()
             .contains("does not end in a number"));
-        assert!(range("u1..u6000").unwrap_err().contains("at most 5000"));
+        assert!(range("u1..u200001").unwrap_err().contains("at most 200000"));
+        assert_eq!(
+            range("u1..u100000").map(|r| r.map(|v| v.len())),
+            Ok(Some(100_000))
+        );
         assert!(range("a..b").is_err());
     }
 

@@ -66,7 +66,8 @@ impl<'a> Run<'a> {
                 result.map_err(|m| self.mismatch(m, Code::State))
             }
             Expectation::Log(l) => {
-                check::log(&self.recent, l).map_err(|m| self.mismatch(m, Code::Log))?;
+                check::log(&self.log[self.recent_from..], l)
+                    .map_err(|m| self.mismatch(m, Code::Log))?;
                 // An expected failure is acknowledged: it no longer fails the scenario, and
                 // its retries in later cycles are expected too.
                 if l.status == Some(Status::Failure) || l.error_code.is_some() {

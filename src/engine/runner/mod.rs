@@ -40,6 +40,8 @@ pub struct RunSettings {
     pub full_snapshots: bool,
     pub snapshot_dir: PathBuf,
     pub snapshot_mode: snapshot::Mode,
+    /// Hears how far each cycle has come (the CLI's progress bar); none: nobody listens.
+    pub progress: Option<super::ProgressSink>,
 }
 
 /// Why a scenario did not pass.
@@ -106,9 +108,11 @@ struct Run<'a> {
     /// The profile provision-on-demand uses (Entra: always the default dialect).
     pod_profile: &'a dyn Profile,
     client: &'a ScimClient,
-    /// Records since the last provisioning step, settle cycles included.
-    recent: Vec<LogRecord>,
-    /// The first cycle of the last provisioning step: what `expect: requests` counts.
+    /// Where the records since the last provisioning step (settle cycles included) start in
+    /// `log`: an index, not a copy, since a 100,000-user cycle's records are large.
+    recent_from: usize,
+    /// The first cycle of the last provisioning step: what `expect: requests` counts. Its
+    /// records are moved to `log`; only the counts stay.
     last_cycle: CycleReport,
     /// Failures nobody has expected yet; they fail the scenario at the end.
     unacknowledged: Vec<LogRecord>,
@@ -157,7 +161,7 @@ impl<'a> Run<'a> {
     /// A new round of provisioning after a check starts a new window of `recent` records.
     fn begin_provisioning(&mut self) {
         if self.checked {
-            self.recent.clear();
+            self.recent_from = self.log.len();
             self.checked = false;
         }
     }
@@ -194,8 +198,7 @@ impl<'a> Run<'a> {
                 self.unacknowledged.push(rec.clone());
             }
         }
-        self.recent.extend(report.records.iter().cloned());
-        self.log.extend(report.records.iter().cloned());
+        self.log.append(&mut report.records);
         if first {
             self.last_cycle = report;
         }
@@ -243,7 +246,10 @@ impl<'a> Run<'a> {
 
     async fn sync(&mut self, kind: SyncKind) -> Result<(), Stop> {
         self.begin_provisioning();
-        let report = match self.engine.cycle(&self.tenant, kind).await {
+        let judged = self.judge_as_spilled();
+        let cycle = self.engine.cycle(&self.tenant, kind).await;
+        self.take_spilled(judged);
+        let report = match cycle {
             Ok(r) => r,
             // The scenario checks the quarantine itself on the next step.
             Err(_) if self.next_is_job_expect => {
@@ -283,7 +289,10 @@ impl<'a> Run<'a> {
         let mut rounds = 0;
         while !self.engine.escrowed().is_empty() && rounds < SETTLE_CYCLES {
             rounds += 1;
-            let report = match self.engine.cycle(&self.tenant, SyncKind::Incremental).await {
+            let judged = self.judge_as_spilled();
+            let cycle = self.engine.cycle(&self.tenant, SyncKind::Incremental).await;
+            self.take_spilled(judged);
+            let report = match cycle {
                 Ok(r) => r,
                 Err(e) => return Err(self.cycle_failure(e)),
             };
@@ -544,7 +553,7 @@ pub async fn run(
         tenant: Tenant::new(),
         engine: Engine::new(profile, client, settings.prefix.clone(), created),
         client,
-        recent: vec![],
+        recent_from: 0,
         last_cycle: CycleReport::default(),
         unacknowledged: vec![],
         warnings: vec![],
@@ -567,6 +576,7 @@ pub async fn run(
         line: 0,
         keyword: "",
     };
+    run.engine.set_progress(settings.progress.clone());
     let mut stop = None;
     for (i, Spanned { value: step, span }) in scenario.steps.iter().enumerate() {
         run.next_is_job_expect = matches!(

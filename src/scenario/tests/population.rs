@@ -94,8 +94,8 @@ fn malformed_ranges_are_invalid_values_at_their_place() {
             "the two ends of `u1..x4` have different prefixes (`u` and `x`)",
         ),
         (
-            "u1..u9999",
-            "`u1..u9999` names 9999 users; a range names at most 5000",
+            "u1..u300000",
+            "`u1..u300000` names 300000 users; a range names at most 200000",
         ),
     ] {
         let e = one_error(&format!(

@@ -1,0 +1,439 @@
+//! Load benchmark of the harness itself (not a test): an initial cycle of a generated
+//! directory (100,000 users and 10,000 groups of 10 members by default) under the Entra and
+//! Okta profiles against the built-in server, run in its own process (`scim-harness serve`)
+//! so that the harness's peak RSS is the harness's alone. In the same run, a raw load
+//! generator (plain reqwest, one request at a time like the profiles' single worker) replays
+//! exactly the requests the harness sent — same endpoints, same mix, same bodies, server ids
+//! mapped — against a fresh server, and a concurrent GET-by-id load measures the server with
+//! the whole directory loaded. Targets: harness ≥ 0.8 × raw req/s, harness peak RSS < 300 MB,
+//! server ≥ 20,000 req/s.
+//!
+//! The harness's requests go to disk as they are made (one line each), so nothing here grows
+//! with the number of requests but the replay file.
+//!
+//! Run: `cargo bench --bench provisioning` (env: BENCH_USERS, BENCH_GROUPS, BENCH_PROFILES,
+//! BENCH_SECONDS for the server load).
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use scim_harness::check::snapshot;
+use scim_harness::client::{ScimClient, Secret};
+use scim_harness::engine::runner::{self, RunSettings, Verdict};
+use scim_harness::engine::Created;
+use serde_json::{json, Value};
+
+const TOKEN: &str = "bench-token";
+const SERVER_TARGET_RPS: f64 = 20_000.0;
+const RSS_TARGET_MB: f64 = 300.0;
+const RATIO_TARGET: f64 = 0.8;
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+fn fail(what: impl std::fmt::Display) -> ! {
+    eprintln!("error: {what}");
+    std::process::exit(4)
+}
+
+/// The scenario: `users` generated users, `groups` groups of `users / groups` members each,
+/// everything assigned, one initial cycle.
+fn scenario_text(users: u64, groups: u64) -> String {
+    let per = (users / groups.max(1)).max(1);
+    let mut s = format!(
+        "name: bench-initial-cycle\ndescription: load benchmark\nsymptom: none\nsteps:\n\
+         \x20 - create_users:\n      count: {users}\n      template:\n        user: \"u{{n}}\"\n\
+         \x20       userPrincipalName: \"u{{n}}@bench.test\"\n        mail: \"u{{n}}@bench.test\"\n\
+         \x20       givenName: \"User{{n}}\"\n        surname: Load\n        department: [Sales, Ops, Finance]\n"
+    );
+    for g in 0..groups {
+        let (a, b) = (g * per % users + 1, (g * per % users + per).min(users));
+        s.push_str(&format!(
+            "  - create_group: {{ group: g{g}, displayName: \"Group {g}\", members: {{ users: \"u{a}..u{b}\" }} }}\n"
+        ));
+    }
+    s.push_str(&format!("  - assign: {{ users: \"u1..u{users}\" }}\n"));
+    for g in 0..groups {
+        s.push_str(&format!("  - assign: g{g}\n"));
+    }
+    s.push_str("  - sync: initial\n");
+    s
+}
+
+/// A `scim-harness serve` child on a free port, and its base URL.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start() -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_scim-harness"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--token", TOKEN])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| fail(format!("failed to start the server: {e}")));
+        let out = child
+            .stdout
+            .take()
+            .unwrap_or_else(|| fail("no server stdout"));
+        let mut base = None;
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if let Some(url) = line.trim().strip_prefix("base URL :") {
+                base = Some(url.trim().to_string());
+                break;
+            }
+        }
+        let base = base.unwrap_or_else(|| fail("the server printed no base URL"));
+        Server { child, base }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Latencies in microseconds, bounded: one counter per µs up to 100 ms, then one overflow.
+struct Latencies {
+    counts: Vec<u64>,
+    n: u64,
+}
+
+impl Latencies {
+    fn new() -> Self {
+        Latencies {
+            counts: vec![0; 100_001],
+            n: 0,
+        }
+    }
+    fn add(&mut self, us: u64) {
+        self.counts[(us as usize).min(100_000)] += 1;
+        self.n += 1;
+    }
+    fn percentile_ms(&self, p: f64) -> f64 {
+        let want = ((self.n as f64) * p).ceil().max(1.0) as u64;
+        let mut seen = 0;
+        for (us, c) in self.counts.iter().enumerate() {
+            seen += c;
+            if seen >= want {
+                return us as f64 / 1000.0;
+            }
+        }
+        f64::NAN
+    }
+}
+
+/// Peak RSS of this process since the last reset, in MB (Linux `VmHWM`).
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// Resets `VmHWM` to the current RSS (Linux ≥ 4.0), so each profile's peak is its own.
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+struct HarnessRun {
+    verdict: Verdict,
+    requests: u64,
+    seconds: f64,
+    latency: Latencies,
+    peak_mb: f64,
+}
+
+/// One initial cycle under `profile`, every request appended to `replay` as it is made.
+async fn run_harness(text: &str, profile: &str, base: &str, replay: &Path) -> HarnessRun {
+    reset_peak_rss();
+    let file = PathBuf::from("bench-initial-cycle.yaml");
+    let scenario = scim_harness::scenario::parse_str(text, &file)
+        .unwrap_or_else(|e| fail(format!("the bench scenario does not parse: {e:?}")));
+    let profile = scim_harness::profile::by_name(profile, &BTreeMap::new())
+        .unwrap_or_else(|e| fail(format!("no profile: {e}")));
+    let latency = Arc::new(Mutex::new(Latencies::new()));
+    let out = Mutex::new(BufWriter::new(
+        File::create(replay).unwrap_or_else(|e| fail(format!("failed to create replay: {e}"))),
+    ));
+    let seen = latency.clone();
+    let client = ScimClient::new(base, Some(Secret::new(TOKEN)), Duration::from_secs(30))
+        .unwrap_or_else(|e| fail(e))
+        .with_headers(profile.wire_headers())
+        .unwrap_or_else(|e| fail(e))
+        .observe(Box::new(move |x| {
+            seen.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .add(x.duration_us);
+            let created = (x.method.as_str() == "POST")
+                .then(|| x.response_body.as_ref()?.get("id")?.as_str())
+                .flatten();
+            let line = json!([x.method.as_str(), x.path, x.request_body, created]);
+            let mut w = out.lock().unwrap_or_else(|e| e.into_inner());
+            let _ = writeln!(w, "{line}");
+        }));
+    let snapshots = std::env::temp_dir().join("scim-harness-bench-snapshots");
+    let settings = RunSettings {
+        prefix: String::new(),
+        next_token: None,
+        full_snapshots: false,
+        snapshot_dir: snapshots,
+        snapshot_mode: snapshot::Mode::ReadOnly,
+        progress: None,
+    };
+    let started = Instant::now();
+    let outcome = runner::run(
+        &scenario,
+        &*profile,
+        &client,
+        &settings,
+        Created::default(),
+        None,
+    )
+    .await;
+    let seconds = started.elapsed().as_secs_f64();
+    let peak_mb = peak_rss_mb();
+    if outcome.verdict != Verdict::Passed {
+        eprintln!(
+            "warning: the harness run did not pass: {:?}",
+            outcome.failure
+        );
+    }
+    drop(client);
+    let latency = Arc::try_unwrap(latency)
+        .ok()
+        .and_then(|m| m.into_inner().ok())
+        .unwrap_or_else(Latencies::new);
+    HarnessRun {
+        verdict: outcome.verdict,
+        requests: outcome.requests,
+        seconds,
+        latency,
+        peak_mb,
+    }
+}
+
+/// `text` with every server id the harness saw replaced by the fresh server's.
+fn map_ids(text: &str, ids: &HashMap<String, String>) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if i + 36 <= bytes.len() && text.is_char_boundary(i) && text.is_char_boundary(i + 36) {
+            if let Some(new) = ids.get(&text[i..i + 36]) {
+                out.push_str(new);
+                i += 36;
+                continue;
+            }
+        }
+        let c = text[i..].chars().next().unwrap_or(' ');
+        out.push(c);
+        i += c.len_utf8();
+    }
+    out
+}
+
+/// The raw baseline: the harness's requests replayed one at a time with plain reqwest.
+async fn run_raw(replay: &Path, base: &str) -> (u64, f64, Latencies, u64) {
+    let http = reqwest::Client::new();
+    let lines: Vec<Value> = BufReader::new(
+        File::open(replay).unwrap_or_else(|e| fail(format!("failed to read replay: {e}"))),
+    )
+    .lines()
+    .map_while(Result::ok)
+    .filter_map(|l| serde_json::from_str(&l).ok())
+    .collect();
+    let mut ids: HashMap<String, String> = HashMap::new();
+    let mut latency = Latencies::new();
+    let mut errors = 0;
+    let started = Instant::now();
+    for line in &lines {
+        let method = line[0].as_str().unwrap_or("GET");
+        let path = map_ids(line[1].as_str().unwrap_or("/"), &ids);
+        let body = (!line[2].is_null()).then(|| map_ids(&line[2].to_string(), &ids));
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
+        let mut req = http
+            .request(method, format!("{base}{path}"))
+            .bearer_auth(TOKEN)
+            .header("Accept", "application/scim+json");
+        if let Some(b) = body {
+            req = req.header("Content-Type", "application/scim+json").body(b);
+        }
+        let sent = Instant::now();
+        match req.send().await {
+            Ok(r) => {
+                let ok = r.status().is_success();
+                let bytes = r.bytes().await.unwrap_or_default();
+                latency.add(sent.elapsed().as_micros() as u64);
+                errors += u64::from(!ok);
+                if let Some(old) = line[3].as_str() {
+                    let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+                    if let Some(new) = body.get("id").and_then(Value::as_str) {
+                        ids.insert(old.to_string(), new.to_string());
+                    }
+                }
+            }
+            Err(_) => errors += 1,
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    (lines.len() as u64, seconds, latency, errors)
+}
+
+/// The server with the directory loaded: GET /Users/{id} from `connections` tasks.
+async fn server_load(base: &str, seconds: u64, connections: usize) -> (f64, u64) {
+    let http = reqwest::Client::new();
+    let page: Value = match http
+        .get(format!("{base}/Users?count=200"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+    {
+        Ok(r) => r.json().await.unwrap_or(Value::Null),
+        Err(e) => fail(format!("failed to list users: {e}")),
+    };
+    let total = page["totalResults"].as_u64().unwrap_or(0);
+    let ids: Arc<Vec<String>> = Arc::new(
+        page["Resources"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|u| u["id"].as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    );
+    if ids.is_empty() {
+        fail("the server holds no users to read");
+    }
+    let until = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..connections)
+        .map(|c| {
+            let (http, ids, base) = (http.clone(), ids.clone(), base.to_string());
+            tokio::spawn(async move {
+                let mut n = 0u64;
+                while Instant::now() < until {
+                    let id = &ids[(c + n as usize) % ids.len()];
+                    if let Ok(r) = http
+                        .get(format!("{base}/Users/{id}"))
+                        .bearer_auth(TOKEN)
+                        .send()
+                        .await
+                    {
+                        if r.status().is_success() && r.bytes().await.is_ok() {
+                            n += 1;
+                        }
+                    }
+                }
+                n
+            })
+        })
+        .collect();
+    let mut ok = 0;
+    for t in tasks {
+        ok += t.await.unwrap_or(0);
+    }
+    (ok as f64 / started.elapsed().as_secs_f64(), total)
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met {
+        "met"
+    } else {
+        "MISSED"
+    }
+}
+
+fn main() {
+    let users: u64 = env_or("BENCH_USERS", 100_000);
+    let groups: u64 = env_or("BENCH_GROUPS", 10_000);
+    let seconds: u64 = env_or("BENCH_SECONDS", 5);
+    let profiles: String = env_or("BENCH_PROFILES", "entra,okta".to_string());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| fail(format!("failed to start the runtime: {e}")));
+    let text = scenario_text(users, groups);
+    let dir = std::env::temp_dir().join(format!("scim-harness-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| fail(e));
+    println!(
+        "initial cycle: {users} users, {groups} groups of {} members; raw = plain reqwest replay \
+         of the same requests (oha not installed), one at a time like the profiles' single worker\n",
+        users / groups.max(1)
+    );
+    println!(
+        "{:<6} {:>9} {:>9} {:>8} {:>8} {:>9} | {:>9} {:>8} {:>8} | {:>6} | {:>10}",
+        "idp",
+        "requests",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "peak MB",
+        "raw req/s",
+        "p50 ms",
+        "p99 ms",
+        "ratio",
+        "server r/s"
+    );
+    let mut missed = false;
+    for profile in profiles.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let replay = dir.join(format!("{profile}.replay.jsonl"));
+        let server = Server::start();
+        let h = runtime.block_on(run_harness(&text, profile, &server.base, &replay));
+        let (rps_server, loaded) = runtime.block_on(server_load(&server.base, seconds, 32));
+        drop(server);
+        let fresh = Server::start();
+        let (raw_n, raw_s, raw_lat, raw_errors) = runtime.block_on(run_raw(&replay, &fresh.base));
+        drop(fresh);
+        let _ = std::fs::remove_file(&replay);
+        let rps = h.requests as f64 / h.seconds;
+        let raw_rps = raw_n as f64 / raw_s;
+        let ratio = rps / raw_rps;
+        println!(
+            "{profile:<6} {:>9} {:>9.0} {:>8.3} {:>8.3} {:>9.0} | {:>9.0} {:>8.3} {:>8.3} | {:>6.2} | {:>10.0}",
+            h.requests,
+            rps,
+            h.latency.percentile_ms(0.5),
+            h.latency.percentile_ms(0.99),
+            h.peak_mb,
+            raw_rps,
+            raw_lat.percentile_ms(0.5),
+            raw_lat.percentile_ms(0.99),
+            ratio,
+            rps_server,
+        );
+        println!(
+            "       harness {:?} in {:.1} s; server held {loaded} users; raw replay {raw_n} requests, {raw_errors} non-2xx; \
+             ratio ≥ {RATIO_TARGET} {}; peak < {RSS_TARGET_MB} MB {}; server ≥ {SERVER_TARGET_RPS} req/s {}",
+            h.verdict,
+            h.seconds,
+            verdict(ratio >= RATIO_TARGET),
+            verdict(h.peak_mb < RSS_TARGET_MB),
+            verdict(rps_server >= SERVER_TARGET_RPS),
+        );
+        missed |= ratio < RATIO_TARGET
+            || h.peak_mb >= RSS_TARGET_MB
+            || rps_server < SERVER_TARGET_RPS
+            || h.verdict != Verdict::Passed;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    if missed {
+        std::process::exit(1);
+    }
+}
