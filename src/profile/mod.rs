@@ -5,10 +5,12 @@
 
 pub mod cyberark;
 pub mod entra;
+mod job;
 pub mod okta;
 pub mod onelogin;
 pub mod pingfederate;
 pub mod pingone;
+mod policy;
 
 use std::collections::BTreeMap;
 
@@ -24,6 +26,12 @@ use crate::scim::lookup::ClientPath;
 use crate::scim::resource_path;
 use crate::scim::schema::USER;
 pub use crate::scim::{Lookup, MatchKey};
+pub(crate) use job::event_concurrency;
+pub use job::{JobSettings, Level, PushRetry, Strictness, TransientRetry, MAX_EVENT_CONCURRENCY};
+pub use policy::{
+    Deprovision, DeprovisionAction, ExistingGroup, ExistingUser, GroupLookup, GroupRemoval,
+    Scheduling, UserWrite,
+};
 
 /// What the IdP wants the target to hold for a user: attribute paths in mapping order.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -450,125 +458,6 @@ pub trait Profile: Send + Sync {
     }
 }
 
-/// How strictly an IdP reads one kind of answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    /// The IdP fails on it: a finding that fails the scenario.
-    Strict,
-    /// The IdP copes: a warning.
-    Tolerant,
-}
-
-/// What an IdP is strict about, each line citing its evidence in the profile that sets it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Strictness {
-    /// The IdP as findings name it: `Entra`.
-    pub idp: &'static str,
-    /// A create answered other than `201 Created`.
-    pub create_201: Level,
-    /// A PUT answered without the resource (204, empty or non-JSON 200).
-    pub put_returns_resource: Level,
-    /// An answer whose `Content-Type` is not `application/scim+json`.
-    pub content_type: Level,
-    /// A query answered with a malformed ListResponse: the schema, integer
-    /// `totalResults`, `Resources` an array.
-    pub list_shape: Level,
-    /// A ListResponse without integer `itemsPerPage` and `startIndex` (RFC 7644 §3.4.2
-    /// requires them only for paged results; Okta checks them on every list, O-2).
-    pub list_paging: Level,
-    /// A DELETE answered 404.
-    pub delete_404: Level,
-    /// Whether a 404 to a matching query means "no such user" (Okta, O-6).
-    pub match_404_is_empty: bool,
-    /// What the IdP does with a rejected request (4xx), in one sentence.
-    pub on_rejected: &'static str,
-    /// What the IdP does with a transient fault (5xx, 429, timeout).
-    pub on_transient: &'static str,
-}
-
-impl Strictness {
-    pub fn tolerant(idp: &'static str) -> Self {
-        Strictness {
-            idp,
-            create_201: Level::Tolerant,
-            put_returns_resource: Level::Tolerant,
-            content_type: Level::Tolerant,
-            list_shape: Level::Tolerant,
-            list_paging: Level::Tolerant,
-            delete_404: Level::Tolerant,
-            match_404_is_empty: false,
-            on_rejected: "the IdP logs the failure and tries the object again on its next run [I]",
-            on_transient: "the IdP logs the failure and tries the object again on its next run [I]",
-        }
-    }
-}
-
-/// What an IdP does about transient faults, as data (idp-behavior.md §1.8, §2.7, §3, §4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TransientRetry {
-    /// The IdP as its admins name it, for log reasons and warnings (`Entra`, `Okta`).
-    pub idp: &'static str,
-    /// Attempts of the connection probe, the first included, before the cycle fails.
-    pub probe_attempts: u32,
-    /// What becomes of an object whose request failed.
-    pub pushes: PushRetry,
-    /// What the IdP does when the probe fails for good, for the cycle error.
-    pub probe_failure: &'static str,
-}
-
-/// What becomes of an object whose request met a transient fault.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PushRetry {
-    /// Escrowed and retried in later cycles with back-off (Entra §1.8; PingFederate's
-    /// channel Timeout, §3).
-    Escrow,
-    /// An admin task is raised and nothing is retried until an admin does (Okta, O-37).
-    AdminTask,
-}
-
-impl TransientRetry {
-    /// The table, by profile name. Entra and Okta would both try a failed probe again
-    /// later (Entra at the next cycle, Okta when the admin tests again): the harness tries
-    /// it three times, waiting in between [I]. Ping documents only PingFederate's per-record
-    /// timeout (retried next cycle, §3); its other faults and all of PingOne's are escrowed
-    /// the same way [I].
-    pub fn of(profile: &str) -> TransientRetry {
-        let (idp, pushes, probe_failure) = match profile {
-            "entra" => (
-                "Entra",
-                PushRetry::Escrow,
-                "Entra quarantines the job (EncounteredQuarantineException) and provisions nothing until the probe passes",
-            ),
-            "okta" => (
-                "Okta",
-                PushRetry::AdminTask,
-                "Okta refuses to save the provisioning settings (Test API Credentials fails), so nothing is pushed",
-            ),
-            "pingfederate" => (
-                "PingFederate",
-                PushRetry::Escrow,
-                "PingFederate's SCIM channel cannot connect and provisions nothing",
-            ),
-            "pingone" => (
-                "PingOne",
-                PushRetry::Escrow,
-                "PingOne's provisioning connection fails its test and provisions nothing",
-            ),
-            _ => (
-                "the IdP",
-                PushRetry::Escrow,
-                "the IdP provisions nothing until the probe passes",
-            ),
-        };
-        TransientRetry {
-            idp,
-            probe_attempts: 3,
-            pushes,
-            probe_failure,
-        }
-    }
-}
-
 /// A group membership delta, as the engine computed it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MembershipChange {
@@ -579,145 +468,6 @@ pub struct MembershipChange {
     pub all: Vec<String>,
     /// Member target ids → the display value IdPs that send one use (Okta's `display`).
     pub display: std::collections::BTreeMap<String, String>,
-}
-
-/// How an unlinked group is found on the target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GroupLookup {
-    /// `match_group`'s filter query.
-    Filter,
-    /// List every group (paging) and match the name locally (PingFederate, idp-behavior.md §3).
-    ListAll,
-}
-
-/// What happens when the lookup finds a group with the same name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExistingGroup {
-    /// Link it and write deltas from now on (Entra).
-    Adopt,
-    /// Refuse: the group cannot be pushed (Okta without Group Linking, §2.5).
-    Fail,
-    /// Link it and add the IdP's members to those it has (PingOne "merge", §4).
-    Merge,
-    /// Link it and replace its members with the IdP's (PingOne "overwrite", §4).
-    Overwrite,
-}
-
-/// What happens when the matching query finds an unlinked user with the same identifier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExistingUser {
-    /// Link it and write the IdP's values to it (Entra, Okta, Ping; CyberArk "overwrite").
-    Adopt,
-    /// Leave it as it is, unlinked, and log why (CyberArk "no overwrite", CA-7): nothing is
-    /// written to it, and the next pass finds it again.
-    Leave,
-}
-
-/// What happens to a linked group that is unassigned or deleted in the source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GroupRemoval {
-    /// `DELETE /Groups/{id}`.
-    Delete,
-    /// The group stays on the target with its members; the IdP forgets the link (CyberArk:
-    /// removing a role mapping leaves the destination group, CA-4).
-    Keep,
-}
-
-/// When changes reach the target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scheduling {
-    /// Periodic cycles: nothing is sent until a `sync` step (Entra, PingFederate polling).
-    Cycles,
-    /// Each directory change is pushed at once (Okta, PingOne).
-    Events,
-}
-
-/// A kind of user write an IdP's admin can switch off (PingOne's `CREATE_USERS`,
-/// `UPDATE_USERS`, `DISABLE_USERS`, P1-1; PingFederate's User Create / Update /
-/// Disable-Delete are the documented siblings).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UserWrite {
-    /// The POST of a user no match found.
-    Create,
-    /// A change pushed to an entitled, linked user, reactivation included.
-    Update,
-    /// The disable or delete of a user that stopped being entitled.
-    Deprovision,
-}
-
-/// Why a managed user stops being entitled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Deprovision {
-    /// Unassigned, or out of the scope or scoping filter.
-    Unassigned,
-    /// Blocked from sign-in / suspended in the source.
-    Disabled,
-    /// In the source's recycle bin.
-    SoftDeleted,
-    /// Permanently deleted in the source.
-    Purged,
-}
-
-/// What the IdP then does on the target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeprovisionAction {
-    /// Deactivate (`active` false). `stays_managed: false` is Entra's "no longer managed"
-    /// after an unassignment (§1.6): later deletes send nothing.
-    Disable {
-        stays_managed: bool,
-    },
-    Delete,
-    Nothing,
-}
-
-/// Settings of the IdP's provisioning job that change how the engine behaves, not what a
-/// request looks like. Defaults are Entra's documented values (idp-behavior.md §1.8),
-/// but for `filter_404_quarantines`, which Entra alone turns on.
-#[derive(Debug, Clone, PartialEq)]
-pub struct JobSettings {
-    /// Failure-proportion quarantine is evaluated once this many events were seen (5,000).
-    pub quarantine_min_events: u64,
-    /// Quarantine when more than this share of events failed (40 %).
-    pub quarantine_failure_ratio: f64,
-    /// Accidental-deletion prevention: hold every disable and delete of a cycle that would
-    /// exceed this many (`None`: off, Entra's default).
-    pub deletion_threshold: Option<u64>,
-    /// `SkipOutOfScopeDeletions`: users leaving the scope are not disabled.
-    pub skip_out_of_scope_deletions: bool,
-    /// Wait for `Retry-After` and retry within the cycle instead of escrowing (§9.7).
-    pub honor_retry_after: bool,
-    /// Members per group PATCH.
-    pub member_batch: usize,
-    /// Per-record timeout: a request slower than this fails as `Timeout` and the record is
-    /// retried next cycle (PingFederate's channel Timeout, §3). `None`: the client's timeout.
-    pub record_timeout: Option<std::time::Duration>,
-    /// A 404 to a filter query quarantines the job at once and stops the cycle (Entra's
-    /// global failure, E-65). Off by default: only Entra documents a quarantine for it.
-    pub filter_404_quarantines: bool,
-    /// Whether writes reach the target. Off: a preview (CyberArk's "Preview mode", CA-10):
-    /// reads (probes, matching, reads before an update) are sent, every write is computed,
-    /// logged with the request it would have sent, and withheld.
-    pub commits_writes: bool,
-    /// Requests per second across the whole job, held by the harness (option `rate`, E-67);
-    /// `None`: as fast as the workers go.
-    pub rate: Option<f64>,
-}
-
-impl Default for JobSettings {
-    fn default() -> Self {
-        JobSettings {
-            quarantine_min_events: 5000,
-            quarantine_failure_ratio: 0.4,
-            deletion_threshold: None,
-            skip_out_of_scope_deletions: false,
-            honor_retry_after: false,
-            member_batch: 100,
-            record_timeout: None,
-            filter_404_quarantines: false,
-            commits_writes: true,
-            rate: None,
-        }
-    }
 }
 
 /// Every profile name `--profile` accepts.
@@ -743,25 +493,6 @@ pub fn by_name(
         "cyberark" => Ok(Box::new(cyberark::CyberArk::from_options(options)?)),
         "onelogin" => Ok(Box::new(onelogin::OneLogin::from_options(options)?)),
         other => Err(ProfileError::UnknownProfile(other.to_string())),
-    }
-}
-
-/// The most `event_concurrency` an event-driven profile accepts. [I] Neither Okta nor PingOne
-/// documents a figure (idp-behavior.md O-38, P1-15); the bound keeps a typo from opening
-/// hundreds of connections.
-pub const MAX_EVENT_CONCURRENCY: usize = 32;
-
-/// Option `event_concurrency` of an event-driven IdP (Okta, PingOne): how many of the events
-/// of one burst — the changes one scenario step makes before the next sync point — are pushed
-/// at once, 1 to `MAX_EVENT_CONCURRENCY`.
-pub(crate) fn event_concurrency(key: &str, value: &str) -> Result<usize, ProfileError> {
-    match value.parse::<usize>() {
-        Ok(n) if (1..=MAX_EVENT_CONCURRENCY).contains(&n) => Ok(n),
-        _ => Err(ProfileError::BadOption {
-            key: key.to_string(),
-            value: value.to_string(),
-            expected: "a whole number from 1 to 32",
-        }),
     }
 }
 
