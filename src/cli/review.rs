@@ -105,7 +105,9 @@ pub fn review(args: ReviewArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => return fail("read", &args.snapshots, &e),
     };
-    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    // The same colour rule as `run` (an empty NO_COLOR does not count; FORCE_COLOR colours
+    // a pipe).
+    let color = crate::report::console::Console::detect(Default::default()).colored();
     let mut answers = std::io::stdin().lock();
     let (mut accepted, mut rejected) = (0, 0);
     if all.is_empty() {

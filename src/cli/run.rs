@@ -409,7 +409,7 @@ pub async fn run(args: RunArgs) -> ExitCode {
             }
         },
     };
-    let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0");
+    let ci = crate::report::console::ci_is_set(std::env::var("CI").ok().as_deref());
     let settings = RunSettings {
         prefix: args.prefix.clone().unwrap_or_else(random_prefix),
         next_token: args.next_token.clone().map(Secret::new),

@@ -44,6 +44,12 @@ pub enum ColorChoice {
     Never,
 }
 
+/// Whether a `CI` value asks for a CI run: set, non-empty, and neither `false` nor `0`. One
+/// rule for colour and for the snapshot mode (nothing written on CI).
+pub fn ci_is_set(value: Option<&str>) -> bool {
+    value.is_some_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
 /// Whether to color, from the flag, the environment and the terminal. `NO_COLOR` counts only
 /// when non-empty (no-color.org); `CLICOLOR_FORCE` or `FORCE_COLOR` (non-empty, not `0`) turn
 /// color on where stdout is a pipe, as in GitHub Actions; `CI` alone means plain.
@@ -59,9 +65,7 @@ pub fn wants_color(
         ColorChoice::Never => false,
         ColorChoice::Auto if set("NO_COLOR") => false,
         ColorChoice::Auto if forced("CLICOLOR_FORCE") || forced("FORCE_COLOR") => true,
-        ColorChoice::Auto => {
-            is_terminal && !env("CI").is_some_and(|v| !v.is_empty() && v != "false" && v != "0")
-        }
+        ColorChoice::Auto => is_terminal && !ci_is_set(env("CI").as_deref()),
     }
 }
 
@@ -84,6 +88,11 @@ impl Console {
 
     pub fn detail(&self) -> Detail {
         self.detail
+    }
+
+    /// Whether this console colors: for other screens (`review`) that follow the same rule.
+    pub fn colored(&self) -> bool {
+        self.color
     }
 
     pub fn plain() -> Self {

@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::scim::schema::{GROUP, USER};
 use crate::scim::urn;
