@@ -293,7 +293,9 @@ fn diff(h: &mut String, expected: &str, actual: &str) {
             ChangeTag::Equal => (" ", "same"),
         };
         let line = change.value().trim_end_matches('\n');
-        let _ = writeln!(h, "<span class=\"{class}\">{sign} {}</span>", esc(line));
+        // The newline sits inside the block-level span: outside it, `<pre>` would render it
+        // as a second, empty line under every diff line (seen in headless Chromium).
+        let _ = write!(h, "<span class=\"{class}\">{sign} {}\n</span>", esc(line));
     }
     h.push_str("</pre>\n");
 }
@@ -342,13 +344,13 @@ mod tests {
     fn a_diff_marks_removed_and_added_lines() {
         let mut h = String::new();
         diff(&mut h, "a\nactive: false\n", "a\nactive: <true>\n");
-        assert!(h.contains("<span class=\"same\">  a</span>"), "{h}");
+        assert!(h.contains("<span class=\"same\">  a\n</span><span class=\"del\">"), "{h}");
         assert!(
-            h.contains("<span class=\"del\">- active: false</span>"),
+            h.contains("<span class=\"del\">- active: false\n</span>"),
             "{h}"
         );
         assert!(
-            h.contains("<span class=\"add\">+ active: &lt;true&gt;</span>"),
+            h.contains("<span class=\"add\">+ active: &lt;true&gt;\n</span>"),
             "{h}"
         );
     }
