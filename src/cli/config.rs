@@ -94,7 +94,9 @@ pub fn parse(text: &str, path: &Path) -> Result<Config, String> {
             Some(span) => at(path, text, span.start),
             None => path.display().to_string(),
         };
-        format!("{place}: {}", e.message().trim_end())
+        // `token` is a field only to be refused: not offered among the expected keys.
+        let message = e.message().trim_end().replace(", `token`", "");
+        format!("{place}: {message}")
     })?;
     if let Some(token) = raw.token {
         return Err(format!(
@@ -304,6 +306,7 @@ mod tests {
             e.starts_with("/repo/scim-harness.toml:2:1: unknown field `snapshot`"),
             "{e}"
         );
+        assert!(e.contains("`snapshots`") && !e.contains("`token`"), "{e}");
     }
 
     #[test]
