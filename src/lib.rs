@@ -5,6 +5,7 @@
 //! the SCIM vocabulary in `scim` with the rest. `protocol` checks a server's SCIM behaviour
 //! directly, beside the replayed scenarios, and reports through the same outcomes.
 
+pub mod catalog;
 pub mod check;
 pub mod cli;
 pub mod client;

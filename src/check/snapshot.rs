@@ -62,11 +62,7 @@ pub fn compare(
     actual: &str,
     mode: Mode,
 ) -> std::io::Result<Outcome> {
-    let expected = match std::fs::read_to_string(path) {
-        Ok(text) => body(&text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(e),
-    };
+    let expected = stored(path, source)?.as_deref().and_then(body);
     if expected.as_deref() == Some(actual) {
         remove_if_present(&path.with_extension("snap.new"))?;
         return Ok(Outcome::Matched);
@@ -99,6 +95,27 @@ pub fn compare(
             actual: actual.to_string(),
             pending: None,
         }),
+    }
+}
+
+/// The stored text of the snapshot file at `path`: the file in the snapshot directory, or,
+/// when there is none and `source` is a built-in scenario (`… (built in)`), the snapshot
+/// compiled into the binary under the same name. A vendor's own file always wins, so an
+/// accepted `.snap` overrides the built-in one; a scenario read from disk never falls back,
+/// so deleting a snapshot in the repository to record it again still records it.
+pub(crate) fn stored(path: &Path, source: &str) -> std::io::Result<Option<String>> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let built_in = crate::catalog::scenario_text(source).is_some();
+            Ok(path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .filter(|_| built_in)
+                .and_then(crate::catalog::snapshot)
+                .map(str::to_string))
+        }
+        Err(e) => Err(e),
     }
 }
 
@@ -394,6 +411,74 @@ mod tests {
         let text = std::fs::read_to_string(&path).expect("written");
         assert!(text.starts_with("---\nsource: sc.yaml\n"));
         assert_eq!(body(&text).as_deref(), Some("{\"a\": 1}"));
+    }
+
+    /// A built-in scenario compares against the built-in snapshot when the snapshot
+    /// directory has none; a mismatch goes pending in that directory, and once accepted the
+    /// directory's own file is the expected one. A scenario from disk never falls back.
+    #[test]
+    fn built_in_snapshots_stand_in_until_the_directory_has_its_own() {
+        let dir = tmp("builtin");
+        let scenario = crate::catalog::select("entra")
+            .into_iter()
+            .flatten()
+            .find(|s| {
+                let name = s.text.lines().find_map(|l| l.strip_prefix("name: "));
+                name.is_some_and(|n| {
+                    crate::catalog::snapshot(&format!("{}__after-initial@entra.snap", n.trim()))
+                        .is_some()
+                })
+            })
+            .expect("a built-in entra scenario with an after-initial snapshot");
+        let name = scenario
+            .text
+            .lines()
+            .find_map(|l| l.strip_prefix("name: "))
+            .map(str::trim)
+            .unwrap_or_default();
+        let path = file_name(&dir, name, "after-initial", "entra");
+        let file = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        let built_in = crate::catalog::snapshot(file).and_then(body).expect("body");
+        let source = scenario.shown();
+        let same = compare(&path, &source, "snapshot", &built_in, Mode::Review).expect("io");
+        assert_eq!(same, Outcome::Matched);
+        assert!(
+            !dir.exists(),
+            "a match against the built-in one writes nothing"
+        );
+        // The same content from a scenario on disk: no snapshot there, so it is new.
+        let on_disk = compare(&path, scenario.path, "snapshot", &built_in, Mode::ReadOnly);
+        assert!(matches!(
+            on_disk,
+            Ok(Outcome::Mismatch { expected: None, .. })
+        ));
+        let other = compare(&path, &source, "snapshot", "{}", Mode::Review).expect("io");
+        let Outcome::Mismatch {
+            expected: Some(expected),
+            pending: Some(p),
+            ..
+        } = other
+        else {
+            panic!("a differing built-in snapshot is a mismatch: {other:?}");
+        };
+        assert_eq!(expected, built_in);
+        assert!(
+            p.starts_with(&dir),
+            "pending goes to the snapshot directory"
+        );
+        let pending = pending::Pending::at(&p).expect("pending");
+        assert_eq!(pending.bodies().expect("io").0, Some(built_in.clone()));
+        pending.accept().expect("accept");
+        let now = compare(&path, &source, "snapshot", "{}", Mode::ReadOnly).expect("io");
+        assert_eq!(
+            now,
+            Outcome::Matched,
+            "the accepted file overrides the built-in one"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

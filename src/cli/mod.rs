@@ -41,8 +41,10 @@ fn move_console_to_stderr() {
 }
 
 mod completions;
+mod config;
 mod control;
 mod explain;
+mod init;
 mod jobs;
 mod list_json;
 mod one_run;
@@ -105,6 +107,9 @@ pub enum Command {
     Accept(review::SettleArgs),
     /// Reject pending snapshots: remove the `.snap.new` files, keep the snapshots.
     Reject(review::SettleArgs),
+    /// Set up a repository for scim-harness: scim-harness.toml, an example scenario with its
+    /// snapshots, and a CI workflow.
+    Init(init::InitArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(completions::CompletionsArgs),
     /// Print a roff man page (`scim-harness man | man -l -`), or one subcommand's page.
@@ -137,13 +142,30 @@ pub fn main() -> i32 {
     };
     let code = runtime.block_on(async {
         match cli.command {
-            Command::Run(args) => run::run(*args).await,
-            Command::List(args) => run::list(args),
+            Command::Run(mut args) => match config::for_command(args.config.as_deref()) {
+                Ok(found) => {
+                    config::apply_run(&mut args, found.as_ref());
+                    if args.snapshots.is_none() && !args.control.quiet {
+                        eprintln!("note: no snapshot directory here (no scim-harness.toml, --snapshots or ./snapshots): built-in snapshots are compared and nothing is written; `scim-harness init` sets one up");
+                    }
+                    run::run(*args).await
+                }
+                Err(code) => code,
+            },
+            Command::List(mut args) => match config::for_command(args.config.as_deref()) {
+                Ok(found) => {
+                    args.snapshots = config::snapshot_dir(args.snapshots.as_deref(), found.as_ref());
+                    args.defaults = config::defaults(found.as_ref());
+                    run::list(args)
+                }
+                Err(code) => code,
+            },
             Command::Serve(args) => serve::run(args).await,
             Command::Explain(args) => explain::run(args),
             Command::Review(args) => review::review(args),
             Command::Accept(args) => review::settle(args, review::Settle::Accept),
             Command::Reject(args) => review::settle(args, review::Settle::Reject),
+            Command::Init(args) => init::init(args),
             Command::Completions(args) => completions::completions(args),
             Command::Man(args) => completions::man(args),
         }

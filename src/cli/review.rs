@@ -15,13 +15,17 @@ use crate::scenario::model::{Scenario, Spanned, Step};
 
 #[derive(Debug, Args)]
 pub struct ReviewArgs {
-    /// Directory of snapshot files.
-    #[arg(long, default_value = "snapshots", value_name = "DIR")]
-    pub snapshots: PathBuf,
+    /// Directory of snapshot files (default: from scim-harness.toml, else `snapshots`).
+    #[arg(long, value_name = "DIR")]
+    pub snapshots: Option<PathBuf>,
     /// Scenario files or directories whose snapshot steps name the snapshots that are in
-    /// use; any other `.snap` is reported as unreferenced.
-    #[arg(long = "scenarios", default_value = "scenarios", value_name = "PATH")]
+    /// use; any other `.snap` is reported as unreferenced (default: from scim-harness.toml,
+    /// else `scenarios`).
+    #[arg(long = "scenarios", value_name = "PATH")]
     pub scenarios: Vec<PathBuf>,
+    /// Config file (default: the nearest `scim-harness.toml` from the working directory up).
+    #[arg(long, env = "SCIM_HARNESS_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -33,9 +37,19 @@ pub struct SettleArgs {
     /// Pending snapshots, named by their `.snap.new` or their `.snap`.
     #[arg(value_name = "FILES")]
     pub files: Vec<PathBuf>,
-    /// Directory of snapshot files (for `--all`).
-    #[arg(long, default_value = "snapshots", value_name = "DIR")]
-    pub snapshots: PathBuf,
+    /// Directory of snapshot files for `--all` (default: from scim-harness.toml, else
+    /// `snapshots`).
+    #[arg(long, value_name = "DIR")]
+    pub snapshots: Option<PathBuf>,
+    /// Config file (default: the nearest `scim-harness.toml` from the working directory up).
+    #[arg(long, env = "SCIM_HARNESS_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// The snapshot directory of `review`/`accept`/`reject`: the flag, the config file's, or
+/// `snapshots` (settling never compares, so it needs no built-in fallback).
+fn snapshot_dir(flag: Option<&Path>, config: Option<&super::config::Config>) -> PathBuf {
+    super::config::snapshot_dir(flag, config).unwrap_or_else(|| PathBuf::from("snapshots"))
 }
 
 /// What `accept`/`reject` do to each pending snapshot.
@@ -46,10 +60,15 @@ pub enum Settle {
 }
 
 pub fn settle(args: SettleArgs, how: Settle) -> ExitCode {
+    let config = match super::config::for_command(args.config.as_deref()) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let dir = snapshot_dir(args.snapshots.as_deref(), config.as_ref());
     let chosen = if args.all {
-        match pending::pending(&args.snapshots) {
+        match pending::pending(&dir) {
             Ok(p) => p,
-            Err(e) => return fail("read", &args.snapshots, &e),
+            Err(e) => return fail("read", &dir, &e),
         }
     } else {
         let mut chosen = Vec::new();
@@ -101,9 +120,14 @@ fn plural(n: usize, what: &str) -> String {
 /// The interactive review: each pending snapshot's diff, then a (accept), r (reject) or
 /// s (skip). The end of stdin skips whatever is left.
 pub fn review(args: ReviewArgs) -> ExitCode {
-    let all = match pending::pending(&args.snapshots) {
+    let config = match super::config::for_command(args.config.as_deref()) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let dir = snapshot_dir(args.snapshots.as_deref(), config.as_ref());
+    let all = match pending::pending(&dir) {
         Ok(p) => p,
-        Err(e) => return fail("read", &args.snapshots, &e),
+        Err(e) => return fail("read", &dir, &e),
     };
     // The same colour rule as `run` (an empty NO_COLOR does not count; FORCE_COLOR colours
     // a pipe).
@@ -111,7 +135,7 @@ pub fn review(args: ReviewArgs) -> ExitCode {
     let mut answers = std::io::stdin().lock();
     let (mut accepted, mut rejected) = (0, 0);
     if all.is_empty() {
-        say!("no pending snapshots in {}", args.snapshots.display());
+        say!("no pending snapshots in {}", dir.display());
     }
     for (i, p) in all.iter().enumerate() {
         if let Err(e) = show(p, i + 1, all.len(), color) {
@@ -134,8 +158,15 @@ pub fn review(args: ReviewArgs) -> ExitCode {
         "accepted {accepted}, rejected {rejected}, skipped {}",
         all.len() - accepted - rejected
     );
-    if let Some(scenarios) = load(&args.scenarios) {
-        report_unreferenced(&args.snapshots, &scenarios);
+    let selection = match args.scenarios.is_empty() {
+        true => super::config::defaults(config.as_ref()),
+        false => super::config::Selection {
+            paths: args.scenarios.clone(),
+            builtin: false,
+        },
+    };
+    if let Some(scenarios) = load(&selection) {
+        report_unreferenced(&dir, &scenarios);
     }
     ExitCode::Ok
 }
@@ -221,9 +252,17 @@ fn print_diff(old: &str, new: &str, color: bool) {
 
 /// The scenarios of `paths`, or None (with a note) when they cannot be read: the review
 /// itself does not need them.
-fn load(paths: &[PathBuf]) -> Option<Vec<Scenario>> {
-    let files = match crate::scenario::discover(paths) {
-        Ok(files) => files,
+fn load(selection: &super::config::Selection) -> Option<Vec<Scenario>> {
+    let paths = &selection.paths;
+    let files = match crate::scenario::discover_with_builtin(paths) {
+        Ok(mut files) => {
+            if selection.builtin {
+                files.extend(
+                    crate::catalog::scenarios().map(crate::scenario::ScenarioFile::Builtin),
+                );
+            }
+            files
+        }
         Err(_) if paths.iter().all(|p| !p.exists()) => return None,
         Err(e) => {
             eprint!("{}", e.render());
@@ -233,7 +272,7 @@ fn load(paths: &[PathBuf]) -> Option<Vec<Scenario>> {
     };
     let mut out = Vec::new();
     for file in files {
-        match crate::scenario::load_file(&file) {
+        match file.load() {
             Ok(s) => out.push(s),
             Err(e) => {
                 eprint!("{}", e.render());

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 
+use super::config::Selection;
 use super::{stop, ExitCode};
 use crate::check::snapshot;
 use crate::client::{Redactor, Secret, TenantUrl};
@@ -70,9 +71,17 @@ pub struct RunArgs {
     /// Accept new and changed snapshots (nothing is ever written when CI is set).
     #[arg(long)]
     pub accept: bool,
-    /// Directory of snapshot files.
-    #[arg(long, default_value = "snapshots", value_name = "DIR")]
-    pub snapshots: PathBuf,
+    /// Directory of snapshot files (default: `snapshots` from scim-harness.toml, else
+    /// `./snapshots` where `./scenarios` or `./snapshots` exists; elsewhere only the built-in
+    /// snapshots are compared and nothing is written).
+    #[arg(long, value_name = "DIR")]
+    pub snapshots: Option<PathBuf>,
+    /// Config file (default: the nearest `scim-harness.toml` from the working directory up).
+    #[arg(long, env = "SCIM_HARNESS_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Scenarios to run without PATHS: set from the config file, not on the command line.
+    #[arg(skip)]
+    pub defaults: super::config::Selection,
     /// Prefix for every object the run creates (default: random). Stripped from snapshots.
     #[arg(long, value_name = "PREFIX")]
     pub prefix: Option<String>,
@@ -132,20 +141,31 @@ pub struct ListArgs {
     #[arg(long, value_enum, value_name = "SUITE")]
     pub suite: Option<super::suite::Suite>,
     /// Directory of snapshot files; without PATHS, snapshots no scenario names are reported.
-    #[arg(long, default_value = "snapshots", value_name = "DIR")]
-    pub snapshots: PathBuf,
+    #[arg(long, value_name = "DIR")]
+    pub snapshots: Option<PathBuf>,
+    /// Config file (default: the nearest `scim-harness.toml` from the working directory up).
+    #[arg(long, env = "SCIM_HARNESS_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Scenarios to list without PATHS: set from the config file.
+    #[arg(skip)]
+    pub defaults: super::config::Selection,
     /// Print the listing as JSON: scenarios with file, symptom and profiles; protocol checks
     /// with RFC section, level and IdPs.
     #[arg(long)]
     pub json: bool,
 }
 
-/// The scenario paths to load: those given, or `scenarios` when none are.
-fn scenario_paths(paths: &[PathBuf]) -> Vec<PathBuf> {
+/// The scenarios to load: the paths given, or without any the config file's (with the
+/// built-in ones if it says so), or `scenarios` (on disk in the repository, built in
+/// elsewhere).
+fn scenario_paths(paths: &[PathBuf], defaults: &Selection) -> Selection {
     if paths.is_empty() {
-        vec![PathBuf::from("scenarios")]
+        defaults.clone()
     } else {
-        paths.to_vec()
+        Selection {
+            paths: paths.to_vec(),
+            builtin: false,
+        }
     }
 }
 
@@ -157,15 +177,21 @@ fn parse_option(text: &str) -> Result<(String, String), String> {
 }
 
 /// Parses every scenario; on any error prints them all and returns exit code 2.
-fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, ExitCode> {
-    let files = scenario::discover(paths).map_err(|e| {
+pub(super) fn load_all(selection: &Selection) -> Result<Vec<Scenario>, ExitCode> {
+    // A path not on disk (`entra/`) is looked up among the built-in scenarios.
+    let mut files = scenario::discover_with_builtin(&selection.paths).map_err(|e| {
         eprint!("{}", e.render());
         ExitCode::Usage
     })?;
+    if selection.builtin {
+        files.extend(crate::catalog::scenarios().map(scenario::ScenarioFile::Builtin));
+        let mut seen = std::collections::HashSet::new();
+        files.retain(|f| seen.insert(f.clone()));
+    }
     let mut scenarios = Vec::new();
     let mut failed = false;
     for file in files {
-        match scenario::load_file(&file) {
+        match file.load() {
             Ok(s) => scenarios.push(s),
             Err(e) => {
                 eprint!("{}", e.render());
@@ -205,7 +231,7 @@ pub fn list(args: ListArgs) -> ExitCode {
         }
         return ExitCode::Ok;
     }
-    let scenarios = match load_all(&scenario_paths(&args.paths)) {
+    let scenarios = match load_all(&scenario_paths(&args.paths, &args.defaults)) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -220,7 +246,9 @@ pub fn list(args: ListArgs) -> ExitCode {
     }
     say!("{} scenarios", scenarios.len());
     if args.paths.is_empty() {
-        super::review::report_unreferenced(&args.snapshots, &scenarios);
+        if let Some(dir) = &args.snapshots {
+            super::review::report_unreferenced(dir, &scenarios);
+        }
         super::suite::list();
     }
     ExitCode::Ok
@@ -371,7 +399,7 @@ pub async fn run(args: RunArgs) -> ExitCode {
     let with_suite = (args.suite.asked() || args.paths.is_empty()) && !args.dry_run;
     let scenarios = match suite_only {
         true => vec![],
-        false => match load_all(&scenario_paths(&args.paths)) {
+        false => match load_all(&scenario_paths(&args.paths, &args.defaults)) {
             Ok(s) => s,
             Err(code) => return code,
         },
@@ -413,9 +441,10 @@ pub async fn run(args: RunArgs) -> ExitCode {
     let settings = RunSettings {
         prefix: args.prefix.clone().unwrap_or_else(random_prefix),
         next_token: args.next_token.clone().map(Secret::new),
-        snapshot_dir: args.snapshots.clone(),
+        // No snapshot directory (no config, not in a project): built-in snapshots only.
+        snapshot_dir: args.snapshots.clone().unwrap_or_default(),
         full_snapshots: args.full,
-        snapshot_mode: if ci || args.dry_run {
+        snapshot_mode: if ci || args.dry_run || args.snapshots.is_none() {
             snapshot::Mode::ReadOnly
         } else if args.accept {
             snapshot::Mode::Accept

@@ -1,6 +1,7 @@
 //! Scenario files: parsing YAML into the `model`, with every error naming file, line, column
 //! and field before anything is sent to a server. This stage reads files and nothing else.
 
+mod builtin;
 mod error;
 pub mod known;
 pub mod model;
@@ -16,6 +17,7 @@ mod tests;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+pub use builtin::{discover_with_builtin, ScenarioFile};
 pub use error::{ErrorKind, ScenarioError, ScenarioErrors};
 pub use parse::{PROFILES, STEP_KEYWORDS};
 
@@ -112,8 +114,10 @@ pub fn check_unique_names(scenarios: &[Scenario]) -> Result<(), ScenarioErrors> 
     for s in scenarios {
         if let Some(first) = seen.insert(&s.name, &s.file) {
             seen.insert(&s.name, first);
-            let line = std::fs::read_to_string(&s.file)
-                .ok()
+            // A built-in scenario's text is in the binary, not at its shown path.
+            let line = crate::catalog::scenario_text(&s.file.display().to_string())
+                .map(str::to_string)
+                .or_else(|| std::fs::read_to_string(&s.file).ok())
                 .and_then(|t| t.lines().position(|l| l.starts_with("name:")))
                 .map_or(1, |i| i + 1);
             errors.push(ScenarioError::at_span(

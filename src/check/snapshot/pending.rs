@@ -41,12 +41,10 @@ impl Pending {
 
     /// The stored body (None for a new snapshot) and the pending body.
     pub fn bodies(&self) -> std::io::Result<(Option<String>, String)> {
-        let old = match std::fs::read_to_string(&self.snap) {
-            Ok(text) => body(&text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(e),
-        };
         let new = std::fs::read_to_string(&self.new)?;
+        let old = super::stored(&self.snap, source_of(&new))?
+            .as_deref()
+            .and_then(body);
         Ok((old, body(&new).unwrap_or(new)))
     }
 
@@ -55,11 +53,8 @@ impl Pending {
         let Ok(new) = std::fs::read_to_string(self.side_new()) else {
             return Ok(None);
         };
-        let old = match std::fs::read_to_string(users_file(&self.snap)) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(e),
-        };
+        let header = std::fs::read_to_string(&self.new)?;
+        let old = super::stored(&users_file(&self.snap), source_of(&header))?.unwrap_or_default();
         Ok(Some(super::summary::differing_lines(&old, &new)))
     }
 
@@ -81,6 +76,16 @@ impl Pending {
         std::fs::remove_file(&self.new)?;
         remove_if_present(&self.side_new())
     }
+}
+
+/// The `source:` line of a snapshot header: the scenario file, `… (built in)` for a built-in
+/// one, whose stored version may be the one compiled into the binary.
+fn source_of(text: &str) -> &str {
+    text.lines()
+        .skip(1)
+        .take_while(|l| *l != "---")
+        .find_map(|l| l.strip_prefix("source: "))
+        .unwrap_or("")
 }
 
 /// Every pending snapshot in `dir`, by file name. A missing directory has none.

@@ -159,11 +159,7 @@ pub fn compare_summary(
     else {
         return Ok(outcome);
     };
-    let stored = match std::fs::read_to_string(&lines_path) {
-        Ok(text) => Some(text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(e),
-    };
+    let stored = super::stored(&lines_path, source)?;
     let Some(stored) = stored.filter(|_| expected.is_some()) else {
         return Ok(Outcome::Mismatch {
             expected,
