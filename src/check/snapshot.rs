@@ -64,7 +64,11 @@ pub fn compare(
 ) -> std::io::Result<Outcome> {
     let expected = stored(path, source)?.as_deref().and_then(body);
     if expected.as_deref() == Some(actual) {
-        remove_if_present(&path.with_extension("snap.new"))?;
+        // A read-only run touches no file: without a snapshot directory `path` is relative
+        // to the working directory, where a `.snap.new` is not the run's to delete.
+        if mode != Mode::ReadOnly {
+            remove_if_present(&path.with_extension("snap.new"))?;
+        }
         return Ok(Outcome::Matched);
     }
     let text = render(source, expression, actual);
@@ -411,6 +415,23 @@ mod tests {
         let text = std::fs::read_to_string(&path).expect("written");
         assert!(text.starts_with("---\nsource: sc.yaml\n"));
         assert_eq!(body(&text).as_deref(), Some("{\"a\": 1}"));
+    }
+
+    /// A read-only run (CI, dry run, no snapshot directory) deletes nothing, not even a
+    /// stale `.snap.new`: without a directory the path is relative to the user's cwd.
+    #[test]
+    fn a_read_only_match_leaves_files_alone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = file_name(dir.path(), "sc", "after", "entra");
+        std::fs::write(&path, render("sc.yaml", "snapshot after", "{}")).expect("write");
+        let stray = path.with_extension("snap.new");
+        std::fs::write(&stray, "not the run's").expect("write");
+        let matched = compare(&path, "sc.yaml", "snapshot after", "{}", Mode::ReadOnly);
+        assert_eq!(matched.expect("io"), Outcome::Matched);
+        assert!(stray.exists(), "a read-only match removed {}", stray.display());
+        let matched = compare(&path, "sc.yaml", "snapshot after", "{}", Mode::Review);
+        assert_eq!(matched.expect("io"), Outcome::Matched);
+        assert!(!stray.exists(), "a reviewing match clears the stale pending file");
     }
 
     /// A built-in scenario compares against the built-in snapshot when the snapshot

@@ -140,7 +140,10 @@ pub fn compare_summary(
     let outcome = compare(path, source, expression, &summary.text, mode)?;
     let lines_path = users_file(path);
     match &outcome {
-        Outcome::Matched => remove_if_present(&lines_path.with_extension("users.new"))?,
+        Outcome::Matched if mode != Mode::ReadOnly => {
+            remove_if_present(&lines_path.with_extension("users.new"))?
+        }
+        Outcome::Matched => {}
         Outcome::Written(_) => {
             std::fs::write(&lines_path, &summary.lines)?;
             remove_if_present(&lines_path.with_extension("users.new"))?;

@@ -259,7 +259,7 @@ impl<'a> Run<'a> {
             }) => {
                 let mut f = self.failure(match (&expected, &pending) {
                     (None, Some(p)) => format!("snapshot {} does not exist yet; new version in {} (review it with `scim-harness review`, or run again with --accept)", path.display(), p.display()),
-                    (None, None) => format!("snapshot {} does not exist (nothing written: CI is set)", path.display()),
+                    (None, None) => format!("snapshot {} does not exist (nothing written: CI is set, a dry run, or no snapshot directory — give --snapshots DIR or a scim-harness.toml)", path.display()),
                     (Some(_), Some(p)) => format!("snapshot {} differs; new version in {} (`scim-harness review`)", path.display(), p.display()),
                     (Some(_), None) => format!("snapshot {} differs", path.display()),
                 });
