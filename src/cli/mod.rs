@@ -43,15 +43,12 @@ fn move_console_to_stderr() {
 mod completions;
 mod control;
 mod explain;
-mod jobs;
 mod list_json;
-mod one_run;
 mod progress;
 mod reports;
 mod review;
 mod run;
 mod serve;
-mod stop;
 mod suite;
 mod transport;
 
