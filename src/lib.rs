@@ -4,12 +4,14 @@
 //! then `check` and `report`. `server` is the built-in reference SCIM server; it shares only
 //! the SCIM vocabulary in `scim` with the rest. `protocol` checks a server's SCIM behaviour
 //! directly, beside the replayed scenarios, and reports through the same outcomes.
+//! `harness` is the entry point for library use: [`Harness::builder`] → [`Report`].
 
 pub mod catalog;
 pub mod check;
 pub mod cli;
 pub mod client;
 pub mod engine;
+pub mod harness;
 pub mod idp;
 pub mod profile;
 pub mod protocol;
@@ -17,3 +19,5 @@ pub mod report;
 pub mod scenario;
 pub mod scim;
 pub mod server;
+
+pub use harness::{Event, Harness, HarnessBuilder, HarnessError, Report, RunVerdict};

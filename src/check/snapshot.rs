@@ -23,6 +23,9 @@ pub enum Mode {
     Accept,
     /// Write nothing (`CI` set).
     ReadOnly,
+    /// Compare nothing, write nothing: the directory only goes to the run's outcome, for a
+    /// library caller to assert with its own tool (`Report::directory` and insta).
+    Collect,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -94,7 +97,7 @@ pub fn compare(
                 pending: Some(pending),
             })
         }
-        Mode::ReadOnly => Ok(Outcome::Mismatch {
+        Mode::ReadOnly | Mode::Collect => Ok(Outcome::Mismatch {
             expected,
             actual: actual.to_string(),
             pending: None,

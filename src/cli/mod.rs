@@ -45,15 +45,12 @@ mod config;
 mod control;
 mod explain;
 mod init;
-mod jobs;
 mod list_json;
-mod one_run;
 mod progress;
 mod reports;
 mod review;
 mod run;
 mod serve;
-mod stop;
 mod suite;
 mod transport;
 

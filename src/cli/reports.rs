@@ -1,16 +1,14 @@
 //! The run's reports from the CLI's side: every report path checked before anything is sent
 //! (a typo in `--junit` must not cost a 20-minute run its results), the transcript emptied
-//! once per run unless `--append`, what the run was (`RunInfo`), and every report written
-//! once at the end, scrubbed once more. `-` sends one report to stdout and the console to
+//! once per run unless `--append`, and every report written once at the end from the
+//! library's `Report`, scrubbed once more. `-` sends one report to stdout and the console to
 //! stderr.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::run::{RunArgs, Target};
-use crate::client::{scrub_userinfo, Redactor, TenantUrl};
-use crate::engine::runner::ScenarioOutcome;
-use crate::report::{self, Interruption, ReportError, RunInfo};
+use super::run::RunArgs;
+use crate::harness::Report;
+use crate::report::{self, ReportError};
 
 /// The report options of a run, by flag, in the order they are written.
 fn destinations(args: &RunArgs) -> Vec<(&'static str, &PathBuf)> {
@@ -84,75 +82,17 @@ pub(super) fn preflight(args: &RunArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// The target as reports name it: never its credentials.
-pub(super) fn shown_target(target: &Target, given: Option<&str>, redactor: &Redactor) -> String {
-    match target {
-        Target::Builtin => "built-in".into(),
-        Target::DryRun { shown_base } => {
-            format!("dry run (nothing sent to {})", scrub_userinfo(shown_base))
-        }
-        Target::External { .. } => redactor.scrub(&scrub_userinfo(given.unwrap_or_default())),
-    }
-}
-
-/// Per profile, the options every run of it got: `--option` (a `profile.` prefix narrows one
-/// to that profile) and, for Entra, the flag in the tenant URL. Mirrors the console's
-/// `profiles:` line.
-pub(super) fn profile_options<'a>(
-    names: impl IntoIterator<Item = &'a str>,
-    args: &RunArgs,
-    cli_options: &BTreeMap<String, String>,
-) -> BTreeMap<String, BTreeMap<String, String>> {
-    let flagged = args
-        .target
-        .as_deref()
-        .and_then(|t| TenantUrl::parse(t).ok())
-        .is_some_and(|u| crate::profile::entra::Dialect::flagged_in(&u));
-    names
-        .into_iter()
-        .map(|name| {
-            let mut options = BTreeMap::new();
-            if name == "entra" && flagged {
-                options.insert("patch_dialect".to_string(), "aadOptscim062020".to_string());
-            }
-            options.extend(super::run::for_profile(
-                name,
-                cli_options.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            ));
-            (name.to_string(), options)
-        })
-        .collect()
-}
-
-/// How a run ended early, for the reports.
-pub(super) fn interruption(stopped: Option<(impl ToString, usize)>) -> Option<Interruption> {
-    stopped.map(|(cause, not_run)| Interruption {
-        cause: cause.to_string(),
-        not_run,
-    })
-}
-
 /// Writes every report asked for, each scrubbed once more: the client scrubbed every answer
 /// as it arrived; this pass covers the rest.
-pub(super) fn write_all(
-    outcomes: &[ScenarioOutcome],
-    info: &RunInfo,
-    args: &RunArgs,
-    redactor: &Redactor,
-) -> Result<(), ReportError> {
-    let rendered = |flag: &str| -> Result<String, ReportError> {
-        Ok(match flag {
-            "--json" => report::json::render(outcomes, info),
-            "--junit" => report::junit::render(outcomes, info)?,
-            "--html" => report::html::render(outcomes, info),
-            _ => report::log_lines(outcomes),
-        })
-    };
+pub(super) fn write_all(report: &Report, args: &RunArgs) -> Result<(), ReportError> {
     for (flag, path) in destinations(args) {
-        if flag == "--transcript" {
-            continue;
+        match flag {
+            "--json" => report.write_json(path)?,
+            "--junit" => report.write_junit(path)?,
+            "--html" => report.write_html(path)?,
+            "--log" => report.write_log(path)?,
+            _ => {}
         }
-        report::write_file(path, &redactor.scrub(&rendered(flag)?))?;
     }
     Ok(())
 }

@@ -83,9 +83,9 @@ pub enum PushRetry {
 impl TransientRetry {
     /// The table, by profile name. Entra and Okta would both try a failed probe again
     /// later (Entra at the next cycle, Okta when the admin tests again): the harness tries
-    /// it three times, waiting in between [I]. Ping documents only PingFederate's per-record
+    /// it three times, waiting in between \[I\]. Ping documents only PingFederate's per-record
     /// timeout (retried next cycle, §3); its other faults and all of PingOne's are escrowed
-    /// the same way [I].
+    /// the same way \[I\].
     pub fn of(profile: &str) -> TransientRetry {
         let (idp, pushes, probe_failure) = match profile {
             "entra" => (
@@ -173,7 +173,7 @@ impl Default for JobSettings {
     }
 }
 
-/// The most `event_concurrency` an event-driven profile accepts. [I] Neither Okta nor PingOne
+/// The most `event_concurrency` an event-driven profile accepts. \[I\] Neither Okta nor PingOne
 /// documents a figure (idp-behavior.md O-38, P1-15); the bound keeps a typo from opening
 /// hundreds of connections.
 pub const MAX_EVENT_CONCURRENCY: usize = 32;

@@ -85,7 +85,7 @@ pub enum DiffSource {
     /// app-user profile and pushes on profile change (§2.4, O-13, O-34: provisioning is
     /// event-driven); PingFederate keeps its sync state in an internal database (PF-18);
     /// PingOne pushes a user when it changes in PingOne (P1-13). That none of the three
-    /// re-sends because of what a GET returned is `[I]` from those facts. `name` is how the
+    /// re-sends because of what a GET returned is `\[I\]` from those facts. `name` is how the
     /// record is named in the provisioning log.
     OwnRecord { name: &'static str },
 }
@@ -361,7 +361,7 @@ pub trait Profile: Send + Sync {
     }
 
     /// Which answers the IdP fails on and which it tolerates, and what it does with a
-    /// failure: the table `check::judge` reads. Default: tolerant everywhere [I], for IdPs
+    /// failure: the table `check::judge` reads. Default: tolerant everywhere \[I\], for IdPs
     /// that document no rule.
     fn strictness(&self) -> Strictness {
         Strictness::tolerant(self.name())

@@ -422,6 +422,7 @@ pub async fn run_check(
         duration_ms: 0,
         log: vec![],
         findings: vec![],
+        directories: vec![],
     };
     if let Some(feature) = check.needs {
         if supported(config, feature) == Some(false) {

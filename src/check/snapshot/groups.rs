@@ -9,7 +9,7 @@ use crate::scim::schema::GROUP;
 
 /// The group attributes a managed snapshot keeps besides `id` and `members`. Every profile
 /// writes `displayName`; `externalId` only where the profile sends one (Entra's objectId,
-/// §1.7), so it shows exactly when the profile manages it. [inferred]: the reference names
+/// §1.7), so it shows exactly when the profile manages it. \[inferred\]: the reference names
 /// no other group attribute any of the IdPs writes.
 pub const GROUP_PATHS: &[&str] = &["displayName", "externalId"];
 

@@ -238,12 +238,21 @@ impl<'a> Run<'a> {
         let expression = format!("snapshot {name} ({profile})");
         let mode = self.settings.snapshot_mode;
         // A directory-sized snapshot is a summary; its users are kept line by line beside it.
-        let compared = match snapshot::summarize(&state) {
+        let summary = snapshot::summarize(&state);
+        let text = match &summary {
+            Some(summary) => summary.text.clone(),
+            None => serde_json::to_string_pretty(&state).unwrap_or_default(),
+        };
+        self.directories.push(TakenSnapshot {
+            name: name.to_string(),
+            text: text.clone(),
+        });
+        if mode == snapshot::Mode::Collect {
+            return Ok(());
+        }
+        let compared = match summary {
             Some(summary) => snapshot::compare_summary(&path, &source, &expression, &summary, mode),
-            None => {
-                let content = serde_json::to_string_pretty(&state).unwrap_or_default();
-                snapshot::compare(&path, &source, &expression, &content, mode)
-            }
+            None => snapshot::compare(&path, &source, &expression, &text, mode),
         };
         match compared {
             Ok(snapshot::Outcome::Matched) => Ok(()),

@@ -98,6 +98,18 @@ pub struct ScenarioOutcome {
     /// Every finding of the run, in order of appearance (grouped across runs by reports).
     #[serde(skip)]
     pub findings: Vec<Finding>,
+    /// The directory at each `snapshot` step, as the snapshot file's body holds it, whether
+    /// or not it matched: what a vendor's own `insta` test asserts (`Report::directory`).
+    #[serde(skip)]
+    pub directories: Vec<TakenSnapshot>,
+}
+
+/// The directory state one `snapshot` step saw: the run's users and groups, redacted and
+/// with the prefix stripped (the body of `snapshots/<scenario>__<name>@<profile>.snap`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TakenSnapshot {
+    pub name: String,
+    pub text: String,
 }
 
 struct Run<'a> {
@@ -139,6 +151,8 @@ struct Run<'a> {
     strictness: Strictness,
     /// Causes found so far, each once, in order of appearance.
     findings: Vec<Finding>,
+    /// What each `snapshot` step saw, for the outcome.
+    directories: Vec<TakenSnapshot>,
     /// Whether a cycle (or an on-demand provisioning) ran to its end in this scenario.
     cycled: bool,
     /// Whether a check ran since the last provisioning (see `begin_provisioning`).
@@ -569,6 +583,7 @@ pub async fn run(
         acknowledged: BTreeSet::new(),
         strictness: profile.strictness(),
         findings: vec![],
+        directories: vec![],
         cycled: false,
         checked: false,
         next_is_job_expect: false,
@@ -642,6 +657,7 @@ pub async fn run(
         duration_ms: started.elapsed().as_millis() as u64,
         log: run.log,
         findings: run.findings,
+        directories: run.directories,
     }
 }
 
@@ -705,5 +721,6 @@ pub fn skipped(scenario: &Scenario, profile: &str, reason: String) -> ScenarioOu
         duration_ms: 0,
         log: vec![],
         findings: vec![],
+        directories: vec![],
     }
 }

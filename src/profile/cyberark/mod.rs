@@ -28,8 +28,8 @@ const ENTERPRISE_EMPLOYEE_NUMBER: &str =
 const ENTERPRISE_DEPARTMENT: &str =
     "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department";
 
-/// The app's attribute mapping over the Entra-shaped source. [I] CyberArk documents no default
-/// SCIM mapping (§7 "mapped attrs [I]"); the principal name is `userName` (the sync options
+/// The app's attribute mapping over the Entra-shaped source. \[I\] CyberArk documents no default
+/// SCIM mapping (§7 "mapped attrs \[I\]"); the principal name is `userName` (the sync options
 /// match on it, CA-7), the rest are the nearest source attributes, the same ones the Ping
 /// profiles use so snapshots compare across profiles. No manager, no `name.formatted`.
 const MAPPING: &[(&str, Source)] = &[
@@ -57,7 +57,7 @@ enum Source {
     MailNickname,
 }
 
-/// CA-2: the discovery reads that follow the Verify list, in the documented order. [I] The
+/// CA-2: the discovery reads that follow the Verify list, in the documented order. \[I\] The
 /// `<id>` of `GET /Schemas/<id>` is each schema the mapping writes: core User, the enterprise
 /// extension, core Group.
 const DISCOVERY: &[&str] = &[
@@ -103,7 +103,7 @@ impl Profile for CyberArk {
         "cyberark"
     }
 
-    /// Nothing documents which answers CyberArk rejects: tolerant everywhere [I].
+    /// Nothing documents which answers CyberArk rejects: tolerant everywhere \[I\].
     fn strictness(&self) -> Strictness {
         Strictness {
             on_rejected: "CyberArk logs the failure in the provisioning report and tries the \
@@ -114,7 +114,7 @@ impl Profile for CyberArk {
         }
     }
 
-    /// [I] Nothing documents CyberArk's retries: a failed object waits for the next change or
+    /// \[I\] Nothing documents CyberArk's retries: a failed object waits for the next change or
     /// job (escrow); a Verify that fails leaves provisioning unsaved.
     fn transient_retry(&self) -> TransientRetry {
         TransientRetry {
@@ -127,7 +127,7 @@ impl Profile for CyberArk {
 
     /// No provision-on-demand (Entra's), no scheduled import (Okta's), no manager (no
     /// reference attribute is mapped). A `restart` is CA-5's provisioning job with "bypass
-    /// caching and re-sync all objects" (`full`) or without (`keep-links`) [I].
+    /// caching and re-sync all objects" (`full`) or without (`keep-links`) \[I\].
     fn supports(&self, step: &Step) -> bool {
         match step {
             Step::ProvisionOnDemand(_) | Step::Sync(SyncKind::Import) => false,
@@ -139,7 +139,7 @@ impl Profile for CyberArk {
     }
 
     /// CA-3: "Verify" is `GET /Users?count=1`, the first call of the documented list (§7
-    /// "Okta/CyberArk: list with small `count`") [I].
+    /// "Okta/CyberArk: list with small `count`") \[I\].
     fn test_connection(&self) -> ScimRequest {
         ScimRequest::get("/Users?count=1")
     }
@@ -158,7 +158,7 @@ impl Profile for CyberArk {
             .collect()
     }
 
-    /// [I] No documented rule: a 200 with a JSON object that names its schemas (RFC 7644
+    /// \[I\] No documented rule: a 200 with a JSON object that names its schemas (RFC 7644
     /// §3.4.2, RFC 7643 §5, §6) or, for a schema resource (RFC 7643 §7 shows them without
     /// `schemas`), its `id`; a ListResponse must carry an integer `totalResults`. A Verify
     /// list may hold users: CyberArk does not insist on an empty answer.
@@ -178,7 +178,7 @@ impl Profile for CyberArk {
         !schemas.is_empty() || body.get("id").is_some_and(Value::is_string)
     }
 
-    /// CA-10: in Preview mode a job computes its changes without committing them. [I] What
+    /// CA-10: in Preview mode a job computes its changes without committing them. \[I\] What
     /// that means on the wire: reads (Verify, matching, the read before a PUT, group
     /// listings) are sent so the changes are computed against the real target; every write
     /// is withheld and logged with the request it would have sent. It applies to the
@@ -190,7 +190,7 @@ impl Profile for CyberArk {
         }
     }
 
-    /// [I] Verify is sent when the admin saves the settings, not before each push.
+    /// \[I\] Verify is sent when the admin saves the settings, not before each push.
     fn probe_each_cycle(&self) -> bool {
         false
     }
@@ -233,7 +233,7 @@ impl Profile for CyberArk {
         MAPPING.iter().map(|(p, _)| *p).collect()
     }
 
-    /// CA-2: `POST /Users`. [I] The body (§7 "mapped attrs [I]"): core and enterprise
+    /// CA-2: `POST /Users`. \[I\] The body (§7 "mapped attrs \[I\]"): core and enterprise
     /// schemas, the mapped attributes, `active` as a JSON boolean.
     fn create_user(&self, desired: &DesiredUser) -> ScimRequest {
         ScimRequest::with_body(Verb::Post, "/Users", user_body(desired))
@@ -241,7 +241,7 @@ impl Profile for CyberArk {
 
     /// CA-2, CA-3: updates are `PUT /Users/{id}` with the whole mapped user, sent when a mapped
     /// value differs from what CyberArk last sent; this is also the deactivate and reactivate.
-    /// [I] Nothing says CyberArk cannot clear an attribute: a value the source lost is left
+    /// \[I\] Nothing says CyberArk cannot clear an attribute: a value the source lost is left
     /// out of the PUT, which clears it on an RFC 7644 §3.5.1 server, and counts as a change.
     fn update_user(
         &self,
@@ -276,7 +276,7 @@ impl Profile for CyberArk {
     }
 
     /// CA-5: changes are pushed from CyberArk's own state as they happen; that it diffs against
-    /// what it last sent, not against a read of the target, is `[I]`.
+    /// what it last sent, not against a read of the target, is `\[I\]`.
     fn diff_source(&self) -> DiffSource {
         DiffSource::OwnRecord {
             name: "CyberArk's provisioning state",
@@ -285,7 +285,7 @@ impl Profile for CyberArk {
 
     /// CA-6, CA-8: removed from the app's roles or deleted in the source, the user gets the
     /// de-provisioning setting; disabled in the source, only with "de-provision when disabled
-    /// in the source directory" on, and otherwise is left as it is [I].
+    /// in the source directory" on, and otherwise is left as it is \[I\].
     fn deprovision(&self, why: Deprovision) -> DeprovisionAction {
         match why {
             Deprovision::Disabled if !self.deprovision_disabled => DeprovisionAction::Nothing,
@@ -326,7 +326,7 @@ impl Profile for CyberArk {
     }
 
     /// CA-4: "If the role is removed from role mapping, the Destination Group remains within
-    /// the application, without affecting existing membership". [I] A role deleted in the
+    /// the application, without affecting existing membership". \[I\] A role deleted in the
     /// source loses its mapping too; no `DELETE /Groups` is in the call list (CA-2).
     fn group_removal(&self) -> GroupRemoval {
         GroupRemoval::Keep

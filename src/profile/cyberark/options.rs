@@ -11,9 +11,9 @@ use crate::profile::{ExistingUser, ProfileError};
 /// The de-provisioning setting (CA-6): what a user that leaves the app's roles becomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Deprovisioning {
-    /// Deactivate: a PUT of the whole user with `active: false` [I] (the default here).
+    /// Deactivate: a PUT of the whole user with `active: false` \[I\] (the default here).
     Disable,
-    /// `DELETE /Users/{id}` [I].
+    /// `DELETE /Users/{id}` \[I\].
     Delete,
     /// "Do not de-provision (deactivate or delete) users in target application".
     None,

@@ -76,7 +76,7 @@ pub struct Entra {
     /// `group_matching` says otherwise.
     pub group_matching: Vec<&'static str>,
     /// How many objects the job exports at once (option `parallel_exports`, E-67): 1 unless
-    /// set. [I] Microsoft documents no concurrency for the provisioning service, so the
+    /// set. \[I\] Microsoft documents no concurrency for the provisioning service, so the
     /// default stays the one-at-a-time order the rest of §1 describes.
     pub parallel_exports: usize,
 }
@@ -85,7 +85,7 @@ pub struct Entra {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Clears {
     /// `Remove` on the attribute's path: in the default dialect with the old value
-    /// (`[observed]`, scimref-pr87), with the flag without one (`[I]`: the flag drops the
+    /// (`[observed]`, scimref-pr87), with the flag without one (`\[I\]`: the flag drops the
     /// value from member removes, E-53, and the RFC's remove carries none).
     Remove,
     /// Nothing: "null attributes can't be provisioned" read literally (`[documented]`,
@@ -97,7 +97,7 @@ pub enum Clears {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ManagerRemoval {
     /// `Remove` on the manager path, with the old id in the default dialect (the reference
-    /// server accepts Remove with or without it, scimref-code; the value is `[I]` from E-28),
+    /// server accepts Remove with or without it, scimref-code; the value is `\[I\]` from E-28),
     /// path only with the flag (`[observed]`, scimpatch-453).
     Remove,
     /// `Replace` with an empty value, as Microsoft's gallery validation tests it
@@ -192,7 +192,7 @@ impl Profile for Entra {
 
     /// E-7: Test Connection also "fetches a random user and group" (`ms-scim-tutorial`): a
     /// filter on the group matching attribute (precedence 1) for a random GUID, without
-    /// members as every group read (§1.7). The request is `[I]`: Microsoft names no query.
+    /// members as every group read (§1.7). The request is `\[I\]`: Microsoft names no query.
     /// Sent at Test Connection only; what opens each cycle was observed to be the user
     /// filter (E-6, scimref-63).
     fn test_connection_followups(&self) -> Vec<ScimRequest> {
@@ -252,7 +252,7 @@ impl Profile for Entra {
         self.job.clone()
     }
 
-    /// E-67: no documented figure; option `parallel_exports` (default 1) [I].
+    /// E-67: no documented figure; option `parallel_exports` (default 1) \[I\].
     fn worker_threads(&self) -> usize {
         self.parallel_exports
     }
@@ -304,7 +304,7 @@ impl Profile for Entra {
     /// §1.7: adds batched as `Add members [{"$ref":null,"value"}]`; removes in the default
     /// dialect as `Remove` with a value list (RFC-incompatible), with the flag as one
     /// `members[value eq "id"]` operation per member; both `member_batch` members per PATCH
-    /// (100 by default, the harness's choice: Entra documents no batch size) [I].
+    /// (100 by default, the harness's choice: Entra documents no batch size) \[I\].
     fn membership(&self, change: &MembershipChange) -> Vec<ScimRequest> {
         let path = resource_path("Groups", &change.group_id);
         let mut requests: Vec<ScimRequest> = change

@@ -50,10 +50,10 @@ pub struct Okta {
     pub member_batch: usize,
     /// The "Sync Password" push setting (O-14): OIN pushes a password change with a PATCH.
     /// The source directory has no passwords and the scenario language no password step, so
-    /// with it on every profile push of a user stands for a password change too `[I]`.
+    /// with it on every profile push of a user stands for a password change too `\[I\]`.
     pub password_sync: bool,
     /// How many events of one burst are pushed at once (option `event_concurrency`, O-38):
-    /// 1 unless set [I].
+    /// 1 unless set \[I\].
     pub event_concurrency: usize,
 }
 
@@ -245,7 +245,7 @@ impl Profile for Okta {
     }
 
     /// O-13, O-34: Okta pushes when the Okta user's profile changes, comparing it with its
-    /// app-user profile — what it last pushed — never with what a GET returned `[I]`.
+    /// app-user profile — what it last pushed — never with what a GET returned `\[I\]`.
     fn diff_source(&self) -> DiffSource {
         DiffSource::OwnRecord {
             name: "Okta's app-user profile",
@@ -267,7 +267,7 @@ impl Profile for Okta {
         Scheduling::Events
     }
 
-    /// O-38: a burst's events through `event_concurrency` workers (default 1, [I]).
+    /// O-38: a burst's events through `event_concurrency` workers (default 1, \[I\]).
     fn worker_threads(&self) -> usize {
         self.event_concurrency
     }
@@ -322,7 +322,7 @@ impl Profile for Okta {
         true
     }
 
-    /// [I] O-26 (see `Okta::group_query`).
+    /// \[I\] O-26 (see `Okta::group_query`).
     fn match_group(&self, display_name: &str) -> ScimRequest {
         Okta::group_query(display_name)
     }

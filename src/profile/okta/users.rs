@@ -16,7 +16,7 @@ use crate::scim::{resource_path, urn};
 pub const WORK_EMAIL: &str = "emails[type eq \"work\"].value";
 
 /// The locale Okta sends for a user whose Okta profile leaves it at the org default (§2.2
-/// shows `"locale":"en-US"`). [I] the Entra-shaped source has no locale, so it is constant.
+/// shows `"locale":"en-US"`). \[I\] the Entra-shaped source has no locale, so it is constant.
 pub const LOCALE: &str = "en-US";
 
 /// The SCIM template's default mapping (§2.2), in the order of the documented POST body.
@@ -56,7 +56,7 @@ impl Okta {
     }
 
     /// O-14: OIN sends password sync as a PATCH. Its body is not documented: the path-less
-    /// `replace` with a value object, the shape of Okta's (de)activation (O-20), is `[I]`, and
+    /// `replace` with a value object, the shape of Okta's (de)activation (O-20), is `\[I\]`, and
     /// so is when it is sent — after a profile push (any change but `active` alone), the
     /// option-based stand-in for a password change (`Okta::password_sync`). The password is
     /// random: the source has none to sync. AIW sends only PUTs (O-15); its password push is
@@ -167,7 +167,7 @@ impl Okta {
     }
 
     /// §2.3/§2.4. Deprovisioning (`active` false wanted) only deactivates: Okta pushes no
-    /// profile to an app user it is deactivating or has deactivated [I]. Otherwise a change
+    /// profile to an app user it is deactivating or has deactivated \[I\]. Otherwise a change
     /// of `active` alone is the activation PATCH (OIN) or a PUT (AIW), and any profile change
     /// is GET + PUT of the merged object: the GET answer with Okta's whole app-user profile
     /// laid over it, carrying `active: true` (§2.3: omitting it can suspend users). Whether
@@ -257,7 +257,7 @@ const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrst
 
 /// A stand-in for the Okta user id (`00u` + 17 alphanumerics, like `00ujl29u0le5T6Aj10h7`,
 /// §2.2), derived from the objectId so every request about one user carries the same one.
-/// [I] the source has no Okta id; any stable 20-character id serves.
+/// \[I\] the source has no Okta id; any stable 20-character id serves.
 pub fn okta_user_id(object_id: uuid::Uuid) -> String {
     let mut n = object_id.as_u128();
     let mut digits = [b'0'; 17];

@@ -105,8 +105,8 @@ impl Profile for OneLogin {
     }
 
     /// OL-2: a 404 to the userName lookup means "no such user" (`ol-implement` documents it
-    /// for the probe; that the lookup before a create reads it the same way is [I]). Nothing
-    /// documents what OneLogin rejects otherwise: tolerant [I].
+    /// for the probe; that the lookup before a create reads it the same way is \[I\]). Nothing
+    /// documents what OneLogin rejects otherwise: tolerant \[I\].
     fn strictness(&self) -> Strictness {
         Strictness {
             match_404_is_empty: true,
@@ -118,7 +118,7 @@ impl Profile for OneLogin {
         }
     }
 
-    /// [I] nothing documents OneLogin's retries; a failed push waits for the next change,
+    /// \[I\] nothing documents OneLogin's retries; a failed push waits for the next change,
     /// as an escrow does.
     fn transient_retry(&self) -> TransientRetry {
         TransientRetry {
@@ -152,7 +152,7 @@ impl Profile for OneLogin {
     }
 
     /// OL-2: "an empty array of users or alternately a 404" both confirm the endpoint. An
-    /// empty ListResponse and a bare `[]` are both read as the empty array [I].
+    /// empty ListResponse and a bare `[]` are both read as the empty array \[I\].
     fn probe_ok(&self, status: u16, body: Option<&Value>) -> bool {
         match (status, body) {
             (404, _) => true,
@@ -238,7 +238,7 @@ impl Profile for OneLogin {
     /// renders it [I: `ol-implement` says only "Update User"; the one observed shape is a
     /// replace carrying `emails`]. With `patch_email_object`, `emails` goes as one object.
     /// A value cleared in the source is not sent: the template has nothing to render for it
-    /// [I]. Suspend and restore are this PATCH with `active` alone.
+    /// \[I\]. Suspend and restore are this PATCH with `active` alone.
     fn update_user(
         &self,
         id: &str,
@@ -285,7 +285,7 @@ impl Profile for OneLogin {
         })
     }
 
-    /// [I] OL-4: OneLogin pushes a user when it changes in OneLogin (or its access does); what
+    /// \[I\] OL-4: OneLogin pushes a user when it changes in OneLogin (or its access does); what
     /// changed is judged against what it last pushed, not a read of the target.
     fn diff_source(&self) -> DiffSource {
         DiffSource::OwnRecord {
@@ -332,7 +332,7 @@ impl Profile for OneLogin {
         GroupLookup::ListAll
     }
 
-    /// [I] a rename is a PATCH replace of `displayName`, in the group PATCH OneLogin uses for
+    /// \[I\] a rename is a PATCH replace of `displayName`, in the group PATCH OneLogin uses for
     /// memberships (OL-4).
     fn rename_group(
         &self,

@@ -30,7 +30,7 @@ pub struct PingFederate {
     /// The channel's per-record Timeout (§3): a slower record is skipped to the next cycle.
     pub timeout: Option<std::time::Duration>,
     /// "Provision Disabled Users" (PF-3): a user disabled in the source is created with
-    /// `active: false` and kept, not removed. Off by default [I].
+    /// `active: false` and kept, not removed. Off by default \[I\].
     pub provision_disabled: bool,
 }
 
@@ -39,7 +39,7 @@ impl Profile for PingFederate {
         "pingfederate"
     }
 
-    /// Nothing documents which answers PingFederate rejects: tolerant everywhere [I].
+    /// Nothing documents which answers PingFederate rejects: tolerant everywhere \[I\].
     fn strictness(&self) -> Strictness {
         Strictness {
             on_rejected: "PingFederate logs the failure and tries the record again on its next \
@@ -72,14 +72,14 @@ impl Profile for PingFederate {
         }
     }
 
-    /// [I] PingFederate's connection check is not documented (§7: "not documented [I: first
+    /// \[I\] PingFederate's connection check is not documented (§7: "not documented [I: first
     /// sync]"). The first thing a first sync sends is the matching query, so the probe is
     /// that query for a random value that cannot exist: `userName eq "<guid>"` by default.
     fn test_connection(&self) -> ScimRequest {
         self.users_query(&uuid::Uuid::new_v4().to_string())
     }
 
-    /// [I] Success is a 200 ListResponse, whatever it holds: PingFederate has no documented
+    /// \[I\] Success is a 200 ListResponse, whatever it holds: PingFederate has no documented
     /// rule, and unlike Entra (§1.2) nothing says it insists on zero hits.
     fn probe_ok(&self, status: u16, body: Option<&Value>) -> bool {
         status == 200
@@ -125,7 +125,7 @@ impl Profile for PingFederate {
 
     /// PF-18: the engine keeps its sync state in an internal database and polls the source
     /// for changes; a user is written when its mapped values differ from that state, not
-    /// from what the target answers `[I]`.
+    /// from what the target answers `\[I\]`.
     fn diff_source(&self) -> DiffSource {
         DiffSource::OwnRecord {
             name: "PingFederate's sync state",
@@ -136,7 +136,7 @@ impl Profile for PingFederate {
     /// disabled, or removed from the targeted group or filter. A disabled user stays managed:
     /// back in scope, the next poll re-enables it with a PUT.
     /// With "Provision Disabled Users" a disabled user is kept as a disabled account: the
-    /// PUT with `active: false`, whatever the Remove User Action `[I]`.
+    /// PUT with `active: false`, whatever the Remove User Action `\[I\]`.
     fn deprovision(&self, why: Deprovision) -> DeprovisionAction {
         if why == Deprovision::Disabled && self.provision_disabled {
             return DeprovisionAction::Disable {
@@ -160,7 +160,7 @@ impl Profile for PingFederate {
         GroupLookup::ListAll
     }
 
-    /// [I] §3 is silent on a same-named group already on the target. The client-side match
+    /// \[I\] §3 is silent on a same-named group already on the target. The client-side match
     /// finds it and the channel manages it from then on; in PUT mode the first membership PUT
     /// then replaces whatever members it had.
     fn existing_group(&self) -> ExistingGroup {
@@ -198,7 +198,7 @@ impl Profile for PingFederate {
         Scheduling::Cycles
     }
 
-    /// [I] Nothing documents a probe at the start of each poll (§7: test connection "not
+    /// \[I\] Nothing documents a probe at the start of each poll (§7: test connection "not
     /// documented"); a poll goes straight to its work.
     fn probe_each_cycle(&self) -> bool {
         false

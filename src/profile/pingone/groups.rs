@@ -18,7 +18,7 @@ pub enum GroupNameSource {
     DistinguishedName,
 }
 
-/// [I] Where the harness places its groups when it writes a distinguished name: the
+/// \[I\] Where the harness places its groups when it writes a distinguished name: the
 /// source directory has no DN, so the harness gives every group one under a fixed base in
 /// the `contoso.com` domain the sample users' UPNs live in.
 pub const GROUP_BASE_DN: &str = "OU=Groups,DC=contoso,DC=com";
@@ -66,7 +66,7 @@ impl PingOne {
         )
     }
 
-    /// [I] P1-12: the lookup of an unlinked group, `displayName eq` in the groups
+    /// \[I\] P1-12: the lookup of an unlinked group, `displayName eq` in the groups
     /// resource, as the other filter-matching IdPs send it.
     pub(super) fn group_query(&self, display_name: &str) -> ScimRequest {
         ScimRequest::get(format!(
@@ -76,7 +76,7 @@ impl PingOne {
         ))
     }
 
-    /// [I] §4 does not show the group POST; PingFederate's carries only `displayName` and
+    /// \[I\] §4 does not show the group POST; PingFederate's carries only `displayName` and
     /// `members` (§3). The trait gives no member list here, so the members follow at once in
     /// the membership PUT.
     pub(super) fn group_post(&self, display_name: &str) -> ScimRequest {

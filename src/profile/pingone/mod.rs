@@ -34,7 +34,7 @@ pub struct PingOne {
     /// The admin's answer when a group of the same name exists on the target (§4).
     pub existing_group: ExistingGroup,
     /// "Provision disabled accounts" (P1-3): a user disabled in PingOne is created with
-    /// `active: false` and kept, not removed. Off by default [I].
+    /// `active: false` and kept, not removed. Off by default \[I\].
     pub provision_disabled: bool,
     /// `UNIQUE_USER_IDENTIFIER` (P1-1): which value `%s` in `USER_FILTER` stands for.
     pub identifier: UniqueUserIdentifier,
@@ -54,7 +54,7 @@ pub struct PingOne {
     pub update_users: bool,
     pub disable_users: bool,
     /// How many events of one burst are pushed at once (option `event_concurrency`, P1-15):
-    /// 1 unless set [I].
+    /// 1 unless set \[I\].
     pub event_concurrency: usize,
 }
 
@@ -63,7 +63,7 @@ impl Profile for PingOne {
         "pingone"
     }
 
-    /// Nothing documents which answers PingOne rejects: tolerant everywhere [I].
+    /// Nothing documents which answers PingOne rejects: tolerant everywhere \[I\].
     fn strictness(&self) -> Strictness {
         Strictness {
             on_rejected: "PingOne logs the failure and tries again with the next change [I]",
@@ -86,7 +86,7 @@ impl Profile for PingOne {
         }
     }
 
-    /// [I] §4 does not document what "Test connection" sends (§7: "not documented"). The
+    /// \[I\] §4 does not document what "Test connection" sends (§7: "not documented"). The
     /// connection only knows its user filter, so the probe is that filter on a random value
     /// that matches no one, as Entra and OneLogin probe (§1.2, §6).
     fn test_connection(&self) -> ScimRequest {
@@ -142,7 +142,7 @@ impl Profile for PingOne {
     }
 
     /// P1-13: a change to the user in PingOne is pushed at once; what changed is judged
-    /// against what PingOne last pushed, not against a read of the target `[I]`.
+    /// against what PingOne last pushed, not against a read of the target `\[I\]`.
     fn diff_source(&self) -> DiffSource {
         DiffSource::OwnRecord {
             name: "PingOne's last pushed state",
@@ -183,7 +183,7 @@ impl Profile for PingOne {
         }
     }
 
-    /// [I] §7 marks PingOne's group rename "? [I: yes]". It is the group PUT with the new name
+    /// \[I\] §7 marks PingOne's group rename "? [I: yes]". It is the group PUT with the new name
     /// and the members last sent for the group: `rename_group` is not given the member list,
     /// and a PUT without `members` would empty the group on an RFC 7644 server. A group this
     /// profile never wrote members for goes with `members: []`, which is what PingOne holds
@@ -198,7 +198,7 @@ impl Profile for PingOne {
         Some(self.group_put(id, display_name, members))
     }
 
-    /// [I] §4: "group memberships are part of the group", so a membership change is the group
+    /// \[I\] §4: "group memberships are part of the group", so a membership change is the group
     /// written whole — `PUT /Groups/{id}` with its name and every member — never a PATCH delta.
     /// A rename that coincides with a membership change travels in the same PUT.
     fn membership(&self, change: &MembershipChange) -> Vec<ScimRequest> {
@@ -216,7 +216,7 @@ impl Profile for PingOne {
         Scheduling::Events
     }
 
-    /// P1-15: a burst's events through `event_concurrency` workers (default 1, [I]).
+    /// P1-15: a burst's events through `event_concurrency` workers (default 1, \[I\]).
     fn worker_threads(&self) -> usize {
         self.event_concurrency
     }
@@ -232,7 +232,7 @@ impl Profile for PingOne {
     /// "no longer managed" state as Entra does after an unassignment, so a disabled user stays
     /// managed and is re-enabled when it comes back.
     /// With disabled accounts provisioned, a disabled user is kept as a disabled account: the
-    /// PUT with `active: false`, whatever `REMOVE_ACTION` says `[I]`.
+    /// PUT with `active: false`, whatever `REMOVE_ACTION` says `\[I\]`.
     fn deprovision(&self, why: Deprovision) -> DeprovisionAction {
         if why == Deprovision::Disabled && self.provision_disabled {
             return DeprovisionAction::Disable {
@@ -251,7 +251,7 @@ impl Profile for PingOne {
     /// `REMOVE_ACTION` delete from deleting too [I: the API names only "disable"; its
     /// PingFederate sibling is one "User Disable/Delete" switch, and an admin who stops
     /// disables would not expect deletes]. Reactivation is an update, as PingFederate's
-    /// "can only re-enable a user if User Update is selected" says of its sibling [I].
+    /// "can only re-enable a user if User Update is selected" says of its sibling \[I\].
     fn switched_off(&self, write: UserWrite) -> Option<&'static str> {
         match write {
             UserWrite::Create => (!self.create_users).then_some("CREATE_USERS"),

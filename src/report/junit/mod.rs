@@ -172,6 +172,7 @@ mod tests {
             duration_ms: 1500,
             log: vec![],
             findings: vec![],
+            directories: vec![],
         }
     }
 

@@ -1,12 +1,11 @@
 //! One scenario under one profile against its target, from start to cleanup: a fresh
-//! built-in server or the `--target` client, the run bounded by `--scenario-timeout` and by
-//! stop signals, transport failures collected for the console, and the trusted cleanup of
-//! what it created. `run` calls it once per scenario run.
+//! built-in server or the target's client, the run bounded by the scenario timeout and by
+//! stop causes, transport failures collected as warnings, and the trusted cleanup of what it
+//! created. `jobs` calls it once per scenario run.
 
 use std::time::{Duration, Instant};
 
-use super::run::{RunArgs, Target};
-use super::{stop, ExitCode};
+use super::{stop, Config, Event, HarnessError, Target};
 use crate::check::finding::{Code, Finding, Severity};
 use crate::client::{Redactor, ScimClient, Secret, Transport};
 use crate::engine::runner::{self, RunSettings, ScenarioOutcome, Verdict};
@@ -16,29 +15,28 @@ use crate::scenario::model::Scenario;
 use crate::server::{self, ServerConfig};
 
 /// One scenario under one profile, as it ended.
-pub(super) struct OneRun {
-    pub(super) outcome: ScenarioOutcome,
+pub(crate) struct OneRun {
+    pub(crate) outcome: ScenarioOutcome,
     /// Set when a signal or the deadline stopped it.
-    pub(super) stopped: Option<stop::StopCause>,
+    pub(crate) stopped: Option<stop::StopCause>,
     /// What cleanup could not prove deleted.
-    pub(super) left: Vec<String>,
+    pub(crate) left: Vec<String>,
 }
 
-/// Runs one scenario, then deletes what it created on `--target` (unless `--keep`), whether
+/// Runs one scenario, then deletes what it created on the target (unless `keep`), whether
 /// it finished, timed out or was stopped.
 #[allow(clippy::too_many_arguments)]
-pub(super) async fn run_one(
+pub(crate) async fn run_one(
     s: &Scenario,
     profile: &dyn Profile,
     target: &Target,
     settings: &RunSettings,
-    args: &RunArgs,
-    timeout: Duration,
+    config: &Config,
     mut stop: tokio::sync::watch::Receiver<Option<stop::StopCause>>,
     in_progress: &stop::InProgress,
     slot: usize,
     redactor: &Redactor,
-) -> Result<OneRun, ExitCode> {
+) -> Result<OneRun, HarnessError> {
     let plain = Transport::default();
     let (builtin, base, token, transport) = match target {
         Target::Builtin | Target::DryRun { .. } => {
@@ -53,25 +51,17 @@ pub(super) async fn run_one(
     };
     // Kept for cleanup: a scenario may have left the IdP holding a wrong token.
     let real_token = token.clone();
+    let timeout = config.timeout;
     let mut client = ScimClient::connect(&base, token, timeout, transport)
-        .map_err(|e| {
-            eprintln!("error: {e}");
-            ExitCode::Internal
-        })?
-        .max_body(args.max_body_bytes)
+        .map_err(|e| HarnessError::Internal(e.to_string()))?
+        .max_body(config.max_body)
         .with_redactor(redactor.clone())
         .with_headers(profile.wire_headers())
-        .map_err(|e| {
-            eprintln!("error: {e}");
-            ExitCode::Internal
-        })?;
-    if let Some(path) = &args.transcript {
+        .map_err(|e| HarnessError::Internal(e.to_string()))?;
+    if let Some(path) = &config.transcript {
         client = client
             .transcript(path, &s.name, profile.name())
-            .map_err(|e| {
-                eprintln!("error: {e}");
-                ExitCode::Usage
-            })?;
+            .map_err(|e| HarnessError::Transcript(e.to_string()))?;
     }
     let incidents = Incidents::default();
     let shown = match target {
@@ -79,19 +69,21 @@ pub(super) async fn run_one(
         _ => None,
     };
     let seen = incidents.clone();
+    let observer = config.observer.clone();
     client = client.observe(Box::new(move |x| {
         seen.note(x);
-        if let Some((real, shown)) = &shown {
+        if let (Some((real, shown)), Some(observer)) = (&shown, &observer) {
             let url = x.url.replacen(real, shown, 1);
-            match &x.request_body {
-                Some(b) => say!("  {} {url} {b}", x.method.as_str()),
-                None => say!("  {} {url}", x.method.as_str()),
-            }
+            observer(Event::WouldSend {
+                method: x.method.as_str(),
+                url: &url,
+                body: x.request_body.as_ref(),
+            });
         }
     }));
     let created = Created::default();
     in_progress.enter(slot, created.clone());
-    let limit = Duration::from_secs(args.scenario_timeout.max(1));
+    let limit = config.scenario_timeout;
     let started = Instant::now();
     let scenario = runner::run(
         s,
@@ -125,7 +117,7 @@ pub(super) async fn run_one(
     outcome.duration_ms = started.elapsed().as_millis() as u64;
     outcome.warnings.extend(incidents.warnings());
     let mut left = Vec::new();
-    if builtin.is_none() && !args.keep {
+    if builtin.is_none() && !config.keep {
         if let Some(t) = real_token {
             client.set_token(t);
         }
@@ -154,18 +146,16 @@ pub(super) async fn run_one(
 }
 
 /// A fresh built-in server on an ephemeral 127.0.0.1 port with a random token: the target
-/// of a run without `--target`, one per scenario (and one for the protocol suite).
-pub(super) async fn start_builtin() -> Result<(server::RunningServer, String, Secret), ExitCode> {
+/// of a run without a target, one per scenario (and one for the protocol suite).
+pub(crate) async fn start_builtin() -> Result<(server::RunningServer, String, Secret), HarnessError>
+{
     let token = uuid::Uuid::new_v4().simple().to_string();
     let running = server::start(ServerConfig {
         tokens: vec![token.clone()],
         ..ServerConfig::default()
     })
     .await
-    .map_err(|e| {
-        eprintln!("error: failed to start the built-in server: {e}");
-        ExitCode::Internal
-    })?;
+    .map_err(|e| HarnessError::Internal(format!("failed to start the built-in server: {e}")))?;
     let base = running.base_url().to_string();
     Ok((running, base, Secret::new(token)))
 }

@@ -1,54 +1,22 @@
-//! The scenario runs of one `run`, side by side: `--jobs N` runs up to N scenario × profile
-//! runs at once (each with its own built-in server, or on `--target` its own prefix, so no run
-//! sees another's objects) and prints their results in the order they were listed, so output
-//! does not depend on timing. `--shard i/n` keeps one n-th of the list, for a CI matrix.
+//! The scenario runs of one harness, side by side: `jobs(n)` runs up to n scenario × profile
+//! runs at once (each with its own built-in server, or on a target its own prefix, so no run
+//! sees another's objects) and tells their outcomes in the order they were listed, so output
+//! does not depend on timing. Known failures are applied here, as each outcome is known.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::stream::{self, StreamExt};
 
 use super::one_run::{run_one, OneRun};
-use super::run::{RunArgs, Target};
-use super::{stop, ExitCode};
+use super::{stop, Config, Event, HarnessError, Target};
 use crate::client::Redactor;
 use crate::engine::runner::{self, RunSettings, ScenarioOutcome, Verdict};
 use crate::profile::Profile;
-use crate::report::console::Console;
 use crate::scenario::known::KnownFailure;
 use crate::scenario::model::Scenario;
 
-/// `--shard i/n`: the i-th of n slices (1-based), taken round-robin over the run list so each
-/// slice gets a share of every directory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
-    pub index: usize,
-    pub count: usize,
-}
-
-impl Shard {
-    /// Whether the run at `position` in the full list belongs to this shard.
-    pub fn keeps(&self, position: usize) -> bool {
-        position % self.count == self.index - 1
-    }
-}
-
-impl std::str::FromStr for Shard {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Shard, String> {
-        let bad = || format!("expected I/N with 1 ≤ I ≤ N, such as 1/4; got `{text}`");
-        let (i, n) = text.split_once('/').ok_or_else(bad)?;
-        let index: usize = i.trim().parse().map_err(|_| bad())?;
-        let count: usize = n.trim().parse().map_err(|_| bad())?;
-        if index == 0 || count == 0 || index > count {
-            return Err(bad());
-        }
-        Ok(Shard { index, count })
-    }
-}
-
 /// What the scenario runs came to.
-pub(super) struct Ran {
+pub(crate) struct Ran {
     pub outcomes: Vec<ScenarioOutcome>,
     /// The first stop cause, and how many runs were never started because of it.
     pub stopped: Option<(stop::StopCause, usize)>,
@@ -57,18 +25,14 @@ pub(super) struct Ran {
 }
 
 /// Everything the runs share.
-pub(super) struct Shared<'a> {
+pub(crate) struct Shared<'a> {
     pub target: &'a Target,
     pub settings: &'a RunSettings,
-    pub args: &'a RunArgs,
-    pub timeout: std::time::Duration,
+    pub config: &'a Config,
     pub stop_rx: tokio::sync::watch::Receiver<Option<stop::StopCause>>,
     pub in_progress: &'a stop::InProgress,
     pub redactor: &'a Redactor,
     pub known: &'a [KnownFailure],
-    pub console: &'a Console,
-    /// How many runs at once (`--jobs`, at least 1).
-    pub jobs: usize,
 }
 
 /// What became of one run's turn.
@@ -80,10 +44,10 @@ enum Turn {
 }
 
 /// Runs every (scenario, profile) pair, `shared.jobs` at a time, reporting each in list order.
-pub(super) async fn run_all(
-    runs: &[(&Scenario, Box<dyn Profile>)],
+pub(crate) async fn run_all(
+    runs: &[(&Scenario, &dyn Profile)],
     shared: &Shared<'_>,
-) -> Result<Ran, ExitCode> {
+) -> Result<Ran, HarnessError> {
     // `--fail-fast`: set when a failure is reported (in list order, after known failures are
     // applied); runs not yet started then never start. Runs already in flight under
     // `--jobs` finish and are reported: stopping them would leave objects half made.
@@ -104,7 +68,7 @@ pub(super) async fn run_all(
         // cleanup and its snapshots' redaction never meet another run's.
         let own;
         let settings = match shared.target {
-            Target::External { .. } if shared.jobs > 1 => {
+            Target::External { .. } if shared.config.jobs > 1 => {
                 own = RunSettings {
                     prefix: format!("{}{slot}-", shared.settings.prefix),
                     ..shared.settings.clone()
@@ -115,11 +79,10 @@ pub(super) async fn run_all(
         };
         run_one(
             s,
-            p.as_ref(),
+            *p,
             shared.target,
             settings,
-            shared.args,
-            shared.timeout,
+            shared.config,
             shared.stop_rx.clone(),
             shared.in_progress,
             slot,
@@ -129,7 +92,7 @@ pub(super) async fn run_all(
         .map(|one| Turn::Ran(Box::new(one)))
     });
     // `buffered` keeps list order while up to `jobs` runs are in flight.
-    let mut results = stream::iter(started).buffered(shared.jobs.max(1));
+    let mut results = stream::iter(started).buffered(shared.config.jobs.max(1));
     let mut ran = Ran {
         outcomes: Vec::new(),
         stopped: None,
@@ -143,7 +106,7 @@ pub(super) async fn run_all(
                 continue;
             }
             Turn::Skipped(outcome) => {
-                say_raw!("{}", shared.console.scenario(&outcome));
+                shared.config.tell(Event::Finished(&outcome));
                 ran.outcomes.push(*outcome);
                 continue;
             }
@@ -158,8 +121,8 @@ pub(super) async fn run_all(
         if one.stopped.is_none() {
             apply_known(&mut outcome, shared.known);
         }
-        say_raw!("{}", shared.console.scenario(&outcome));
-        if shared.args.control.fail_fast && outcome.verdict == Verdict::Failed {
+        shared.config.tell(Event::Finished(&outcome));
+        if shared.config.fail_fast && outcome.verdict == Verdict::Failed {
             failed.store(true, Ordering::Relaxed);
         }
         ran.outcomes.push(outcome);
@@ -212,34 +175,5 @@ fn apply_known(outcome: &mut ScenarioOutcome, known: &[KnownFailure]) {
             k.line
         )),
         _ => {}
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shards_split_the_list_round_robin_and_cover_it_once() {
-        let shards: Vec<Shard> = ["1/3", "2/3", "3/3"]
-            .iter()
-            .map(|s| s.parse().map_err(|e: String| e))
-            .collect::<Result<_, _>>()
-            .unwrap_or_default();
-        assert_eq!(shards.len(), 3);
-        for position in 0..10 {
-            let owners = shards.iter().filter(|s| s.keeps(position)).count();
-            assert_eq!(owners, 1, "position {position}");
-        }
-        assert!(shards[1].keeps(1) && shards[1].keeps(4) && !shards[1].keeps(2));
-    }
-
-    #[test]
-    fn a_shard_outside_its_count_is_refused_with_the_form_expected() {
-        for bad in ["0/3", "4/3", "1/0", "3", "a/b", ""] {
-            let e = bad.parse::<Shard>().unwrap_err();
-            assert!(e.starts_with("expected I/N with 1 ≤ I ≤ N"), "{bad}: {e}");
-        }
-        assert_eq!("2/2".parse(), Ok(Shard { index: 2, count: 2 }));
     }
 }

@@ -1,4 +1,4 @@
-//! Stopping a run early: SIGINT, SIGTERM and `--deadline`. The first cause asks the scenario in
+//! Stopping a run early: SIGINT, SIGTERM (when asked to listen) and the deadline. The first cause asks the scenario in
 //! progress to stop so that its objects are cleaned up and every report is written; a second
 //! signal exits at once and names what was left on the target, because a user who presses
 //! Ctrl-C twice wants out, not a tidy tenant.
@@ -64,15 +64,27 @@ impl InProgress {
     }
 }
 
-/// Listens for SIGINT, SIGTERM and the deadline; the receiver holds the first cause. Also
-/// returns whether signals could be listened for (they always can on Unix).
-pub fn listen(
-    in_progress: InProgress,
-    deadline: Option<Duration>,
-) -> watch::Receiver<Option<StopCause>> {
+/// The listener of one run: its receiver holds the first stop cause; dropping it stops
+/// listening, so a library caller's later runs and signals are their own.
+pub struct Listener {
+    pub rx: watch::Receiver<Option<StopCause>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Listens for the deadline and, when `signals`, for SIGINT and SIGTERM.
+pub fn listen(in_progress: InProgress, deadline: Option<Duration>, signals: bool) -> Listener {
     let (tx, rx) = watch::channel(None);
-    tokio::spawn(async move {
-        let mut term = terminate_stream();
+    let task = tokio::spawn(async move {
+        let mut term = match signals {
+            true => terminate_stream(),
+            false => no_terminate(),
+        };
         let deadline_sleep = async {
             match deadline {
                 Some(d) => tokio::time::sleep(d).await,
@@ -83,7 +95,7 @@ pub fn listen(
         let mut deadline_done = false;
         loop {
             let cause = tokio::select! {
-                r = tokio::signal::ctrl_c() => match r {
+                r = tokio::signal::ctrl_c(), if signals => match r {
                     Ok(()) => StopCause::Signal("SIGINT"),
                     Err(_) => return,
                 },
@@ -112,7 +124,7 @@ pub fn listen(
             }
         }
     });
-    rx
+    Listener { rx, task }
 }
 
 /// A second signal: no cleanup, no reports; say what stays on the target and leave.
@@ -129,13 +141,21 @@ fn exit_at_once(signal: &str, in_progress: &InProgress) -> ! {
             eprintln!("  {entry}");
         }
     }
-    std::process::exit(super::ExitCode::ScenarioFailed as i32)
+    // The CLI's exit code 1 (a scenario failed): the run did not finish.
+    std::process::exit(1)
 }
 
 #[cfg(unix)]
 type Terminate = Option<tokio::signal::unix::Signal>;
 #[cfg(not(unix))]
 type Terminate = ();
+
+#[cfg(unix)]
+fn no_terminate() -> Terminate {
+    None
+}
+#[cfg(not(unix))]
+fn no_terminate() -> Terminate {}
 
 #[cfg(unix)]
 fn terminate_stream() -> Terminate {
