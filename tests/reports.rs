@@ -324,8 +324,8 @@ async fn a_snapshot_diff_reaches_the_html_and_the_junit_body() {
     let page = read(&html);
     assert_well_formed(&page);
     assert!(
-        page.contains("<span class=\"del\">-       &quot;active&quot;: true,</span>")
-            && page.contains("<span class=\"add\">+       &quot;active&quot;: false,</span>"),
+        page.contains("<span class=\"del\">-       &quot;active&quot;: true,\n</span>")
+            && page.contains("<span class=\"add\">+       &quot;active&quot;: false,\n</span>"),
         "{page}"
     );
     assert!(
