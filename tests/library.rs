@@ -130,12 +130,11 @@ async fn a_path_not_on_disk_names_built_in_scenarios() {
         .run()
         .await
         .expect("runs");
-    let shown: Vec<String> = report
-        .outcomes()
-        .iter()
-        .map(|o| o.file.clone())
-        .collect();
+    let shown: Vec<String> = report.outcomes().iter().map(|o| o.file.clone()).collect();
     assert_eq!(shown.len(), 1, "{shown:?}");
-    assert!(shown[0].ends_with("common/delete-in-the-idp.yaml (built in)"), "{shown:?}");
+    assert!(
+        shown[0].ends_with("common/delete-in-the-idp.yaml (built in)"),
+        "{shown:?}"
+    );
     assert!(report.passed(), "{:?}", report.outcomes()[0].failure);
 }

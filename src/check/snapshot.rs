@@ -431,10 +431,17 @@ mod tests {
         std::fs::write(&stray, "not the run's").expect("write");
         let matched = compare(&path, "sc.yaml", "snapshot after", "{}", Mode::ReadOnly);
         assert_eq!(matched.expect("io"), Outcome::Matched);
-        assert!(stray.exists(), "a read-only match removed {}", stray.display());
+        assert!(
+            stray.exists(),
+            "a read-only match removed {}",
+            stray.display()
+        );
         let matched = compare(&path, "sc.yaml", "snapshot after", "{}", Mode::Review);
         assert_eq!(matched.expect("io"), Outcome::Matched);
-        assert!(!stray.exists(), "a reviewing match clears the stale pending file");
+        assert!(
+            !stray.exists(),
+            "a reviewing match clears the stale pending file"
+        );
     }
 
     /// A built-in scenario compares against the built-in snapshot when the snapshot

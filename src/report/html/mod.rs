@@ -344,7 +344,10 @@ mod tests {
     fn a_diff_marks_removed_and_added_lines() {
         let mut h = String::new();
         diff(&mut h, "a\nactive: false\n", "a\nactive: <true>\n");
-        assert!(h.contains("<span class=\"same\">  a\n</span><span class=\"del\">"), "{h}");
+        assert!(
+            h.contains("<span class=\"same\">  a\n</span><span class=\"del\">"),
+            "{h}"
+        );
         assert!(
             h.contains("<span class=\"del\">- active: false\n</span>"),
             "{h}"
