@@ -8,7 +8,7 @@ use thiserror::Error;
 use super::filter::Filter;
 use super::normalize::{
     container_mut, missing_required, normalize_attr_value, normalize_element, normalize_sub_value,
-    prune, push_unique, recanonicalize, same_value, NormalizeError,
+    push_unique, recanonicalize, same_value, NormalizeError,
 };
 use super::path::{self, AttrPath, PatchPath, PathError};
 use crate::scim::schema::{AttrType, AttributeDef, Mutability, ResourceTypeDef, SchemaDef};
@@ -476,94 +476,6 @@ impl<'b> Operation<'b> {
             .map(Some)
     }
 
-    /// Remove (RFC 7644 §3.5.2.2): the values `path` holds, or those `filter` selects,
-    /// narrowed further by a value when one is given (Entra's default dialect: the listed
-    /// members, the manager if it is that id, the work email if it is that address). A path
-    /// ending in a sub-attribute removes only that sub-attribute from the selected values.
-    /// Removing what is not there is a no-op.
-    fn remove(
-        &self,
-        map: &mut Map<String, Value>,
-        path: &AttrPath,
-        filter: Option<&Filter>,
-        given: Option<&Value>,
-    ) -> Result<(), PatchError> {
-        self.writable(path)?;
-        let attr = path.attr();
-        let wanted = match (path.sub, given) {
-            (_, None) => Wanted::Any,
-            (Some(sub), Some(given)) => Wanted::Sub(
-                sub,
-                normalize_sub_value(attr, sub, given).map_err(|e| self.value_error(e))?,
-            ),
-            (None, Some(given)) if attr.multi_valued => {
-                Wanted::OneOf(self.removal_targets(attr, given)?)
-            }
-            (None, Some(given)) => Wanted::OneOf(vec![
-                normalize_attr_value(attr, given, self.rt).map_err(|e| self.value_error(e))?
-            ]),
-        };
-        let selected = |element: &Value| {
-            filter.is_none_or(|f| f.matches(element))
-                && match &wanted {
-                    Wanted::Any => true,
-                    Wanted::Sub(sub, value) => element
-                        .get(sub.name)
-                        .is_some_and(|current| same_value(sub, current, value)),
-                    Wanted::OneOf(targets) => targets.iter().any(|t| selects(attr, element, t)),
-                }
-        };
-        let container = container_mut(map, path);
-        if attr.multi_valued {
-            if let Some(Value::Array(items)) = container.get_mut(attr.name) {
-                items.retain_mut(|element| {
-                    !selected(element) || path.sub.is_some_and(|sub| strip(element, sub))
-                });
-            }
-        } else if container.get(attr.name).is_some_and(selected) {
-            match path.sub {
-                // `name.givenName`: the rest of the name stays.
-                Some(sub) if sub.name != "value" => {
-                    if let Some(current) = container.get_mut(attr.name) {
-                        set_member(current, sub.name, Value::Null);
-                    }
-                }
-                // The attribute itself, or `manager.value`, without which there is no manager.
-                _ => {
-                    container.shift_remove(attr.name);
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// The values a remove-with-value names, normalised like stored ones. A bare string
-    /// for a complex attribute stands for its `value` (a member id).
-    fn removal_targets(
-        &self,
-        attr: &'static AttributeDef,
-        given: &Value,
-    ) -> Result<Vec<Value>, PatchError> {
-        let items = match given {
-            Value::Array(items) => items.iter().collect(),
-            one => vec![one],
-        };
-        let mut targets = Vec::new();
-        for item in items {
-            let item = match item {
-                Value::String(_) if attr.kind == AttrType::Complex => {
-                    Value::Object(Map::from_iter([("value".to_string(), item.clone())]))
-                }
-                other => other.clone(),
-            };
-            let target = normalize_element(attr, &item).map_err(|e| self.value_error(e))?;
-            if !target.is_null() {
-                targets.push(target);
-            }
-        }
-        Ok(targets)
-    }
-
     /// Normalises one value of `attr` (an element if multi-valued, else the whole value,
     /// so that `manager` shapes are reduced too).
     fn normalize_one(&self, attr: &'static AttributeDef, raw: &Value) -> Result<Value, PatchError> {
@@ -611,87 +523,10 @@ impl<'b> Operation<'b> {
     }
 }
 
-/// True when `raw` restates the current value of a readOnly attribute (or both are
-/// unassigned); only then may a client "set" it.
-fn unchanged(map: &Map<String, Value>, path: &AttrPath, raw: &Value) -> bool {
-    if path.attr().mutability != Mutability::ReadOnly {
-        return false;
-    }
-    let container = if path.resolved.in_extension {
-        map.get(path.resolved.schema.id).and_then(Value::as_object)
-    } else {
-        Some(map)
-    };
-    let current = container.and_then(|c| c.get(path.attr().name));
-    let mut given = raw.clone();
-    let given_assigned = prune(&mut given);
-    match current {
-        None => !given_assigned,
-        Some(current) => given_assigned && same_value(path.attr(), current, &given),
-    }
-}
+mod element;
+mod remove;
 
-/// Whether `target` (from a remove-with-value) names `element`: complex values are the
-/// same when their `value`s are, or else when every sub-attribute given is equal.
-fn selects(attr: &AttributeDef, element: &Value, target: &Value) -> bool {
-    let Value::Object(target) = target else {
-        return same_value(attr, element, target);
-    };
-    if let (Some(value_def), Some(wanted)) = (attr.sub("value"), target.get("value")) {
-        return element
-            .get("value")
-            .is_some_and(|v| same_value(value_def, v, wanted));
-    }
-    !target.is_empty()
-        && target.iter().all(|(name, wanted)| {
-            attr.sub(name).is_some_and(|def| {
-                element
-                    .get(def.name)
-                    .is_some_and(|v| same_value(def, v, wanted))
-            })
-        })
-}
-
-/// Removes `sub` from one value of a multi-valued attribute; false when the value should
-/// then go too: it is empty, or it lost its `value` (a work email without an address is
-/// no email, so removing `emails[type eq "work"].value` removes the work email).
-fn strip(element: &mut Value, sub: &AttributeDef) -> bool {
-    set_member(element, sub.name, Value::Null);
-    sub.name != "value" && element.as_object().is_some_and(|o| !o.is_empty())
-}
-
-/// Sets `name` in an object value, or removes it when `value` is null.
-fn set_member(element: &mut Value, name: &str, value: Value) {
-    if let Value::Object(map) = element {
-        if value.is_null() {
-            map.shift_remove(name);
-        } else {
-            map.insert(name.to_string(), value);
-        }
-    }
-}
-
-/// `container[name]` as an array, created (empty) if missing; `recanonicalize` drops it
-/// again if it stays empty.
-fn elements_mut<'m>(container: &'m mut Map<String, Value>, name: &str) -> &'m mut Vec<Value> {
-    let slot = container
-        .entry(name)
-        .or_insert_with(|| Value::Array(Vec::new()));
-    if !slot.is_array() {
-        // Canonical multi-valued attributes are arrays; anything else is replaced, not trusted.
-        *slot = Value::Array(Vec::new());
-    }
-    match slot {
-        Value::Array(items) => items,
-        _ => unreachable!("the slot was just made an array"),
-    }
-}
-
-/// null and "" clear a single-valued attribute (Microsoft's validator clears the manager
-/// with an empty replace).
-fn is_blank(value: &Value) -> bool {
-    value.is_null() || value.as_str() == Some("")
-}
+use element::{elements_mut, is_blank, selects, set_member, strip, unchanged};
 
 #[cfg(test)]
 mod tests;
