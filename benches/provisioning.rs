@@ -30,7 +30,7 @@ use scim_harness::check::snapshot;
 use scim_harness::client::{ScimClient, Secret};
 use scim_harness::engine::runner::{self, RunSettings, Verdict};
 use scim_harness::engine::Created;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 const TOKEN: &str = "bench-token";
 const SERVER_TARGET_RPS: f64 = 20_000.0;
