@@ -61,16 +61,37 @@ pub(super) fn recorded(body: Option<&Value>, text: &str) -> Option<Value> {
             let mut body = body.clone();
             // Before cutting: a cut string can no longer be searched by key.
             redact_passwords(&mut body);
-            let serialized = body.to_string();
-            if serialized.len() <= RECORDED_JSON_MAX {
+            // Measured without building the text: almost every body is small and kept whole.
+            if serialized_len(&body) <= RECORDED_JSON_MAX {
                 Some(body)
             } else {
-                Some(Value::String(truncate_text(&serialized, RECORDED_TEXT_MAX)))
+                Some(Value::String(truncate_text(
+                    &body.to_string(),
+                    RECORDED_TEXT_MAX,
+                )))
             }
         }
         None if text.is_empty() => None,
         None => Some(Value::String(truncate_text(text, RECORDED_TEXT_MAX))),
     }
+}
+
+/// The length of `value`'s compact JSON text, counted as it is written.
+fn serialized_len(value: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing to a counter cannot fail.
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
 }
 
 #[cfg(test)]
@@ -102,6 +123,12 @@ mod tests {
         );
         assert_eq!(recorded(None, ""), None);
         assert_eq!(recorded(None, "oops"), Some(json!("oops")));
+    }
+
+    #[test]
+    fn the_counted_length_is_the_length_of_the_text() {
+        let body = json!({"a": "é\"\n\u{1}", "b": [1, 2.5, null, true], "c": {}});
+        assert_eq!(serialized_len(&body), body.to_string().len());
     }
 
     #[test]

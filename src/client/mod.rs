@@ -396,10 +396,9 @@ impl ScimClient {
 
     fn record(&self, mut exchange: Exchange, headers: Option<transcript::Headers>) {
         // A password in a body (Okta sends one on create, §2.2) is a secret like the token.
-        for body in [&mut exchange.request_body, &mut exchange.response_body]
-            .into_iter()
-            .flatten()
-        {
+        // The response body needs neither here: `receive` scrubbed the answer and
+        // `body::recorded` redacted the passwords of the copy kept.
+        if let Some(body) = &mut exchange.request_body {
             redact_passwords(body);
             self.redactor.scrub_value(body);
         }

@@ -72,40 +72,61 @@ impl Redactor {
 
     /// `text` with every secret and every `user:password@` in a URL replaced by `[REDACTED]`.
     pub fn scrub(&self, text: &str) -> String {
-        let mut out = scrub_userinfo(text);
-        for secret in self.read().iter() {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), REDACTED);
-            }
-        }
-        out
+        scrubbed(&self.read(), text).unwrap_or_else(|| text.to_string())
     }
 
     /// Scrubs every string and every object key, at any depth.
+    /// The secrets are read once per value and clean strings are not copied: every body
+    /// of every exchange passes here, so a copy per string and key was a large share of
+    /// the harness's own time per request.
     pub fn scrub_value(&self, value: &mut Value) {
-        match value {
-            Value::String(s) => {
-                let clean = self.scrub(s);
-                if clean != *s {
-                    *s = clean;
-                }
-            }
-            Value::Array(items) => items.iter_mut().for_each(|v| self.scrub_value(v)),
-            Value::Object(map) => {
-                let dirty = map.keys().any(|k| self.scrub(k) != *k);
-                if dirty {
-                    // Rebuilt rather than renamed in place, to keep the key order.
-                    let old = std::mem::take(map);
-                    for (k, mut v) in old {
-                        self.scrub_value(&mut v);
-                        map.insert(self.scrub(&k), v);
-                    }
-                } else {
-                    map.values_mut().for_each(|v| self.scrub_value(v));
-                }
-            }
-            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        scrub_value_with(&self.read(), value);
+    }
+}
+
+/// `text` scrubbed, or `None` when there is nothing to replace (no URL with a password, no
+/// secret): the common case costs a search, not a copy.
+fn scrubbed(secrets: &[String], text: &str) -> Option<String> {
+    let has_url = text.contains("://");
+    if !has_url && !secrets.iter().any(|s| text.contains(s.as_str())) {
+        return None;
+    }
+    let mut out = if has_url {
+        scrub_userinfo(text)
+    } else {
+        text.to_string()
+    };
+    for secret in secrets {
+        if out.contains(secret.as_str()) {
+            out = out.replace(secret.as_str(), REDACTED);
         }
+    }
+    (out != text).then_some(out)
+}
+
+fn scrub_value_with(secrets: &[String], value: &mut Value) {
+    match value {
+        Value::String(s) => {
+            if let Some(clean) = scrubbed(secrets, s) {
+                *s = clean;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| scrub_value_with(secrets, v)),
+        Value::Object(map) => {
+            let dirty = map.keys().any(|k| scrubbed(secrets, k).is_some());
+            if dirty {
+                // Rebuilt rather than renamed in place, to keep the key order.
+                let old = std::mem::take(map);
+                for (k, mut v) in old {
+                    scrub_value_with(secrets, &mut v);
+                    let k = scrubbed(secrets, &k).unwrap_or(k);
+                    map.insert(k, v);
+                }
+            } else {
+                map.values_mut().for_each(|v| scrub_value_with(secrets, v));
+            }
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
     }
 }
 

@@ -70,13 +70,6 @@ impl Escrow {
         self.entries.remove(object);
     }
 
-    /// Whether the object is escrowed and its retry is due in `cycle`.
-    pub fn due(&self, object: &str, cycle: u32) -> bool {
-        self.entries
-            .get(object)
-            .is_some_and(|e| e.due_cycle <= cycle)
-    }
-
     pub fn clear(&mut self) {
         self.entries.clear();
     }
@@ -84,11 +77,26 @@ impl Escrow {
     pub fn objects(&self) -> BTreeSet<String> {
         self.entries.keys().cloned().collect()
     }
+
+    /// The objects escrowed whose retry is due in `cycle`: a cycle asks for these rather
+    /// than asking about every object of the directory.
+    pub fn due_in(&self, cycle: u32) -> impl Iterator<Item = &String> {
+        self.entries
+            .iter()
+            .filter(move |(_, e)| e.due_cycle <= cycle)
+            .map(|(o, _)| o)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl Escrow {
+        fn due(&self, object: &str, cycle: u32) -> bool {
+            self.due_in(cycle).any(|o| o == object)
+        }
+    }
 
     #[test]
     fn retries_back_off_exponentially() {
@@ -102,7 +110,11 @@ mod tests {
         assert!(!e.due("a", 3) && e.due("a", 4), "then two cycles later");
         e.insert("a", 4);
         assert!(!e.due("a", 7) && e.due("a", 8), "then four");
+        e.insert("b", 1);
+        assert_eq!(e.due_in(8).collect::<Vec<_>>(), vec!["a", "b"]);
+        assert_eq!(e.due_in(7).collect::<Vec<_>>(), vec!["b"]);
         e.remove("a");
+        e.remove("b");
         assert!(e.objects().is_empty() && !e.due("a", 100));
     }
 

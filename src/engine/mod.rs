@@ -388,17 +388,18 @@ impl<'a> Engine<'a> {
             SyncKind::Import => return Ok(self.import(report).await),
         };
         let purges: Vec<_> = tenant.purges_since(watermark).cloned().collect();
-        let users: Vec<String> = tenant
-            .users()
-            .filter(|(r, u)| u.changed_at > watermark || self.escrow.due(r, report.cycle_id))
-            .map(|(r, _)| r.clone())
-            .collect();
-        let groups: Vec<String> = if self.profile.provisions_groups() {
-            tenant
-                .groups()
-                .filter(|(r, g)| g.changed_at > watermark || self.escrow.due(r, report.cycle_id))
-                .map(|(r, _)| r.clone())
-                .collect()
+        // From the tenant's change index and the escrow, in ref order as a scan of the
+        // directory would give them: a cycle costs what changed, not the directory's size.
+        let due = || self.escrow.due_in(report.cycle_id);
+        let users = in_ref_order(
+            tenant.users_changed_since(watermark),
+            due().filter(|r| tenant.user(r).is_some()),
+        );
+        let groups = if self.profile.provisions_groups() {
+            in_ref_order(
+                tenant.groups_changed_since(watermark),
+                due().filter(|r| tenant.group(r).is_some()),
+            )
         } else {
             vec![]
         };
@@ -588,6 +589,17 @@ impl<'a> Engine<'a> {
         self.clear_global_failure();
         result.map(|()| report)
     }
+}
+
+/// Changed and escrow-due refs, each once, sorted by ref.
+fn in_ref_order<'r>(
+    changed: impl Iterator<Item = &'r String>,
+    due: impl Iterator<Item = &'r String>,
+) -> Vec<String> {
+    let mut refs: Vec<String> = changed.chain(due).cloned().collect();
+    refs.sort_unstable();
+    refs.dedup();
+    refs
 }
 
 /// The error code of a finding about an answer the harness cannot use safely.
