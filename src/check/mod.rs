@@ -371,18 +371,21 @@ fn describe(w: &Whereabouts) -> String {
 
 /// Checks that some record of the object, in the records given, has every expected field.
 pub fn log(records: &[LogEntry], exp: &LogExpectation) -> Result<(), Mismatch> {
-    let mine: Vec<&LogEntry> = records.iter().filter(|r| r.object == exp.object).collect();
+    let mine: Vec<&LogEntry> = records
+        .iter()
+        .filter(|r| *r.object == *exp.object)
+        .collect();
     let matches = |r: &&LogEntry| {
         exp.action.as_deref().is_none_or(|a| a == r.action.as_str())
             && exp.status.is_none_or(|s| s == r.status)
             && exp
                 .skip_reason
                 .as_ref()
-                .is_none_or(|s| Some(s) == r.skip_reason.as_ref())
+                .is_none_or(|s| Some(s.as_str()) == r.skip_reason.as_deref())
             && exp
                 .error_code
                 .as_ref()
-                .is_none_or(|c| Some(c) == r.error_code.as_ref())
+                .is_none_or(|c| Some(c.as_str()) == r.error_code.as_deref())
     };
     if mine.iter().any(matches) {
         return Ok(());

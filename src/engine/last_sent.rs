@@ -4,13 +4,16 @@
 //! attribute paths (static) and their values as one JSON text; unpacked only when a pass
 //! diffs against it or disables from it.
 
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
 use serde_json::Value;
 
 use crate::profile::DesiredUser;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct LastSent {
-    paths: Box<[&'static str]>,
+    /// Shared by every record of the same shape (`shape`).
+    paths: Arc<[&'static str]>,
     /// The values in `paths` order, as a JSON array.
     values: Box<str>,
 }
@@ -19,7 +22,7 @@ impl LastSent {
     pub fn pack(user: &DesiredUser) -> Self {
         let values: Vec<&Value> = user.attrs.iter().map(|(_, v)| v).collect();
         LastSent {
-            paths: user.attrs.iter().map(|(p, _)| *p).collect(),
+            paths: shape(user.attrs.iter().map(|(p, _)| *p).collect()),
             // Serializing a `Value` cannot fail (its map keys are strings).
             values: serde_json::to_string(&values)
                 .unwrap_or_default()
@@ -35,6 +38,30 @@ impl LastSent {
             attrs: self.paths.iter().copied().zip(values).collect(),
         }
     }
+}
+
+/// The most distinct path lists shared; past it a list is kept per record (still right,
+/// only larger), so a run of odd mappings cannot grow the table without bound.
+const SHAPES: usize = 256;
+
+/// `paths` as a list shared with every earlier record of the same paths in the same order.
+/// A profile's mapping gives few such lists (one per set of attributes a user has), so
+/// 100,000 records share a handful instead of holding 100,000 copies. Process-wide: the
+/// lists are static strings, the same whichever run made them.
+fn shape(paths: Vec<&'static str>) -> Arc<[&'static str]> {
+    static SEEN: OnceLock<Mutex<Vec<Arc<[&'static str]>>>> = OnceLock::new();
+    let mut seen = SEEN
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    if let Some(shared) = seen.iter().find(|s| ***s == *paths) {
+        return shared.clone();
+    }
+    let shared: Arc<[&'static str]> = paths.into();
+    if seen.len() < SHAPES {
+        seen.push(shared.clone());
+    }
+    shared
 }
 
 #[cfg(test)]
@@ -69,5 +96,11 @@ mod tests {
             LastSent::pack(&DesiredUser::default()).unpack(),
             DesiredUser::default()
         );
+        // Two records of the same shape share one path list.
+        let other = LastSent::pack(&DesiredUser {
+            attrs: user.attrs.iter().map(|(p, _)| (*p, json!("x"))).collect(),
+        });
+        assert!(Arc::ptr_eq(&packed.paths, &other.paths));
+        assert_eq!(other.unpack().attrs[0], ("userName", json!("x")));
     }
 }

@@ -73,7 +73,7 @@ impl<'a> Run<'a> {
                 // An expected failure is acknowledged: it no longer fails the scenario, and
                 // its retries in later cycles are expected too.
                 if l.status == Some(Status::Failure) || l.error_code.is_some() {
-                    self.unacknowledged.retain(|r| r.object != l.object);
+                    self.unacknowledged.retain(|r| *r.object != *l.object);
                     self.acknowledged.insert(l.object.clone());
                 }
                 Ok(())

@@ -316,7 +316,7 @@ impl<'a> Run<'a> {
                         | "WebExceptionProtocolError"
                 )
             });
-            transient && !escrowed.contains(&r.object) && self.retried_with_success(r)
+            transient && !escrowed.contains(&*r.object) && self.retried_with_success(r)
         });
         for r in settled {
             self.warnings.push(format!(
@@ -331,7 +331,7 @@ impl<'a> Run<'a> {
         let persistent = escrowed.iter().find(|o| !self.acknowledged.contains(*o));
         if let (true, Some(obj)) = (strict, persistent) {
             let last = self.log.with_entries(|log| {
-                log.iter().rev().find(|r| &r.object == obj).map(|r| {
+                log.iter().rev().find(|r| *r.object == **obj).map(|r| {
                     format!(
                         "{} ({})",
                         r.error_code.as_deref().unwrap_or("?"),
@@ -611,7 +611,7 @@ pub async fn run(
         let escrowed = run.engine.escrowed();
         if let Some(rec) = run.unacknowledged.iter().find(|rec| {
             !is_transient_code(rec.error_code.as_deref())
-                || escrowed.contains(&rec.object)
+                || escrowed.contains(&*rec.object)
                 || !run.retried_with_success(rec)
         }) {
             run.keyword = "end of scenario";
