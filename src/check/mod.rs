@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::client::ScimClient;
-use crate::engine::log::{is_transient, is_transient_error, status_str, LogRecord};
+use crate::engine::log::{is_transient, is_transient_error, status_str};
+use crate::engine::provisioning_log::LogEntry;
 use crate::engine::{backoff, wait_before_retry, CycleReport};
 use crate::scenario::model::{LogExpectation, ObjectExpectation, RequestExpectation};
 use crate::scim::lookup::ClientPath;
@@ -369,21 +370,22 @@ fn describe(w: &Whereabouts) -> String {
 }
 
 /// Checks that some record of the object, in the records given, has every expected field.
-pub fn log(records: &[LogRecord], exp: &LogExpectation) -> Result<(), Mismatch> {
-    let mine: Vec<&LogRecord> = records.iter().filter(|r| r.object == exp.object).collect();
-    let matches = |r: &&LogRecord| {
-        exp.action
-            .as_deref()
-            .is_none_or(|a| a == r.provisioning_action.as_str())
+pub fn log(records: &[LogEntry], exp: &LogExpectation) -> Result<(), Mismatch> {
+    let mine: Vec<&LogEntry> = records
+        .iter()
+        .filter(|r| *r.object == *exp.object)
+        .collect();
+    let matches = |r: &&LogEntry| {
+        exp.action.as_deref().is_none_or(|a| a == r.action.as_str())
             && exp.status.is_none_or(|s| s == r.status)
             && exp
                 .skip_reason
                 .as_ref()
-                .is_none_or(|s| Some(s) == r.skip_reason.as_ref())
+                .is_none_or(|s| Some(s.as_str()) == r.skip_reason.as_deref())
             && exp
                 .error_code
                 .as_ref()
-                .is_none_or(|c| Some(c) == r.error_code.as_ref())
+                .is_none_or(|c| Some(c.as_str()) == r.error_code.as_deref())
     };
     if mine.iter().any(matches) {
         return Ok(());

@@ -2,12 +2,12 @@
 //! §1.10): one record per object per cycle, with the action taken, its status, a skip reason
 //! or error code, the steps walked and the properties changed.
 
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::profile::ModifiedProperty;
 use crate::scenario::model::Status;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Action {
     Create,
@@ -40,8 +40,13 @@ pub fn status_str(s: Status) -> &'static str {
     }
 }
 
+/// One of a few fixed words. An alias, because serde's derive sees a written-out `&str` field
+/// as borrowed from the input (`'de: 'static`), which no log read back from a file can be;
+/// the `de_*` functions below give the same `&'static str` back instead.
+pub type Word = &'static str;
+
 /// Entra's provisioning step types (`provisioningStepType`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum StepType {
     Import,
@@ -52,15 +57,18 @@ pub enum StepType {
     Export,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProvisioningStep {
     #[serde(rename = "provisioningStepType")]
     pub kind: StepType,
-    pub status: &'static str,
+    #[serde(deserialize_with = "de_step_status")]
+    pub status: Word,
     pub description: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Serialized as the `--log` line reads; read back (`Deserialize`) only from the run's own
+/// spilled log (`ProvisioningLog`), so the reading side needs to know no other shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LogRecord {
     pub cycle_id: u32,
@@ -70,7 +78,7 @@ pub struct LogRecord {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_identity: Option<String>,
     pub provisioning_action: Action,
-    #[serde(serialize_with = "ser_status")]
+    #[serde(serialize_with = "ser_status", deserialize_with = "de_status")]
     pub status: Status,
     #[serde(rename = "SkipReason", skip_serializing_if = "Option::is_none")]
     pub skip_reason: Option<String>,
@@ -82,14 +90,15 @@ pub struct LogRecord {
     pub modified_properties: Vec<ModifiedProperty>,
     /// In preview mode (CA-10): the writes this object's processing computed and did not
     /// send, as they would have gone out.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub preview: Vec<PreviewedRequest>,
 }
 
 /// A write withheld by preview mode, as it would have been sent.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PreviewedRequest {
-    pub method: &'static str,
+    #[serde(deserialize_with = "de_method")]
+    pub method: Word,
     /// Path and query relative to the base URL.
     pub path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -98,6 +107,40 @@ pub struct PreviewedRequest {
 
 fn ser_status<S: serde::Serializer>(s: &Status, ser: S) -> Result<S::Ok, S::Error> {
     ser.serialize_str(status_str(*s))
+}
+
+/// One of the fixed words a record was written with, back as the same `&'static str`.
+fn de_word<'de, D: Deserializer<'de>>(
+    de: D,
+    words: &[&'static str],
+) -> Result<&'static str, D::Error> {
+    let text = String::deserialize(de)?;
+    words
+        .iter()
+        .find(|w| **w == text)
+        .copied()
+        .ok_or_else(|| serde::de::Error::custom(format!("unknown word `{text}`")))
+}
+
+fn de_status<'de, D: Deserializer<'de>>(de: D) -> Result<Status, D::Error> {
+    let all = [
+        Status::Success,
+        Status::Warning,
+        Status::Failure,
+        Status::Skipped,
+    ];
+    let word = de_word(de, &all.map(status_str))?;
+    all.into_iter()
+        .find(|s| status_str(*s) == word)
+        .ok_or_else(|| serde::de::Error::custom("unknown status"))
+}
+
+fn de_step_status<'de, D: Deserializer<'de>>(de: D) -> Result<&'static str, D::Error> {
+    de_word(de, &["success", "failure"])
+}
+
+fn de_method<'de, D: Deserializer<'de>>(de: D) -> Result<&'static str, D::Error> {
+    de_word(de, &["GET", "POST", "PUT", "PATCH", "DELETE"])
 }
 
 impl LogRecord {

@@ -12,12 +12,14 @@ mod created;
 mod escrow;
 mod failure;
 mod groups;
+mod last_sent;
 pub mod log;
 mod matching;
 mod pool;
 mod preview;
 mod probe;
 pub mod progress;
+pub mod provisioning_log;
 mod rate;
 mod references;
 pub mod runner;
@@ -42,6 +44,7 @@ use pool::{Op, UserPass};
 
 pub use created::{Created, CreatedObject, Pending};
 pub use escrow::{backoff, retry_after, wait_before_retry, RETRY_AFTER_CAP};
+pub use last_sent::LastSent;
 pub use probe::CycleError;
 pub use progress::{Progress, ProgressSink};
 pub use rate::RateLimit;
@@ -67,7 +70,8 @@ pub struct Link {
     /// the whole profile: Okta "reads it and PUTs its profile" (O-7); the same for Ping is
     /// `[I]`. A purge that disables (Ping's remove action) sends it whole with `active`
     /// false. For Entra (`DiffSource::Target`) it is the last desired user and decides nothing.
-    pub last_desired: Option<crate::profile::DesiredUser>,
+    /// Packed (`LastSent`): one lives per linked user for the whole run.
+    pub last_desired: Option<LastSent>,
 }
 
 impl Link {
@@ -101,11 +105,19 @@ pub struct CycleReport {
     /// probe), each with its exchange: `the connection probe GET … answered 500 (…); Entra
     /// retried it after 0.1 s and it succeeded`.
     pub warnings: Vec<String>,
+    /// Records of this cycle already handed to the run's log while the cycle ran
+    /// (`Engine::spill_log_to`): they come before `records`, and none is a failure.
+    pub spilled: u64,
 }
 
 impl CycleReport {
     pub fn total_requests(&self) -> u64 {
         self.requests.values().sum()
+    }
+
+    /// Every record this cycle made, those already spilled to the run's log included.
+    pub fn record_count(&self) -> u64 {
+        self.spilled + self.records.len() as u64
     }
 }
 
@@ -144,6 +156,8 @@ pub struct Engine<'a> {
     rate: Option<RateLimit>,
     /// Units of work and requests of the cycle under way, for a progress listener.
     progress: progress::Tracker,
+    /// The run's log, which takes a long cycle's finished records while it runs.
+    log_spill: Option<provisioning_log::ProvisioningLog>,
 }
 
 enum Sent {
@@ -180,7 +194,15 @@ impl<'a> Engine<'a> {
             global_failure: Mutex::new(None),
             rate: profile.job().rate.and_then(RateLimit::per_second),
             progress: progress::Tracker::default(),
+            log_spill: None,
         }
+    }
+
+    /// While set, a cycle hands its finished records to `log` as it goes instead of holding
+    /// them all until it ends (`CycleReport::spilled` counts them), so a 100,000-user cycle
+    /// does not hold 100,000 records. None: every record stays in the report (tests read it).
+    pub fn spill_log_to(&mut self, log: Option<provisioning_log::ProvisioningLog>) {
+        self.log_spill = log;
     }
 
     /// The job's request rate, if one is set.
@@ -446,6 +468,7 @@ impl<'a> Engine<'a> {
         for (group, rec) in linked_groups {
             self.write_memberships(tenant, &group, rec, &mut report)
                 .await;
+            self.spill_finished(tenant, &mut report);
             self.progress.done(1);
         }
         self.resolve_references(tenant, &mut report).await;
@@ -530,7 +553,7 @@ impl<'a> Engine<'a> {
             .iter()
             .filter(|r| r.status == crate::scenario::model::Status::Failure)
             .count() as u64;
-        self.events += report.records.len() as u64;
+        self.events += report.record_count();
         self.failures += failed;
         let ratio = self.failures as f64 / self.events.max(1) as f64;
         if self.events >= self.job.quarantine_min_events

@@ -106,6 +106,9 @@ impl Pass {
     }
 }
 
+/// How many finished records a cycle holds before it hands them to the run's log.
+const SPILL_BATCH: usize = 1_000;
+
 /// One user or group operation of a cycle.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Op<'t> {
@@ -149,6 +152,7 @@ impl Engine<'_> {
                 }
                 let pass = self.op(tenant, *op, report.cycle_id).await;
                 handed_on.extend(self.apply(pass, report));
+                self.spill_finished(tenant, report);
                 self.progress.done(1);
             }
             return handed_on;
@@ -170,8 +174,33 @@ impl Engine<'_> {
         passes.sort_by_key(|(i, _)| *i);
         for (_, pass) in passes {
             handed_on.extend(self.apply(pass, report));
+            self.spill_finished(tenant, report);
         }
         handed_on
+    }
+
+    /// Hands the cycle's finished records to the run's log once `SPILL_BATCH` have piled up:
+    /// the longest run of them from the start that nothing later in the cycle amends, so the
+    /// log keeps its order. A failure stays (the run and the quarantine judge it from the
+    /// report), and so does a user's record that reference resolution may add its manager
+    /// step to; everything after them waits with them.
+    pub(super) fn spill_finished(&self, tenant: &Tenant, report: &mut CycleReport) {
+        let Some(log) = &self.log_spill else { return };
+        if report.records.len() < SPILL_BATCH {
+            return;
+        }
+        let done = report
+            .records
+            .iter()
+            .take_while(|r| {
+                r.status != crate::scenario::model::Status::Failure
+                    && !self.awaits_reference_resolution(tenant, &r.object)
+            })
+            .count();
+        if done > 0 {
+            log.extend(report.records.drain(..done));
+            report.spilled += done as u64;
+        }
     }
 
     async fn op(&self, tenant: &Tenant, op: Op<'_>, cycle_id: u32) -> Pass {

@@ -140,6 +140,17 @@ impl Engine<'_> {
     }
 }
 
+impl Engine<'_> {
+    /// Whether reference resolution at the end of this cycle may add a step to `object`'s
+    /// record: a user whose source names a manager, or whose target named one when exported.
+    pub(super) fn awaits_reference_resolution(&self, tenant: &Tenant, object: &str) -> bool {
+        tenant
+            .user(object)
+            .is_some_and(|u| u.text(UserAttr::Manager).is_some())
+            || self.exported.get(object).is_some_and(Option::is_some)
+    }
+}
+
 /// Where the user's record of this cycle is, to add its reference-resolution step.
 fn record_of(report: &CycleReport, user_ref: &str) -> Option<usize> {
     report

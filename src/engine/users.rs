@@ -8,7 +8,8 @@ use uuid::Uuid;
 use super::log::{Action, LogRecord, StepType};
 use super::matching::{collection_404, Unmatched};
 use super::{
-    created_id, Engine, Link, Sent, UserPass, INCOMPATIBLE, SWITCHED_OFF, TARGET_ALREADY_LINKED,
+    created_id, Engine, LastSent, Link, Sent, UserPass, INCOMPATIBLE, SWITCHED_OFF,
+    TARGET_ALREADY_LINKED,
 };
 use crate::idp::{NotEntitled, Tenant};
 use crate::profile::{
@@ -76,7 +77,7 @@ impl Engine<'_> {
         }
         if let DeprovisionAction::Disable { .. } = action {
             rec.provisioning_action = Action::Disable;
-            let Some(last) = link.last_desired.clone() else {
+            let Some(last) = link.last_desired.as_ref().map(LastSent::unpack) else {
                 return pass.push(rec.skipped(
                     "NotEffectivelyEntitled",
                     "nothing was exported for this user; nothing sent",
@@ -259,7 +260,7 @@ impl Engine<'_> {
                             })
                             .collect();
                         let mut link = Link::new(&id, user_ref);
-                        link.last_desired = Some(desired.clone());
+                        link.last_desired = Some(LastSent::pack(&desired));
                         pass.link(user.object_id, link, false);
                         pass.unescrow(user_ref);
                         pass.exported(user_ref, created.body.as_ref().unwrap_or(&Value::Null));
@@ -392,7 +393,13 @@ impl Engine<'_> {
         let source = self.profile.diff_source();
         let record = match source {
             DiffSource::Target => None,
-            DiffSource::OwnRecord { .. } => Some(linked.last_desired.clone().unwrap_or_default()),
+            DiffSource::OwnRecord { .. } => Some(
+                linked
+                    .last_desired
+                    .as_ref()
+                    .map(LastSent::unpack)
+                    .unwrap_or_default(),
+            ),
         };
         let before = record.as_ref().map_or(Before::Target, Before::Record);
         // An entitled user's change is an update (reactivation too); a lost entitlement was
@@ -521,11 +528,11 @@ impl Engine<'_> {
         {
             linked.managed = false;
         }
-        linked.last_desired = Some(match &record {
+        linked.last_desired = Some(LastSent::pack(&match &record {
             // The IdP's record now holds what it pushed, and only that.
             Some(record) => record.after(&pushed, &desired),
             None => desired.clone(),
-        });
+        }));
         pass.link(user.object_id, linked, false);
         pass.exported(user_ref, &current);
         pass.push(rec);

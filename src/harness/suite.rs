@@ -134,7 +134,7 @@ async fn probe(client: &ScimClient) -> Option<ScenarioOutcome> {
         warnings: vec![],
         requests: 1,
         duration_ms: started.elapsed().as_millis() as u64,
-        log: vec![],
+        log: Default::default(),
         findings: vec![cause],
         directories: vec![],
     })

@@ -113,7 +113,7 @@ impl Before<'_> {
 }
 
 /// A changed attribute, as Entra's provisioning log lists it (`modifiedProperties`).
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ModifiedProperty {
     #[serde(rename = "displayName")]
     pub name: String,

@@ -420,7 +420,7 @@ pub async fn run_check(
         warnings: vec![],
         requests: 0,
         duration_ms: 0,
-        log: vec![],
+        log: Default::default(),
         findings: vec![],
         directories: vec![],
     };

@@ -143,7 +143,7 @@ impl Console {
             out.push_str(&format!("       {} {w}\n", self.paint(YELLOW, "warning:")));
         }
         if self.detail == Detail::Verbose {
-            for r in &o.log {
+            o.log.for_each(|r| {
                 out.push_str(&format!(
                     "       {} cycle {} {:?} {} {}{}\n",
                     self.paint(DIM, "log:"),
@@ -157,7 +157,7 @@ impl Console {
                         .map(|why| format!(" ({why})"))
                         .unwrap_or_default()
                 ));
-            }
+            });
         }
         if let Some(f) = &o.failure {
             out.push_str(&self.failure(o, f));

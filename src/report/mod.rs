@@ -161,15 +161,15 @@ pub fn findings(outcomes: &[ScenarioOutcome]) -> Vec<Group> {
 pub fn log_lines(outcomes: &[ScenarioOutcome]) -> String {
     let mut out = String::new();
     for o in outcomes {
-        for rec in &o.log {
-            let mut v = serde_json::to_value(rec).unwrap_or_default();
+        o.log.for_each(|rec| {
+            let mut v = serde_json::to_value(&rec).unwrap_or_default();
             if let Some(obj) = v.as_object_mut() {
                 obj.insert("scenario".into(), json!(o.scenario));
                 obj.insert("profile".into(), json!(o.profile));
             }
             out.push_str(&v.to_string());
             out.push('\n');
-        }
+        });
     }
     out
 }

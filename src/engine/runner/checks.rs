@@ -66,12 +66,14 @@ impl<'a> Run<'a> {
                 result.map_err(|m| self.mismatch(m, Code::State))
             }
             Expectation::Log(l) => {
-                check::log(&self.log[self.recent_from..], l)
+                let from = self.recent_from;
+                self.log
+                    .with_entries(|log| check::log(&log[from.min(log.len())..], l))
                     .map_err(|m| self.mismatch(m, Code::Log))?;
                 // An expected failure is acknowledged: it no longer fails the scenario, and
                 // its retries in later cycles are expected too.
                 if l.status == Some(Status::Failure) || l.error_code.is_some() {
-                    self.unacknowledged.retain(|r| r.object != l.object);
+                    self.unacknowledged.retain(|r| *r.object != *l.object);
                     self.acknowledged.insert(l.object.clone());
                 }
                 Ok(())

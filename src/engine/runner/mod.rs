@@ -14,7 +14,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 pub use super::cleanup::{cleanup, Cleanup};
-use super::log::{is_transient_code, LogRecord};
+use super::log::is_transient_code;
+use super::provisioning_log::{LogEntry, ProvisioningLog};
 use super::{Created, CycleError, CycleReport, Engine};
 use crate::check::finding::{Code, Finding, Severity};
 use crate::check::{self, judge, snapshot, Mismatch, Whereabouts};
@@ -93,8 +94,9 @@ pub struct ScenarioOutcome {
     pub warnings: Vec<String>,
     pub requests: u64,
     pub duration_ms: u64,
+    /// On disk past a few thousand records (`ProvisioningLog`); reports read it back.
     #[serde(skip)]
-    pub log: Vec<LogRecord>,
+    pub log: ProvisioningLog,
     /// Every finding of the run, in order of appearance (grouped across runs by reports).
     #[serde(skip)]
     pub findings: Vec<Finding>,
@@ -121,15 +123,16 @@ struct Run<'a> {
     pod_profile: &'a dyn Profile,
     client: &'a ScimClient,
     /// Where the records since the last provisioning step (settle cycles included) start in
-    /// `log`: an index, not a copy, since a 100,000-user cycle's records are large.
+    /// `log`: an index, not a copy.
     recent_from: usize,
     /// The first cycle of the last provisioning step: what `expect: requests` counts. Its
     /// records are moved to `log`; only the counts stay.
     last_cycle: CycleReport,
     /// Failures nobody has expected yet; they fail the scenario at the end.
-    unacknowledged: Vec<LogRecord>,
+    unacknowledged: Vec<LogEntry>,
     warnings: Vec<String>,
-    log: Vec<LogRecord>,
+    /// Shared with the engine, which hands it a long cycle's records as they are made.
+    log: ProvisioningLog,
     requests: u64,
     /// Target-only records (`target_create_user`): ref → target id.
     target_refs: BTreeMap<String, String>,
@@ -205,14 +208,15 @@ impl<'a> Run<'a> {
         }
         // An event push or cycle that sent nothing leaves the last cycle's counts in place, so
         // `sync` after event-driven pushes still shows what the pushes sent.
-        let first = first && (report.total_requests() > 0 || !report.records.is_empty());
+        let first = first && (report.total_requests() > 0 || report.record_count() > 0);
         self.requests += report.total_requests();
+        // Spilled records are never failures (`CycleReport::spilled`): all are here.
         for rec in &report.records {
             if rec.status == Status::Failure && !self.acknowledged.contains(&rec.object) {
-                self.unacknowledged.push(rec.clone());
+                self.unacknowledged.push(LogEntry::of(rec));
             }
         }
-        self.log.append(&mut report.records);
+        self.log.extend(report.records.drain(..));
         if first {
             self.last_cycle = report;
         }
@@ -286,13 +290,15 @@ impl<'a> Run<'a> {
     /// Whether a failed record was made good later: an IdP that escrows retried it until it
     /// left escrow; one that does not retry (Okta raises an admin task) needs a success
     /// record for the object after it.
-    fn retried_with_success(&self, failed: &LogRecord) -> bool {
+    fn retried_with_success(&self, failed: &LogEntry) -> bool {
         match self.engine.profile.transient_retry().pushes {
             PushRetry::Escrow => true,
-            PushRetry::AdminTask => self.log.iter().any(|r| {
-                r.object == failed.object
-                    && r.cycle_id > failed.cycle_id
-                    && r.status == Status::Success
+            PushRetry::AdminTask => self.log.with_entries(|log| {
+                log.iter().any(|r| {
+                    r.object == failed.object
+                        && r.cycle_id > failed.cycle_id
+                        && r.status == Status::Success
+                })
             }),
         }
     }
@@ -314,19 +320,18 @@ impl<'a> Run<'a> {
         }
         let escrowed = self.engine.escrowed();
         let pending = std::mem::take(&mut self.unacknowledged);
-        let (settled, kept): (Vec<LogRecord>, Vec<LogRecord>) =
-            pending.into_iter().partition(|r| {
-                let transient = r.error_code.as_deref().is_some_and(|c| {
-                    matches!(
-                        c,
-                        "TooManyRequests"
-                            | "InternalServerError"
-                            | "Timeout"
-                            | "WebExceptionProtocolError"
-                    )
-                });
-                transient && !escrowed.contains(&r.object) && self.retried_with_success(r)
+        let (settled, kept): (Vec<LogEntry>, Vec<LogEntry>) = pending.into_iter().partition(|r| {
+            let transient = r.error_code.as_deref().is_some_and(|c| {
+                matches!(
+                    c,
+                    "TooManyRequests"
+                        | "InternalServerError"
+                        | "Timeout"
+                        | "WebExceptionProtocolError"
+                )
             });
+            transient && !escrowed.contains(&*r.object) && self.retried_with_success(r)
+        });
         for r in settled {
             self.warnings.push(format!(
                 "{} failed in cycle {} with {} ({}) and succeeded on a later cycle",
@@ -339,15 +344,18 @@ impl<'a> Run<'a> {
         self.unacknowledged = kept;
         let persistent = escrowed.iter().find(|o| !self.acknowledged.contains(*o));
         if let (true, Some(obj)) = (strict, persistent) {
-            let last = self.log.iter().rev().find(|r| &r.object == obj);
+            let last = self.log.with_entries(|log| {
+                log.iter().rev().find(|r| *r.object == **obj).map(|r| {
+                    format!(
+                        "{} ({})",
+                        r.error_code.as_deref().unwrap_or("?"),
+                        r.reason.as_deref().unwrap_or("")
+                    )
+                })
+            });
             return Err(Stop::Failed(self.failure(format!(
                 "{obj} still fails after {SETTLE_CYCLES} more cycles of retries with back-off: {}",
-                last.map(|r| format!(
-                    "{} ({})",
-                    r.error_code.as_deref().unwrap_or("?"),
-                    r.reason.as_deref().unwrap_or("")
-                ))
-                .unwrap_or_default()
+                last.unwrap_or_default()
             ))));
         }
         Ok(())
@@ -560,6 +568,7 @@ pub async fn run(
 ) -> ScenarioOutcome {
     let started = Instant::now();
     let pod = profile.for_on_demand();
+    let log = ProvisioningLog::default();
     let mut run = Run {
         pod_profile: pod.as_deref().unwrap_or(profile),
         scenario,
@@ -571,7 +580,7 @@ pub async fn run(
         last_cycle: CycleReport::default(),
         unacknowledged: vec![],
         warnings: vec![],
-        log: vec![],
+        log: log.clone(),
         requests: 0,
         target_refs: BTreeMap::new(),
         target_group_refs: BTreeMap::new(),
@@ -592,6 +601,7 @@ pub async fn run(
         keyword: "",
     };
     run.engine.set_progress(settings.progress.clone());
+    run.engine.spill_log_to(Some(log));
     let mut stop = None;
     for (i, Spanned { value: step, span }) in scenario.steps.iter().enumerate() {
         run.next_is_job_expect = matches!(
@@ -616,7 +626,7 @@ pub async fn run(
         let escrowed = run.engine.escrowed();
         if let Some(rec) = run.unacknowledged.iter().find(|rec| {
             !is_transient_code(rec.error_code.as_deref())
-                || escrowed.contains(&rec.object)
+                || escrowed.contains(&*rec.object)
                 || !run.retried_with_success(rec)
         }) {
             run.keyword = "end of scenario";
@@ -719,7 +729,7 @@ pub fn skipped(scenario: &Scenario, profile: &str, reason: String) -> ScenarioOu
         warnings: vec![reason],
         requests: 0,
         duration_ms: 0,
-        log: vec![],
+        log: ProvisioningLog::default(),
         findings: vec![],
         directories: vec![],
     }

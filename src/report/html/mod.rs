@@ -12,7 +12,8 @@ use similar::{ChangeTag, TextDiff};
 use super::{findings, totals, RunInfo};
 use crate::check::finding::{ExchangeSummary, Group};
 use crate::client::Exchange;
-use crate::engine::log::{status_str, LogRecord};
+use crate::engine::log::status_str;
+use crate::engine::provisioning_log::ProvisioningLog;
 use crate::engine::runner::{ScenarioOutcome, StepFailure, Verdict};
 
 const STYLE: &str = include_str!("style.css");
@@ -300,9 +301,9 @@ fn diff(h: &mut String, expected: &str, actual: &str) {
     h.push_str("</pre>\n");
 }
 
-fn log_table(h: &mut String, log: &[LogRecord]) {
+fn log_table(h: &mut String, log: &ProvisioningLog) {
     h.push_str("<h4>Provisioning log</h4>\n<table class=\"log\">\n<thead><tr><th>cycle</th><th>object</th><th>action</th><th>status</th><th>steps</th></tr></thead>\n<tbody>\n");
-    for rec in log {
+    log.for_each(|rec| {
         let mut status = status_str(rec.status).to_string();
         for extra in [&rec.skip_reason, &rec.error_code, &rec.reason]
             .into_iter()
@@ -324,7 +325,7 @@ fn log_table(h: &mut String, log: &[LogRecord]) {
             esc(&status),
             steps.join("<br/>")
         );
-    }
+    });
     h.push_str("</tbody>\n</table>\n");
 }
 

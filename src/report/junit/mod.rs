@@ -170,7 +170,7 @@ mod tests {
             warnings: vec![],
             requests: 3,
             duration_ms: 1500,
-            log: vec![],
+            log: Default::default(),
             findings: vec![],
             directories: vec![],
         }
