@@ -5,6 +5,7 @@
 //! settling, the end-of-run check) stays in memory as one compact `LogEntry` per record;
 //! the whole records are read back only by reports.
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Seek, SeekFrom, Write};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -17,17 +18,37 @@ use crate::scenario::model::Status;
 pub const KEEP_IN_MEMORY: usize = 5_000;
 
 /// What the run judges of a record: everything but the steps walked, the properties
-/// changed and the previewed writes, which only reports read. Boxed text, not `String`: one
-/// lives per record of the run (72 bytes, not 104, before the text).
+/// changed and the previewed writes, which only reports read. Shared text, not `String`: one
+/// lives per record of the run (72 bytes, not 104, before the text), and the log's entries
+/// share each distinct text (`Interner`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogEntry {
     pub cycle_id: u32,
-    pub object: Box<str>,
+    pub object: Arc<str>,
     pub action: Action,
     pub status: Status,
-    pub skip_reason: Option<Box<str>>,
-    pub error_code: Option<Box<str>>,
-    pub reason: Option<Box<str>>,
+    pub skip_reason: Option<Arc<str>>,
+    pub error_code: Option<Arc<str>>,
+    pub reason: Option<Arc<str>>,
+}
+
+/// The distinct texts of a log's entries, each held once. An event-driven IdP (Okta) logs
+/// several records per user — a skip while the user is not yet assigned, the create, an
+/// update per group assignment — and every skip carries the same long reason: at 20,000
+/// users the entries' own copies of reasons and names were ~17 MB of the run's heap
+/// (massif), growing with the directory.
+#[derive(Debug, Default)]
+struct Interner(HashSet<Arc<str>>);
+
+impl Interner {
+    fn text(&mut self, s: &str) -> Arc<str> {
+        if let Some(t) = self.0.get(s) {
+            return t.clone();
+        }
+        let t: Arc<str> = s.into();
+        self.0.insert(t.clone());
+        t
+    }
 }
 
 impl LogEntry {
@@ -40,6 +61,19 @@ impl LogEntry {
             skip_reason: rec.skip_reason.as_deref().map(Into::into),
             error_code: rec.error_code.as_deref().map(Into::into),
             reason: rec.reason.as_deref().map(Into::into),
+        }
+    }
+
+    /// `of`, with its texts shared with the log's other entries.
+    fn interned(rec: &LogRecord, texts: &mut Interner) -> Self {
+        LogEntry {
+            cycle_id: rec.cycle_id,
+            object: texts.text(&rec.object),
+            action: rec.provisioning_action,
+            status: rec.status,
+            skip_reason: rec.skip_reason.as_deref().map(|s| texts.text(s)),
+            error_code: rec.error_code.as_deref().map(|s| texts.text(s)),
+            reason: rec.reason.as_deref().map(|s| texts.text(s)),
         }
     }
 
@@ -73,6 +107,7 @@ enum Records {
 #[derive(Debug)]
 struct Inner {
     entries: Vec<LogEntry>,
+    texts: Interner,
     records: Records,
     /// Why the log could not go to disk, once: the records then stay in memory.
     disk_error: Option<String>,
@@ -112,6 +147,7 @@ impl ProvisioningLog {
         ProvisioningLog {
             inner: Arc::new(Mutex::new(Inner {
                 entries: Vec::new(),
+                texts: Interner::default(),
                 records: Records::Memory(Vec::new()),
                 disk_error: None,
             })),
@@ -127,7 +163,8 @@ impl ProvisioningLog {
     pub fn extend(&self, records: impl IntoIterator<Item = LogRecord>) {
         let mut inner = self.lock();
         for rec in records {
-            inner.entries.push(LogEntry::of(&rec));
+            let entry = LogEntry::interned(&rec, &mut inner.texts);
+            inner.entries.push(entry);
             inner.push(rec, self.keep_in_memory);
         }
     }
@@ -305,5 +342,23 @@ mod tests {
         assert_eq!(log.len(), 3);
         assert!(!log.on_disk());
         assert_eq!(log.records(), (0..3).map(record).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn entries_share_each_distinct_text_and_keep_their_values() {
+        let log = ProvisioningLog::default();
+        let mut a = record(1);
+        a.reason = Some("not entitled".into());
+        let mut b = a.clone();
+        b.cycle_id = 2;
+        log.extend([a.clone(), b.clone()]);
+        let entries = log.with_entries(|e| e.to_vec());
+        assert_eq!(entries[0], LogEntry::of(&a));
+        assert_eq!(entries[1], LogEntry::of(&b));
+        assert!(Arc::ptr_eq(&entries[0].object, &entries[1].object));
+        let (Some(r0), Some(r1)) = (&entries[0].reason, &entries[1].reason) else {
+            panic!("the reason is kept");
+        };
+        assert!(Arc::ptr_eq(r0, r1));
     }
 }
