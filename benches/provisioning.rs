@@ -32,6 +32,11 @@ use scim_harness::engine::runner::{self, RunSettings, Verdict};
 use scim_harness::engine::Created;
 use serde_json::Value;
 
+/// The allocator of the `scim-harness` binary (src/main.rs), so that the bench measures the
+/// harness as a vendor runs it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const TOKEN: &str = "bench-token";
 const SERVER_TARGET_RPS: f64 = 20_000.0;
 const RSS_TARGET_MB: f64 = 300.0;
@@ -82,7 +87,17 @@ struct Server {
 impl Server {
     fn start() -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_scim-harness"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--token", TOKEN])
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--token",
+                TOKEN,
+                // One stderr line per request would cost the server a write each and bury
+                // the table in 230,000 lines.
+                "--access-log",
+                "off",
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -155,12 +170,24 @@ fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
+/// CPU time this process has used (user + system, all threads), in seconds: beside the wall
+/// clock, which on a shared machine moves with the neighbours, what each request cost.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(f64::NAN);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 struct HarnessRun {
     verdict: Verdict,
     requests: u64,
     seconds: f64,
     latency: Latencies,
     peak_mb: f64,
+    cpu_s: f64,
 }
 
 /// One initial cycle under `profile`, every request appended to `replay` as it is made.
@@ -204,6 +231,7 @@ async fn run_harness(text: &str, profile: &str, base: &str, replay: &Path) -> Ha
         progress: None,
     };
     let started = Instant::now();
+    let cpu = cpu_seconds();
     let outcome = runner::run(
         &scenario,
         &*profile,
@@ -214,6 +242,7 @@ async fn run_harness(text: &str, profile: &str, base: &str, replay: &Path) -> Ha
     )
     .await;
     let seconds = started.elapsed().as_secs_f64();
+    let cpu_s = cpu_seconds() - cpu;
     let peak_mb = peak_rss_mb();
     if outcome.verdict != Verdict::Passed {
         eprintln!(
@@ -232,6 +261,7 @@ async fn run_harness(text: &str, profile: &str, base: &str, replay: &Path) -> Ha
         seconds,
         latency,
         peak_mb,
+        cpu_s,
     }
 }
 
@@ -256,7 +286,7 @@ fn map_ids(text: &str, ids: &HashMap<String, String>) -> String {
 }
 
 /// The raw baseline: the harness's requests replayed one at a time with plain reqwest.
-async fn run_raw(replay: &Path, base: &str) -> (u64, f64, Latencies, u64) {
+async fn run_raw(replay: &Path, base: &str) -> (u64, f64, Latencies, u64, f64) {
     let http = reqwest::Client::new();
     let lines: Vec<Value> = BufReader::new(
         File::open(replay).unwrap_or_else(|e| fail(format!("failed to read replay: {e}"))),
@@ -269,6 +299,7 @@ async fn run_raw(replay: &Path, base: &str) -> (u64, f64, Latencies, u64) {
     let mut latency = Latencies::new();
     let mut errors = 0;
     let started = Instant::now();
+    let cpu = cpu_seconds();
     for line in &lines {
         let method = line[0].as_str().unwrap_or("GET");
         let path = map_ids(line[1].as_str().unwrap_or("/"), &ids);
@@ -299,7 +330,7 @@ async fn run_raw(replay: &Path, base: &str) -> (u64, f64, Latencies, u64) {
         }
     }
     let seconds = started.elapsed().as_secs_f64();
-    (lines.len() as u64, seconds, latency, errors)
+    (lines.len() as u64, seconds, latency, errors, cpu_seconds() - cpu)
 }
 
 /// The server with the directory loaded: GET /Users/{id} from `connections` tasks.
@@ -457,7 +488,7 @@ fn main() {
         });
         drop(server);
         let fresh = Server::start();
-        let (raw_n, raw_s, raw_lat, raw_errors) = runtime.block_on(run_raw(&replay, &fresh.base));
+        let (raw_n, raw_s, raw_lat, raw_errors, raw_cpu) = runtime.block_on(run_raw(&replay, &fresh.base));
         drop(fresh);
         let _ = std::fs::remove_file(&replay);
         let rps = h.requests as f64 / h.seconds;
@@ -503,10 +534,12 @@ fn main() {
             );
         }
         println!(
-            "       harness {:?} in {:.1} s; server held {loaded} users; replay {raw_n} requests, p50 {:.3} / p99 {:.3} ms, {raw_errors} non-2xx, \
+            "       harness {:?} in {:.1} s, CPU {:.0} µs per request (replay {:.0} µs); server held {loaded} users; replay {raw_n} requests, p50 {:.3} / p99 {:.3} ms, {raw_errors} non-2xx, \
              harness/oha {:.2}; ratio (harness/replay) ≥ {RATIO_TARGET} {}; peak < {RSS_TARGET_MB} MB {}; server ≥ {SERVER_TARGET_RPS} req/s {}",
             h.verdict,
             h.seconds,
+            h.cpu_s * 1e6 / h.requests.max(1) as f64,
+            raw_cpu * 1e6 / raw_n.max(1) as f64,
             raw_lat.percentile_ms(0.5),
             raw_lat.percentile_ms(0.99),
             rps / oha_rps,
