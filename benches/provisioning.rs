@@ -390,6 +390,18 @@ async fn server_load(base: &str, seconds: u64, connections: usize) -> (f64, u64)
     (ok as f64 / started.elapsed().as_secs_f64(), total)
 }
 
+/// Runs `task` on a runtime worker, as `scim-harness` runs its work (src/cli/mod.rs), not on
+/// the thread that blocks on it: there, every request would wake a worker through the kernel
+/// to drive the connection and be woken back.
+fn on_worker<T: Send + 'static>(
+    runtime: &tokio::runtime::Runtime,
+    task: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
+    runtime
+        .block_on(runtime.spawn(task))
+        .unwrap_or_else(|e| fail(format!("the bench task failed: {e}")))
+}
+
 fn verdict(met: bool) -> &'static str {
     if met {
         "met"
@@ -467,7 +479,11 @@ fn main() {
     for name in names {
         let replay = dir.join(format!("{name}.replay.jsonl"));
         let server = Server::start();
-        let h = runtime.block_on(run_harness(&text, name, &server.base, &replay));
+        let h = on_worker(&runtime, {
+            let (text, name, base, replay) =
+                (text.clone(), name.to_string(), server.base.clone(), replay.clone());
+            async move { run_harness(&text, &name, &base, &replay).await }
+        });
         let (rps_server, loaded) = runtime.block_on(server_load(&server.base, seconds, 32));
         let workers = scim_harness::profile::by_name(name, &BTreeMap::new())
             .map(|p| p.worker_threads().max(1))
@@ -488,7 +504,10 @@ fn main() {
         });
         drop(server);
         let fresh = Server::start();
-        let (raw_n, raw_s, raw_lat, raw_errors, raw_cpu) = runtime.block_on(run_raw(&replay, &fresh.base));
+        let (raw_n, raw_s, raw_lat, raw_errors, raw_cpu) = on_worker(&runtime, {
+            let (replay, base) = (replay.clone(), fresh.base.clone());
+            async move { run_raw(&replay, &base).await }
+        });
         drop(fresh);
         let _ = std::fs::remove_file(&replay);
         let rps = h.requests as f64 / h.seconds;

@@ -396,11 +396,19 @@ fn dropped(strict: &Strictness, x: &Exchange, answer: &Value) -> Vec<Finding> {
         return vec![];
     };
     let mut wrote = BTreeSet::new();
-    leaves(sent, "", &mut wrote);
-    let mut kept = BTreeSet::new();
-    leaves(answer, "", &mut kept);
+    leaves(sent, &mut String::new(), &mut |path| {
+        wrote.insert(path.to_string());
+    });
+    if wrote.is_empty() {
+        return vec![];
+    }
+    // What the answer holds is struck off what was written, path by path, without
+    // collecting the answer's own paths: this runs on every exchange of a cycle.
+    leaves(answer, &mut String::new(), &mut |path| {
+        wrote.remove(path);
+    });
     wrote
-        .difference(&kept)
+        .into_iter()
         .map(|path| {
             Finding::new(
                 Code::DroppedAttribute,
@@ -411,7 +419,7 @@ fn dropped(strict: &Strictness, x: &Exchange, answer: &Value) -> Vec<Finding> {
                     template(&x.path)
                 ),
             )
-            .keyed(path.clone())
+            .keyed(path)
             .at(x)
             .consequence(format!(
                 "{} sends the value again on later cycles, or loses it",
@@ -424,36 +432,40 @@ fn dropped(strict: &Strictness, x: &Exchange, answer: &Value) -> Vec<Finding> {
 /// Attributes the server assigns or never returns: not counted as dropped.
 const NOT_RETURNED: &[&str] = &["schemas", "meta", "id", "password", "groups", "operations"];
 
-/// Lower-cased leaf paths holding a value: `name.givenname`, `emails[].type`; an extension
-/// URN's attributes as `urn:…:user:department`.
-fn leaves(v: &Value, prefix: &str, out: &mut BTreeSet<String>) {
+/// Calls `seen` with each lower-cased leaf path holding a value: `name.givenname`,
+/// `emails[].type`; an extension URN's attributes as `urn:…:user:department`. `path` is
+/// the path so far, grown and cut back in place so that a walk allocates nothing per node.
+fn leaves(v: &Value, path: &mut String, seen: &mut dyn FnMut(&str)) {
     match v {
         Value::Object(map) => {
             for (k, child) in map {
-                let key = k.to_ascii_lowercase();
-                if prefix.is_empty() && NOT_RETURNED.contains(&key.as_str()) {
-                    continue;
-                }
-                let path = match (prefix.is_empty(), key.starts_with("urn:")) {
-                    (true, _) => key,
-                    (false, _) if prefix.starts_with("urn:") && !prefix.contains('.') => {
-                        format!("{prefix}:{key}")
+                let len = path.len();
+                if len == 0 {
+                    path.extend(k.chars().map(|c| c.to_ascii_lowercase()));
+                    if NOT_RETURNED.contains(&path.as_str()) {
+                        path.clear();
+                        continue;
                     }
-                    (false, _) => format!("{prefix}.{key}"),
-                };
-                leaves(child, &path, out);
+                } else {
+                    let urn = path.starts_with("urn:") && !path.contains('.');
+                    path.push(if urn { ':' } else { '.' });
+                    path.extend(k.chars().map(|c| c.to_ascii_lowercase()));
+                }
+                leaves(child, path, seen);
+                path.truncate(len);
             }
         }
         Value::Array(items) => {
+            let len = path.len();
+            path.push_str("[]");
             for item in items {
-                leaves(item, &format!("{prefix}[]"), out);
+                leaves(item, path, seen);
             }
+            path.truncate(len);
         }
         Value::Null => {}
         Value::String(s) if s.is_empty() => {}
-        _ => {
-            out.insert(prefix.to_string());
-        }
+        _ => seen(path),
     }
 }
 

@@ -218,7 +218,7 @@ pub async fn object(
     exp: &ObjectExpectation,
     whereabouts: Whereabouts,
     prefix: &str,
-    member_ref: &dyn Fn(&str) -> Option<String>,
+    member_ref: &(dyn Fn(&str) -> Option<String> + Sync),
 ) -> Result<(), Mismatch> {
     let endpoint = if exp.is_group { "Groups" } else { "Users" };
     let found = match &whereabouts {

@@ -22,7 +22,7 @@ pub fn check(
     exp: &UsersExpectation,
     located: &[(Ref, Whereabouts)],
     prefix: &str,
-    member_ref: &dyn Fn(&str) -> Option<String>,
+    member_ref: &(dyn Fn(&str) -> Option<String> + Sync),
 ) -> Result<(), Mismatch> {
     let mut by_id: HashMap<&str, &Value> = HashMap::new();
     let mut by_name: HashMap<String, Vec<&Value>> = HashMap::new();

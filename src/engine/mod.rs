@@ -309,16 +309,18 @@ impl<'a> Engine<'a> {
         }
         let sent = requests.iter().filter(|r| !self.withholds(r)).count();
         self.progress.sent(sent as u64);
-        let mut out: Vec<(usize, Sent)> = stream::iter(requests.iter().enumerate())
-            .map(|(i, r)| async move {
-                if self.withholds(r) {
-                    return (i, Sent::Preview(r.clone()));
-                }
-                (i, self.exchange(r).await)
-            })
-            .buffer_unordered(parallelism.max(1))
-            .collect()
-            .await;
+        // Boxed as a `Send` stream, like `run_ops`'s window (rust-lang/rust#64552).
+        let window: futures::stream::BoxStream<'_, (usize, Sent)> =
+            stream::iter(requests.iter().enumerate())
+                .map(|(i, r)| async move {
+                    if self.withholds(r) {
+                        return (i, Sent::Preview(r.clone()));
+                    }
+                    (i, self.exchange(r).await)
+                })
+                .buffer_unordered(parallelism.max(1))
+                .boxed();
+        let mut out: Vec<(usize, Sent)> = window.collect().await;
         out.sort_by_key(|(i, _)| *i);
         out.into_iter().map(|(_, sent)| sent).collect()
     }

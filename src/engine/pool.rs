@@ -159,18 +159,22 @@ impl Engine<'_> {
         }
         let cycle_id = report.cycle_id;
         let this = &*self;
-        let mut passes: Vec<(usize, Pass)> = stream::iter(ops.iter().enumerate())
-            .map(|(i, op)| async move {
-                if op.stops_at_global_failure() && this.has_global_failure() {
-                    return (i, Pass::new(cycle_id));
-                }
-                let pass = this.op(tenant, *op, cycle_id).await;
-                this.progress.done(1);
-                (i, pass)
-            })
-            .buffer_unordered(workers)
-            .collect()
-            .await;
+        // Boxed as a `Send` stream: the closure's borrowed arguments otherwise make rustc
+        // fail to prove the cycle's future `Send` ("FnOnce is not general enough",
+        // rust-lang/rust#64552), and the CLI runs the whole run on a runtime worker.
+        let window: futures::stream::BoxStream<'_, (usize, Pass)> =
+            stream::iter(ops.iter().enumerate())
+                .map(|(i, op)| async move {
+                    if op.stops_at_global_failure() && this.has_global_failure() {
+                        return (i, Pass::new(cycle_id));
+                    }
+                    let pass = this.op(tenant, *op, cycle_id).await;
+                    this.progress.done(1);
+                    (i, pass)
+                })
+                .buffer_unordered(workers)
+                .boxed();
+        let mut passes: Vec<(usize, Pass)> = window.collect().await;
         passes.sort_by_key(|(i, _)| *i);
         for (_, pass) in passes {
             handed_on.extend(self.apply(pass, report));

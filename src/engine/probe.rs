@@ -178,7 +178,8 @@ fn detail_of(r: &Response) -> Option<String> {
         .and_then(|b| b.get("detail"))
         .and_then(Value::as_str)
         .map(|d| format!("detail {:?}", short(d)));
-    detail.or_else(|| (!r.text.trim().is_empty()).then(|| short(r.text.trim())))
+    let text = r.text();
+    detail.or_else(|| (!text.trim().is_empty()).then(|| short(text.trim())))
 }
 
 /// What is wrong with a probe answer, for a reader who fixes the server: the status, or

@@ -92,7 +92,13 @@ pub(crate) async fn run_all(
         .map(|one| Turn::Ran(Box::new(one)))
     });
     // `buffered` keeps list order while up to `jobs` runs are in flight.
-    let mut results = stream::iter(started).buffered(shared.config.jobs.max(1));
+    // Boxed as a `Send` stream: without it rustc cannot prove the run's future `Send`
+    // through the closure's borrowed arguments (rust-lang/rust#64552), and the CLI runs the
+    // whole run on a runtime worker.
+    let mut results: futures::stream::BoxStream<'_, Result<Turn, HarnessError>> =
+        stream::iter(started)
+            .buffered(shared.config.jobs.max(1))
+            .boxed();
     let mut ran = Ran {
         outcomes: Vec::new(),
         stopped: None,

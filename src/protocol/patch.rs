@@ -114,7 +114,7 @@ fn answer<'a>(ctx: &'a Ctx<'a>) -> CheckRun<'a> {
             .await?;
         accepted(&a, "replacing displayName")?;
         match a.status() {
-            204 if a.response.text.trim().is_empty() => Ok(()),
+            204 if a.response.text().trim().is_empty() => Ok(()),
             204 => Err(a.finding(Code::UpdateBody, "a PATCH was answered 204 with a body")),
             200 => match a.body() {
                 Some(b)
