@@ -407,7 +407,10 @@ impl Engine<'_> {
                 add: add.clone(),
                 remove: remove.clone(),
                 all: desired.iter().cloned().collect(),
-                display: self.member_display(tenant, &group.members),
+                display: match self.profile.sends_member_display() {
+                    true => self.member_display(tenant, &group.members),
+                    false => Default::default(),
+                },
             };
             let requests = self.profile.membership(&change);
             let parallelism = self.profile.worker_threads();

@@ -368,6 +368,11 @@ impl Profile for Okta {
         false
     }
 
+    /// O-30: an `add` carries each member's `display`, the userName.
+    fn sends_member_display(&self) -> bool {
+        true
+    }
+
     /// O-14: with "Sync Password" on, an OIN profile push is followed by the password-sync
     /// PATCH (see `Okta::password_sync_after`).
     fn after_update(&self, id: &str, modified: &[ModifiedProperty]) -> Vec<ScimRequest> {
