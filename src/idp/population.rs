@@ -3,19 +3,34 @@
 //! it, so an incremental cycle sees the same per-user changes; the first refusal stops the
 //! step and names the user.
 
-use super::{DirectoryError, Tenant};
+use super::{DirectoryError, SourceUser, Tenant};
 use crate::scenario::model::{GroupSpec, Ref, UserSpec};
 
 impl Tenant {
-    pub fn create_users(&mut self, specs: &[UserSpec]) -> Result<(), DirectoryError> {
-        specs
-            .iter()
-            .try_for_each(|s| self.create_user(&s.user, s.attrs.clone()))
+    /// Creates each user as it is reached, so a generated population (`Population::specs`)
+    /// is never held whole outside the tenant. `created` is told each user once it exists,
+    /// so a caller that keeps something per user walks the population once with it.
+    pub fn create_users(
+        &mut self,
+        specs: impl IntoIterator<Item = UserSpec>,
+        mut created: impl FnMut(&str, &SourceUser),
+    ) -> Result<(), DirectoryError> {
+        specs.into_iter().try_for_each(|s| {
+            self.create_user(&s.user, s.attrs)?;
+            if let Some(u) = self.user(&s.user) {
+                created(&s.user, u);
+            }
+            Ok(())
+        })
     }
 
-    pub fn create_groups(&mut self, specs: &[GroupSpec]) -> Result<(), DirectoryError> {
+    /// Creates each group as it is reached, like `create_users`.
+    pub fn create_groups(
+        &mut self,
+        specs: impl IntoIterator<Item = GroupSpec>,
+    ) -> Result<(), DirectoryError> {
         specs
-            .iter()
+            .into_iter()
             .try_for_each(|g| self.create_group(&g.group, &g.display_name, &g.members))
     }
 
@@ -61,8 +76,15 @@ mod tests {
     #[test]
     fn a_population_changes_user_by_user_and_stops_at_the_first_refusal() {
         let mut t = Tenant::new();
-        let specs: Vec<UserSpec> = (1..=4).map(|n| spec(&format!("u{n}"))).collect();
-        t.create_users(&specs).expect("created");
+        let mut told = Vec::new();
+        t.create_users((1..=4).map(|n| spec(&format!("u{n}"))), |r, u| {
+            told.push((r.to_string(), u.changed_at));
+        })
+        .expect("created");
+        // Each user is told once, in order, as it is created (the clock moves per user).
+        let names: Vec<&str> = told.iter().map(|(r, _)| r.as_str()).collect();
+        assert_eq!(names, ["u1", "u2", "u3", "u4"]);
+        assert!(told.windows(2).all(|w| w[0].1 < w[1].1), "{told:?}");
         let before = t.clock();
         let refs: Vec<Ref> = vec!["u2".into(), "u4".into()];
         t.assign_all(&refs).expect("assigned");
@@ -73,10 +95,34 @@ mod tests {
         assert_eq!(t.entitlement("u4"), Err(NotEntitled::SoftDeleted));
         assert!(t.user("u2").is_some_and(|u| u.changed_at > before));
         assert!(t.user("u3").is_some_and(|u| u.changed_at <= before));
+        let mut told = Vec::new();
         assert_eq!(
-            t.create_users(&[spec("u5"), spec("u1"), spec("u6")]),
+            t.create_users([spec("u5"), spec("u1"), spec("u6")], |r, _| told
+                .push(r.to_string())),
             Err(DirectoryError::Exists("u1".into()))
         );
         assert!(t.user("u5").is_some() && t.user("u6").is_none());
+        assert_eq!(
+            told,
+            ["u5"],
+            "the refused user and those after it are not told"
+        );
+    }
+
+    #[test]
+    fn generated_groups_are_created_in_order_and_stop_at_the_first_refusal() {
+        let mut t = Tenant::new();
+        let group = |g: &str| GroupSpec {
+            group: g.into(),
+            display_name: format!("Team {g}"),
+            members: Vec::new(),
+        };
+        t.create_groups(["g1", "g2"].map(group)).expect("created");
+        assert_eq!(
+            t.create_groups(["g3", "g1", "g4"].map(group)),
+            Err(DirectoryError::Exists("g1".into()))
+        );
+        assert!(t.group("g3").is_some_and(|g| g.display_name == "Team g3"));
+        assert!(t.group("g4").is_none());
     }
 }

@@ -5,6 +5,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use super::population::fill;
+
 /// A position in a scenario file, 1-based, for diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Span {
@@ -100,6 +102,130 @@ pub struct GroupSpec {
     pub members: Vec<Ref>,
 }
 
+/// One template value of a generated population: the same for every user, or a list cycled
+/// over them (`department: [Sales, Ops]`: u1 Sales, u2 Ops, u3 Sales, …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cycle {
+    Text(Vec<String>),
+    Bool(Vec<bool>),
+}
+
+impl Cycle {
+    /// The value of user `n` (1-based), with `{n}` filled in.
+    pub fn for_user(&self, n: u64) -> AttrValue {
+        match self {
+            Cycle::Text(items) => AttrValue::Text(fill(pick::<String>(items, n), n)),
+            Cycle::Bool(items) => AttrValue::Bool(*pick(items, n)),
+        }
+    }
+}
+
+/// The `n`-th (1-based) of a cycled list, from the start again past its end. The parser
+/// refuses an empty list at its position, so an empty one here is a bug of ours (a panic,
+/// exit 4), never a scenario file's mistake.
+fn pick<T>(items: &[T], n: u64) -> &T {
+    &items[(n.saturating_sub(1) % items.len() as u64) as usize]
+}
+
+/// `create_users` as written: a `{n}` template and a count, never the users themselves. A
+/// 100,000-user step is a few hundred bytes here; each user's spec is made only when the step
+/// is applied, and the IdP's tenant is the one place the generated users live.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Population {
+    /// The ref template, `u{n}`.
+    user: String,
+    attrs: BTreeMap<UserAttr, Cycle>,
+    count: u64,
+}
+
+impl Population {
+    /// `attrs` without `accountEnabled` gets `true` for every user, as `create_user` does.
+    pub fn new(user: String, mut attrs: BTreeMap<UserAttr, Cycle>, count: u64) -> Self {
+        attrs
+            .entry(UserAttr::AccountEnabled)
+            .or_insert_with(|| Cycle::Bool(vec![true]));
+        Population { user, attrs, count }
+    }
+
+    pub fn len(&self) -> u64 {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The ref of user `n` (1..=len), without the rest of its spec.
+    pub fn user(&self, n: u64) -> Ref {
+        fill(&self.user, n)
+    }
+
+    /// User `n` (1..=len) exactly as a `create_user` step would give it.
+    pub fn spec(&self, n: u64) -> UserSpec {
+        UserSpec {
+            user: self.user(n),
+            attrs: self
+                .attrs
+                .iter()
+                .map(|(a, c)| (*a, c.for_user(n)))
+                .collect(),
+        }
+    }
+
+    /// Every user in order, each made as it is reached.
+    pub fn specs(&self) -> impl Iterator<Item = UserSpec> + '_ {
+        (1..=self.count).map(|n| self.spec(n))
+    }
+}
+
+/// `create_groups` as written: a `{n}` group ref template, the display names cycled over the
+/// groups, and a count. Like `Population`, the groups are made only when the step is applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupPopulation {
+    /// The ref template, `g{n}`.
+    group: String,
+    /// Non-empty: the parser refuses an empty list.
+    display_names: Vec<String>,
+    count: u64,
+}
+
+impl GroupPopulation {
+    pub fn new(group: String, display_names: Vec<String>, count: u64) -> Self {
+        GroupPopulation {
+            group,
+            display_names,
+            count,
+        }
+    }
+
+    pub fn len(&self) -> u64 {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The ref of group `n` (1..=len).
+    pub fn group(&self, n: u64) -> Ref {
+        fill(&self.group, n)
+    }
+
+    /// Group `n` (1..=len), without members, as a `create_group` step would give it.
+    pub fn spec(&self, n: u64) -> GroupSpec {
+        GroupSpec {
+            group: self.group(n),
+            display_name: fill(pick::<String>(&self.display_names, n), n),
+            members: Vec::new(),
+        }
+    }
+
+    /// Every group in order, each made as it is reached.
+    pub fn specs(&self) -> impl Iterator<Item = GroupSpec> + '_ {
+        (1..=self.count).map(|n| self.spec(n))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScopeMode {
     AssignedOnly,
@@ -157,11 +283,11 @@ pub enum Step {
     },
     DeleteGroup(Ref),
     // --- generated populations (real-size directories) ---
-    /// `create_users`: a generated population, expanded by the parser into one spec per user
-    /// exactly as `create_user` would have produced it.
-    CreateUsers(Vec<UserSpec>),
-    /// `create_groups`: generated groups (no members), expanded like `create_users`.
-    CreateGroups(Vec<GroupSpec>),
+    /// `create_users`: a generated population, kept as its template; each user's spec is
+    /// made when the step is applied, exactly as `create_user` would have produced it.
+    CreateUsers(Population),
+    /// `create_groups`: generated groups (no members), kept as a template like `create_users`.
+    CreateGroups(GroupPopulation),
     /// `update_users`: the same change (with `{n}` filled in per user) to each selected user.
     UpdateUsers(Vec<UserSpec>),
     DisableUsers(Vec<Ref>),

@@ -1,6 +1,7 @@
 //! Generated populations: the `{n}` templates of `create_users` and the ref ranges
 //! (`u1..u300`) that name a set of users. Pure text rules, so the parser can report a bad
-//! template or range at its position and the engine only ever sees expanded refs.
+//! template or range at its position. Ranges reach the engine expanded; templates reach it
+//! as `model::Population`, which fills them in user by user with `fill`.
 
 /// The most users one template or range may name: big enough for the load benchmark's
 /// directory of 100,000 users and 10,000 groups (`cargo bench --bench provisioning`), with

@@ -395,21 +395,28 @@ impl<'a> Run<'a> {
                 self.remember_user_name(&spec.user);
                 r
             }
-            Step::CreateUsers(specs) => {
-                let r = dir(self.tenant.create_users(specs));
-                specs.iter().for_each(|s| self.remember_user_name(&s.user));
-                r
+            Step::CreateUsers(population) => {
+                // One walk: each user is made from the template, created, and its userName
+                // remembered (as `remember_user_name` does) before the next is made; no list
+                // of the population is kept.
+                let (profile, prefix) = (self.engine.profile, &self.settings.prefix);
+                let names = &mut self.last_user_name;
+                dir(self.tenant.create_users(population.specs(), |user, u| {
+                    if let Some(name) = profile.desired_user(u, prefix, true).user_name() {
+                        names.insert(user.to_string(), name.to_string());
+                    }
+                }))
             }
             Step::UpdateUsers(specs) => {
                 let r = dir(self.tenant.update_users(specs));
                 specs.iter().for_each(|s| self.remember_user_name(&s.user));
                 r
             }
-            Step::CreateGroups(specs) => {
-                for g in specs {
-                    let name = format!("{}{}", self.settings.prefix, g.display_name);
-                    self.last_group_name.insert(g.group.clone(), name);
-                }
+            Step::CreateGroups(population) => {
+                let (prefix, names) = (&self.settings.prefix, &mut self.last_group_name);
+                let specs = population.specs().inspect(|g| {
+                    names.insert(g.group.clone(), format!("{prefix}{}", g.display_name));
+                });
                 dir(self.tenant.create_groups(specs))
             }
             Step::DisableUsers(users) => dir(self.tenant.disable_users(users)),

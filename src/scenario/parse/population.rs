@@ -1,7 +1,8 @@
-//! Real-size directories: `create_users` (a `{n}` template expanded into one `create_user`
-//! per user) and the user sets the other steps take — a ref, a range `u1..u300`, or a list
-//! of them, optionally thinned with `every: k`. A bad range or template is reported once, at
-//! its position, not once per user.
+//! Real-size directories: `create_users` (a `{n}` template, kept as a template: each user is
+//! made from it when the step is applied, as one `create_user` would make it) and the user
+//! sets the other steps take — a ref, a range `u1..u300`, or a list of them, optionally
+//! thinned with `every: k`. A bad range or template is reported once, at its position, not
+//! once per user.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -10,30 +11,13 @@ use saphyr::{Scalar, YamlData};
 use super::directory::is_ref_name;
 use super::Parser;
 use crate::scenario::error::ErrorKind;
-use crate::scenario::model::{AttrValue, GroupSpec, Ref, Step, UserAttr, UserSpec};
+use crate::scenario::model::{Cycle, GroupPopulation, Population, Ref, Step, UserAttr, UserSpec};
 use crate::scenario::node::{as_str, item, At, Entry, Map, Node};
 use crate::scenario::population::{self, MAX_USERS, PLACEHOLDER};
 use crate::scenario::refs::{Accept, RefKind, Usage};
 
 /// The keys of a user selection: the set and how to thin it.
 pub(super) const SELECTION_KEYS: &[&str] = &["users", "every"];
-
-/// One template value: the same for every user, or cycled over a list.
-#[derive(Debug, Clone)]
-enum Cycle {
-    Text(Vec<String>),
-    Bool(Vec<bool>),
-}
-
-impl Cycle {
-    fn for_user(&self, n: u64) -> AttrValue {
-        let pick = |len: usize| ((n - 1) % len as u64) as usize;
-        match self {
-            Cycle::Text(items) => AttrValue::Text(population::fill(&items[pick(items.len())], n)),
-            Cycle::Bool(items) => AttrValue::Bool(items[pick(items.len())]),
-        }
-    }
-}
 
 impl Parser<'_> {
     /// `create_users: { count: 300, template: { user: "u{n}", userPrincipalName: … } }`.
@@ -95,21 +79,17 @@ impl Parser<'_> {
         if !ok {
             return None;
         }
-        let mut specs = Vec::with_capacity(count as usize);
+        let population = Population::new(user, cycles, count);
+        // Each ref is made to be checked and then dropped: the step keeps the template, so
+        // a 100,000-user population is not held twice (here and in the IdP's tenant).
         for n in 1..=count {
-            let name = population::fill(&user, n);
             // One duplicate is reported; the rest of the population would repeat it.
+            let name = population.user(n);
             if !self.create_named(&name, user_node.value, &user_node.path, RefKind::User) {
                 return None;
             }
-            let mut attrs: BTreeMap<UserAttr, AttrValue> =
-                cycles.iter().map(|(a, c)| (*a, c.for_user(n))).collect();
-            attrs
-                .entry(UserAttr::AccountEnabled)
-                .or_insert(AttrValue::Bool(true));
-            specs.push(UserSpec { user: name, attrs });
         }
-        Some(Step::CreateUsers(specs))
+        Some(Step::CreateUsers(population))
     }
 
     /// `create_groups: { count: 210, template: { group: "g{n}", displayName: "Team {n}" } }`:
@@ -138,22 +118,18 @@ impl Parser<'_> {
             .required(&tmap, "displayName")
             .and_then(|d| self.cycle(d, UserAttr::DisplayName));
         let (count, (group, group_node), names) = (count?, group?, names?);
-        let mut specs = Vec::with_capacity(count as usize);
+        // `displayName` is read as text, never as a boolean.
+        let Cycle::Text(names) = names else {
+            return None;
+        };
+        let population = GroupPopulation::new(group, names, count);
         for n in 1..=count {
-            let name = population::fill(&group, n);
+            let name = population.group(n);
             if !self.create_named(&name, group_node.value, &group_node.path, RefKind::Group) {
                 return None;
             }
-            let AttrValue::Text(display_name) = names.for_user(n) else {
-                return None;
-            };
-            specs.push(GroupSpec {
-                group: name,
-                display_name,
-                members: Vec::new(),
-            });
         }
-        Some(Step::CreateGroups(specs))
+        Some(Step::CreateGroups(population))
     }
 
     /// The `count` of a population: 1 to `MAX_USERS`.

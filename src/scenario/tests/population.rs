@@ -8,9 +8,10 @@ const POP: &str = "  - create_users: { count: 4, template: { user: \"u{n}\", use
 #[test]
 fn create_users_expands_templates_and_cycles_lists() {
     let s = steps(POP);
-    let Step::CreateUsers(specs) = &s[0] else {
+    let Step::CreateUsers(population) = &s[0] else {
         panic!("{s:?}");
     };
+    let specs: Vec<UserSpec> = population.specs().collect();
     let want: Vec<UserSpec> = (1..=4u64)
         .map(|n| UserSpec {
             user: format!("u{n}"),
@@ -27,8 +28,34 @@ fn create_users_expands_templates_and_cycles_lists() {
             ]),
         })
         .collect();
-    assert_eq!(specs, &want);
+    assert_eq!(specs, want);
+    assert_eq!(population.len(), 4);
+    assert_eq!(
+        population.spec(3),
+        want[2],
+        "one user made alone is the same user"
+    );
     assert_eq!(s[0].keyword(), "create_users");
+}
+
+#[test]
+fn a_generated_user_is_the_user_create_user_makes() {
+    // No `accountEnabled` in either: both default it to true, and to nothing else.
+    let s = steps(
+        "  - create_users: { count: 7, template: { user: \"u{n}\", userPrincipalName: \"u{n}@contoso.com\", jobTitle: \"Lead {n}\" } }\n\
+         \x20 - create_user: { user: w7, userPrincipalName: u7@contoso.com, jobTitle: Lead 7 }\n",
+    );
+    let (Step::CreateUsers(population), Step::CreateUser(one)) = (&s[0], &s[1]) else {
+        panic!("{s:?}");
+    };
+    let seventh = population.spec(7);
+    assert_eq!(seventh.user, "u7");
+    assert_eq!(seventh.attrs, one.attrs);
+    assert_eq!(
+        seventh.attrs.get(&UserAttr::AccountEnabled),
+        Some(&AttrValue::Bool(true))
+    );
+    assert_eq!(population.specs().last(), Some(seventh));
 }
 
 #[test]
@@ -186,9 +213,10 @@ fn create_groups_expands_names_and_registers_group_refs() {
         "  - create_groups: { count: 3, template: { group: \"g{n}\", displayName: [\"Team {n}\", Blue] } }\n\
          \x20 - assign: g3\n",
     );
-    let Step::CreateGroups(specs) = &s[0] else {
+    let Step::CreateGroups(population) = &s[0] else {
         panic!("{s:?}");
     };
+    let specs: Vec<GroupSpec> = population.specs().collect();
     let names: Vec<(&str, &str)> = specs
         .iter()
         .map(|g| (g.group.as_str(), g.display_name.as_str()))
