@@ -177,7 +177,12 @@ fn cpu_seconds() -> f64 {
     // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(f64::NAN);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+    };
     (ticks(11) + ticks(12)) / 100.0
 }
 
@@ -330,7 +335,13 @@ async fn run_raw(replay: &Path, base: &str) -> (u64, f64, Latencies, u64, f64) {
         }
     }
     let seconds = started.elapsed().as_secs_f64();
-    (lines.len() as u64, seconds, latency, errors, cpu_seconds() - cpu)
+    (
+        lines.len() as u64,
+        seconds,
+        latency,
+        errors,
+        cpu_seconds() - cpu,
+    )
 }
 
 /// The server with the directory loaded: GET /Users/{id} from `connections` tasks.
@@ -480,8 +491,12 @@ fn main() {
         let replay = dir.join(format!("{name}.replay.jsonl"));
         let server = Server::start();
         let h = on_worker(&runtime, {
-            let (text, name, base, replay) =
-                (text.clone(), name.to_string(), server.base.clone(), replay.clone());
+            let (text, name, base, replay) = (
+                text.clone(),
+                name.to_string(),
+                server.base.clone(),
+                replay.clone(),
+            );
             async move { run_harness(&text, &name, &base, &replay).await }
         });
         let (rps_server, loaded) = runtime.block_on(server_load(&server.base, seconds, 32));

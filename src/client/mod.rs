@@ -133,6 +133,12 @@ impl Response {
 pub enum ClientError {
     #[error("failed to connect to {url}: {reason}")]
     Connect { url: String, reason: String },
+    /// The TLS handshake was refused (a certificate either side, no shared version): how
+    /// the target or `--cacert`/`--cert` is set up, so never retried as a passing fault.
+    /// TLS 1.3 tells a refused client certificate only on the first read, and a retry then
+    /// met "connection was not ready" on a pooled connection and lost the sentence.
+    #[error("failed to connect to {url}: {reason}")]
+    Tls { url: String, reason: String },
     #[error("no answer from {url} within {seconds} s")]
     Timeout { url: String, seconds: u64 },
     #[error("failed to talk to {url}: {reason}")]
@@ -169,7 +175,7 @@ pub enum FailureKind {
 impl ClientError {
     pub fn kind(&self) -> FailureKind {
         match self {
-            ClientError::Connect { .. } => FailureKind::Connect,
+            ClientError::Connect { .. } | ClientError::Tls { .. } => FailureKind::Connect,
             ClientError::Timeout { .. } => FailureKind::Timeout,
             ClientError::Http { .. } => FailureKind::Transport,
             ClientError::Redirected { .. } => FailureKind::Redirected,
@@ -181,6 +187,10 @@ impl ClientError {
     fn scrubbed(self, r: &Redactor) -> ClientError {
         match self {
             ClientError::Connect { url, reason } => ClientError::Connect {
+                url: r.scrub(&url),
+                reason: r.scrub(&reason),
+            },
+            ClientError::Tls { url, reason } => ClientError::Tls {
                 url: r.scrub(&url),
                 reason: r.scrub(&reason),
             },
@@ -584,7 +594,8 @@ impl ScimClient {
         };
         let odd = !p.starts_with('/')
             || path.contains(['#', '\\'])
-            || p.split('/').any(|seg| seg == "." || seg == ".." || seg.eq_ignore_ascii_case("%2e"));
+            || p.split('/')
+                .any(|seg| seg == "." || seg == ".." || seg.eq_ignore_ascii_case("%2e"));
         if odd || p.to_ascii_lowercase().contains("%2e") {
             return None;
         }
@@ -685,19 +696,19 @@ impl ScimClient {
                 url: url.to_string(),
                 seconds: self.timeout.as_secs(),
             }
+        } else if let Some(reason) = tls::explain(&e) {
+            // A refused certificate is a set-up problem like a refused connection (exit 3),
+            // told as one sentence with the fix rather than rustls' enum name. TLS 1.3 checks
+            // the client certificate after the client's side of the handshake: a missing one
+            // arrives as an alert on the first read, not on connect.
+            ClientError::Tls {
+                url: url.to_string(),
+                reason,
+            }
         } else if e.is_connect() {
             ClientError::Connect {
                 url: url.to_string(),
-                // A refused certificate is a set-up problem like a refused connection (exit
-                // 3), told as one sentence with the fix rather than rustls' enum name.
-                reason: tls::explain(&e).unwrap_or_else(|| root_cause(&e)),
-            }
-        } else if let Some(reason) = tls::explain(&e) {
-            // TLS 1.3 checks the client certificate after the client's side of the
-            // handshake: a missing one arrives as an alert on the first read, not on connect.
-            ClientError::Connect {
-                url: url.to_string(),
-                reason,
+                reason: root_cause(&e),
             }
         } else {
             ClientError::Http {
@@ -829,7 +840,13 @@ mod tests {
                 let whole = reqwest::Url::parse(&format!("{}{path}", client.base)).expect("parses");
                 assert_eq!(client.request_url(path), Some(whole), "{base} + {path}");
             }
-            for odd in ["/Users/../Groups", "/Users#x", "Users", "/Users/%2e%2e/x", "/a\\b"] {
+            for odd in [
+                "/Users/../Groups",
+                "/Users#x",
+                "Users",
+                "/Users/%2e%2e/x",
+                "/a\\b",
+            ] {
                 assert_eq!(client.request_url(odd), None, "{odd}");
             }
         }

@@ -60,6 +60,7 @@ impl CycleError {
             CycleError::Unreachable(e) => matches!(
                 e,
                 ClientError::Connect { .. }
+                    | ClientError::Tls { .. }
                     | ClientError::Timeout { .. }
                     | ClientError::Redirected { .. }
             ),

@@ -224,7 +224,11 @@ impl ProvisioningLog {
     pub fn with_entries<R>(&self, f: impl FnOnce(&[LogEntry]) -> R) -> R {
         let entries: Vec<LogEntry> = {
             let inner = self.lock();
-            inner.entries.iter().map(|p| p.entry(&inner.texts)).collect()
+            inner
+                .entries
+                .iter()
+                .map(|p| p.entry(&inner.texts))
+                .collect()
         };
         f(&entries)
     }
