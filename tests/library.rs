@@ -25,7 +25,7 @@ fn builder() -> scim_harness::HarnessBuilder {
 async fn outcomes_are_heard_in_list_order_and_a_failure_fails_the_run() {
     let heard: Arc<Mutex<Vec<String>>> = Arc::default();
     let seen = heard.clone();
-    let report = builder()
+    let harness = builder()
         .observe(move |event| {
             if let Event::Finished(o) = event {
                 if let Ok(mut list) = seen.lock() {
@@ -34,9 +34,12 @@ async fn outcomes_are_heard_in_list_order_and_a_failure_fails_the_run() {
             }
         })
         .build()
-        .expect("valid")
-        .run()
+        .expect("valid");
+    // Spawned, as the CLI runs it and `Harness::run` advises: this only compiles while the
+    // run's future is `Send + 'static`.
+    let report = tokio::spawn(harness.run())
         .await
+        .expect("the task ends")
         .expect("ran");
     let listed: Vec<String> = report
         .outcomes()
