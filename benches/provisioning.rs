@@ -6,8 +6,10 @@
 //! (support/oha.rs), a plain reqwest replay sends exactly the requests the harness sent —
 //! same endpoints, same mix, same bodies, server ids mapped — against a fresh server one at
 //! a time, and a concurrent GET-by-id load measures the server with the whole directory
-//! loaded. The ratio is against oha when it is installed, against the replay otherwise. Targets: harness ≥ 0.8 × raw req/s, harness peak RSS < 300 MB,
-//! server ≥ 20,000 req/s.
+//! loaded. The harness runs twice, before and after the replay (each on a fresh server), and
+//! the ratio is the mean of its two rates over the replay's: the machine's speed drifts
+//! between phases. oha's rate is printed, not judged (benches/README.md). Targets: harness
+//! ≥ 0.8 × replay req/s, harness peak RSS < 300 MB, server ≥ 20,000 req/s.
 //!
 //! The harness's requests go to disk as they are made (one line each), so nothing here grows
 //! with the number of requests but the replay file.
@@ -439,7 +441,7 @@ fn main() {
     if header {
         println!(
         "initial cycle: {users} users, {groups} groups of {} members; oha = {}; \
-         replay = plain reqwest replay of the same requests, one at a time; ratio = harness/replay\n",
+         replay = plain reqwest replay of the same requests, one at a time; ratio = mean of two harness phases (before and after the replay) / replay\n",
         users / groups.max(1),
         match &oha_bin {
             Some(_) => "oha on the harness's mix, the profile's workers, {oha_seconds} s per class",
@@ -525,7 +527,30 @@ fn main() {
         });
         drop(fresh);
         let _ = std::fs::remove_file(&replay);
-        let rps = h.requests as f64 / h.seconds;
+        // The harness again, on another fresh server, after the replay. On the shared 2-core
+        // machine a phase's speed drifts with the neighbours by a fifth or more within
+        // minutes (the same replay took 77 to 155 µs of CPU per request across one day), so
+        // one harness phase against one replay phase judged the drift as much as the
+        // harness. Harness, replay, harness: the ratio takes the mean of the two harness
+        // rates, which cancels a drift that is steady over the three phases.
+        let again = Server::start();
+        let scratch = dir.join(format!("{name}.again.jsonl"));
+        let h2 = on_worker(&runtime, {
+            let (text, name, base, scratch) = (
+                text.clone(),
+                name.to_string(),
+                again.base.clone(),
+                scratch.clone(),
+            );
+            async move { run_harness(&text, &name, &base, &scratch).await }
+        });
+        drop(again);
+        let _ = std::fs::remove_file(&scratch);
+        let (rps1, rps2) = (
+            h.requests as f64 / h.seconds,
+            h2.requests as f64 / h2.seconds,
+        );
+        let rps = (rps1 + rps2) / 2.0;
         let replay_rps = raw_n as f64 / raw_s;
         // The target is judged against the replay: the same requests on the same server
         // state as the harness met them. oha drives each class on the filled server, where a
@@ -568,11 +593,14 @@ fn main() {
             );
         }
         println!(
-            "       harness {:?} in {:.1} s, CPU {:.0} µs per request (replay {:.0} µs); server held {loaded} users; replay {raw_n} requests, p50 {:.3} / p99 {:.3} ms, {raw_errors} non-2xx, \
+            "       harness {:?} in {:.1} s and {:?} in {:.1} s after the replay ({rps1:.0} and {rps2:.0} req/s; peak RSS judged on the first, the second read {:.0} MB from the heap the first left), CPU {:.0} µs per request (replay {:.0} µs); server held {loaded} users; replay {raw_n} requests, p50 {:.3} / p99 {:.3} ms, {raw_errors} non-2xx, \
              harness/oha {:.2}; ratio (harness/replay) ≥ {RATIO_TARGET} {}; peak < {RSS_TARGET_MB} MB {}; server ≥ {SERVER_TARGET_RPS} req/s {}",
             h.verdict,
             h.seconds,
-            h.cpu_s * 1e6 / h.requests.max(1) as f64,
+            h2.verdict,
+            h2.seconds,
+            h2.peak_mb,
+            (h.cpu_s + h2.cpu_s) * 1e6 / (h.requests + h2.requests).max(1) as f64,
             raw_cpu * 1e6 / raw_n.max(1) as f64,
             raw_lat.percentile_ms(0.5),
             raw_lat.percentile_ms(0.99),
@@ -584,7 +612,8 @@ fn main() {
         missed |= ratio < RATIO_TARGET
             || h.peak_mb >= RSS_TARGET_MB
             || rps_server < SERVER_TARGET_RPS
-            || h.verdict != Verdict::Passed;
+            || h.verdict != Verdict::Passed
+            || h2.verdict != Verdict::Passed;
     }
     let _ = std::fs::remove_dir_all(&dir);
     if missed {
