@@ -80,7 +80,7 @@ impl TransportSettings {
             roots = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
                 TransportError::BadCertificate {
                     path: shown.clone(),
-                    reason: super::root_cause(&e),
+                    reason: super::error::root_cause(&e),
                 }
             })?;
             if roots.is_empty() {
@@ -98,7 +98,7 @@ impl TransportSettings {
                 Some(reqwest::Identity::from_pem(&pem).map_err(|e| {
                     TransportError::BadIdentity {
                         path: cert.display().to_string(),
-                        reason: super::root_cause(&e),
+                        reason: super::error::root_cause(&e),
                     }
                 })?)
             }
@@ -109,7 +109,7 @@ impl TransportSettings {
                 reqwest::Proxy::all(url.as_str())
                     .map_err(|e| TransportError::BadProxy {
                         url: super::scrub_userinfo(url),
-                        reason: super::root_cause(&e),
+                        reason: super::error::root_cause(&e),
                     })?
                     // As curl does: NO_PROXY still names the hosts reached directly.
                     .no_proxy(reqwest::NoProxy::from_env()),
@@ -125,7 +125,7 @@ impl TransportSettings {
         transport
             .apply(reqwest::Client::builder())
             .build()
-            .map_err(|e| TransportError::Rejected(super::root_cause(&e)))?;
+            .map_err(|e| TransportError::Rejected(super::error::root_cause(&e)))?;
         Ok(transport)
     }
 }
