@@ -20,7 +20,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -198,19 +198,20 @@ struct HarnessRun {
 }
 
 /// One initial cycle under `profile`, every request appended to `replay` as it is made.
-async fn run_harness(text: &str, profile: &str, base: &str, replay: &Path) -> HarnessRun {
+/// Owned arguments: it runs as a task of its own (`on_worker`).
+async fn run_harness(text: String, profile: String, base: String, replay: PathBuf) -> HarnessRun {
     reset_peak_rss();
     let file = PathBuf::from("bench-initial-cycle.yaml");
-    let scenario = scim_harness::scenario::parse_str(text, &file)
+    let scenario = scim_harness::scenario::parse_str(&text, &file)
         .unwrap_or_else(|e| fail(format!("the bench scenario does not parse: {e:?}")));
-    let profile = scim_harness::profile::by_name(profile, &BTreeMap::new())
+    let profile = scim_harness::profile::by_name(&profile, &BTreeMap::new())
         .unwrap_or_else(|e| fail(format!("no profile: {e}")));
     let latency = Arc::new(Mutex::new(Latencies::new()));
     let out = Mutex::new(BufWriter::new(
-        File::create(replay).unwrap_or_else(|e| fail(format!("failed to create replay: {e}"))),
+        File::create(&replay).unwrap_or_else(|e| fail(format!("failed to create replay: {e}"))),
     ));
     let seen = latency.clone();
-    let client = ScimClient::new(base, Some(Secret::new(TOKEN)), Duration::from_secs(30))
+    let client = ScimClient::new(&base, Some(Secret::new(TOKEN)), Duration::from_secs(30))
         .unwrap_or_else(|e| fail(e))
         .with_headers(profile.wire_headers())
         .unwrap_or_else(|e| fail(e))
@@ -293,7 +294,7 @@ fn map_ids(text: &str, ids: &HashMap<String, String>) -> String {
 }
 
 /// The raw baseline: the harness's requests replayed one at a time with plain reqwest.
-async fn run_raw(replay: &Path, base: &str) -> (u64, f64, Latencies, u64, f64) {
+async fn run_raw(replay: PathBuf, base: String) -> (u64, f64, Latencies, u64, f64) {
     let http = reqwest::Client::new();
     let lines: Vec<Value> = BufReader::new(
         File::open(replay).unwrap_or_else(|e| fail(format!("failed to read replay: {e}"))),
@@ -492,15 +493,15 @@ fn main() {
     for name in names {
         let replay = dir.join(format!("{name}.replay.jsonl"));
         let server = Server::start();
-        let h = on_worker(&runtime, {
-            let (text, name, base, replay) = (
+        let h = on_worker(
+            &runtime,
+            run_harness(
                 text.clone(),
-                name.to_string(),
+                name.into(),
                 server.base.clone(),
                 replay.clone(),
-            );
-            async move { run_harness(&text, &name, &base, &replay).await }
-        });
+            ),
+        );
         let (rps_server, loaded) = runtime.block_on(server_load(&server.base, seconds, 32));
         let workers = scim_harness::profile::by_name(name, &BTreeMap::new())
             .map(|p| p.worker_threads().max(1))
@@ -521,29 +522,27 @@ fn main() {
         });
         drop(server);
         let fresh = Server::start();
-        let (raw_n, raw_s, raw_lat, raw_errors, raw_cpu) = on_worker(&runtime, {
-            let (replay, base) = (replay.clone(), fresh.base.clone());
-            async move { run_raw(&replay, &base).await }
-        });
+        let (raw_n, raw_s, raw_lat, raw_errors, raw_cpu) =
+            on_worker(&runtime, run_raw(replay.clone(), fresh.base.clone()));
         drop(fresh);
         let _ = std::fs::remove_file(&replay);
         // The harness again, on another fresh server, after the replay. On the shared 2-core
         // machine a phase's speed drifts with the neighbours by a fifth or more within
-        // minutes (the same replay took 77 to 155 µs of CPU per request across one day), so
+        // minutes (the same replay took 77 to 177 µs of CPU per request across one day), so
         // one harness phase against one replay phase judged the drift as much as the
         // harness. Harness, replay, harness: the ratio takes the mean of the two harness
         // rates, which cancels a drift that is steady over the three phases.
         let again = Server::start();
         let scratch = dir.join(format!("{name}.again.jsonl"));
-        let h2 = on_worker(&runtime, {
-            let (text, name, base, scratch) = (
+        let h2 = on_worker(
+            &runtime,
+            run_harness(
                 text.clone(),
-                name.to_string(),
+                name.into(),
                 again.base.clone(),
                 scratch.clone(),
-            );
-            async move { run_harness(&text, &name, &base, &scratch).await }
-        });
+            ),
+        );
         drop(again);
         let _ = std::fs::remove_file(&scratch);
         let (rps1, rps2) = (
