@@ -370,15 +370,12 @@ impl<'a> Run<'a> {
     }
 
     fn remember_user_name(&mut self, user: &str) {
-        if let Some(u) = self.tenant.user(user) {
-            let desired = self
-                .engine
-                .profile
-                .desired_user(u, &self.settings.prefix, true);
-            if let Some(name) = desired.user_name() {
-                self.last_user_name
-                    .insert(user.to_string(), name.to_string());
-            }
+        let name = self
+            .tenant
+            .user(user)
+            .and_then(|u| user_name_sent(self.engine.profile, &self.settings.prefix, u));
+        if let Some(name) = name {
+            self.last_user_name.insert(user.to_string(), name);
         }
     }
 
@@ -397,13 +394,12 @@ impl<'a> Run<'a> {
             }
             Step::CreateUsers(population) => {
                 // One walk: each user is made from the template, created, and its userName
-                // remembered (as `remember_user_name` does) before the next is made; no list
-                // of the population is kept.
+                // remembered before the next is made; no list of the population is kept.
                 let (profile, prefix) = (self.engine.profile, &self.settings.prefix);
                 let names = &mut self.last_user_name;
                 dir(self.tenant.create_users(population.specs(), |user, u| {
-                    if let Some(name) = profile.desired_user(u, prefix, true).user_name() {
-                        names.insert(user.to_string(), name.to_string());
+                    if let Some(name) = user_name_sent(profile, prefix, u) {
+                        names.insert(user.to_string(), name);
                     }
                 }))
             }
@@ -740,4 +736,17 @@ pub fn skipped(scenario: &Scenario, profile: &str, reason: String) -> ScenarioOu
         findings: vec![],
         directories: vec![],
     }
+}
+
+/// The userName `profile` sends for `u` under the run's `prefix`: what an expectation on
+/// the user looks for on the target.
+fn user_name_sent(
+    profile: &dyn Profile,
+    prefix: &str,
+    u: &crate::idp::SourceUser,
+) -> Option<String> {
+    profile
+        .desired_user(u, prefix, true)
+        .user_name()
+        .map(str::to_string)
 }
