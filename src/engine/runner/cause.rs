@@ -1,8 +1,7 @@
 //! What a failed step says: its root cause (the first exchange that broke the IdP's
 //! expectation, as `check::judge` found it), or the failed check itself as a finding.
 
-use std::sync::{Arc, Mutex, PoisonError};
-
+use super::spill_judge::SpillJudge;
 use super::*;
 
 impl<'a> Run<'a> {
@@ -38,27 +37,12 @@ impl<'a> Run<'a> {
     /// Judges the exchanges of a long cycle as the client spills them, so they are not all
     /// held until the cycle ends; `take_spilled` folds the findings in afterwards, ahead of
     /// the ones `judge_exchanges` finds in what the client still keeps.
-    pub(super) fn judge_as_spilled(&self) -> Arc<Mutex<Vec<Finding>>> {
-        let judged: Arc<Mutex<Vec<Finding>>> = Arc::default();
-        let sink = judged.clone();
-        let strictness = self.strictness.clone();
-        self.client.spill_to(Some(Box::new(move |batch| {
-            let mut found = sink.lock().unwrap_or_else(PoisonError::into_inner);
-            for x in &batch {
-                for f in judge::exchange(&strictness, x) {
-                    if !found.iter().any(|g| g.key == f.key) {
-                        found.push(f);
-                    }
-                }
-            }
-        })));
-        judged
+    pub(super) fn judge_as_spilled(&self) -> SpillJudge {
+        SpillJudge::start(self.client, &self.strictness)
     }
 
-    pub(super) fn take_spilled(&mut self, judged: Arc<Mutex<Vec<Finding>>>) {
-        self.client.spill_to(None);
-        let found = std::mem::take(&mut *judged.lock().unwrap_or_else(PoisonError::into_inner));
-        for f in found {
+    pub(super) fn take_spilled(&mut self, judged: SpillJudge) {
+        for f in judged.finish(self.client) {
             if !self.findings.iter().any(|g| g.key == f.key) {
                 self.findings.push(f);
             }

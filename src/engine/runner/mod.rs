@@ -4,6 +4,7 @@
 
 mod cause;
 mod checks;
+mod spill_judge;
 mod target;
 
 use std::collections::{BTreeMap, BTreeSet};

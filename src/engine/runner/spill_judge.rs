@@ -1,0 +1,117 @@
+//! Judges the exchanges a long cycle spills on a thread of its own, off the request path.
+//!
+//! A cycle runs one request at a time for most IdPs (Entra's and Okta's single worker): while
+//! the server answers, the harness waits, and while the harness judges, the server waits.
+//! Judged in the client's `record`, every 256th request waited for the judging of the 255
+//! before it; on a thread of its own that work runs while the next requests are in flight, on
+//! the core the waiting leaves idle. Findings come out as the inline judge found them: one
+//! thread takes the batches in the order they were spilled and keeps each key once, first
+//! seen first.
+
+use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+
+use crate::check::finding::Finding;
+use crate::check::judge;
+use crate::client::{Exchange, ScimClient};
+use crate::profile::Strictness;
+
+/// Batches waiting for the judge before a spill waits for it: memory stays bounded (each
+/// batch is at most `SPILL_AFTER` exchanges) even if the judge falls behind.
+const QUEUE: usize = 4;
+
+/// The judge of one cycle's spilled exchanges; `finish` gives its findings.
+pub(super) struct SpillJudge(Arc<Mutex<Judge>>);
+
+#[derive(Default)]
+struct Judge {
+    /// Started on the first spill: most cycles never make enough exchanges to spill.
+    queue: Option<SyncSender<Vec<Exchange>>>,
+    thread: Option<JoinHandle<Vec<Finding>>>,
+    /// What was judged here because the thread could not be started or had stopped.
+    inline: Vec<Finding>,
+}
+
+impl SpillJudge {
+    /// Sets `client` to spill into a new judge.
+    pub(super) fn start(client: &ScimClient, strictness: &Strictness) -> SpillJudge {
+        let judge: Arc<Mutex<Judge>> = Arc::default();
+        let sink = judge.clone();
+        let strictness = strictness.clone();
+        client.spill_to(Some(Box::new(move |batch| {
+            sink.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take(batch, &strictness);
+        })));
+        SpillJudge(judge)
+    }
+
+    /// Stops `client` spilling and waits for the judge: the findings of every spilled
+    /// exchange, in the order they were first found.
+    pub(super) fn finish(self, client: &ScimClient) -> Vec<Finding> {
+        client.spill_to(None);
+        let mut judge = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        // Dropping the queue ends the thread's loop once it has judged what is queued.
+        judge.queue = None;
+        let mut found = match judge.thread.take().map(JoinHandle::join) {
+            Some(Ok(found)) => found,
+            // A panic in the judge is a bug: it ends the run as it would have inline.
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => Vec::new(),
+        };
+        for f in std::mem::take(&mut judge.inline) {
+            keep(&mut found, f);
+        }
+        found
+    }
+}
+
+impl Judge {
+    fn take(&mut self, batch: Vec<Exchange>, strictness: &Strictness) {
+        if self.queue.is_none() && self.thread.is_none() {
+            self.start(strictness);
+        }
+        let batch = match &self.queue {
+            Some(queue) => match queue.send(batch) {
+                Ok(()) => return,
+                Err(back) => back.0,
+            },
+            None => batch,
+        };
+        judge_into(&mut self.inline, strictness, &batch);
+    }
+
+    fn start(&mut self, strictness: &Strictness) {
+        let (queue, batches) = sync_channel::<Vec<Exchange>>(QUEUE);
+        let strictness = strictness.clone();
+        let thread = std::thread::Builder::new()
+            .name("scim-harness-judge".into())
+            .spawn(move || {
+                let mut found = Vec::new();
+                for batch in batches {
+                    judge_into(&mut found, &strictness, &batch);
+                }
+                found
+            });
+        // Without a thread the batches are judged where they are spilled, as before.
+        if let Ok(thread) = thread {
+            self.queue = Some(queue);
+            self.thread = Some(thread);
+        }
+    }
+}
+
+fn judge_into(found: &mut Vec<Finding>, strictness: &Strictness, batch: &[Exchange]) {
+    for x in batch {
+        for f in judge::exchange(strictness, x) {
+            keep(found, f);
+        }
+    }
+}
+
+fn keep(found: &mut Vec<Finding>, f: Finding) {
+    if !found.iter().any(|g| g.key == f.key) {
+        found.push(f);
+    }
+}
