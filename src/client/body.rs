@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use super::redact::may_name_password;
 use super::redact_passwords;
 
 /// The default cap on a response body. SCIM pages of 100 users with groups stay far below it.
@@ -53,16 +54,19 @@ pub fn truncate_text(text: &str, max: usize) -> String {
     format!("{}… ({} bytes in all)", &text[..end], text.len())
 }
 
-/// What an exchange records of a response: JSON whole (passwords redacted) while small,
-/// otherwise the first 2 KiB of its text with the size.
+/// What an exchange records of a response: JSON whole (passwords redacted) while the text
+/// the server sent is at most `RECORDED_JSON_MAX`, otherwise the first 2 KiB of its text
+/// with the size. `text` is the answer as received, JSON or not: measuring it costs nothing,
+/// where measuring the parsed body meant writing it out again for every answer.
 pub(super) fn recorded(body: Option<&Value>, text: &str) -> Option<Value> {
     match body {
         Some(body) => {
             let mut body = body.clone();
             // Before cutting: a cut string can no longer be searched by key.
-            redact_passwords(&mut body);
-            // Measured without building the text: almost every body is small and kept whole.
-            if serialized_len(&body) <= RECORDED_JSON_MAX {
+            if may_name_password(text) {
+                redact_passwords(&mut body);
+            }
+            if text.len() <= RECORDED_JSON_MAX {
                 Some(body)
             } else {
                 Some(Value::String(truncate_text(
@@ -74,24 +78,6 @@ pub(super) fn recorded(body: Option<&Value>, text: &str) -> Option<Value> {
         None if text.is_empty() => None,
         None => Some(Value::String(truncate_text(text, RECORDED_TEXT_MAX))),
     }
-}
-
-/// The length of `value`'s compact JSON text, counted as it is written.
-fn serialized_len(value: &Value) -> usize {
-    struct Count(usize);
-    impl std::io::Write for Count {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut count = Count(0);
-    // Writing to a counter cannot fail.
-    let _ = serde_json::to_writer(&mut count, value);
-    count.0
 }
 
 #[cfg(test)]
@@ -118,7 +104,14 @@ mod tests {
     fn small_json_is_recorded_whole_with_passwords_redacted() {
         let body = json!({"userName": "a", "password": "p"});
         assert_eq!(
-            recorded(Some(&body), "ignored"),
+            recorded(Some(&body), &body.to_string()),
+            Some(json!({"userName": "a", "password": "[REDACTED]"}))
+        );
+        // The key spelled with an escape is still a `password` key.
+        let escaped = r#"{"userName":"a","p\u0061ssword":"p"}"#;
+        let parsed: Value = serde_json::from_str(escaped).expect("json");
+        assert_eq!(
+            recorded(Some(&parsed), escaped),
             Some(json!({"userName": "a", "password": "[REDACTED]"}))
         );
         assert_eq!(recorded(None, ""), None);
@@ -126,17 +119,11 @@ mod tests {
     }
 
     #[test]
-    fn the_counted_length_is_the_length_of_the_text() {
-        let body = json!({"a": "é\"\n\u{1}", "b": [1, 2.5, null, true], "c": {}});
-        assert_eq!(serialized_len(&body), body.to_string().len());
-    }
-
-    #[test]
     fn large_bodies_are_recorded_as_their_start_and_size() {
         let big = json!({"password": "p", "x": "y".repeat(RECORDED_JSON_MAX)});
         // Counted after redaction: "p" became "[REDACTED]", 9 bytes more.
         let size = big.to_string().len() + 9;
-        let Some(Value::String(kept)) = recorded(Some(&big), "") else {
+        let Some(Value::String(kept)) = recorded(Some(&big), &big.to_string()) else {
             panic!("a large JSON body is recorded as a string");
         };
         assert!(
@@ -145,6 +132,15 @@ mod tests {
         );
         assert!(kept.ends_with(&format!("… ({size} bytes in all)")));
         assert!(kept.len() < RECORDED_TEXT_MAX + 40);
+        // The text as received decides, not the body written out again: a pretty-printed
+        // answer over the limit is cut even where its compact form would fit.
+        let small = json!({"a": "b"});
+        let padded = format!("{}{}", " ".repeat(RECORDED_JSON_MAX), small);
+        assert!(matches!(
+            recorded(Some(&small), &padded),
+            Some(Value::String(_))
+        ));
+        assert_eq!(recorded(Some(&small), &small.to_string()), Some(small));
 
         let page = "<html>".repeat(10_000);
         let Some(Value::String(kept)) = recorded(None, &page) else {

@@ -282,11 +282,18 @@ impl ScimClient {
         *self.spill.write().unwrap_or_else(|e| e.into_inner()) = spill;
     }
 
-    fn record(&self, mut exchange: Exchange, headers: Option<transcript::Headers>) {
+    /// `clean_body`: the request body was found clean (`Redactor::is_clean_json`) from its
+    /// text as sent, so it is kept as it is.
+    fn record(
+        &self,
+        mut exchange: Exchange,
+        headers: Option<transcript::Headers>,
+        clean_body: bool,
+    ) {
         // A password in a body (Okta sends one on create, §2.2) is a secret like the token.
         // The response body needs neither here: `receive` scrubbed the answer and
         // `body::recorded` redacted the passwords of the copy kept.
-        if let Some(body) = &mut exchange.request_body {
+        if let Some(body) = exchange.request_body.as_mut().filter(|_| !clean_body) {
             redact_passwords(body);
             self.redactor.scrub_value(body);
         }
@@ -409,8 +416,13 @@ impl ScimClient {
         if let Some(t) = timeout {
             builder = builder.timeout(t);
         }
+        let mut clean_body = true;
         if let Some(body) = &req.body {
-            builder = builder.body(body.to_string());
+            // Written straight into a buffer: `Display` goes through a formatter call per
+            // token, which made this line a few per cent of the harness's time per request.
+            let text = serde_json::to_string(body).unwrap_or_else(|_| body.to_string());
+            clean_body = self.redactor.is_clean_json(&text);
+            builder = builder.body(text);
         }
         let outcome = match builder.send().await {
             Ok(resp) => {
@@ -418,7 +430,12 @@ impl ScimClient {
                 if let Some(h) = &mut recorded {
                     h.received(resp.headers());
                 }
-                self.receive(req.verb, &url, resp).await
+                self.receive(req.verb, &url, resp).await.map(|(r, kept)| {
+                    exchange.response_cut =
+                        r.body.is_some() && kept.as_ref().is_some_and(Value::is_string);
+                    exchange.response_body = kept;
+                    r
+                })
             }
             Err(e) => Err(error::classify(
                 &url,
@@ -431,31 +448,25 @@ impl ScimClient {
         exchange.duration_ms = started.elapsed().as_millis() as u64;
         exchange.duration_us = started.elapsed().as_micros() as u64;
         match &outcome {
-            Ok(r) => {
-                exchange.response_body = body::recorded(r.body.as_ref(), &r.text);
-                exchange.response_cut = r.body.is_some()
-                    && exchange
-                        .response_body
-                        .as_ref()
-                        .is_some_and(Value::is_string);
-                exchange.content_type = r.content_type.clone();
-            }
+            Ok(r) => exchange.content_type = r.content_type.clone(),
             Err(e) => {
                 exchange.error = Some(e.to_string());
                 exchange.failure = Some(e.kind());
             }
         }
-        self.record(exchange, recorded);
+        self.record(exchange, recorded, clean_body);
         outcome
     }
 
-    /// Turns an answer into a `Response`: redirects refused, body capped, secrets replaced.
+    /// Turns an answer into a `Response`: redirects refused, body capped, secrets replaced;
+    /// with it, what the exchange records of the body (`body::recorded`), made here where
+    /// the text as received is at hand.
     async fn receive(
         &self,
         verb: Verb,
         url: &str,
         mut resp: reqwest::Response,
-    ) -> Result<Response, ClientError> {
+    ) -> Result<(Response, Option<Value>), ClientError> {
         let status = resp.status();
         // 304 answers a conditional request; it points nowhere else.
         if status.is_redirection() && status != reqwest::StatusCode::NOT_MODIFIED {
@@ -505,16 +516,27 @@ impl ScimClient {
                 ))
             }
         };
-        let raw = String::from_utf8_lossy(&bytes);
+        // Valid UTF-8 (nearly every answer) is checked by the standard library's fast path.
+        let raw = match std::str::from_utf8(&bytes) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(&bytes),
+        };
         let mut body = serde_json::from_str::<Value>(&raw).ok();
-        if let Some(body) = &mut body {
+        if let Some(body) = body
+            .as_mut()
+            .filter(|_| !self.redactor.is_clean_raw_json(&raw))
+        {
             self.redactor.scrub_value(body);
         }
         let text = match body {
             Some(_) => String::new(),
             None => self.redactor.scrub(&raw),
         };
-        Ok(Response {
+        let kept = match &body {
+            Some(_) => body::recorded(body.as_ref(), &raw),
+            None => body::recorded(None, &text),
+        };
+        let response = Response {
             status: status.as_u16(),
             body,
             text,
@@ -523,7 +545,8 @@ impl ScimClient {
             location,
             etag,
             www_authenticate,
-        })
+        };
+        Ok((response, kept))
     }
 }
 
