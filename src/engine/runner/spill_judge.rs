@@ -115,3 +115,80 @@ fn keep(found: &mut Vec<Finding>, f: Finding) {
         found.push(f);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::Profile;
+    use crate::scim::Verb;
+    use std::time::Duration;
+
+    fn answered(path: &str, status: u16) -> Exchange {
+        Exchange {
+            method: Verb::Get,
+            url: format!("http://h{path}"),
+            path: path.into(),
+            authorization: None,
+            request_body: None,
+            status: Some(status),
+            response_cut: false,
+            response_body: Some(serde_json::json!({"detail": "x"})),
+            content_type: Some("application/scim+json".into()),
+            error: None,
+            failure: None,
+            duration_ms: 0,
+            duration_us: 0,
+        }
+    }
+
+    fn strictness() -> Strictness {
+        crate::profile::entra::Entra::from_options(&Default::default())
+            .expect("entra")
+            .strictness()
+    }
+
+    /// Batches taken by the judge reach its thread in order; its findings are the
+    /// inline judge's, each key once, first seen first.
+    #[test]
+    fn spilled_batches_give_the_inline_judges_findings_in_order() {
+        let client =
+            ScimClient::new("http://127.0.0.1:9", None, Duration::from_secs(1)).expect("client");
+        let strictness = strictness();
+        let batches = [
+            vec![answered("/Users/1", 500), answered("/Users/2", 200)],
+            vec![answered("/Users/3", 503), answered("/Users/4", 500)],
+            vec![answered("/Groups/5", 429)],
+        ];
+        let mut inline = Vec::new();
+        for batch in &batches {
+            judge_into(&mut inline, &strictness, batch);
+        }
+        assert_eq!(
+            inline.len(),
+            3,
+            "500, 503 and 429 are three keys: {inline:?}"
+        );
+
+        let judge = SpillJudge::start(&client, &strictness);
+        for batch in batches {
+            judge.0.lock().expect("judge").take(batch, &strictness);
+        }
+        assert!(
+            judge.0.lock().expect("judge").thread.is_some(),
+            "the first spill starts the thread"
+        );
+        let found = judge.finish(&client);
+        let keys = |f: &[Finding]| f.iter().map(|f| f.key.clone()).collect::<Vec<_>>();
+        assert_eq!(keys(&found), keys(&inline));
+    }
+
+    /// A cycle that never spills starts no thread and finds nothing.
+    #[test]
+    fn a_cycle_without_spills_starts_no_thread() {
+        let client =
+            ScimClient::new("http://127.0.0.1:9", None, Duration::from_secs(1)).expect("client");
+        let judge = SpillJudge::start(&client, &strictness());
+        assert!(judge.0.lock().expect("judge").thread.is_none());
+        assert!(judge.finish(&client).is_empty());
+    }
+}
