@@ -14,6 +14,7 @@ mod failure;
 mod groups;
 mod last_sent;
 pub mod log;
+mod log_file;
 mod matching;
 mod pool;
 mod preview;

@@ -6,11 +6,11 @@
 //! the whole records are read back only by reports.
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Seek, SeekFrom, Write};
+use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::log::{status_str, Action, LogRecord};
+use super::log_file::LogFile;
 use crate::scenario::model::Status;
 
 /// Records a run keeps in memory before its log moves to a temporary file: every scenario
@@ -142,8 +142,9 @@ impl LogEntry {
 #[derive(Debug)]
 enum Records {
     Memory(Vec<LogRecord>),
-    /// JSON lines in an unnamed temporary file (gone when the run's outcome is dropped).
-    Disk(BufWriter<File>),
+    /// JSON lines in an unnamed temporary file (gone when the run's outcome is dropped),
+    /// written on a thread of its own (`LogFile`).
+    Disk(LogFile),
 }
 
 #[derive(Debug)]
@@ -238,9 +239,12 @@ impl ProvisioningLog {
         matches!(self.lock().records, Records::Disk(_))
     }
 
-    /// Why the log could not move to disk, if it tried and failed (it then stayed in memory).
+    /// Why the log could not move to disk or be written there, if it tried and failed (it
+    /// then stayed in memory, or lost the records it could not write).
     pub fn disk_error(&self) -> Option<String> {
-        self.lock().disk_error.clone()
+        let mut inner = self.lock();
+        inner.settle();
+        inner.disk_error.clone()
     }
 
     /// Every whole record, in order; read back from disk when the log is there.
@@ -254,12 +258,13 @@ impl ProvisioningLog {
     /// disk never holds it whole.
     pub fn for_each(&self, mut f: impl FnMut(LogRecord)) {
         let mut inner = self.lock();
+        inner.settle();
         let file = match &mut inner.records {
             Records::Memory(records) => {
                 records.iter().cloned().for_each(f);
                 return;
             }
-            Records::Disk(w) => w.flush().and_then(|()| w.get_ref().try_clone()),
+            Records::Disk(log) => log.settled().and_then(|w| w.get_ref().try_clone()),
         };
         // The clone shares the file offset: rewind to read, then return to the end so the
         // next append lands after what was read.
@@ -290,34 +295,40 @@ impl Inner {
             }
             return;
         }
-        if let Records::Disk(w) = &mut self.records {
-            if let Err(e) = write_line(w, &rec) {
-                // Not expected (a full disk): the record is kept in the only place left.
+        if let Records::Disk(log) = &mut self.records {
+            if let Err(e) = log.append(rec) {
+                // Not expected (a full disk): the first error is told with the log.
+                self.disk_error.get_or_insert(e.to_string());
+            }
+        }
+    }
+
+    /// Waits for the writer, and keeps the first error it met.
+    fn settle(&mut self) {
+        if let Records::Disk(log) = &mut self.records {
+            if let Err(e) = log.settled() {
                 self.disk_error.get_or_insert(e.to_string());
             }
         }
     }
 
     fn move_to_disk(&mut self) {
-        let moved = tempfile::tempfile().and_then(|file| {
-            let mut w = BufWriter::new(file);
-            if let Records::Memory(records) = &self.records {
-                for rec in records {
-                    write_line(&mut w, rec)?;
+        let mut log = match LogFile::create() {
+            Ok(log) => log,
+            Err(e) => {
+                self.disk_error = Some(format!("failed to spill the log to disk: {e}"));
+                return;
+            }
+        };
+        if let Records::Memory(records) = &mut self.records {
+            for rec in std::mem::take(records) {
+                if let Err(e) = log.append(rec) {
+                    self.disk_error.get_or_insert(e.to_string());
                 }
             }
-            Ok(w)
-        });
-        match moved {
-            Ok(w) => self.records = Records::Disk(w),
-            Err(e) => self.disk_error = Some(format!("failed to spill the log to disk: {e}")),
         }
+        self.records = Records::Disk(log);
     }
-}
-
-fn write_line(w: &mut BufWriter<File>, rec: &LogRecord) -> std::io::Result<()> {
-    serde_json::to_writer(&mut *w, rec)?;
-    w.write_all(b"\n")
 }
 
 #[cfg(test)]
