@@ -4,8 +4,7 @@
 
 use serde_json::Value;
 
-use super::redact::may_name_password;
-use super::redact_passwords;
+use super::redact::{may_name_password, redact_passwords};
 
 /// The default cap on a response body. SCIM pages of 100 users with groups stay far below it.
 pub const DEFAULT_MAX_BODY: u64 = 4 * 1024 * 1024;

@@ -13,7 +13,9 @@ mod url;
 
 pub use body::{truncate_text, DEFAULT_MAX_BODY, RECORDED_JSON_MAX, RECORDED_TEXT_MAX};
 pub use error::{ClientError, ClientSetupError, FailureKind};
-pub use redact::{install_panic_scrubber, scrub_userinfo, Redactor, MIN_SECRET_LEN, REDACTED};
+pub use redact::{
+    install_panic_scrubber, redact_passwords, scrub_userinfo, Redactor, MIN_SECRET_LEN, REDACTED,
+};
 pub use tls::{Transport, TransportError, TransportSettings};
 pub use url::{TenantUrl, UrlError};
 
@@ -550,38 +552,9 @@ impl ScimClient {
     }
 }
 
-/// Replaces the value of every `password` key (any case, any depth) with `[REDACTED]`.
-pub fn redact_passwords(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            for (k, v) in map.iter_mut() {
-                if k.eq_ignore_ascii_case("password") {
-                    *v = Value::String("[REDACTED]".into());
-                } else {
-                    redact_passwords(v);
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(redact_passwords),
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn passwords_are_redacted_at_any_depth() {
-        let mut v = serde_json::json!({"userName": "a", "password": "p1",
-            "x": [{"Password": "p2"}], "y": {"passwordHint": "kept"}});
-        redact_passwords(&mut v);
-        assert_eq!(
-            v,
-            serde_json::json!({"userName": "a", "password": "[REDACTED]",
-                "x": [{"Password": "[REDACTED]"}], "y": {"passwordHint": "kept"}})
-        );
-    }
 
     #[test]
     fn a_shared_redactor_learns_the_client_token_and_later_ones() {

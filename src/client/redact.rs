@@ -303,10 +303,39 @@ fn panic_text(payload: &dyn std::any::Any, thread: &str, location: Option<&str>)
     )
 }
 
+/// Replaces the value of every `password` key (any case, any depth) with `[REDACTED]`.
+pub fn redact_passwords(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                if k.eq_ignore_ascii_case("password") {
+                    *v = Value::String("[REDACTED]".into());
+                } else {
+                    redact_passwords(v);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact_passwords),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn passwords_are_redacted_at_any_depth() {
+        let mut v = serde_json::json!({"userName": "a", "password": "p1",
+            "x": [{"Password": "p2"}], "y": {"passwordHint": "kept"}});
+        redact_passwords(&mut v);
+        assert_eq!(
+            v,
+            serde_json::json!({"userName": "a", "password": "[REDACTED]",
+                "x": [{"Password": "[REDACTED]"}], "y": {"passwordHint": "kept"}})
+        );
+    }
 
     #[test]
     fn secrets_are_replaced_wherever_they_appear() {
