@@ -24,13 +24,7 @@ impl<'a> Run<'a> {
     /// they reach here (they are the harness's, not the IdP's).
     pub(super) fn judge_exchanges(&mut self) -> Option<Exchange> {
         let exchanges = self.client.take_exchanges();
-        for x in &exchanges {
-            for f in judge::exchange(&self.strictness, x) {
-                if !self.findings.iter().any(|g| g.key == f.key) {
-                    self.findings.push(f);
-                }
-            }
-        }
+        judge_into(&mut self.findings, &self.strictness, &exchanges);
         exchanges.into_iter().last()
     }
 
@@ -43,9 +37,7 @@ impl<'a> Run<'a> {
 
     pub(super) fn take_spilled(&mut self, judged: SpillJudge) {
         for f in judged.finish(self.client) {
-            if !self.findings.iter().any(|g| g.key == f.key) {
-                self.findings.push(f);
-            }
+            keep_once(&mut self.findings, f);
         }
     }
 
@@ -104,5 +96,25 @@ impl<'a> Run<'a> {
             return Stop::Target(f);
         }
         Stop::Failed(f)
+    }
+}
+
+/// Judges `exchanges` as the IdP of `strictness` reads them, keeping each new finding once.
+pub(super) fn judge_into(
+    found: &mut Vec<Finding>,
+    strictness: &Strictness,
+    exchanges: &[Exchange],
+) {
+    for x in exchanges {
+        for f in judge::exchange(strictness, x) {
+            keep_once(found, f);
+        }
+    }
+}
+
+/// Keeps `f` unless a finding with its key is kept already: one root cause, one finding.
+pub(super) fn keep_once(found: &mut Vec<Finding>, f: Finding) {
+    if !found.iter().any(|g| g.key == f.key) {
+        found.push(f);
     }
 }

@@ -202,9 +202,7 @@ impl<'a> Run<'a> {
                 let f = Finding::new(Code::Paging, Severity::Cause, reason)
                     .keyed(reason.split(" answered").next().unwrap_or(reason))
                     .consequence(self.strictness.on_rejected);
-                if !self.findings.iter().any(|g| g.key == f.key) {
-                    self.findings.push(f);
-                }
+                cause::keep_once(&mut self.findings, f);
             }
         }
         // An event push or cycle that sent nothing leaves the last cycle's counts in place, so

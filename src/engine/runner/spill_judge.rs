@@ -12,8 +12,8 @@ use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 
+use super::cause::{judge_into, keep_once};
 use crate::check::finding::Finding;
-use crate::check::judge;
 use crate::client::{Exchange, ScimClient};
 use crate::profile::Strictness;
 
@@ -61,7 +61,7 @@ impl SpillJudge {
             None => Vec::new(),
         };
         for f in std::mem::take(&mut judge.inline) {
-            keep(&mut found, f);
+            keep_once(&mut found, f);
         }
         found
     }
@@ -99,20 +99,6 @@ impl Judge {
             self.queue = Some(queue);
             self.thread = Some(thread);
         }
-    }
-}
-
-fn judge_into(found: &mut Vec<Finding>, strictness: &Strictness, batch: &[Exchange]) {
-    for x in batch {
-        for f in judge::exchange(strictness, x) {
-            keep(found, f);
-        }
-    }
-}
-
-fn keep(found: &mut Vec<Finding>, f: Finding) {
-    if !found.iter().any(|g| g.key == f.key) {
-        found.push(f);
     }
 }
 
