@@ -439,12 +439,7 @@ impl ScimClient {
                     r
                 })
             }
-            Err(e) => Err(error::classify(
-                &url,
-                e,
-                self.timeout,
-                self.transport.connect_timeout(),
-            )),
+            Err(e) => Err(self.classify(&url, e)),
         };
         let outcome = outcome.map_err(|e| e.scrubbed(&self.redactor));
         exchange.duration_ms = started.elapsed().as_millis() as u64;
@@ -458,6 +453,11 @@ impl ScimClient {
         }
         self.record(exchange, recorded, clean_body);
         outcome
+    }
+
+    /// A reqwest failure told as the client's error, under this client's limits.
+    fn classify(&self, url: &str, e: reqwest::Error) -> ClientError {
+        error::classify(url, e, self.timeout, self.transport.connect_timeout())
     }
 
     /// Turns an answer into a `Response`: redirects refused, body capped, secrets replaced;
@@ -509,14 +509,7 @@ impl ScimClient {
                     limit: self.max_body,
                 })
             }
-            Err(body::BodyError::Http(e)) => {
-                return Err(error::classify(
-                    url,
-                    e,
-                    self.timeout,
-                    self.transport.connect_timeout(),
-                ))
-            }
+            Err(body::BodyError::Http(e)) => return Err(self.classify(url, e)),
         };
         // Valid UTF-8 (nearly every answer) is checked by the standard library's fast path.
         let raw = match std::str::from_utf8(&bytes) {

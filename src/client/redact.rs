@@ -99,18 +99,15 @@ impl Redactor {
         scrub_value_with(&self.read(), value);
     }
 
-    /// Whether the value serde_json wrote as `json` (compact, as `serde_json::to_string`
-    /// writes it) holds nothing to scrub and no `password` key, so neither walk has work to
-    /// do. serde_json escapes only quotes, backslashes and control characters: a secret
-    /// without them, and a URL with a password, appear in its text exactly when some string
-    /// or key holds them, and a `password` key appears as those letters.
-    /// Every request body is checked: the walks and the copy they need were a few per cent
-    /// of the harness's own time per request, and a body almost never holds either.
+    /// Whether a request body, read from the text serde_json wrote for it (compact, as
+    /// `serde_json::to_string` writes it), needs neither the password walk nor the secret
+    /// walk: clean as an answer's text would be (`is_clean_raw_json`; serde_json writes a
+    /// `\u` only for a control character, which then takes the walk), and naming no
+    /// password. Every request body is checked: the walks and the copy they need were a
+    /// few per cent of the harness's own time per request, and a body almost never holds
+    /// either.
     pub(super) fn is_clean_json(&self, json: &str) -> bool {
-        let secrets = self.read();
-        !secrets.iter().any(|s| json_escapes(&s.text))
-            && is_clean_text(&secrets, json)
-            && !contains_ignoring_ascii_case(json, "password")
+        !may_name_password(json) && self.is_clean_raw_json(json)
     }
 
     /// Whether the raw JSON text a server sent holds nothing to scrub, so the value parsed
