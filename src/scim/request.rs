@@ -108,6 +108,12 @@ pub fn list_resources(body: Option<&Value>) -> Vec<Value> {
 pub fn set_path(body: &mut serde_json::Map<String, Value>, path: &str, value: Value) {
     use super::lookup::ClientPath;
     use super::schema::USER;
+    // A plain attribute name (no URN, filter or sub-attribute) parses to itself: set at once,
+    // as most of a POST's attributes are, without the parse's strings.
+    if !path.is_empty() && !path.contains([':', '[', '.']) {
+        body.insert(path.to_string(), value);
+        return;
+    }
     let Ok(p) = ClientPath::parse(path, &USER) else {
         body.insert(path.to_string(), value);
         return;
@@ -176,9 +182,22 @@ mod tests {
         assert_eq!(quote(r#"we"ird\"#), r#""we\"ird\\""#);
     }
 
+    proptest::proptest! {
+        /// What `set_path`'s shortcut for plain names relies on: a non-empty name without
+        /// `:`, `[` or `.` parses to itself, with no extension, filter or sub-attribute.
+        #[test]
+        fn a_plain_name_parses_to_itself(name in "[^:\\[.]{1,20}") {
+            let p = crate::scim::lookup::ClientPath::parse(&name, &crate::scim::schema::USER)
+                .expect("parses");
+            proptest::prop_assert_eq!(&p.attr, &name);
+            proptest::prop_assert!(p.extension.is_none() && p.select.is_none() && p.sub.is_none());
+        }
+    }
+
     #[test]
     fn set_path_builds_nested_bodies() {
         let mut body = serde_json::Map::new();
+        set_path(&mut body, "userName", json!("a"));
         set_path(&mut body, "name.givenName", json!("A"));
         set_path(&mut body, "emails[type eq \"work\"].value", json!("a@x"));
         set_path(
@@ -189,6 +208,7 @@ mod tests {
         assert_eq!(
             Value::Object(body),
             json!({
+                "userName": "a",
                 "name": {"givenName": "A"},
                 "emails": [{"primary": true, "type": "work", "value": "a@x"}],
                 "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "R&D"}
