@@ -64,6 +64,8 @@ pub enum Mode {
     },
     /// Every DELETE is answered 500.
     DeleteFails,
+    /// Every DELETE is answered 204 and not carried out: the object stays.
+    KeepsDeleted,
     // Servers that answer wrongly in one realistic way (verdict tests): the run must name
     // the exchange and the server's answer, not only what followed from it.
     /// A PATCH carrying a string boolean (`"False"`) is answered 400.
@@ -487,6 +489,12 @@ async fn forward(
             r.headers_mut()
                 .insert("retry-after", axum::http::HeaderValue::from_static("1"));
             return r;
+        }
+        Mode::KeepsDeleted if method == Method::DELETE => {
+            return Response::builder()
+                .status(StatusCode::NO_CONTENT)
+                .body(Body::empty())
+                .unwrap_or_default();
         }
         Mode::DeleteFails if method == Method::DELETE => {
             return scim(

@@ -139,7 +139,11 @@ struct Run<'a> {
     target_refs: BTreeMap<String, String>,
     /// Target-only groups (`target_create_group`): ref → target id.
     target_group_refs: BTreeMap<String, String>,
-    /// The last userName each user ref had, so purged users can still be found.
+    /// The userName of each purged user (`hard_delete_user`, see `remember_user_name`), so it
+    /// can still be found; a user the source holds is looked for under the userName it would
+    /// be sent with now. Kept only for purged users: remembered for every user at create, it
+    /// was a string per user of a 100,000-user population and the profile's whole mapping run
+    /// once more for each.
     last_user_name: BTreeMap<String, String>,
     /// The last displayName each group ref had (with the prefix), likewise.
     last_group_name: BTreeMap<String, String>,
@@ -362,17 +366,21 @@ impl<'a> Run<'a> {
 
     fn remember_group_name(&mut self, group: &str) {
         if let Some(g) = self.tenant.group(group) {
-            let name = format!("{}{}", self.settings.prefix, g.display_name);
-            let name = self.engine.profile.group_display_name(&name);
+            let name = group_name_sent(self.engine.profile, &self.settings.prefix, &g.display_name);
             self.last_group_name.insert(group.to_string(), name);
         }
     }
 
+    /// Remembers, as `user` leaves the source, the userName of its attributes as last created
+    /// or updated, a soft delete's tombstone left out (Entra sends the tombstone only to a
+    /// user it still manages, §1.6). What the target holds is the userName the IdP last sent,
+    /// which the run does not track for a user it no longer links.
     fn remember_user_name(&mut self, user: &str) {
-        let name = self
-            .tenant
-            .user(user)
-            .and_then(|u| user_name_sent(self.engine.profile, &self.settings.prefix, u));
+        let name = self.tenant.user(user).and_then(|u| {
+            let mut before = u.clone();
+            before.soft_deleted = false;
+            user_name_sent(self.engine.profile, &self.settings.prefix, &before)
+        });
         if let Some(name) = name {
             self.last_user_name.insert(user.to_string(), name);
         }
@@ -381,36 +389,20 @@ impl<'a> Run<'a> {
     async fn apply(&mut self, step: &Step) -> Result<(), Stop> {
         let dir = |r: Result<(), crate::idp::DirectoryError>| r.map_err(|e| e.to_string());
         let outcome: Result<(), String> = match step {
-            Step::CreateUser(spec) => {
-                let r = dir(self.tenant.create_user(&spec.user, spec.attrs.clone()));
-                self.remember_user_name(&spec.user);
-                r
-            }
-            Step::UpdateUser(spec) => {
-                let r = dir(self.tenant.update_user(&spec.user, &spec.attrs));
-                self.remember_user_name(&spec.user);
-                r
-            }
-            Step::CreateUsers(population) => {
-                // One walk: each user is made from the template, created, and its userName
-                // remembered before the next is made; no list of the population is kept.
-                let (profile, prefix) = (self.engine.profile, &self.settings.prefix);
-                let names = &mut self.last_user_name;
-                dir(self.tenant.create_users(population.specs(), |user, u| {
-                    if let Some(name) = user_name_sent(profile, prefix, u) {
-                        names.insert(user.to_string(), name);
-                    }
-                }))
-            }
-            Step::UpdateUsers(specs) => {
-                let r = dir(self.tenant.update_users(specs));
-                specs.iter().for_each(|s| self.remember_user_name(&s.user));
-                r
-            }
+            Step::CreateUser(spec) => dir(self.tenant.create_user(&spec.user, spec.attrs.clone())),
+            Step::UpdateUser(spec) => dir(self.tenant.update_user(&spec.user, &spec.attrs)),
+            // Each user is made from the template and created before the next is made; no
+            // list of the population is kept.
+            Step::CreateUsers(population) => dir(self.tenant.create_users(population.specs())),
+            Step::UpdateUsers(specs) => dir(self.tenant.update_users(specs)),
             Step::CreateGroups(population) => {
-                let (prefix, names) = (&self.settings.prefix, &mut self.last_group_name);
+                let (profile, prefix) = (self.engine.profile, &self.settings.prefix);
+                let names = &mut self.last_group_name;
                 let specs = population.specs().inspect(|g| {
-                    names.insert(g.group.clone(), format!("{prefix}{}", g.display_name));
+                    names.insert(
+                        g.group.clone(),
+                        group_name_sent(profile, prefix, &g.display_name),
+                    );
                 });
                 dir(self.tenant.create_groups(specs))
             }
@@ -421,14 +413,16 @@ impl<'a> Run<'a> {
             Step::EnableUser(u) => dir(self.tenant.set_account_enabled(u, true)),
             Step::SoftDeleteUser(u) => dir(self.tenant.soft_delete_user(u)),
             Step::RestoreUser(u) => dir(self.tenant.restore_user(u)),
-            Step::HardDeleteUser(u) => dir(self.tenant.hard_delete_user(u)),
+            Step::HardDeleteUser(u) => {
+                self.remember_user_name(u);
+                dir(self.tenant.hard_delete_user(u))
+            }
             Step::CreateGroup(g) => {
-                let name = format!("{}{}", self.settings.prefix, g.display_name);
-                let name = self.engine.profile.group_display_name(&name);
-                self.last_group_name.insert(g.group.clone(), name);
-                dir(self
+                let r = dir(self
                     .tenant
-                    .create_group(&g.group, &g.display_name, &g.members))
+                    .create_group(&g.group, &g.display_name, &g.members));
+                self.remember_group_name(&g.group);
+                r
             }
             Step::AddMember { group, member } => dir(self.tenant.add_member(group, member)),
             Step::RemoveMember { group, member } => dir(self.tenant.remove_member(group, member)),
@@ -735,6 +729,15 @@ pub fn skipped(scenario: &Scenario, profile: &str, reason: String) -> ScenarioOu
         findings: vec![],
         directories: vec![],
     }
+}
+
+/// The displayName `profile` sends for a source group called `display_name` under the run's
+/// `prefix` (PingOne's distinguished name, P1-1): what an expectation on a group no longer
+/// linked looks for on the target. Every way a group is made records it so: a generated
+/// group recorded under its plain name was looked for under a name it was never sent with,
+/// and found absent whatever the server held.
+fn group_name_sent(profile: &dyn Profile, prefix: &str, display_name: &str) -> String {
+    profile.group_display_name(&format!("{prefix}{display_name}"))
 }
 
 /// The userName `profile` sends for `u` under the run's `prefix`: what an expectation on
