@@ -186,25 +186,10 @@ pub(super) fn load_all(selection: &Selection) -> Result<Vec<Scenario>, ExitCode>
         let mut seen = std::collections::HashSet::new();
         files.retain(|f| seen.insert(f.clone()));
     }
-    let mut scenarios = Vec::new();
-    let mut failed = false;
-    for file in files {
-        match file.load() {
-            Ok(s) => scenarios.push(s),
-            Err(e) => {
-                eprint!("{}", e.render());
-                failed = true;
-            }
-        }
-    }
-    if failed {
-        return Err(ExitCode::Usage);
-    }
-    scenario::check_unique_names(&scenarios).map_err(|e| {
-        eprint!("{}", e.render());
+    scenario::load_all(&files, &[], Vec::new()).map_err(|text| {
+        eprint!("{text}");
         ExitCode::Usage
-    })?;
-    Ok(scenarios)
+    })
 }
 
 pub fn list(args: ListArgs) -> ExitCode {

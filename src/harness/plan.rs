@@ -14,7 +14,7 @@ use crate::check::snapshot;
 use crate::client::{Redactor, Secret, TenantUrl};
 use crate::engine::runner::RunSettings;
 use crate::profile::{self, Profile};
-use crate::scenario::{self, model::Scenario, ScenarioErrors};
+use crate::scenario::{self, model::Scenario};
 
 /// Where a dry run without a target shows its requests going.
 const DRY_RUN_BASE: &str = "http://target.invalid/scim/v2";
@@ -209,30 +209,13 @@ fn load(
     texts: &[(PathBuf, String)],
     given: Vec<Scenario>,
 ) -> Result<Vec<Scenario>, HarnessError> {
-    let mut scenarios = Vec::new();
-    let mut errors: Vec<String> = Vec::new();
     // A path not on disk (`entra/`, `scenarios/okta/x.yaml`) names built-in scenarios, as
     // on the command line: a vendor's `cargo test` needs no copy of this repository.
     let files = match paths.is_empty() {
         true => vec![],
         false => scenario::discover_with_builtin(paths)?,
     };
-    let parsed = files
-        .iter()
-        .map(|f| f.load())
-        .chain(texts.iter().map(|(f, t)| scenario::parse_str(t, f)));
-    for result in parsed {
-        match result {
-            Ok(s) => scenarios.push(s),
-            Err(e) => errors.push(e.render()),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(HarnessError::Scenario(rendered(errors.concat())));
-    }
-    scenarios.extend(given);
-    scenario::check_unique_names(&scenarios).map_err(|e: ScenarioErrors| e)?;
-    Ok(scenarios)
+    scenario::load_all(&files, texts, given).map_err(|text| HarnessError::Scenario(rendered(text)))
 }
 
 /// The profiles a scenario runs under: its own list (or all), narrowed by `wanted`.

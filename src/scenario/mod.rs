@@ -40,6 +40,34 @@ pub fn load_file(path: &Path) -> Result<Scenario, ScenarioErrors> {
     parse_str(&text, path)
 }
 
+/// Parses every file and text, then checks that no two of them, nor of `given`, share a
+/// name. Every file's errors are reported together, rendered one file after another: the
+/// CLI prints the text and the library returns it, so both faces tell a typo the same way.
+pub fn load_all(
+    files: &[ScenarioFile],
+    texts: &[(PathBuf, String)],
+    given: Vec<Scenario>,
+) -> Result<Vec<Scenario>, String> {
+    let mut scenarios = Vec::new();
+    let mut errors = String::new();
+    let parsed = files
+        .iter()
+        .map(ScenarioFile::load)
+        .chain(texts.iter().map(|(f, t)| parse_str(t, f)));
+    for result in parsed {
+        match result {
+            Ok(s) => scenarios.push(s),
+            Err(e) => errors.push_str(&e.render()),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    scenarios.extend(given);
+    check_unique_names(&scenarios).map_err(|e| e.render())?;
+    Ok(scenarios)
+}
+
 /// The scenario files named by `paths`: a file is taken as is; a directory is walked
 /// recursively for `*.yaml` and `*.yml`, sorted, so runs and reports list scenarios in a
 /// stable order. A path that does not exist is an error; all such errors are reported.
