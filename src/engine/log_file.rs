@@ -8,7 +8,8 @@
 //! the order they were appended; readers settle first (`LogFile::settled`), which waits for
 //! every appended record to be written. Records cross to the writer `BATCH` at a time: one
 //! at a time, nearly every append found the writer asleep and paid a futex wake, a system call
-//! on the path between two requests (perf: 4 % of the harness threads' samples under Okta).
+//! on the path between two requests (perf, Okta at 100,000 users: the channel's send was 2 %
+//! of the harness threads' samples).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};

@@ -145,7 +145,9 @@ struct Run<'a> {
     /// was a string per user of a 100,000-user population and the profile's whole mapping run
     /// once more for each.
     last_user_name: BTreeMap<String, String>,
-    /// The last displayName each group ref had (with the prefix), likewise.
+    /// The displayName each group ref was last sent with (`group_name_sent`), recorded when
+    /// it is created (one by one or generated), renamed and deleted, so a group no longer
+    /// linked can still be found.
     last_group_name: BTreeMap<String, String>,
     /// The built-in target, for `target_fault` and token rotation steps.
     builtin: Option<&'a crate::server::AppState>,
