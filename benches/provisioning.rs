@@ -19,7 +19,7 @@
 //! BENCH_ROUNDS, BENCH_SECONDS for the server load, BENCH_OHA_SECONDS per oha class, OHA for
 //! its binary).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::PathBuf;
@@ -27,8 +27,14 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+#[path = "support/measure.rs"]
+mod measure;
 #[path = "support/oha.rs"]
 mod oha;
+#[path = "support/replay.rs"]
+mod replay;
+
+use measure::{cpu_seconds, peak_rss_mb, reset_peak_rss, Latencies, Window};
 
 use scim_harness::check::snapshot;
 use scim_harness::client::{ScimClient, Secret};
@@ -129,71 +135,13 @@ impl Drop for Server {
     }
 }
 
-/// Latencies in microseconds, bounded: one counter per µs up to 100 ms, then one overflow.
-struct Latencies {
-    counts: Vec<u64>,
-    n: u64,
-}
-
-impl Latencies {
-    fn new() -> Self {
-        Latencies {
-            counts: vec![0; 100_001],
-            n: 0,
-        }
-    }
-    fn add(&mut self, us: u64) {
-        self.counts[(us as usize).min(100_000)] += 1;
-        self.n += 1;
-    }
-    fn percentile_ms(&self, p: f64) -> f64 {
-        let want = ((self.n as f64) * p).ceil().max(1.0) as u64;
-        let mut seen = 0;
-        for (us, c) in self.counts.iter().enumerate() {
-            seen += c;
-            if seen >= want {
-                return us as f64 / 1000.0;
-            }
-        }
-        f64::NAN
-    }
-}
-
-/// Peak RSS of this process since the last reset, in MB (Linux `VmHWM`).
-fn peak_rss_mb() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(f64::NAN, |kb| kb / 1024.0)
-}
-
-/// Resets `VmHWM` to the current RSS (Linux ≥ 4.0), so each profile's peak is its own.
-fn reset_peak_rss() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-/// CPU time this process has used (user + system, all threads), in seconds: beside the wall
-/// clock, which on a shared machine moves with the neighbours, what each request cost.
-fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(f64::NAN)
-    };
-    (ticks(11) + ticks(12)) / 100.0
-}
-
 struct HarnessRun {
     verdict: Verdict,
     requests: u64,
+    /// The whole scenario run: building the directory, the cycle, the judging.
     seconds: f64,
+    /// From the first request's send to the last answer (`Window`).
+    request_seconds: f64,
     latency: Latencies,
     peak_mb: f64,
     cpu_s: f64,
@@ -216,7 +164,7 @@ async fn run_harness(
         .unwrap_or_else(|e| fail(format!("the bench scenario does not parse: {e:?}")));
     let profile = scim_harness::profile::by_name(&profile, &BTreeMap::new())
         .unwrap_or_else(|e| fail(format!("no profile: {e}")));
-    let latency = Arc::new(Mutex::new(Latencies::new()));
+    let latency = Arc::new(Mutex::new((Latencies::new(), Window::default())));
     let out = replay.map(|replay| {
         Mutex::new(BufWriter::new(
             File::create(&replay).unwrap_or_else(|e| fail(format!("failed to create replay: {e}"))),
@@ -228,9 +176,10 @@ async fn run_harness(
         .with_headers(profile.wire_headers())
         .unwrap_or_else(|e| fail(e))
         .observe(Box::new(move |x| {
-            seen.lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .add(x.duration_us);
+            let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+            seen.0.add(x.duration_us);
+            seen.1.answered(x.duration_us);
+            drop(seen);
             let Some(out) = &out else { return };
             let created = (x.method.as_str() == "POST")
                 .then(|| x.response_body.as_ref()?.get("id")?.as_str())
@@ -272,48 +221,19 @@ async fn run_harness(
         );
     }
     drop(client);
-    let latency = Arc::try_unwrap(latency)
+    let (latency, window) = Arc::try_unwrap(latency)
         .ok()
         .and_then(|m| m.into_inner().ok())
-        .unwrap_or_else(Latencies::new);
+        .unwrap_or_else(|| fail("the client still holds the bench's observer"));
     HarnessRun {
         verdict: outcome.verdict,
         requests: outcome.requests,
         seconds,
+        request_seconds: window.seconds(),
         latency,
         peak_mb,
         cpu_s,
     }
-}
-
-/// `text` with every server id the harness saw replaced by the fresh server's.
-fn map_ids(text: &str, ids: &HashMap<String, String>) -> String {
-    let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if i + 36 <= bytes.len() && text.is_char_boundary(i) && text.is_char_boundary(i + 36) {
-            if let Some(new) = ids.get(&text[i..i + 36]) {
-                out.push_str(new);
-                i += 36;
-                continue;
-            }
-        }
-        let c = text[i..].chars().next().unwrap_or(' ');
-        out.push(c);
-        i += c.len_utf8();
-    }
-    out
-}
-
-/// One replay phase: the harness's requests, sent again by plain reqwest.
-struct ReplayRun {
-    requests: u64,
-    seconds: f64,
-    latency: Latencies,
-    /// Answers that were not 2xx, and requests that got no answer.
-    errors: u64,
-    cpu_s: f64,
 }
 
 /// The middle of `values` (the mean of the two middle ones for an even count).
@@ -324,59 +244,6 @@ fn median(values: &[f64]) -> f64 {
         0 => f64::NAN,
         n if n % 2 == 1 => v[n / 2],
         n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
-    }
-}
-
-/// The raw baseline: the harness's requests replayed one at a time with plain reqwest.
-async fn run_raw(replay: PathBuf, base: String) -> ReplayRun {
-    let http = reqwest::Client::new();
-    let lines: Vec<Value> = BufReader::new(
-        File::open(replay).unwrap_or_else(|e| fail(format!("failed to read replay: {e}"))),
-    )
-    .lines()
-    .map_while(Result::ok)
-    .filter_map(|l| serde_json::from_str(&l).ok())
-    .collect();
-    let mut ids: HashMap<String, String> = HashMap::new();
-    let mut latency = Latencies::new();
-    let mut errors = 0;
-    let started = Instant::now();
-    let cpu = cpu_seconds();
-    for line in &lines {
-        let method = line[0].as_str().unwrap_or("GET");
-        let path = map_ids(line[1].as_str().unwrap_or("/"), &ids);
-        let body = (!line[2].is_null()).then(|| map_ids(&line[2].to_string(), &ids));
-        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
-        let mut req = http
-            .request(method, format!("{base}{path}"))
-            .bearer_auth(TOKEN)
-            .header("Accept", "application/scim+json");
-        if let Some(b) = body {
-            req = req.header("Content-Type", "application/scim+json").body(b);
-        }
-        let sent = Instant::now();
-        match req.send().await {
-            Ok(r) => {
-                let ok = r.status().is_success();
-                let bytes = r.bytes().await.unwrap_or_default();
-                latency.add(sent.elapsed().as_micros() as u64);
-                errors += u64::from(!ok);
-                if let Some(old) = line[3].as_str() {
-                    let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-                    if let Some(new) = body.get("id").and_then(Value::as_str) {
-                        ids.insert(old.to_string(), new.to_string());
-                    }
-                }
-            }
-            Err(_) => errors += 1,
-        }
-    }
-    ReplayRun {
-        requests: lines.len() as u64,
-        seconds: started.elapsed().as_secs_f64(),
-        latency,
-        errors,
-        cpu_s: cpu_seconds() - cpu,
     }
 }
 
@@ -568,10 +435,13 @@ fn main() {
         let mut replays = Vec::new();
         for _ in 0..rounds {
             let fresh = Server::start();
-            replays.push(on_worker(
-                &runtime,
-                run_raw(replay.clone(), fresh.base.clone()),
-            ));
+            replays.push(
+                on_worker(
+                    &runtime,
+                    replay::run_raw(replay.clone(), fresh.base.clone(), TOKEN),
+                )
+                .unwrap_or_else(|e| fail(e)),
+            );
             drop(fresh);
             let again = Server::start();
             harness.push(on_worker(
@@ -583,6 +453,10 @@ fn main() {
         let _ = std::fs::remove_file(&replay);
         let h = &harness[0];
         let rates: Vec<f64> = harness
+            .iter()
+            .map(|p| p.requests as f64 / p.request_seconds)
+            .collect();
+        let run_rates: Vec<f64> = harness
             .iter()
             .map(|p| p.requests as f64 / p.seconds)
             .collect();
@@ -648,9 +522,10 @@ fn main() {
                 .join(", ")
         };
         println!(
-            "       harness {} req/s (median {rps:.0}; CPU {:.0} µs per request), replay {} req/s (median {replay_rps:.0}; CPU {:.0} µs); verdicts {:?}; peak RSS judged on the first harness phase (a later one starts from the heap the one before left); server held {loaded} users; replay {raw_n} requests, p50 {:.3} / p99 {:.3} ms, {raw_errors} non-2xx, \
+            "       harness {} req/s from first request to last answer (median {rps:.0}; over the whole scenario run {} req/s; CPU {:.0} µs per request), replay {} req/s (median {replay_rps:.0}; CPU {:.0} µs); verdicts {:?}; peak RSS judged on the first harness phase (a later one starts from the heap the one before left); server held {loaded} users; replay {raw_n} requests, p50 {:.3} / p99 {:.3} ms, {raw_errors} non-2xx, \
              harness/oha {:.2}; ratio (harness/replay) ≥ {RATIO_TARGET} {}; peak < {RSS_TARGET_MB} MB {}; server ≥ {SERVER_TARGET_RPS} req/s {}",
             list(&rates),
+            list(&run_rates),
             per_request(harness.iter().map(|p| p.cpu_s).sum(), harness.iter().map(|p| p.requests).sum()),
             list(&replay_rates),
             per_request(replays.iter().map(|r| r.cpu_s).sum(), replays.iter().map(|r| r.requests).sum()),

@@ -1,0 +1,90 @@
+//! What the bench measures of a phase: latencies in a bounded histogram, the process's CPU
+//! time and its peak RSS.
+
+/// Latencies in microseconds, bounded: one counter per µs up to 100 ms, then one overflow.
+pub struct Latencies {
+    counts: Vec<u64>,
+    n: u64,
+}
+
+impl Latencies {
+    pub fn new() -> Self {
+        Latencies {
+            counts: vec![0; 100_001],
+            n: 0,
+        }
+    }
+    pub fn add(&mut self, us: u64) {
+        self.counts[(us as usize).min(100_000)] += 1;
+        self.n += 1;
+    }
+    pub fn percentile_ms(&self, p: f64) -> f64 {
+        let want = ((self.n as f64) * p).ceil().max(1.0) as u64;
+        let mut seen = 0;
+        for (us, c) in self.counts.iter().enumerate() {
+            seen += c;
+            if seen >= want {
+                return us as f64 / 1000.0;
+            }
+        }
+        f64::NAN
+    }
+}
+
+/// Peak RSS of this process since the last reset, in MB (Linux `VmHWM`).
+pub fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// Resets `VmHWM` to the current RSS (Linux ≥ 4.0), so each profile's peak is its own.
+pub fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// CPU time this process has used (user + system, all threads), in seconds: beside the wall
+/// clock, which on a shared machine moves with the neighbours, what each request cost.
+pub fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// The span of a phase's requests: from the first request's send to the last answer. A phase
+/// prepares before its first request (the harness builds its directory from the scenario, the
+/// replay reads and splits its file) and the harness judges after its last; the request rate
+/// is judged over this span for both, and the harness's whole-run rate is printed beside it.
+#[derive(Default)]
+pub struct Window {
+    first_sent: Option<std::time::Instant>,
+    last_answered: Option<std::time::Instant>,
+}
+
+impl Window {
+    /// An exchange that took `us` microseconds was just answered.
+    pub fn answered(&mut self, us: u64) {
+        let now = std::time::Instant::now();
+        self.first_sent
+            .get_or_insert_with(|| now - std::time::Duration::from_micros(us));
+        self.last_answered = Some(now);
+    }
+
+    pub fn seconds(&self) -> f64 {
+        match (self.first_sent, self.last_answered) {
+            (Some(a), Some(b)) => b.duration_since(a).as_secs_f64(),
+            _ => f64::NAN,
+        }
+    }
+}
