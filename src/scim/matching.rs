@@ -130,7 +130,7 @@ impl MatchKey {
         }
     }
 
-    fn path(&self, attribute: &str) -> Option<ClientPath> {
+    fn path<'a>(&self, attribute: &'a str) -> Option<ClientPath<'a>> {
         let rt = if self.noun == "group" { &GROUP } else { &USER };
         ClientPath::parse(attribute, rt).ok()
     }

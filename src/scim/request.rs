@@ -133,26 +133,26 @@ pub fn set_path(body: &mut serde_json::Map<String, Value>, path: &str, value: Va
     match (&p.select, &p.sub) {
         (Some((key, selector)), Some(sub)) => {
             let list = holder
-                .entry(p.attr.clone())
+                .entry(p.attr.to_string())
                 .or_insert_with(|| Value::Array(vec![]));
             if let Some(items) = list.as_array_mut() {
                 let mut element = serde_json::Map::new();
                 element.insert("primary".into(), Value::Bool(items.is_empty()));
-                element.insert(key.clone(), Value::String(selector.clone()));
-                element.insert(sub.clone(), value);
+                element.insert(key.to_string(), Value::String(selector.to_string()));
+                element.insert(sub.to_string(), value);
                 items.push(Value::Object(element));
             }
         }
         (None, Some(sub)) => {
             let parent = holder
-                .entry(p.attr.clone())
+                .entry(p.attr.to_string())
                 .or_insert_with(|| Value::Object(Default::default()));
             if let Some(obj) = parent.as_object_mut() {
-                obj.insert(sub.clone(), value);
+                obj.insert(sub.to_string(), value);
             }
         }
         _ => {
-            holder.insert(p.attr, value);
+            holder.insert(p.attr.to_string(), value);
         }
     }
 }

@@ -40,7 +40,7 @@ pub(super) fn overlay(body: &mut Map<String, Value>, path: &str, value: Value) {
     };
     match (&p.select, &p.sub) {
         (Some((key, selector)), Some(sub)) => {
-            let list = slot(holder, &p.attr, json!([]));
+            let list = slot(holder, p.attr, json!([]));
             if !list.is_array() {
                 *list = json!([]);
             }
@@ -57,14 +57,14 @@ pub(super) fn overlay(body: &mut Map<String, Value>, path: &str, value: Value) {
                 None => {
                     let mut element = Map::new();
                     element.insert("primary".into(), Value::Bool(items.is_empty()));
-                    element.insert(key.clone(), Value::String(selector.clone()));
-                    element.insert(sub.clone(), value);
+                    element.insert(key.to_string(), Value::String(selector.to_string()));
+                    element.insert(sub.to_string(), value);
                     items.push(Value::Object(element));
                 }
             }
         }
         (None, Some(sub)) => {
-            let parent = slot(holder, &p.attr, json!({}));
+            let parent = slot(holder, p.attr, json!({}));
             if !parent.is_object() {
                 *parent = json!({});
             }
@@ -72,6 +72,6 @@ pub(super) fn overlay(body: &mut Map<String, Value>, path: &str, value: Value) {
                 *slot(obj, sub, Value::Null) = value;
             }
         }
-        _ => *slot(holder, &p.attr, Value::Null) = value,
+        _ => *slot(holder, p.attr, Value::Null) = value,
     }
 }
