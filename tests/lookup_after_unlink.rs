@@ -46,3 +46,28 @@ async fn an_unassigned_generated_group_is_looked_for_under_its_distinguished_nam
     let failure = format!("{:?}", kept.failure);
     assert!(failure.contains("g1"), "{failure}");
 }
+
+/// Entra, a user soft-deleted while assigned and then purged: the soft delete's PATCH sends the
+/// UPN tombstone (§1.6), so the target's last userName for it is the tombstone, and the
+/// purge's DELETE goes by id. A server that answers that DELETE 204 and keeps the user fails
+/// the run; looked for under the plain UPN (the name of its attributes, the tombstone left
+/// out), the kept user was found absent and the run passed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_purged_user_is_looked_for_under_the_tombstone_entra_last_sent() {
+    let text = "name: purged-tombstone\ndescription: d\nsymptom: s\nprofiles: [entra]\nsteps:\n\
+             \x20 - create_user: { user: ned, userPrincipalName: ned@contoso.com, mail: ned@contoso.com }\n\
+             \x20 - assign: ned\n\
+             \x20 - sync: initial\n\
+             \x20 - soft_delete_user: ned\n\
+             \x20 - sync: incremental\n\
+             \x20 - hard_delete_user: ned\n\
+             \x20 - sync: incremental\n\
+             \x20 - expect: { requests: { DELETE: 1 } }\n\
+             \x20 - expect: { user: ned, present: false }\n";
+    let deleted = outcome(Mode::Honest, "purged-tombstone", "entra", text).await;
+    assert_eq!(deleted.verdict, Verdict::Passed, "{:?}", deleted.failure);
+    let kept = outcome(Mode::KeepsDeleted, "purged-tombstone", "entra", text).await;
+    assert_eq!(kept.verdict, Verdict::Failed);
+    let failure = format!("{:?}", kept.failure);
+    assert!(failure.contains("ned"), "{failure}");
+}

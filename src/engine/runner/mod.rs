@@ -373,12 +373,22 @@ impl<'a> Run<'a> {
         }
     }
 
-    /// Remembers, as `user` leaves the source, the userName of its attributes as last created
-    /// or updated, a soft delete's tombstone left out (Entra sends the tombstone only to a
-    /// user it still manages, §1.6). What the target holds is the userName the IdP last sent,
-    /// which the run does not track for a user it no longer links.
+    /// Remembers, as `user` leaves the source, the userName the target holds for it: what the
+    /// IdP last sent while it links the user (`Link::last_desired`: a managed soft-deleted
+    /// Entra user's tombstone, §1.6, or the plain name of one it stopped managing before the
+    /// soft delete); for a user it never linked, the userName of its attributes, a tombstone
+    /// left out. Looked for under any other name, a purged user the server kept would be
+    /// found absent.
     fn remember_user_name(&mut self, user: &str) {
-        let name = self.tenant.user(user).and_then(|u| {
+        let Some(u) = self.tenant.user(user) else {
+            return;
+        };
+        let sent = self
+            .engine
+            .link(&u.object_id)
+            .and_then(|link| link.last_desired.as_ref())
+            .and_then(|last| last.unpack().user_name().map(str::to_string));
+        let name = sent.or_else(|| {
             let mut before = u.clone();
             before.soft_deleted = false;
             user_name_sent(self.engine.profile, &self.settings.prefix, &before)
