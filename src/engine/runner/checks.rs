@@ -1,46 +1,10 @@
-//! The checks a scenario runs: where a ref's object is on the target, `expect` steps
-//! (objects, provisioning log, request counts, job state) after escrow settles, and snapshots
-//! of the run's own directory. They read the target; they never write to it.
+//! The checks a scenario runs: `expect` steps (objects, provisioning log, request counts,
+//! job state) after escrow settles, and snapshots of the run's own directory. They read the
+//! target; they never write to it. Where an object is looked for: `names`.
 
 use super::*;
 
 impl<'a> Run<'a> {
-    pub(super) fn whereabouts(&self, object: &str, is_group: bool) -> Whereabouts {
-        if is_group {
-            if let Some(id) = self.target_group_refs.get(object) {
-                return Whereabouts::Id(id.clone());
-            }
-            if let Some(g) = self.tenant.group(object) {
-                if let Some(link) = self.engine.link(&g.object_id) {
-                    return Whereabouts::Id(link.target_id.clone());
-                }
-            }
-            return match self.last_group_name.get(object) {
-                Some(name) => Whereabouts::DisplayName(name.clone()),
-                None => Whereabouts::Unknown,
-            };
-        }
-        if let Some(id) = self.target_refs.get(object) {
-            return Whereabouts::Id(id.clone());
-        }
-        if let Some(user) = self.tenant.user(object) {
-            if let Some(link) = self.engine.link(&user.object_id) {
-                return Whereabouts::Id(link.target_id.clone());
-            }
-            let desired = self
-                .engine
-                .profile
-                .desired_user(user, &self.settings.prefix, true);
-            if let Some(name) = desired.user_name() {
-                return Whereabouts::UserName(name.to_string());
-            }
-        }
-        match self.last_user_name.get(object) {
-            Some(name) => Whereabouts::UserName(name.clone()),
-            None => Whereabouts::Unknown,
-        }
-    }
-
     pub(super) async fn expect(&mut self, exp: &Expectation) -> Result<(), Stop> {
         self.checked = true;
         // Checks of the run itself (log, requests, job) may look at a persisting failure;

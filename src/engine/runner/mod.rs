@@ -4,6 +4,8 @@
 
 mod cause;
 mod checks;
+mod names;
+mod outcome;
 mod spill_judge;
 mod target;
 
@@ -11,7 +13,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Instant;
 
-use serde::Serialize;
 use serde_json::{Map, Value};
 
 pub use super::cleanup::{cleanup, Cleanup};
@@ -26,6 +27,8 @@ use crate::profile::{Profile, PushRetry, Strictness};
 use crate::scenario::model::{Expectation, RestartKind, Scenario, Spanned, Status, Step, SyncKind};
 use crate::scim::{server_id, MatchKey};
 use crate::scim::{ScimRequest, Verb};
+use names::group_name_sent;
+pub use outcome::{skipped, ScenarioOutcome, StepFailure, TakenSnapshot, Verdict};
 
 /// Extra cycles Entra would run (40 minutes apart) before a check, to retry escrowed objects:
 /// with back-off that is three retries of a persisting failure (cycles +1, +3, +7).
@@ -44,75 +47,6 @@ pub struct RunSettings {
     pub snapshot_mode: snapshot::Mode,
     /// Hears how far each cycle has come (the CLI's progress bar); none: nobody listens.
     pub progress: Option<super::ProgressSink>,
-}
-
-/// Why a scenario did not pass.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StepFailure {
-    /// 1-based index of the step in the file.
-    pub step: usize,
-    pub line: usize,
-    pub keyword: &'static str,
-    pub message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub expected: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub actual: Option<String>,
-    /// The request/response pair most relevant to the failure.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub exchange: Option<Exchange>,
-    /// What kind of check failed, when no earlier exchange explains it.
-    #[serde(skip)]
-    pub code: Option<Code>,
-    /// The root cause: the first exchange whose answer broke what the IdP expects, or the
-    /// failed check itself when nothing earlier explains it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cause: Option<Finding>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Verdict {
-    Passed,
-    Failed,
-    /// The target could not be used at all (unreachable, credentials, probe): exit 3.
-    TargetError,
-    /// Failed, but listed in the run's known-failures file: does not fail the run.
-    KnownFailure,
-    /// Not run: it needs the built-in target (fault switch, token rotation).
-    Skipped,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ScenarioOutcome {
-    pub scenario: String,
-    pub file: String,
-    pub symptom: String,
-    pub profile: String,
-    pub verdict: Verdict,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub failure: Option<StepFailure>,
-    pub warnings: Vec<String>,
-    pub requests: u64,
-    pub duration_ms: u64,
-    /// On disk past a few thousand records (`ProvisioningLog`); reports read it back.
-    #[serde(skip)]
-    pub log: ProvisioningLog,
-    /// Every finding of the run, in order of appearance (grouped across runs by reports).
-    #[serde(skip)]
-    pub findings: Vec<Finding>,
-    /// The directory at each `snapshot` step, as the snapshot file's body holds it, whether
-    /// or not it matched: what a vendor's own `insta` test asserts (`Report::directory`).
-    #[serde(skip)]
-    pub directories: Vec<TakenSnapshot>,
-}
-
-/// The directory state one `snapshot` step saw: the run's users and groups, redacted and
-/// with the prefix stripped (the body of `snapshots/<scenario>__<name>@<profile>.snap`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct TakenSnapshot {
-    pub name: String,
-    pub text: String,
 }
 
 struct Run<'a> {
@@ -364,38 +298,6 @@ impl<'a> Run<'a> {
             ))));
         }
         Ok(())
-    }
-
-    fn remember_group_name(&mut self, group: &str) {
-        if let Some(g) = self.tenant.group(group) {
-            let name = group_name_sent(self.engine.profile, &self.settings.prefix, &g.display_name);
-            self.last_group_name.insert(group.to_string(), name);
-        }
-    }
-
-    /// Remembers, as `user` leaves the source, the userName the target holds for it: what the
-    /// IdP last sent while it links the user (`Link::last_desired`: a managed soft-deleted
-    /// Entra user's tombstone, §1.6, or the plain name of one it stopped managing before the
-    /// soft delete); for a user it never linked, the userName of its attributes, a tombstone
-    /// left out. Looked for under any other name, a purged user the server kept would be
-    /// found absent.
-    fn remember_user_name(&mut self, user: &str) {
-        let Some(u) = self.tenant.user(user) else {
-            return;
-        };
-        let sent = self
-            .engine
-            .link(&u.object_id)
-            .and_then(|link| link.last_desired.as_ref())
-            .and_then(|last| last.unpack().user_name().map(str::to_string));
-        let name = sent.or_else(|| {
-            let mut before = u.clone();
-            before.soft_deleted = false;
-            user_name_sent(self.engine.profile, &self.settings.prefix, &before)
-        });
-        if let Some(name) = name {
-            self.last_user_name.insert(user.to_string(), name);
-        }
     }
 
     async fn apply(&mut self, step: &Step) -> Result<(), Stop> {
@@ -723,44 +625,4 @@ pub fn needs_builtin(scenario: &Scenario) -> Option<&'static str> {
         Step::TargetFault(_) | Step::TargetClearFaults => Some(s.value.keyword()),
         _ => None,
     })
-}
-
-/// The outcome of a scenario that was not run, with the reason as its only warning.
-pub fn skipped(scenario: &Scenario, profile: &str, reason: String) -> ScenarioOutcome {
-    ScenarioOutcome {
-        scenario: scenario.name.clone(),
-        file: scenario.file.display().to_string(),
-        symptom: scenario.symptom.clone(),
-        profile: profile.to_string(),
-        verdict: Verdict::Skipped,
-        failure: None,
-        warnings: vec![reason],
-        requests: 0,
-        duration_ms: 0,
-        log: ProvisioningLog::default(),
-        findings: vec![],
-        directories: vec![],
-    }
-}
-
-/// The displayName `profile` sends for a source group called `display_name` under the run's
-/// `prefix` (PingOne's distinguished name, P1-1): what an expectation on a group no longer
-/// linked looks for on the target. Every way a group is made records it so: a generated
-/// group recorded under its plain name was looked for under a name it was never sent with,
-/// and found absent whatever the server held.
-fn group_name_sent(profile: &dyn Profile, prefix: &str, display_name: &str) -> String {
-    profile.group_display_name(&format!("{prefix}{display_name}"))
-}
-
-/// The userName `profile` sends for `u` under the run's `prefix`: what an expectation on
-/// the user looks for on the target.
-fn user_name_sent(
-    profile: &dyn Profile,
-    prefix: &str,
-    u: &crate::idp::SourceUser,
-) -> Option<String> {
-    profile
-        .desired_user(u, prefix, true)
-        .user_name()
-        .map(str::to_string)
 }
