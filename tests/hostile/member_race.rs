@@ -15,7 +15,8 @@ use axum::http::Method;
 use axum::response::Response;
 use serde_json::Value;
 
-use super::{reply, Proxy, TOKEN};
+use super::answer::reply;
+use super::{Proxy, TOKEN};
 
 /// How long a write works between its read and its write-back.
 const WORK: Duration = Duration::from_millis(20);
