@@ -161,7 +161,13 @@ impl PingOne {
         if modified.is_empty() {
             return None;
         }
-        let mut schemas = vec![json!(urn::USER), json!(urn::ENTERPRISE_USER)];
+        // The POST's list, configured extensions included, then any the target echoes: a PUT
+        // that listed an extension only when the server happened to echo it would carry
+        // that extension's attributes under a URN its `schemas` does not name.
+        let mut schemas = match self.user_schemas() {
+            Value::Array(list) => list,
+            _ => vec![],
+        };
         let held = current.as_object().cloned().unwrap_or_default();
         for s in held
             .get("schemas")
@@ -374,6 +380,35 @@ mod tests {
             .expect("body");
         assert_eq!(body[urn::ENTERPRISE_USER], json!({"department": "Sales"}));
         assert_eq!(body["title"], json!("Lead"));
+    }
+
+    #[test]
+    fn a_put_lists_the_configured_extension_schemas_whether_or_not_the_target_echoes_them() {
+        let mut t = Tenant::new();
+        alice(&mut t);
+        t.update_user(
+            "alice",
+            &BTreeMap::from([(UserAttr::Surname, AttrValue::Text("Jones".into()))]),
+        )
+        .expect("update");
+        let p = pingone(&[("schema_extension_urns", "urn:acme:params:scim:schemas:User")]);
+        let desired = p.desired_user(t.user("alice").expect("alice"), "", true);
+        let schemas = |current: &Value| {
+            p.update_user("u-1", current, &desired, Before::Target)
+                .and_then(|u| u.request.body)
+                .map(|b| b["schemas"].clone())
+        };
+        let listed = json!([
+            urn::USER,
+            urn::ENTERPRISE_USER,
+            "urn:acme:params:scim:schemas:User"
+        ]);
+        // The target echoes only core and enterprise.
+        assert_eq!(schemas(&alice_on_target()), Some(listed.clone()));
+        // It echoes the extension too: listed once.
+        let mut echoed = alice_on_target();
+        echoed["schemas"] = listed.clone();
+        assert_eq!(schemas(&echoed), Some(listed));
     }
 
     #[test]
