@@ -22,12 +22,11 @@ impl PingFederate {
         )
     }
 
-    /// [I] §7 has "Group rename: PUT [I]", but a faithful PUT carries every member and this
-    /// hook receives none: a PUT without `members` empties the group on an RFC 7644 §3.5.1
-    /// server. So the rename is a PATCH replacing displayName (RFC 7644 form, lowercase op);
-    /// in PUT mode the next membership PUT carries the new name as well.
-    /// Group PUT mode writes the group whole, name and every member (§3); PATCH mode
-    /// replaces the name alone.
+    /// §7 has "Group rename: PUT [I]". In group PUT mode (the default, §3) the rename is that
+    /// PUT, written whole: the name and every member this hook is given, since a PUT without
+    /// `members` empties the group on an RFC 7644 §3.5.1 server. In PATCH mode it is a PATCH
+    /// replacing displayName alone (RFC 7644 form, lowercase op) [I: how PingFederate renames
+    /// in that mode is not documented].
     pub(super) fn group_rename(
         &self,
         id: &str,

@@ -43,8 +43,9 @@ pub const OPTIONS: &[&str] = &[
     "provision_disabled_users",
 ];
 
-/// The channel's Max Threads bounds as the harness replays them: 1 (PingFederate's default)
-/// to 5.
+/// The channel's Max Threads bounds as the harness replays them: 1 to 5. PingFederate
+/// documents neither a default nor a maximum (PF-19); 1 as the default and 5 as the bound are
+/// the harness's \[I\] (docs/idp-behavior.md §7 item 23).
 pub(super) const MAX_THREADS: std::ops::RangeInclusive<usize> = 1..=5;
 
 fn bad(key: &str, value: &str, expected: &'static str) -> ProfileError {
