@@ -1,5 +1,6 @@
-//! PingFederate's per-record Timeout (idp-behavior.md §3): a record whose request is slower
-//! than the channel Timeout fails as `Timeout` and is retried in the next polling cycle.
+//! PingFederate's per-record Timeout (idp-behavior.md §3, PF-20): a record whose request is
+//! slower than the channel Timeout fails as `Timeout` and is left "for the next cycle to try
+//! again" — every next cycle, however often it failed, where Entra's escrow backs off.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -13,8 +14,9 @@ use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-#[tokio::test]
-async fn a_slow_record_times_out_and_is_retried_next_cycle() {
+/// A target with no users whose first `slow` POSTs answer after 3 s, beyond the 1 s channel
+/// Timeout; later ones answer at once.
+async fn target(slow: u64) -> MockServer {
     let server = MockServer::start().await;
     let list = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
         "totalResults": 0, "itemsPerPage": 0, "startIndex": 1, "Resources": []});
@@ -24,7 +26,6 @@ async fn a_slow_record_times_out_and_is_retried_next_cycle() {
         .mount(&server)
         .await;
     let created = json!({"id": "u-1", "userName": "alice@contoso.com", "active": true});
-    // The first POST answers after 3 s, beyond the 1 s channel Timeout; later ones at once.
     Mock::given(method("POST"))
         .and(path("/scim/v2/Users"))
         .respond_with(
@@ -32,7 +33,7 @@ async fn a_slow_record_times_out_and_is_retried_next_cycle() {
                 .set_body_json(created.clone())
                 .set_delay(Duration::from_secs(3)),
         )
-        .up_to_n_times(1)
+        .up_to_n_times(slow)
         .with_priority(1)
         .mount(&server)
         .await;
@@ -42,18 +43,28 @@ async fn a_slow_record_times_out_and_is_retried_next_cycle() {
         .with_priority(2)
         .mount(&server)
         .await;
+    server
+}
 
-    let profile = PingFederate::from_options(&BTreeMap::from([(
+fn pingfederate() -> PingFederate {
+    PingFederate::from_options(&BTreeMap::from([(
         "timeout_seconds".to_string(),
         "1".to_string(),
     )]))
-    .expect("valid options");
-    let client = ScimClient::new(
+    .expect("valid options")
+}
+
+fn client(server: &MockServer) -> ScimClient {
+    ScimClient::new(
         &format!("{}/scim/v2", server.uri()),
         Some(Secret::new("pingfederate-timeout-token")),
         Duration::from_secs(30),
     )
-    .expect("client");
+    .expect("client")
+}
+
+/// alice, assigned.
+fn tenant() -> Tenant {
     let mut tenant = Tenant::new();
     tenant
         .create_user(
@@ -65,34 +76,59 @@ async fn a_slow_record_times_out_and_is_retried_next_cycle() {
         )
         .expect("create");
     tenant.assign("alice").expect("assign");
-    let mut engine = Engine::new(&profile, &client, String::new(), Created::default());
+    tenant
+}
 
-    let first = engine
-        .cycle(&tenant, SyncKind::Initial)
-        .await
-        .expect("cycle");
-    let rec = first
+/// One cycle; alice's record in it, if the cycle handled her.
+async fn cycle(
+    engine: &mut Engine<'_>,
+    tenant: &Tenant,
+    kind: SyncKind,
+) -> Option<(Status, Option<String>, Option<String>)> {
+    let report = engine.cycle(tenant, kind).await.expect("cycle");
+    report
         .records
         .iter()
         .find(|r| r.object == "alice")
-        .expect("a record");
-    assert_eq!(rec.status, Status::Failure);
-    assert_eq!(rec.error_code.as_deref(), Some("Timeout"));
+        .map(|r| (r.status, r.error_code.clone(), r.target_identity.clone()))
+}
+
+#[tokio::test]
+async fn a_slow_record_times_out_and_is_retried_next_cycle() {
+    let server = target(1).await;
+    let (profile, client, tenant) = (pingfederate(), client(&server), tenant());
+    let mut engine = Engine::new(&profile, &client, String::new(), Created::default());
+
+    let first = cycle(&mut engine, &tenant, SyncKind::Initial).await;
+    assert_eq!(first, Some((Status::Failure, Some("Timeout".into()), None)));
     assert!(
         engine.escrowed().contains("alice"),
         "skipped to the next cycle"
     );
 
-    let second = engine
-        .cycle(&tenant, SyncKind::Incremental)
-        .await
-        .expect("cycle");
-    let rec = second
-        .records
-        .iter()
-        .find(|r| r.object == "alice")
-        .expect("a retry");
-    assert_eq!(rec.status, Status::Success);
-    assert_eq!(rec.target_identity.as_deref(), Some("u-1"));
+    let second = cycle(&mut engine, &tenant, SyncKind::Incremental).await;
+    assert_eq!(second, Some((Status::Success, None, Some("u-1".into()))));
+    assert!(engine.escrowed().is_empty());
+}
+
+/// Timed out again at its retry, the record is tried at the very next cycle once more; Entra's
+/// escrow would wait two cycles after a second failure.
+#[tokio::test]
+async fn a_record_that_times_out_twice_is_retried_at_the_next_cycle_again() {
+    let server = target(2).await;
+    let (profile, client, tenant) = (pingfederate(), client(&server), tenant());
+    let mut engine = Engine::new(&profile, &client, String::new(), Created::default());
+
+    let timed_out = Some((Status::Failure, Some("Timeout".into()), None));
+    assert_eq!(
+        cycle(&mut engine, &tenant, SyncKind::Initial).await,
+        timed_out
+    );
+    assert_eq!(
+        cycle(&mut engine, &tenant, SyncKind::Incremental).await,
+        timed_out
+    );
+    let third = cycle(&mut engine, &tenant, SyncKind::Incremental).await;
+    assert_eq!(third, Some((Status::Success, None, Some("u-1".into()))));
     assert!(engine.escrowed().is_empty());
 }

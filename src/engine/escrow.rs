@@ -7,6 +7,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
+use crate::profile::Cadence;
+
 /// The longest `Retry-After` waited out: a server asking for more gets this.
 pub const RETRY_AFTER_CAP: Duration = Duration::from_secs(30);
 /// The wall-time wait before the first retry after a fault without `Retry-After`; it
@@ -40,23 +42,42 @@ struct Entry {
     not_before: Instant,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Escrow {
     entries: BTreeMap<String, Entry>,
+    cadence: Cadence,
+}
+
+impl Default for Escrow {
+    fn default() -> Self {
+        Escrow::new(Cadence::Doubling)
+    }
 }
 
 impl Escrow {
-    /// Records a failure in `cycle`; the object is retried `2^(failures-1)` cycles later,
-    /// and not before `backoff(failures)` of wall time has passed.
+    /// An empty escrow retrying at the IdP's `cadence`.
+    pub fn new(cadence: Cadence) -> Self {
+        Escrow {
+            entries: BTreeMap::new(),
+            cadence,
+        }
+    }
+
+    /// Records a failure in `cycle`. `Doubling`: the object is retried `2^(failures-1)`
+    /// cycles later (at most 16), and not before `backoff(failures)` of wall time has passed.
+    /// `EveryCycle`: the next cycle, after the first back-off, however often it failed.
     pub fn insert(&mut self, object: &str, cycle: u32) {
         let failures = self.entries.get(object).map_or(0, |e| e.failures) + 1;
-        let wait = 1u32 << (failures - 1).min(4);
+        let (wait, retry) = match self.cadence {
+            Cadence::Doubling => (1u32 << (failures - 1).min(4), failures),
+            Cadence::EveryCycle => (1, 1),
+        };
         self.entries.insert(
             object.to_string(),
             Entry {
                 failures,
                 due_cycle: cycle + wait,
-                not_before: Instant::now() + backoff(failures),
+                not_before: Instant::now() + backoff(retry),
             },
         );
     }
@@ -96,6 +117,24 @@ mod tests {
         fn due(&self, object: &str, cycle: u32) -> bool {
             self.due_in(cycle).any(|o| o == object)
         }
+    }
+
+    #[test]
+    fn every_cycle_retries_at_the_next_cycle_however_often_it_failed() {
+        let mut e = Escrow::new(Cadence::EveryCycle);
+        for cycle in 1..=6 {
+            e.insert("a", cycle);
+            assert!(
+                e.due("a", cycle + 1),
+                "failure {cycle}: retried at the next cycle"
+            );
+            assert!(!e.due("a", cycle), "not in the cycle that failed");
+        }
+        // The wall-time wait stays the first back-off instead of doubling to the cap.
+        let wait = e
+            .not_before("a")
+            .map(|t| t.saturating_duration_since(Instant::now()));
+        assert!(wait.is_some_and(|w| w <= backoff(1)), "{wait:?}");
     }
 
     #[test]

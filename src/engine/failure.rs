@@ -87,7 +87,7 @@ impl Engine<'_> {
         kind: Kind,
         outcome: Sent,
     ) -> (LogRecord, bool) {
-        let escrows = self.profile.transient_retry().pushes == PushRetry::Escrow;
+        let escrows = matches!(self.profile.transient_retry().pushes, PushRetry::Escrow(_));
         let escrow;
         let mut rec = match outcome {
             // Not a failure: preview mode withheld the write; nothing to retry or hand over.

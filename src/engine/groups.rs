@@ -385,9 +385,10 @@ impl Engine<'_> {
                     // out-of-scope one waits for a restart (§1.7, §1.8). An IdP that leaves
                     // failures to the admin (Okta) retries neither. In preview mode (CA-10) the
                     // member's create was withheld, not failed: nothing to retry.
-                    let escrows = self.profile.transient_retry().pushes
-                        == crate::profile::PushRetry::Escrow
-                        && self.job.commits_writes;
+                    let escrows = matches!(
+                        self.profile.transient_retry().pushes,
+                        crate::profile::PushRetry::Escrow(_)
+                    ) && self.job.commits_writes;
                     if escrows && tenant.entitlement(member).is_ok() {
                         self.escrow.insert(group_ref, report.cycle_id);
                     }

@@ -181,7 +181,7 @@ impl<'a> Engine<'a> {
             prefix,
             links: BTreeMap::new(),
             watermark: 0,
-            escrow: escrow::Escrow::default(),
+            escrow: escrow::Escrow::new(profile.transient_retry().pushes.cadence()),
             next_cycle: 1,
             created,
             job: profile.job(),

@@ -73,11 +73,30 @@ pub struct TransientRetry {
 /// What becomes of an object whose request met a transient fault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PushRetry {
-    /// Escrowed and retried in later cycles with back-off (Entra §1.8; PingFederate's
-    /// channel Timeout, §3).
-    Escrow,
+    /// Escrowed and retried in later cycles, as often as the cadence says.
+    Escrow(Cadence),
     /// An admin task is raised and nothing is retried until an admin does (Okta, O-37).
     AdminTask,
+}
+
+impl PushRetry {
+    /// The escrow's cadence; an IdP that raises admin tasks escrows nothing, so any will do.
+    pub fn cadence(self) -> Cadence {
+        match self {
+            PushRetry::Escrow(cadence) => cadence,
+            PushRetry::AdminTask => Cadence::Doubling,
+        }
+    }
+}
+
+/// How soon an escrowed object is tried again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cadence {
+    /// The next cycle, then every 2nd, 4th, 8th and 16th (Entra's escrow, §1.8).
+    Doubling,
+    /// Every next cycle: PingFederate's channel Timeout leaves a record "for the next cycle
+    /// to try again" (PF-20, `pf-channel`); its other faults are retried alike \[I\].
+    EveryCycle,
 }
 
 impl TransientRetry {
@@ -90,7 +109,7 @@ impl TransientRetry {
         let (idp, pushes, probe_failure) = match profile {
             "entra" => (
                 "Entra",
-                PushRetry::Escrow,
+                PushRetry::Escrow(Cadence::Doubling),
                 "Entra quarantines the job (EncounteredQuarantineException) and provisions nothing until the probe passes",
             ),
             "okta" => (
@@ -100,17 +119,17 @@ impl TransientRetry {
             ),
             "pingfederate" => (
                 "PingFederate",
-                PushRetry::Escrow,
+                PushRetry::Escrow(Cadence::EveryCycle),
                 "PingFederate's SCIM channel cannot connect and provisions nothing",
             ),
             "pingone" => (
                 "PingOne",
-                PushRetry::Escrow,
+                PushRetry::Escrow(Cadence::Doubling),
                 "PingOne's provisioning connection fails its test and provisions nothing",
             ),
             _ => (
                 "the IdP",
-                PushRetry::Escrow,
+                PushRetry::Escrow(Cadence::Doubling),
                 "the IdP provisions nothing until the probe passes",
             ),
         };

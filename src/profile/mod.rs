@@ -27,7 +27,9 @@ use crate::scim::resource_path;
 use crate::scim::schema::USER;
 pub use crate::scim::{Lookup, MatchKey};
 pub(crate) use job::event_concurrency;
-pub use job::{JobSettings, Level, PushRetry, Strictness, TransientRetry, MAX_EVENT_CONCURRENCY};
+pub use job::{
+    Cadence, JobSettings, Level, PushRetry, Strictness, TransientRetry, MAX_EVENT_CONCURRENCY,
+};
 pub use policy::{
     Deprovision, DeprovisionAction, ExistingGroup, ExistingUser, GroupLookup, GroupRemoval,
     Scheduling, UserWrite,

@@ -231,7 +231,7 @@ impl<'a> Run<'a> {
     /// record for the object after it.
     fn retried_with_success(&self, failed: &LogEntry) -> bool {
         match self.engine.profile.transient_retry().pushes {
-            PushRetry::Escrow => true,
+            PushRetry::Escrow(_) => true,
             PushRetry::AdminTask => self.log.with_entries(|log| {
                 log.iter().any(|r| {
                     r.object == failed.object

@@ -8,8 +8,8 @@
 use serde_json::{json, Map, Value};
 
 use super::{
-    encode_query_value, quote, set_path, Before, Deprovision, DeprovisionAction, DesiredUser,
-    DiffSource, ExistingGroup, ExistingUser, GroupLookup, GroupRemoval, JobSettings,
+    encode_query_value, quote, set_path, Before, Cadence, Deprovision, DeprovisionAction,
+    DesiredUser, DiffSource, ExistingGroup, ExistingUser, GroupLookup, GroupRemoval, JobSettings,
     MembershipChange, ModifiedProperty, Profile, PushRetry, Scheduling, ScimRequest, Strictness,
     TransientRetry, Update, Verb,
 };
@@ -119,7 +119,7 @@ impl Profile for CyberArk {
     fn transient_retry(&self) -> TransientRetry {
         TransientRetry {
             idp: "CyberArk",
-            pushes: PushRetry::Escrow,
+            pushes: PushRetry::Escrow(Cadence::Doubling),
             probe_failure: "CyberArk's Verify fails, so the provisioning settings cannot be saved and nothing is provisioned",
             ..TransientRetry::of("cyberark")
         }

@@ -15,9 +15,9 @@ pub use options::{RemovalAction, OPTIONS};
 pub use template::{Template, TemplateError, DEFAULT_TEMPLATE};
 
 use super::{
-    encode_query_value, quote, Before, Deprovision, DeprovisionAction, DesiredUser, DiffSource,
-    GroupLookup, MembershipChange, ModifiedProperty, Profile, PushRetry, Scheduling, ScimRequest,
-    Strictness, TransientRetry, Update, Verb,
+    encode_query_value, quote, Before, Cadence, Deprovision, DeprovisionAction, DesiredUser,
+    DiffSource, GroupLookup, MembershipChange, ModifiedProperty, Profile, PushRetry, Scheduling,
+    ScimRequest, Strictness, TransientRetry, Update, Verb,
 };
 use crate::idp::SourceUser;
 use crate::scenario::model::{Step, SyncKind, UserAttr};
@@ -124,7 +124,7 @@ impl Profile for OneLogin {
         TransientRetry {
             idp: "OneLogin",
             probe_attempts: 3,
-            pushes: PushRetry::Escrow,
+            pushes: PushRetry::Escrow(Cadence::Doubling),
             probe_failure: "OneLogin cannot enable provisioning for the app (the initial \
                             connection fails), so nothing is provisioned",
         }
