@@ -1,6 +1,7 @@
 //! Escrow (idp-behavior.md §1.8): objects whose export failed transiently, retried in later
-//! cycles with back-off — the next cycle, then every 2nd, 4th, 8th… (Entra: 30 min, 1 h, 2 h,
-//! 4 h with 40-minute cycles). It decides when to retry, never what to send.
+//! cycles at the IdP's `Cadence` — Entra's back-off, the next cycle, then every 2nd, 4th, 8th…
+//! (30 min, 1 h, 2 h, 4 h with 40-minute cycles), or PingFederate's every next cycle (PF-20).
+//! It decides when to retry, never what to send.
 //! Cycles are simulated, but a real target is hit in wall time: a retry never comes sooner
 //! than a short back-off after the failure, nor sooner than the server's `Retry-After`.
 
