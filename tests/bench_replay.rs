@@ -26,14 +26,19 @@ fn write(dir: &Path, lines: &[serde_json::Value]) -> std::path::PathBuf {
     path
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_replay_sends_the_fresh_servers_ids_in_paths_and_bodies() {
-    let target = server::start(ServerConfig {
+/// A fresh built-in server, as each replay phase meets one.
+async fn fresh_server() -> server::RunningServer {
+    server::start(ServerConfig {
         tokens: vec![TOKEN.into()],
         ..ServerConfig::default()
     })
     .await
-    .expect("server starts");
+    .expect("server starts")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_replay_sends_the_fresh_servers_ids_in_paths_and_bodies() {
+    let target = fresh_server().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let user =
         json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "ada"});
@@ -88,12 +93,7 @@ async fn a_replay_sends_the_fresh_servers_ids_in_paths_and_bodies() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_id_no_replayed_create_returned_is_sent_as_it_was_and_counted_as_an_error() {
-    let target = server::start(ServerConfig {
-        tokens: vec![TOKEN.into()],
-        ..ServerConfig::default()
-    })
-    .await
-    .expect("server starts");
+    let target = fresh_server().await;
     let dir = tempfile::tempdir().expect("tempdir");
     let file = write(
         dir.path(),
