@@ -132,3 +132,71 @@ async fn a_record_that_times_out_twice_is_retried_at_the_next_cycle_again() {
     assert_eq!(third, Some((Status::Success, None, Some("u-1".into()))));
     assert!(engine.escrowed().is_empty());
 }
+
+/// A target whose match query and create each answer after 600 ms: each within a 1 s
+/// Timeout, the two together beyond it.
+async fn unhurried_target() -> MockServer {
+    let server = MockServer::start().await;
+    let list = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "totalResults": 0, "itemsPerPage": 0, "startIndex": 1, "Resources": []});
+    let created = json!({"id": "u-1", "userName": "alice@contoso.com", "active": true});
+    let slow = Duration::from_millis(600);
+    Mock::given(method("GET"))
+        .and(path("/scim/v2/Users"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(list)
+                .set_delay(slow),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/scim/v2/Users"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_body_json(created)
+                .set_delay(slow),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+/// The Timeout bounds the record's processing (PF-20), not each request: a match and a create
+/// of 600 ms each exceed a 1 s Timeout together, so the record fails as `Timeout` and is left
+/// for the next cycle. Bounded per request, both answered in time and the record passed.
+#[tokio::test]
+async fn the_timeout_bounds_the_whole_record_not_each_request() {
+    let server = unhurried_target().await;
+    let (profile, client, tenant) = (pingfederate(), client(&server), tenant());
+    let mut engine = Engine::new(&profile, &client, String::new(), Created::default());
+
+    let report = engine
+        .cycle(&tenant, SyncKind::Initial)
+        .await
+        .expect("cycle");
+    let rec = report
+        .records
+        .iter()
+        .find(|r| r.object == "alice")
+        .expect("a record");
+    assert_eq!(
+        (rec.status, rec.error_code.as_deref()),
+        (Status::Failure, Some("Timeout"))
+    );
+    // The Timeout that ran out is the channel's 1 s, not the client's 30 s.
+    let reason = rec.reason.clone().unwrap_or_default();
+    assert!(reason.contains("within 1 s"), "{reason}");
+    assert!(engine.escrowed().contains("alice"));
+    let posts = server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.method.as_str() == "POST")
+        .count();
+    assert_eq!(
+        posts, 1,
+        "the create was sent with what was left of the budget"
+    );
+}

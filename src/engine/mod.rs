@@ -9,6 +9,7 @@
 
 mod cleanup;
 mod created;
+mod deadline;
 mod escrow;
 mod failure;
 mod groups;
@@ -346,7 +347,15 @@ impl<'a> Engine<'a> {
         if let Some(rate) = &self.rate {
             rate.acquire().await;
         }
-        match self.client.send_within(req, self.job.record_timeout).await {
+        let budget = deadline::request_budget(self.job.record_timeout);
+        if budget == Some(std::time::Duration::ZERO) {
+            // The record's budget is spent: it is left for the next cycle unsent (PF-20).
+            return Sent::Transport(ClientError::Timeout {
+                url: format!("{}{}", self.client.base(), req.path),
+                seconds: self.job.record_timeout.map_or(0, |t| t.as_secs()),
+            });
+        }
+        match self.client.send_within(req, budget).await {
             Ok(r) => {
                 if let (true, Some(seconds)) = (is_transient(r.status), r.retry_after) {
                     let until = Instant::now() + retry_after(seconds);
@@ -357,6 +366,14 @@ impl<'a> Engine<'a> {
                     *not_before = Some(not_before.map_or(until, |t| t.max(until)));
                 }
                 Sent::Answer(r)
+            }
+            // What ran out is the record's Timeout, not the client's (which the client's
+            // error names).
+            Err(ClientError::Timeout { url, .. }) if self.job.record_timeout.is_some() => {
+                Sent::Transport(ClientError::Timeout {
+                    url,
+                    seconds: self.job.record_timeout.map_or(0, |t| t.as_secs()),
+                })
             }
             Err(e) => Sent::Transport(e),
         }

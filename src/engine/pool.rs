@@ -10,6 +10,7 @@ use futures::stream::{self, StreamExt};
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::deadline::within_record;
 use super::log::LogRecord;
 use super::{CycleReport, Engine, Link, TARGET_ALREADY_LINKED};
 use crate::idp::{Purge, Tenant};
@@ -207,28 +208,39 @@ impl Engine<'_> {
         }
     }
 
+    /// One object's pass; with a record timeout (PF-20) the pass, not each of its requests,
+    /// is what the timeout bounds. The escrow's wait comes before the budget starts.
     async fn op(&self, tenant: &Tenant, op: Op<'_>, cycle_id: u32) -> Pass {
+        let budget = self.job.record_timeout;
         match op {
             Op::UserPurge(p) => {
                 let mut pass = Pass::new(cycle_id);
-                self.user_purge_pass(&p.user, p.object_id, &mut pass).await;
+                within_record(
+                    budget,
+                    self.user_purge_pass(&p.user, p.object_id, &mut pass),
+                )
+                .await;
                 pass
             }
             Op::User(user) => {
                 let mut pass = Pass::new(cycle_id);
                 self.wait_for_escrow(user).await;
-                self.user_pass(tenant, user, &mut pass).await;
+                within_record(budget, self.user_pass(tenant, user, &mut pass)).await;
                 pass
             }
             Op::GroupPurge(p) => {
                 let mut pass = Pass::for_group(cycle_id);
-                self.group_purge_pass(&p.user, p.object_id, &mut pass).await;
+                within_record(
+                    budget,
+                    self.group_purge_pass(&p.user, p.object_id, &mut pass),
+                )
+                .await;
                 pass
             }
             Op::Group(group) => {
                 let mut pass = Pass::for_group(cycle_id);
                 self.wait_for_escrow(group).await;
-                self.group_pass(tenant, group, &mut pass).await;
+                within_record(budget, self.group_pass(tenant, group, &mut pass)).await;
                 pass
             }
         }
