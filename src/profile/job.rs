@@ -160,8 +160,9 @@ pub struct JobSettings {
     pub honor_retry_after: bool,
     /// Members per group PATCH.
     pub member_batch: usize,
-    /// Per-record timeout: a request slower than this fails as `Timeout` and the record is
-    /// retried next cycle (PingFederate's channel Timeout, §3). `None`: the client's timeout.
+    /// Per-record timeout: a record whose requests together take longer than this fails as
+    /// `Timeout` and is retried next cycle (PingFederate's channel Timeout, §3, PF-20;
+    /// `engine/deadline.rs`). `None`: the client's timeout, per request.
     pub record_timeout: Option<std::time::Duration>,
     /// A 404 to a filter query quarantines the job at once and stops the cycle (Entra's
     /// global failure, E-65). Off by default: only Entra documents a quarantine for it.
