@@ -348,14 +348,17 @@ impl<'a> Engine<'a> {
             rate.acquire().await;
         }
         let budget = deadline::request_budget(self.job.record_timeout);
-        if budget == Some(std::time::Duration::ZERO) {
+        let outcome = if budget == Some(std::time::Duration::ZERO) {
             // The record's budget is spent: it is left for the next cycle unsent (PF-20).
-            return Sent::Transport(ClientError::Timeout {
-                url: format!("{}{}", self.client.base(), req.path),
-                seconds: self.job.record_timeout.map_or(0, |t| t.as_secs()),
-            });
-        }
-        match self.client.send_within(req, budget).await {
+            let url = format!("{}{}", self.client.base(), req.path);
+            Err(ClientError::Timeout {
+                url: self.client.redactor().scrub(&url),
+                seconds: 0,
+            })
+        } else {
+            self.client.send_within(req, budget).await
+        };
+        match outcome {
             Ok(r) => {
                 if let (true, Some(seconds)) = (is_transient(r.status), r.retry_after) {
                     let until = Instant::now() + retry_after(seconds);
@@ -370,10 +373,8 @@ impl<'a> Engine<'a> {
             // What ran out is the record's Timeout, not the client's (which the client's
             // error names).
             Err(ClientError::Timeout { url, .. }) if self.job.record_timeout.is_some() => {
-                Sent::Transport(ClientError::Timeout {
-                    url,
-                    seconds: self.job.record_timeout.map_or(0, |t| t.as_secs()),
-                })
+                let seconds = self.job.record_timeout.map_or(0, |t| t.as_secs());
+                Sent::Transport(ClientError::Timeout { url, seconds })
             }
             Err(e) => Sent::Transport(e),
         }
