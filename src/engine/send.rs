@@ -1,0 +1,135 @@
+//! How the engine's requests reach the target: counted as the target sees them (a write
+//! preview mode withholds is not), through the profile's worker pool, no sooner than a
+//! `Retry-After` or an escrow's back-off allows, within the record's budget (PF-20), and
+//! through the rate limit.
+
+use std::sync::PoisonError;
+use std::time::Instant;
+
+use futures::stream::{self, StreamExt};
+
+use super::escrow::retry_after;
+use super::log::is_transient;
+use super::{deadline, CycleReport, Engine};
+use crate::client::{ClientError, Response};
+use crate::scim::ScimRequest;
+
+pub(super) enum Sent {
+    Answer(Response),
+    Transport(ClientError),
+    /// A write preview mode withheld (CA-10): not sent, so there is no answer.
+    Preview(ScimRequest),
+}
+
+impl Engine<'_> {
+    /// A write withheld by preview mode is not counted: the counts are what the target saw.
+    pub(super) async fn send(&self, req: &ScimRequest, report: &mut CycleReport) -> Sent {
+        if self.withholds(req) {
+            return Sent::Preview(req.clone());
+        }
+        *report.requests.entry(req.verb.as_str()).or_default() += 1;
+        self.progress.sent(1);
+        self.exchange(req).await
+    }
+
+    /// Sends requests through a pool of `parallelism` workers, as an IdP with a worker pool
+    /// does: a worker takes the next request as soon as its own is answered (PF-19);
+    /// outcomes in request order.
+    pub(super) async fn send_all(
+        &self,
+        requests: &[ScimRequest],
+        parallelism: usize,
+        report: &mut CycleReport,
+    ) -> Vec<Sent> {
+        for req in requests.iter().filter(|r| !self.withholds(r)) {
+            *report.requests.entry(req.verb.as_str()).or_default() += 1;
+        }
+        let sent = requests.iter().filter(|r| !self.withholds(r)).count();
+        self.progress.sent(sent as u64);
+        // Boxed as a `Send` stream, like `run_ops`'s window (rust-lang/rust#64552).
+        let window: futures::stream::BoxStream<'_, (usize, Sent)> =
+            stream::iter(requests.iter().enumerate())
+                .map(|(i, r)| async move {
+                    if self.withholds(r) {
+                        return (i, Sent::Preview(r.clone()));
+                    }
+                    (i, self.exchange(r).await)
+                })
+                .buffer_unordered(parallelism.max(1))
+                .boxed();
+        let mut out: Vec<(usize, Sent)> = window.collect().await;
+        out.sort_by_key(|(i, _)| *i);
+        out.into_iter().map(|(_, sent)| sent).collect()
+    }
+
+    async fn exchange(&self, req: &ScimRequest) -> Sent {
+        let first = self.exchange_once(req).await;
+        match first {
+            Sent::Answer(r)
+                if r.status == 429 && r.retry_after.is_some() && self.job.honor_retry_after =>
+            {
+                // `exchange_once` waits out the Retry-After it just remembered.
+                self.exchange_once(req).await
+            }
+            first => first,
+        }
+    }
+
+    /// One HTTP exchange, no sooner than the target allows: a `Retry-After` on a transient
+    /// answer holds every later request to the target until it has passed.
+    pub(super) async fn exchange_once(&self, req: &ScimRequest) -> Sent {
+        self.wait_until(self.target_not_before()).await;
+        if let Some(rate) = &self.rate {
+            rate.acquire().await;
+        }
+        let budget = deadline::request_budget(self.job.record_timeout);
+        let outcome = if budget == Some(std::time::Duration::ZERO) {
+            // The record's budget is spent: it is left for the next cycle unsent (PF-20).
+            let url = format!("{}{}", self.client.base(), req.path);
+            Err(ClientError::Timeout {
+                url: self.client.redactor().scrub(&url),
+                seconds: 0,
+            })
+        } else {
+            self.client.send_within(req, budget).await
+        };
+        match outcome {
+            Ok(r) => {
+                if let (true, Some(seconds)) = (is_transient(r.status), r.retry_after) {
+                    let until = Instant::now() + retry_after(seconds);
+                    let mut not_before = self
+                        .not_before
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner);
+                    *not_before = Some(not_before.map_or(until, |t| t.max(until)));
+                }
+                Sent::Answer(r)
+            }
+            // What ran out is the record's Timeout, not the client's (which the client's
+            // error names).
+            Err(ClientError::Timeout { url, .. }) if self.job.record_timeout.is_some() => {
+                let seconds = self.job.record_timeout.map_or(0, |t| t.as_secs());
+                Sent::Transport(ClientError::Timeout { url, seconds })
+            }
+            Err(e) => Sent::Transport(e),
+        }
+    }
+
+    fn target_not_before(&self) -> Option<Instant> {
+        *self
+            .not_before
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    async fn wait_until(&self, instant: Option<Instant>) {
+        if let Some(wait) = instant.and_then(|t| t.checked_duration_since(Instant::now())) {
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    /// Before an escrowed object is retried: its wall-time back-off must have passed.
+    pub(super) async fn wait_for_escrow(&self, object: &str) {
+        self.wait_until(self.escrow.not_before(object)).await;
+    }
+}
