@@ -733,8 +733,9 @@ async fn groups_put_the_full_member_list() {
     poll(&mut engine, &tenant, SyncKind::Incremental).await;
     assert_eq!(
         app.target.take().await,
-        vec![get(SALES, &[]), sales_put(&["u-1", "u-3"])],
-        "membership change (the members it touched are unchanged in PingFederate's sync state: not read)"
+        vec![sales_put(&["u-1", "u-3"])],
+        "membership change: neither the group (its name is in PingFederate's sync state) nor the \
+         members it touched (unchanged in the sync state) are read"
     );
     let held = app.target.group("g-1").expect("sales is held");
     assert_eq!(member_values(&held), vec!["u-1", "u-3"]);
@@ -747,6 +748,38 @@ async fn groups_put_the_full_member_list() {
         "group delete (its members' entitlement is re-evaluated, their sync state is unchanged)"
     );
     assert_eq!(app.target.group("g-1"), None);
+}
+
+/// PingFederate decides a rename from the name in its sync state (PF-18), not from what the
+/// server returns: a server that stores the name in its own form (here upper-cased) draws no
+/// rename, where a read-and-compare IdP would rename it on every change.
+#[tokio::test]
+async fn a_server_normalising_the_group_name_draws_no_rename() {
+    let app = PingApp::start(&[("group_updates", "patch")]).await;
+    let mut tenant = tenant_with_sales();
+    let mut engine = app.engine();
+    create_sales(&app, &mut engine, &tenant).await;
+    if let Some(held) = app
+        .target
+        .dir
+        .lock()
+        .expect("target state")
+        .groups
+        .get_mut("g-1")
+    {
+        held["displayName"] = json!("SALES");
+    }
+
+    tenant.add_member("sales", "carol").expect("add carol");
+    poll(&mut engine, &tenant, SyncKind::Incremental).await;
+    assert_eq!(
+        app.target.take().await,
+        vec![patch(
+            SALES,
+            json!([{"op": "add", "path": "members", "value": [{"value": "u-3"}]}])
+        )],
+        "the member add alone"
+    );
 }
 
 /// §3 with group PATCH selected: one request per member change, RFC 7644 shape [I].
@@ -769,7 +802,6 @@ async fn groups_patch_one_member_per_request() {
     assert_eq!(
         app.target.take().await,
         vec![
-            get(SALES, &[]),
             add("u-3"),
             patch(
                 SALES,
@@ -787,14 +819,11 @@ async fn groups_patch_one_member_per_request() {
     poll(&mut engine, &tenant, SyncKind::Incremental).await;
     assert_eq!(
         app.target.take().await,
-        vec![
-            get(SALES, &[]),
-            patch(
-                SALES,
-                json!([{"op": "replace", "path": "displayName", "value": "Sales EMEA"}])
-            )
-        ],
-        "rename [I]"
+        vec![patch(
+            SALES,
+            json!([{"op": "replace", "path": "displayName", "value": "Sales EMEA"}])
+        )],
+        "rename [I], decided from the sync state without a read"
     );
 
     tenant.delete_group("sales").expect("delete sales");

@@ -113,27 +113,35 @@ impl Engine<'_> {
             .profile
             .group_display_name(&format!("{}{}", self.prefix, group.display_name));
         let target_id = match link {
-            Some(link) => {
-                let req = self.profile.read_group(&link.target_id);
-                let current = match self.send(&req, &mut pass.report).await {
-                    Sent::Answer(r) if r.status == 200 => r.body.unwrap_or(Value::Null),
-                    Sent::Answer(r) if r.status == 404 => {
-                        pass.push(rec.failed(
-                            "InvalidAnchor",
-                            format!(
-                                "GET {} answered 404: the linked target group is gone",
-                                req.path
-                            ),
-                        ));
-                        return;
-                    }
-                    outcome => {
-                        return self.fail_group_in_pass(rec, group_ref, outcome, pass);
-                    }
+            Some(mut link) => {
+                let reads = self.profile.reads_linked_group();
+                let have = if reads {
+                    let req = self.profile.read_group(&link.target_id);
+                    let current = match self.send(&req, &mut pass.report).await {
+                        Sent::Answer(r) if r.status == 200 => r.body.unwrap_or(Value::Null),
+                        Sent::Answer(r) if r.status == 404 => {
+                            pass.push(rec.failed(
+                                "InvalidAnchor",
+                                format!(
+                                    "GET {} answered 404: the linked target group is gone",
+                                    req.path
+                                ),
+                            ));
+                            return;
+                        }
+                        outcome => {
+                            return self.fail_group_in_pass(rec, group_ref, outcome, pass);
+                        }
+                    };
+                    current
+                        .get("displayName")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                } else {
+                    link.group_name.clone()
                 };
-                let have = current.get("displayName").and_then(Value::as_str);
                 let members: Vec<String> = link.members.union(&link.kept).cloned().collect();
-                let rename = (have != Some(name.as_str()))
+                let rename = (have.as_deref() != Some(name.as_str()))
                     .then(|| self.profile.rename_group(&link.target_id, &name, &members))
                     .flatten();
                 if let Some(req) = rename {
@@ -147,9 +155,14 @@ impl Engine<'_> {
                             );
                             rec.modified_properties.push(ModifiedProperty {
                                 name: "displayName".into(),
-                                old: have.map(|h| Value::String(h.to_string())),
+                                old: have.map(Value::String),
                                 new: Some(Value::String(name.clone())),
                             });
+                            if !reads {
+                                // The IdP's record now holds the name it sent.
+                                link.group_name = Some(name.clone());
+                                pass.link(group.object_id, link.clone(), false);
+                            }
                         }
                         outcome => {
                             return self.fail_group_in_pass(rec, group_ref, outcome, pass);
@@ -217,6 +230,7 @@ impl Engine<'_> {
                             new: Some(Value::String(name.clone())),
                         });
                         let mut link = Link::new(&id, group_ref);
+                        link.group_name = Some(name.clone());
                         if !posted.is_empty() {
                             rec.modified_properties.push(ModifiedProperty {
                                 name: "members".into(),
@@ -238,6 +252,9 @@ impl Engine<'_> {
                             return;
                         }
                         let mut link = Link::new(id, group_ref);
+                        // Matched by this name (or by externalId: then the next pass renames).
+                        link.group_name =
+                            by.eq_ignore_ascii_case("displayName").then(|| name.clone());
                         match self.profile.existing_group() {
                             ExistingGroup::Adopt => {}
                             ExistingGroup::Fail => {

@@ -75,6 +75,9 @@ pub struct Link {
     /// false. For Entra (`DiffSource::Target`) it is the last desired user and decides nothing.
     /// Packed (`LastSent`): one lives per linked user for the whole run.
     pub last_desired: Option<LastSent>,
+    /// For a group whose IdP does not read it back (`Profile::reads_linked_group` false):
+    /// the displayName last sent — at create, at match, at each rename.
+    pub group_name: Option<String>,
 }
 
 impl Link {
@@ -86,6 +89,7 @@ impl Link {
             members: BTreeSet::new(),
             kept: BTreeSet::new(),
             last_desired: None,
+            group_name: None,
         }
     }
 }

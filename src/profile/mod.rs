@@ -266,6 +266,13 @@ pub trait Profile: Send + Sync {
         ScimRequest::get(resource_path("Groups", id))
     }
 
+    /// Whether the IdP reads a linked group (`read_group`) before changing it and takes a
+    /// rename from the displayName the server returns; otherwise it decides from the name it
+    /// last sent (`Link::group_name`) and reads nothing. Most profiles read.
+    fn reads_linked_group(&self) -> bool {
+        true
+    }
+
     /// The rename of a linked group; `members` are the member ids the target holds as far
     /// as the IdP knows (IdPs that write the group whole need them). `None`: the IdP does
     /// not push renames.

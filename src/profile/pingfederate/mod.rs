@@ -163,6 +163,12 @@ impl Profile for PingFederate {
     /// \[I\] §3 is silent on a same-named group already on the target. The client-side match
     /// finds it and the channel manages it from then on; in PUT mode the first membership PUT
     /// then replaces whatever members it had.
+    fn reads_linked_group(&self) -> bool {
+        // PingFederate keeps its sync state in an internal database (PF-18) and finds groups
+        // by listing them all (PF-10); nothing documents a read by id before a change [I].
+        false
+    }
+
     fn existing_group(&self) -> ExistingGroup {
         ExistingGroup::Adopt
     }
