@@ -88,13 +88,13 @@ impl Engine<'_> {
             let url = format!("{}{}", self.client.base(), req.path);
             Err(ClientError::Timeout {
                 url: self.client.redactor().scrub(&url),
-                seconds: 0,
+                seconds: 0, // named below, with the record's Timeout
             })
         } else {
             self.client.send_within(req, budget).await
         };
-        match outcome {
-            Ok(r) => {
+        match (outcome, self.job.record_timeout) {
+            (Ok(r), _) => {
                 if let (true, Some(seconds)) = (is_transient(r.status), r.retry_after) {
                     let until = Instant::now() + retry_after(seconds);
                     let mut not_before = self
@@ -107,11 +107,13 @@ impl Engine<'_> {
             }
             // What ran out is the record's Timeout, not the client's (which the client's
             // error names).
-            Err(ClientError::Timeout { url, .. }) if self.job.record_timeout.is_some() => {
-                let seconds = self.job.record_timeout.map_or(0, |t| t.as_secs());
-                Sent::Transport(ClientError::Timeout { url, seconds })
+            (Err(ClientError::Timeout { url, .. }), Some(record)) => {
+                Sent::Transport(ClientError::Timeout {
+                    url,
+                    seconds: record.as_secs(),
+                })
             }
-            Err(e) => Sent::Transport(e),
+            (Err(e), _) => Sent::Transport(e),
         }
     }
 

@@ -78,10 +78,10 @@ impl PingOne {
 
     /// Core and enterprise (P1-5), then the `SCHEMA_EXTENSION_URNS` [I: how PingOne lists
     /// them is not documented; the URNs go in `schemas` as RFC 7643 §3 asks].
-    fn user_schemas(&self) -> Value {
+    fn user_schemas(&self) -> Vec<Value> {
         let mut schemas = vec![json!(urn::USER), json!(urn::ENTERPRISE_USER)];
         schemas.extend(self.extension_urns.iter().map(|u| json!(u)));
-        Value::Array(schemas)
+        schemas
     }
 
     /// `GET {USERS_RESOURCE}?filter=<template with %s replaced>`. The value is escaped as a SCIM string
@@ -124,7 +124,7 @@ impl PingOne {
     /// [I: nothing else — no `meta` or `roles` as Entra adds, no password].
     pub(super) fn user_post(&self, desired: &DesiredUser) -> ScimRequest {
         let mut body = Map::new();
-        body.insert("schemas".into(), self.user_schemas());
+        body.insert("schemas".into(), Value::Array(self.user_schemas()));
         for (path, value) in &desired.attrs {
             set_path(&mut body, path, value.clone());
         }
@@ -164,10 +164,7 @@ impl PingOne {
         // The POST's list, configured extensions included, then any the target echoes: a PUT
         // that listed an extension only when the server happened to echo it would carry
         // that extension's attributes under a URN its `schemas` does not name.
-        let mut schemas = match self.user_schemas() {
-            Value::Array(list) => list,
-            _ => vec![],
-        };
+        let mut schemas = self.user_schemas();
         let held = current.as_object().cloned().unwrap_or_default();
         for s in held
             .get("schemas")
