@@ -50,7 +50,7 @@ const DETAIL_MAX: usize = 300;
 
 impl ExchangeSummary {
     pub fn of(x: &Exchange) -> Self {
-        let body = x.response_body.as_ref();
+        let body = x.response_body.as_deref();
         let field = |k: &str| {
             body.and_then(|b| b.get(k))
                 .and_then(serde_json::Value::as_str)
@@ -313,7 +313,8 @@ mod tests {
             response_cut: false,
             response_body: Some(
                 json!({"schemas": [crate::scim::urn::ERROR], "status": "400",
-                "scimType": "invalidValue", "detail": "active must be a boolean"}),
+                "scimType": "invalidValue", "detail": "active must be a boolean"})
+                .into(),
             ),
             content_type: None,
             error: None,

@@ -491,7 +491,7 @@ mod tests {
             request_body: req,
             status: Some(status),
             response_cut: false,
-            response_body: Some(resp),
+            response_body: Some(resp.into()),
             content_type: Some("application/scim+json".into()),
             error: None,
             failure: None,

@@ -9,6 +9,7 @@ pub mod snapshot;
 pub mod users;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -100,7 +101,7 @@ async fn fetch(client: &ScimClient, path: String) -> Result<Option<Value>, Misma
         String::new()
     };
     match outcome {
-        Ok(r) if r.status == 200 => Ok(r.body),
+        Ok(r) if r.status == 200 => Ok(r.body.map(Arc::unwrap_or_clone)),
         Ok(r) if r.status == 404 => Ok(None),
         Ok(r) if r.status == 401 || r.status == 403 => Err(Mismatch {
             refused: true,

@@ -2,6 +2,8 @@
 //! A server is free to answer with an endless stream or a 50 MB error page; neither may grow
 //! the process or flood the console.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use super::redact::{may_name_password, redact_passwords};
@@ -56,26 +58,33 @@ pub fn truncate_text(text: &str, max: usize) -> String {
 /// What an exchange records of a response: JSON whole (passwords redacted) while the text
 /// the server sent is at most `RECORDED_JSON_MAX`, otherwise the first 2 KiB of its text
 /// with the size. `text` is the answer as received, JSON or not: measuring it costs nothing,
-/// where measuring the parsed body meant writing it out again for every answer.
-pub(super) fn recorded(body: Option<&Value>, text: &str) -> Option<Value> {
+/// where measuring the parsed body meant writing it out again for every answer. An answer
+/// kept whole that names no password is the engine's own (`Arc`), not a copy.
+pub(super) fn recorded(body: Option<&Arc<Value>>, text: &str) -> Option<Arc<Value>> {
     match body {
+        Some(body) if text.len() <= RECORDED_JSON_MAX && !may_name_password(text) => {
+            Some(Arc::clone(body))
+        }
         Some(body) => {
-            let mut body = body.clone();
+            let mut body = Value::clone(body);
             // Before cutting: a cut string can no longer be searched by key.
             if may_name_password(text) {
                 redact_passwords(&mut body);
             }
             if text.len() <= RECORDED_JSON_MAX {
-                Some(body)
+                Some(Arc::new(body))
             } else {
-                Some(Value::String(truncate_text(
+                Some(Arc::new(Value::String(truncate_text(
                     &body.to_string(),
                     RECORDED_TEXT_MAX,
-                )))
+                ))))
             }
         }
         None if text.is_empty() => None,
-        None => Some(Value::String(truncate_text(text, RECORDED_TEXT_MAX))),
+        None => Some(Arc::new(Value::String(truncate_text(
+            text,
+            RECORDED_TEXT_MAX,
+        )))),
     }
 }
 
@@ -99,22 +108,40 @@ mod tests {
         assert_eq!(truncate_text("abcdef", 4), "abcd… (6 bytes in all)");
     }
 
+    /// `recorded` on values, for comparing with `json!`.
+    fn rec(body: Option<&Value>, text: &str) -> Option<Value> {
+        recorded(body.map(|b| Arc::new(b.clone())).as_ref(), text).map(Arc::unwrap_or_clone)
+    }
+
+    #[test]
+    fn a_clean_answer_is_recorded_as_the_engines_own_not_a_copy() {
+        let body = Arc::new(json!({"id": "1", "userName": "a"}));
+        let kept = recorded(Some(&body), &body.to_string()).expect("kept");
+        assert!(Arc::ptr_eq(&kept, &body));
+        // One naming a password is a redacted copy: the engine's own keeps what was sent.
+        let body = Arc::new(json!({"id": "1", "password": "p"}));
+        let kept = recorded(Some(&body), &body.to_string()).expect("kept");
+        assert!(!Arc::ptr_eq(&kept, &body));
+        assert_eq!(body["password"], "p");
+        assert_eq!(kept["password"], "[REDACTED]");
+    }
+
     #[test]
     fn small_json_is_recorded_whole_with_passwords_redacted() {
         let body = json!({"userName": "a", "password": "p"});
         assert_eq!(
-            recorded(Some(&body), &body.to_string()),
+            rec(Some(&body), &body.to_string()),
             Some(json!({"userName": "a", "password": "[REDACTED]"}))
         );
         // The key spelled with an escape is still a `password` key.
         let escaped = r#"{"userName":"a","p\u0061ssword":"p"}"#;
         let parsed: Value = serde_json::from_str(escaped).expect("json");
         assert_eq!(
-            recorded(Some(&parsed), escaped),
+            rec(Some(&parsed), escaped),
             Some(json!({"userName": "a", "password": "[REDACTED]"}))
         );
-        assert_eq!(recorded(None, ""), None);
-        assert_eq!(recorded(None, "oops"), Some(json!("oops")));
+        assert_eq!(rec(None, ""), None);
+        assert_eq!(rec(None, "oops"), Some(json!("oops")));
     }
 
     #[test]
@@ -122,7 +149,7 @@ mod tests {
         let big = json!({"password": "p", "x": "y".repeat(RECORDED_JSON_MAX)});
         // Counted after redaction: "p" became "[REDACTED]", 9 bytes more.
         let size = big.to_string().len() + 9;
-        let Some(Value::String(kept)) = recorded(Some(&big), &big.to_string()) else {
+        let Some(Value::String(kept)) = rec(Some(&big), &big.to_string()) else {
             panic!("a large JSON body is recorded as a string");
         };
         assert!(
@@ -135,14 +162,11 @@ mod tests {
         // answer over the limit is cut even where its compact form would fit.
         let small = json!({"a": "b"});
         let padded = format!("{}{}", " ".repeat(RECORDED_JSON_MAX), small);
-        assert!(matches!(
-            recorded(Some(&small), &padded),
-            Some(Value::String(_))
-        ));
-        assert_eq!(recorded(Some(&small), &small.to_string()), Some(small));
+        assert!(matches!(rec(Some(&small), &padded), Some(Value::String(_))));
+        assert_eq!(rec(Some(&small), &small.to_string()), Some(small));
 
         let page = "<html>".repeat(10_000);
-        let Some(Value::String(kept)) = recorded(None, &page) else {
+        let Some(Value::String(kept)) = rec(None, &page) else {
             panic!("text is recorded as a string");
         };
         assert!(kept.ends_with("… (60000 bytes in all)"));

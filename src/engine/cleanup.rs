@@ -76,7 +76,7 @@ async fn find_by_name(
             r.status
         ));
     }
-    let found = list_resources(r.body.as_ref());
+    let found = list_resources(r.body.as_deref());
     let mine: Vec<&Value> = found
         .iter()
         .filter(|o| get_ci(o, attribute).and_then(Value::as_str) == Some(name))

@@ -118,7 +118,7 @@ impl Engine<'_> {
                 let have = if reads {
                     let req = self.profile.read_group(&link.target_id);
                     let current = match self.send(&req, &mut pass.report).await {
-                        Sent::Answer(r) if r.status == 200 => r.body.unwrap_or(Value::Null),
+                        Sent::Answer(r) if r.status == 200 => r.body.unwrap_or_default(),
                         Sent::Answer(r) if r.status == 404 => {
                             pass.push(rec.failed(
                                 "InvalidAnchor",
@@ -268,7 +268,7 @@ impl Engine<'_> {
                                 let req = self.profile.read_group(id);
                                 let existing = match self.send(&req, &mut pass.report).await {
                                     Sent::Answer(r) if r.status == 200 => {
-                                        member_values(r.body.as_ref())
+                                        member_values(r.body.as_deref())
                                     }
                                     outcome => {
                                         return self

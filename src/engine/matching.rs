@@ -57,7 +57,7 @@ impl Engine<'_> {
         }
         for Lookup { request: req, key } in lookups {
             let (status, hits) = match self.send(&req, report).await {
-                Sent::Answer(r) => match self.profile.match_hits(r.status, r.body.as_ref()) {
+                Sent::Answer(r) => match self.profile.match_hits(r.status, r.body.as_deref()) {
                     Some(hits) => (r.status, hits),
                     None if r.status == 404 => {
                         rec.mark_failed(INCOMPATIBLE, collection_404(&req));
@@ -106,7 +106,7 @@ impl Engine<'_> {
             loop {
                 let req = ScimRequest::get(format!("/Groups?startIndex={start}&count=100"));
                 let page = match self.send(&req, report).await {
-                    Sent::Answer(r) if r.status == 200 => r.body.unwrap_or(Value::Null),
+                    Sent::Answer(r) if r.status == 200 => r.body.unwrap_or_default(),
                     outcome => return Err(Some(outcome)),
                 };
                 let (items, next) = match pages.take(&req.path, start, &page) {
@@ -144,7 +144,7 @@ impl Engine<'_> {
                 }
                 outcome => return Err(Some(outcome)),
             };
-            let hits = list_resources(answer.body.as_ref());
+            let hits = list_resources(answer.body.as_deref());
             let with_members = hits.iter().any(|g| g.get("members").is_some());
             if with_members && req.path.contains("excludedAttributes=members") {
                 // The query excluded members; a server that sends them anyway fails (§1.7).

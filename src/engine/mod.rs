@@ -392,7 +392,7 @@ impl<'a> Engine<'a> {
         let mut start = 1;
         while let Some(req) = self.profile.import_page(start) {
             let page = match self.send(&req, &mut report).await {
-                Sent::Answer(r) if r.status == 200 => r.body.unwrap_or(Value::Null),
+                Sent::Answer(r) if r.status == 200 => r.body.unwrap_or_default(),
                 _ => break,
             };
             match pages.take(&req.path, start, &page) {
@@ -548,7 +548,7 @@ const SWITCHED_OFF: &str = "ActionSwitchedOff";
 
 /// The id a create answer brings, or the finding that it brings none usable.
 fn created_id(req: &ScimRequest, r: &Response) -> Result<String, String> {
-    let body = r.body.as_ref().unwrap_or(&Value::Null);
+    let body = r.body.as_deref().unwrap_or(&Value::Null);
     server_id(body).map(str::to_string).map_err(|bad| {
         format!(
             "{} {} answered {} but {bad}; the object cannot be addressed",

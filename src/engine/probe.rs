@@ -155,7 +155,7 @@ impl Engine<'_> {
                 consequence: retry.probe_failure,
             });
         }
-        if self.profile.probe_ok(r.status, r.body.as_ref()) {
+        if self.profile.probe_ok(r.status, r.body.as_deref()) {
             return Ok(());
         }
         let mut problem = probe_problem(&r, &req.path);
@@ -290,7 +290,7 @@ mod tests {
         let answer = |status: u16, body: Value| Response {
             status,
             text: body.to_string(),
-            body: Some(body),
+            body: Some(body.into()),
             retry_after: None,
             content_type: None,
             location: None,

@@ -91,7 +91,7 @@ impl Engine<'_> {
             }
             let req = self.profile.read_user(&link.target_id);
             let current = match self.send(&req, &mut pass.report).await {
-                Sent::Answer(r) if r.status == 200 => r.body.unwrap_or(Value::Null),
+                Sent::Answer(r) if r.status == 200 => r.body.unwrap_or_default(),
                 outcome => return self.fail_in_pass(rec, user, outcome, pass),
             };
             let before = match self.profile.diff_source() {
@@ -263,7 +263,7 @@ impl Engine<'_> {
                         link.last_desired = Some(LastSent::pack(&desired));
                         pass.link(user.object_id, link, false);
                         pass.unescrow(user_ref);
-                        pass.exported(user_ref, created.body.as_ref().unwrap_or(&Value::Null));
+                        pass.exported(user_ref, created.body.as_deref().unwrap_or(&Value::Null));
                         pass.push(rec);
                         return;
                     }
@@ -445,7 +445,7 @@ impl Engine<'_> {
         let current = if read {
             let req = self.profile.read_user(&target_id);
             match self.send(&req, &mut pass.report).await {
-                Sent::Answer(r) if r.status == 200 => r.body.unwrap_or(Value::Null),
+                Sent::Answer(r) if r.status == 200 => r.body.unwrap_or_default(),
                 Sent::Answer(r) if r.status == 404 => {
                     // The service does not silently re-create (§1.3).
                     pass.push(rec.failed(
@@ -460,7 +460,7 @@ impl Engine<'_> {
                 outcome => return self.fail_in_pass(rec, user_ref, outcome, pass),
             }
         } else {
-            Value::Null
+            Default::default()
         };
         let mut pushed = Vec::new();
         match self

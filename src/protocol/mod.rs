@@ -22,6 +22,7 @@ mod read;
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -178,7 +179,7 @@ impl Answer {
     }
 
     pub fn body(&self) -> Option<&Value> {
-        self.response.body.as_ref()
+        self.response.body.as_deref()
     }
 
     /// A finding about this exchange.
@@ -398,7 +399,10 @@ pub async fn service_provider_config(client: &ScimClient) -> Option<Value> {
     let a = send_with(client, ScimRequest::get("/ServiceProviderConfig"))
         .await
         .ok()?;
-    (a.status() == 200).then_some(a.response.body).flatten()
+    (a.status() == 200)
+        .then_some(a.response.body)
+        .flatten()
+        .map(Arc::unwrap_or_clone)
 }
 
 /// Runs one check and cleans up what it created.

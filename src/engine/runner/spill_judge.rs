@@ -118,7 +118,7 @@ mod tests {
             request_body: None,
             status: Some(status),
             response_cut: false,
-            response_body: Some(serde_json::json!({"detail": "x"})),
+            response_body: Some(serde_json::json!({"detail": "x"}).into()),
             content_type: Some("application/scim+json".into()),
             error: None,
             failure: None,

@@ -121,7 +121,7 @@ impl<'a> Run<'a> {
         let exchange = self.client.take_exchanges().pop();
         match resp {
             Ok(r2) if r2.status == 201 => {
-                match server_id(r2.body.as_ref().unwrap_or(&Value::Null)) {
+                match server_id(r2.body.as_deref().unwrap_or(&Value::Null)) {
                     Ok(id) => {
                         self.engine.created().resolve(pending, id);
                         Ok(id.to_string())

@@ -272,7 +272,10 @@ fn exchange(h: &mut String, x: &Exchange) {
         esc(&status),
         x.duration_ms
     );
-    for (label, body) in [("request", &x.request_body), ("response", &x.response_body)] {
+    for (label, body) in [
+        ("request", x.request_body.as_ref()),
+        ("response", x.response_body.as_deref()),
+    ] {
         if let Some(b) = body {
             let text = match b {
                 serde_json::Value::String(s) => s.clone(),
