@@ -330,6 +330,44 @@ async fn a_307_on_post_does_not_send_the_body_elsewhere() {
     );
 }
 
+/// The record shares the request's body; one naming a password gets a redacted copy of
+/// its own, and the request keeps what it sent.
+#[tokio::test]
+async fn a_request_body_is_recorded_shared_and_a_password_only_in_a_redacted_copy() {
+    let server = serve(answer_with(|_| {
+        response(
+            "201 Created",
+            &[("Content-Type", "application/scim+json".into())],
+            r#"{"id":"u-1"}"#,
+        )
+    }))
+    .await;
+    let client = client(&server.base);
+    let plain = ScimRequest::with_body(Verb::Post, "/Users", json!({"userName": "bob"}));
+    let secret = ScimRequest::with_body(
+        Verb::Post,
+        "/Users",
+        json!({"userName": "alice", "password": "Secret-1"}),
+    );
+    for req in [&plain, &secret] {
+        assert_eq!(client.send(req).await.expect("answer").status, 201);
+    }
+    let exchanges = client.take_exchanges();
+    let (Some(sent), Some(kept)) = (&plain.body, &exchanges[0].request_body) else {
+        panic!("both bodies are there");
+    };
+    assert!(Arc::ptr_eq(sent, kept), "a clean body is not copied");
+    let kept = exchanges[1].request_body.as_deref().expect("recorded");
+    assert_eq!(kept["password"], json!("[REDACTED]"));
+    assert_eq!(kept["userName"], json!("alice"));
+    let sent = secret.body.as_deref().expect("sent");
+    assert_eq!(
+        sent["password"],
+        json!("Secret-1"),
+        "the request is not redacted"
+    );
+}
+
 /// A server that answers 401 echoing the Authorization header it got.
 async fn echoing(json_body: bool) -> Server {
     serve(answer_with(move |head| {

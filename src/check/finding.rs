@@ -75,7 +75,7 @@ impl ExchangeSummary {
             status: x.status,
             detail,
             scim_type: field("scimType"),
-            request: x.request_body.as_ref().and_then(describe_request),
+            request: x.request_body.as_deref().and_then(describe_request),
             error: x.error.clone(),
         }
     }
@@ -307,7 +307,7 @@ mod tests {
             path: path.to_string(),
             authorization: None,
             request_body: Some(
-                json!({"Operations": [{"op": "Replace", "path": "active", "value": value}]}),
+                json!({"Operations": [{"op": "Replace", "path": "active", "value": value}]}).into(),
             ),
             status: Some(status),
             response_cut: false,

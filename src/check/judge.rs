@@ -488,7 +488,7 @@ mod tests {
             url: format!("http://h{path}"),
             path: path.into(),
             authorization: None,
-            request_body: req,
+            request_body: req.map(Into::into),
             status: Some(status),
             response_cut: false,
             response_body: Some(resp.into()),

@@ -105,7 +105,7 @@ pub struct Exchange {
     /// Always `Bearer [REDACTED]` when a token was sent.
     pub authorization: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_body: Option<Value>,
+    pub request_body: Option<Arc<Value>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     /// JSON up to 64 KiB whole; anything larger, or not JSON, as its first 2 KiB and size.
@@ -295,7 +295,9 @@ impl ScimClient {
         // A password in a body (Okta sends one on create, §2.2) is a secret like the token.
         // The response body needs neither here: `receive` scrubbed the answer and
         // `body::recorded` redacted the passwords of the copy kept.
+        // The record's own copy then: the request shares its body with the record.
         if let Some(body) = exchange.request_body.as_mut().filter(|_| !clean_body) {
+            let body = Arc::make_mut(body);
             redact_passwords(body);
             self.redactor.scrub_value(body);
         }

@@ -197,7 +197,7 @@ mod tests {
             url: "http://t/scim/Users".into(),
             path: "/Users".into(),
             authorization: Some("Bearer [REDACTED]"),
-            request_body: body,
+            request_body: body.map(Into::into),
             status: Some(201),
             response_body: None,
             response_cut: false,

@@ -55,7 +55,7 @@ pub(super) fn previewed(mut rec: LogRecord, requests: Vec<ScimRequest>) -> LogRe
         .extend(requests.into_iter().map(|r| PreviewedRequest {
             method: r.verb.as_str(),
             path: r.path,
-            body: r.body,
+            body: r.body.map(std::sync::Arc::unwrap_or_clone),
         }));
     rec
 }

@@ -77,7 +77,7 @@ pub(crate) async fn run_one(
             observer(Event::WouldSend {
                 method: x.method.as_str(),
                 url: &url,
-                body: x.request_body.as_ref(),
+                body: x.request_body.as_deref(),
             });
         }
     }));

@@ -2,6 +2,8 @@
 //! query and filter-value encoding as IdPs send it, ListResponse resources, and building a
 //! body from attribute paths. Profiles build requests with it; `check` and cleanup read with it.
 
+use std::sync::Arc;
+
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::Value;
 
@@ -39,7 +41,9 @@ pub struct ScimRequest {
     pub verb: Verb,
     /// Path and query relative to the base URL, already encoded: `/Users?filter=…`.
     pub path: String,
-    pub body: Option<Value>,
+    /// Shared, not copied, with the record of the exchange that sends it (`client::Exchange`):
+    /// the copy was ~2 % of the harness's instructions per request.
+    pub body: Option<Arc<Value>>,
 }
 
 impl ScimRequest {
@@ -55,7 +59,7 @@ impl ScimRequest {
         ScimRequest {
             verb,
             path: path.into(),
-            body: Some(body),
+            body: Some(Arc::new(body)),
         }
     }
 

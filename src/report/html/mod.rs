@@ -273,7 +273,7 @@ fn exchange(h: &mut String, x: &Exchange) {
         x.duration_ms
     );
     for (label, body) in [
-        ("request", x.request_body.as_ref()),
+        ("request", x.request_body.as_deref()),
         ("response", x.response_body.as_deref()),
     ] {
         if let Some(b) = body {
