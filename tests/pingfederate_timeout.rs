@@ -200,3 +200,77 @@ async fn the_timeout_bounds_the_whole_record_not_each_request() {
         "the create was sent with what was left of the budget"
     );
 }
+
+/// A target whose first answer is a 429 with `Retry-After: 2`; later match queries find
+/// nobody and creates succeed at once.
+async fn throttling_target() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/scim/v2/Users"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "2"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let list = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "totalResults": 0, "itemsPerPage": 0, "startIndex": 1, "Resources": []});
+    Mock::given(method("GET"))
+        .and(path("/scim/v2/Users"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(list))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let created = json!({"id": "u-2", "userName": "bob@contoso.com", "active": true});
+    Mock::given(method("POST"))
+        .and(path("/scim/v2/Users"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(created))
+        .mount(&server)
+        .await;
+    server
+}
+
+/// A record whose budget is spent before its first request (here waiting out another
+/// record's `Retry-After`) is left for the next cycle unsent: a Timeout that names the
+/// channel's 1 s, and nothing reaches the target for it — not a request sent with no time.
+#[tokio::test]
+async fn a_record_whose_budget_is_spent_before_it_sends_is_left_unsent() {
+    let server = throttling_target().await;
+    let (profile, client) = (pingfederate(), client(&server));
+    let mut tenant = tenant();
+    tenant
+        .create_user(
+            "bob",
+            BTreeMap::from([(
+                UserAttr::UserPrincipalName,
+                AttrValue::Text("bob@contoso.com".into()),
+            )]),
+        )
+        .expect("create");
+    tenant.assign("bob").expect("assign");
+    let mut engine = Engine::new(&profile, &client, String::new(), Created::default());
+
+    let report = engine
+        .cycle(&tenant, SyncKind::Initial)
+        .await
+        .expect("cycle");
+    let failed: Vec<_> = report
+        .records
+        .iter()
+        .filter(|r| r.status == Status::Failure)
+        .map(|r| (r.error_code.clone(), r.reason.clone().unwrap_or_default()))
+        .collect();
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    let timed_out: Vec<_> = failed
+        .iter()
+        .filter(|(code, _)| code.as_deref() == Some("Timeout"))
+        .collect();
+    assert_eq!(timed_out.len(), 1, "{failed:?}");
+    assert!(timed_out[0].1.contains("within 1 s"), "{failed:?}");
+    let received = server.received_requests().await.unwrap_or_default();
+    let methods: Vec<&str> = received.iter().map(|r| r.method.as_str()).collect();
+    assert_eq!(
+        methods,
+        vec!["GET"],
+        "only the throttled match query was sent; the timed-out record sent nothing"
+    );
+}
