@@ -115,6 +115,37 @@ async fn update_is_a_put_of_the_whole_user_never_a_patch() {
     );
 }
 
+/// P1-7 (`p1-limits`): once the second email is populated, PingOne's PUT marks both emails
+/// primary.
+#[tokio::test]
+async fn a_second_email_is_put_with_both_emails_primary() {
+    let conn = Connection::start(&[]).await;
+    let mut tenant = tenant_with_alice();
+    let mut engine = conn.engine();
+    create_alice(&conn, &mut engine, &tenant).await;
+
+    tenant
+        .update_user(
+            "alice",
+            &BTreeMap::from([(UserAttr::OtherMails, text("alice@home.example"))]),
+        )
+        .expect("update alice");
+    push(&mut engine, &tenant).await;
+    let body = alice_put_body(|b| {
+        b.insert(
+            "emails".into(),
+            json!([
+                {"primary": true, "type": "work", "value": "alice@contoso.com"},
+                {"primary": true, "type": "other", "value": "alice@home.example"}
+            ]),
+        );
+    });
+    assert_eq!(
+        conn.target.take().await,
+        vec![get(&user_path("u-1")), put(&user_path("u-1"), body)]
+    );
+}
+
 #[tokio::test]
 async fn a_cleared_attribute_is_not_sent_and_later_puts_keep_it() {
     let conn = Connection::start(&[]).await;

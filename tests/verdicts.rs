@@ -407,3 +407,29 @@ async fn a_strict_server_refuses_onelogins_template_types_and_the_finding_names_
     .await;
     v.exits(0);
 }
+
+/// Ping's two mapped emails are both `primary` (PF-8, P1-7, documented): a server enforcing
+/// RFC 7643 §2.4's single primary refuses the user, named once as the cause with the server's
+/// detail and the IdP's POST; the same scenarios pass against the reference server, and a
+/// user with one email passes the strict server.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_refusing_two_primary_emails_is_the_cause_for_both_ping_idps() {
+    for (profile, idp) in [("pingone", "PingOne"), ("pingfederate", "PingFederate")] {
+        let scenario = format!("scenarios/{profile}/two-emails-both-primary.yaml");
+        let v = verdict(Mode::OnePrimaryEmail, &[&scenario], profile).await;
+        v.exits(1).findings(1).says(&format!(
+            "cause F-REJECTED the server answered 400 invalidValue \"primary may be true for one email only\" to {idp}'s POST /Users"
+        ));
+        verdict(Mode::Honest, &[&scenario], profile)
+            .await
+            .exits(0)
+            .says("1 passed, 0 failed");
+    }
+    verdict(
+        Mode::OnePrimaryEmail,
+        &["scenarios/pingone/cleared-attribute-is-kept.yaml"],
+        "pingone",
+    )
+    .await
+    .exits(0);
+}

@@ -8,6 +8,7 @@ pub mod entra;
 mod job;
 pub mod okta;
 pub mod onelogin;
+mod ping_emails;
 pub mod pingfederate;
 pub mod pingone;
 mod policy;

@@ -51,6 +51,9 @@ pub enum UserAttr {
     JobTitle,
     Department,
     EmployeeId,
+    /// Entra's `otherMails`, one address (the harness holds the first of the collection): the
+    /// second email attribute PingFederate and PingOne map (PF-8, P1-7).
+    OtherMails,
     AccountEnabled,
     /// A ref to another user.
     Manager,
@@ -67,6 +70,7 @@ impl UserAttr {
         ("jobTitle", UserAttr::JobTitle),
         ("department", UserAttr::Department),
         ("employeeId", UserAttr::EmployeeId),
+        ("otherMails", UserAttr::OtherMails),
         ("accountEnabled", UserAttr::AccountEnabled),
         ("manager", UserAttr::Manager),
     ];

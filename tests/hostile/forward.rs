@@ -18,6 +18,17 @@ use super::answer::{
 };
 use super::{Mode, Proxy, TOKEN};
 
+/// How many of the body's `emails` say `primary: true`.
+fn primary_emails(body: &Bytes) -> usize {
+    serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|b| b.get("emails").and_then(Value::as_array).cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter(|e| e.get("primary") == Some(&Value::Bool(true)))
+        .count()
+}
+
 pub(super) async fn forward(
     State(p): State<Arc<Proxy>>,
     method: Method,
@@ -69,6 +80,15 @@ pub(super) async fn forward(
                 && body_has(&body, "\"emails\":{") =>
         {
             return scim_error(400, Some("invalidSyntax"), "emails must be an array");
+        }
+        Mode::OnePrimaryEmail
+            if (method == Method::POST || method == Method::PUT) && primary_emails(&body) > 1 =>
+        {
+            return scim_error(
+                400,
+                Some("invalidValue"),
+                "primary may be true for one email only",
+            );
         }
         Mode::DropsEmailType if method == Method::PATCH && body_has(&body, "emails[type eq") => {
             return scim_error(

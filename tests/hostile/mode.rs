@@ -50,6 +50,10 @@ pub enum Mode {
     /// 400 `invalidValue`, one carrying `emails` as a lone object 400 `invalidSyntax`
     /// (OneLogin's template drift, idp-behavior.md OL-6).
     StrictTypes,
+    /// RFC 7643 §2.4 strictly: a POST or PUT whose `emails` mark more than one `primary`
+    /// (Ping's two mapped emails, idp-behavior.md PF-8 / P1-7) is answered 400
+    /// `invalidValue`.
+    OnePrimaryEmail,
     /// `emails[].type` is not stored: dropped from what is written and from answers; a PATCH
     /// path filtering on it is answered 400 `noTarget`.
     DropsEmailType,

@@ -7,6 +7,7 @@ use serde_json::{json, Map, Value};
 
 use super::{PingFederate, UniqueUserIdentifier};
 use crate::idp::SourceUser;
+use crate::profile::ping_emails::{mark_primary, written_types, MAPPED_TYPES, OTHER_EMAIL};
 use crate::profile::{
     encode_query_value, quote, set_path, Before, DesiredUser, MatchKey, ModifiedProperty,
     ScimRequest, Update, Verb,
@@ -35,6 +36,7 @@ const MAPPING: &[(&str, Source)] = &[
     ("name.givenName", Source::Attr(UserAttr::GivenName)),
     ("name.familyName", Source::Attr(UserAttr::Surname)),
     (WORK_EMAIL, Source::Attr(UserAttr::Mail)),
+    (OTHER_EMAIL, Source::Attr(UserAttr::OtherMails)),
     ("title", Source::Attr(UserAttr::JobTitle)),
     (
         ENTERPRISE_EMPLOYEE_NUMBER,
@@ -147,6 +149,7 @@ impl PingFederate {
         for (path, value) in &desired.attrs {
             set_path(&mut body, path, value.clone());
         }
+        mark_primary(&mut body, &written_types(desired));
         ScimRequest::with_body(Verb::Post, "/Users", Value::Object(body))
     }
 
@@ -191,6 +194,9 @@ impl PingFederate {
         if modified.is_empty() {
             return None;
         }
+        // Kept values are sent as the mapped fields they are (PF-7), so they count as populated.
+        let sent: Vec<&str> = MAPPED_TYPES.iter().map(|(t, _)| *t).collect();
+        mark_primary(&mut body, &sent);
         Some(Update {
             request: ScimRequest::with_body(
                 Verb::Put,

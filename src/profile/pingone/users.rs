@@ -7,6 +7,7 @@ use serde_json::{json, Map, Value};
 use super::overlay::overlay;
 use super::{PingOne, UniqueUserIdentifier};
 use crate::idp::SourceUser;
+use crate::profile::ping_emails::{mark_primary, written_types, OTHER_EMAIL};
 use crate::profile::{
     encode_query_value, set_path, Before, DesiredUser, ModifiedProperty, ScimRequest, Update, Verb,
 };
@@ -32,6 +33,7 @@ const MAPPING: &[(&str, Source)] = &[
     ("displayName", Source::Prefixed(UserAttr::DisplayName)),
     ("title", Source::Attr(UserAttr::JobTitle)),
     (WORK_EMAIL, Source::Attr(UserAttr::Mail)),
+    (OTHER_EMAIL, Source::Attr(UserAttr::OtherMails)),
     ("name.givenName", Source::Attr(UserAttr::GivenName)),
     ("name.familyName", Source::Attr(UserAttr::Surname)),
     ("externalId", Source::MailNickname),
@@ -128,6 +130,7 @@ impl PingOne {
         for (path, value) in &desired.attrs {
             set_path(&mut body, path, value.clone());
         }
+        mark_primary(&mut body, &written_types(desired));
         ScimRequest::with_body(Verb::Post, &self.users_resource, Value::Object(body))
     }
 
@@ -187,6 +190,9 @@ impl PingOne {
         for (path, value) in &desired.attrs {
             overlay(&mut body, path, value.clone());
         }
+        // Only the emails the mapping writes: one the target holds and the source no longer
+        // has stays as the target had it.
+        mark_primary(&mut body, &written_types(desired));
         Some(Update {
             request: ScimRequest::with_body(
                 Verb::Put,
