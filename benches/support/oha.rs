@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
@@ -29,7 +29,7 @@ pub struct Class {
 }
 
 /// The class of a request: `GET /Users?`, `PATCH /Groups/{id}`, `POST /Users`…
-fn class_of(method: &str, path: &str) -> String {
+pub(crate) fn class_of(method: &str, path: &str) -> String {
     let (path, query) = match path.split_once('?') {
         Some((p, _)) => (p, "?"),
         None => (path, ""),
@@ -61,11 +61,28 @@ pub fn binary() -> Option<String> {
     })
 }
 
-/// Splits the replay file into one URL file and one body file per class, in `dir`.
-/// Returns each class with its request count.
-fn split(replay: &Path, base: &str, dir: &Path) -> Result<BTreeMap<String, u64>, String> {
+/// Where a class's URLs and bodies are: `class<n>.urls` and `class<n>.bodies` in the split's
+/// directory.
+pub(crate) fn files(dir: &Path, n: usize) -> (PathBuf, PathBuf) {
+    (
+        dir.join(format!("class{n}.urls")),
+        dir.join(format!("class{n}.bodies")),
+    )
+}
+
+/// Splits the replay file into one URL file and one body file per class, in `dir`, numbered
+/// in the order the classes first appear. Returns each class with its request count and the
+/// number of its files: the classes come back sorted by name, which is not that order (until
+/// 2026-12-03 `run` numbered them by the sorted order, so most classes were driven with
+/// another class's URLs and bodies — Entra's `GET /Users?` with the POSTs' URLs, a listing of
+/// every user).
+pub(crate) fn split(
+    replay: &Path,
+    base: &str,
+    dir: &Path,
+) -> Result<BTreeMap<String, (u64, usize)>, String> {
     let file = File::open(replay).map_err(|e| format!("failed to read the replay: {e}"))?;
-    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    let mut counts: BTreeMap<String, (u64, usize)> = BTreeMap::new();
     let mut writers: BTreeMap<String, (BufWriter<File>, BufWriter<File>)> = BTreeMap::new();
     for line in BufReader::new(file).lines().map_while(Result::ok) {
         let Ok(Value::Array(fields)) = serde_json::from_str::<Value>(&line) else {
@@ -74,16 +91,17 @@ fn split(replay: &Path, base: &str, dir: &Path) -> Result<BTreeMap<String, u64>,
         let method = fields.first().and_then(Value::as_str).unwrap_or("GET");
         let path = fields.get(1).and_then(Value::as_str).unwrap_or("/");
         let class = class_of(method, path);
-        *counts.entry(class.clone()).or_default() += 1;
         let n = writers.len();
         if !writers.contains_key(&class) {
-            let open = |ext: &str| {
-                File::create(dir.join(format!("class{n}.{ext}")))
+            let (urls, bodies) = files(dir, n);
+            let open = |path: PathBuf| {
+                File::create(path)
                     .map(BufWriter::new)
                     .map_err(|e| format!("failed to write oha's input: {e}"))
             };
-            writers.insert(class.clone(), (open("urls")?, open("bodies")?));
+            writers.insert(class.clone(), (open(urls)?, open(bodies)?));
         }
+        counts.entry(class.clone()).or_insert((0, n)).0 += 1;
         if let Some((urls, bodies)) = writers.get_mut(&class) {
             let _ = writeln!(urls, "{base}{path}");
             if let Some(body) = fields.get(2).filter(|b| !b.is_null()) {
@@ -110,11 +128,10 @@ pub fn run(
     dir: &Path,
 ) -> Result<(Vec<Class>, f64), String> {
     let counts = split(replay, base, dir)?;
-    let total: u64 = counts.values().sum();
+    let total: u64 = counts.values().map(|(count, _)| count).sum();
     let mut classes = vec![];
-    for (n, (name, count)) in counts.iter().enumerate() {
-        let urls = dir.join(format!("class{n}.urls"));
-        let bodies = dir.join(format!("class{n}.bodies"));
+    for (name, (count, n)) in &counts {
+        let (urls, bodies) = files(dir, *n);
         let method = name.split(' ').next().unwrap_or("GET");
         let mut cmd = Command::new(binary);
         cmd.args(["--no-tui", "--output-format", "json", "--urls-from-file"])

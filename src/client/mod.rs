@@ -293,9 +293,10 @@ impl ScimClient {
         clean_body: bool,
     ) {
         // A password in a body (Okta sends one on create, §2.2) is a secret like the token.
-        // The response body needs neither here: `receive` scrubbed the answer and
-        // `body::recorded` redacted the passwords of the copy kept.
-        // The record's own copy then: the request shares its body with the record.
+        // The request shares its body with this record, so the record redacts a copy of its
+        // own (`make_mut`) and the request keeps what it sent. The response body needs
+        // neither here: `receive` scrubbed the answer and `body::recorded` redacted the
+        // passwords of the copy kept.
         if let Some(body) = exchange.request_body.as_mut().filter(|_| !clean_body) {
             let body = Arc::make_mut(body);
             redact_passwords(body);
