@@ -18,8 +18,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 /// Timeout; later ones answer at once.
 async fn target(slow: u64) -> MockServer {
     let server = MockServer::start().await;
-    let list = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
-        "totalResults": 0, "itemsPerPage": 0, "startIndex": 1, "Resources": []});
+    let list = no_users();
     Mock::given(method("GET"))
         .and(path("/scim/v2/Users"))
         .respond_with(ResponseTemplate::new(200).set_body_json(list))
@@ -63,19 +62,32 @@ fn client(server: &MockServer) -> ScimClient {
     .expect("client")
 }
 
+/// A match query's answer on a target without the user.
+fn no_users() -> serde_json::Value {
+    json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "totalResults": 0, "itemsPerPage": 0, "startIndex": 1, "Resources": []})
+}
+
 /// alice, assigned.
 fn tenant() -> Tenant {
+    tenant_of(&["alice"])
+}
+
+/// These users (userName `<name>@contoso.com`), each assigned.
+fn tenant_of(names: &[&str]) -> Tenant {
     let mut tenant = Tenant::new();
-    tenant
-        .create_user(
-            "alice",
-            BTreeMap::from([(
-                UserAttr::UserPrincipalName,
-                AttrValue::Text("alice@contoso.com".into()),
-            )]),
-        )
-        .expect("create");
-    tenant.assign("alice").expect("assign");
+    for name in names {
+        tenant
+            .create_user(
+                name,
+                BTreeMap::from([(
+                    UserAttr::UserPrincipalName,
+                    AttrValue::Text(format!("{name}@contoso.com")),
+                )]),
+            )
+            .expect("create");
+        tenant.assign(name).expect("assign");
+    }
     tenant
 }
 
@@ -137,8 +149,7 @@ async fn a_record_that_times_out_twice_is_retried_at_the_next_cycle_again() {
 /// Timeout, the two together beyond it.
 async fn unhurried_target() -> MockServer {
     let server = MockServer::start().await;
-    let list = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
-        "totalResults": 0, "itemsPerPage": 0, "startIndex": 1, "Resources": []});
+    let list = no_users();
     let created = json!({"id": "u-1", "userName": "alice@contoso.com", "active": true});
     let slow = Duration::from_millis(600);
     Mock::given(method("GET"))
@@ -212,8 +223,7 @@ async fn throttling_target() -> MockServer {
         .with_priority(1)
         .mount(&server)
         .await;
-    let list = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
-        "totalResults": 0, "itemsPerPage": 0, "startIndex": 1, "Resources": []});
+    let list = no_users();
     Mock::given(method("GET"))
         .and(path("/scim/v2/Users"))
         .respond_with(ResponseTemplate::new(200).set_body_json(list))
@@ -236,17 +246,7 @@ async fn throttling_target() -> MockServer {
 async fn a_record_whose_budget_is_spent_before_it_sends_is_left_unsent() {
     let server = throttling_target().await;
     let (profile, client) = (pingfederate(), client(&server));
-    let mut tenant = tenant();
-    tenant
-        .create_user(
-            "bob",
-            BTreeMap::from([(
-                UserAttr::UserPrincipalName,
-                AttrValue::Text("bob@contoso.com".into()),
-            )]),
-        )
-        .expect("create");
-    tenant.assign("bob").expect("assign");
+    let tenant = tenant_of(&["alice", "bob"]);
     let mut engine = Engine::new(&profile, &client, String::new(), Created::default());
 
     let report = engine
