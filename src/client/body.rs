@@ -62,17 +62,19 @@ pub fn truncate_text(text: &str, max: usize) -> String {
 /// kept whole that names no password is the engine's own (`Arc`), not a copy.
 pub(super) fn recorded(body: Option<&Arc<Value>>, text: &str) -> Option<Arc<Value>> {
     match body {
-        Some(body) if text.len() <= RECORDED_JSON_MAX && !may_name_password(text) => {
-            Some(Arc::clone(body))
-        }
         Some(body) => {
-            let mut body = Value::clone(body);
-            // Before cutting: a cut string can no longer be searched by key.
-            if may_name_password(text) {
-                redact_passwords(&mut body);
-            }
+            // Copied only to redact, and before cutting: a cut string can no longer be
+            // searched by key. A large answer without a password is written out from the
+            // engine's own, not from a copy.
+            let body = if may_name_password(text) {
+                let mut copy = Value::clone(body);
+                redact_passwords(&mut copy);
+                Arc::new(copy)
+            } else {
+                Arc::clone(body)
+            };
             if text.len() <= RECORDED_JSON_MAX {
-                Some(Arc::new(body))
+                Some(body)
             } else {
                 Some(Arc::new(Value::String(truncate_text(
                     &body.to_string(),
