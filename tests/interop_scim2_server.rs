@@ -65,9 +65,8 @@ fn server() -> Started {
 #[test]
 fn every_scenario_passes_against_scim2_server_or_is_a_listed_known_failure() {
     let server = server();
-    let dir = std::env::temp_dir().join(format!("scim-harness-interop-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("tmp dir");
-    let report = dir.join("interop.json");
+    let dir = tempfile::tempdir().expect("tmp dir");
+    let report = dir.path().join("interop.json");
     // The flag in the tenant URL changes only Entra's PATCH dialect, so the second pass runs
     // only Entra. One run at a time: the read-backs list the whole collection page by page,
     // and another run's creates and deletes between two pages shift them (see README, --jobs).

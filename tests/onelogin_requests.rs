@@ -654,9 +654,8 @@ async fn membership_changes_are_group_patches_of_the_delta() {
 /// A template from a file replaces the shipped one, whatever it writes.
 #[tokio::test]
 async fn a_template_file_is_what_the_post_carries() {
-    let dir = std::env::temp_dir().join(format!("onelogin-req-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("tmp");
-    let file = dir.join("template.json");
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("template.json");
     std::fs::write(
         &file,
         r#"{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
@@ -671,7 +670,7 @@ async fn a_template_file_is_what_the_post_carries() {
         ("null_id", "false"),
     ])
     .await;
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(dir);
     let tenant = tenant_with_alice();
     let mut engine = conn.engine();
     push(&mut engine, &tenant).await;

@@ -364,16 +364,17 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn tmp(name: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("scim-harness-snap-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        dir
+    /// A snapshot directory not yet created, inside a temporary one removed with its guard
+    /// when the test ends.
+    fn tmp(name: &str) -> (tempfile::TempDir, PathBuf) {
+        let root = tempfile::tempdir().expect("tmp");
+        let dir = root.path().join(name);
+        (root, dir)
     }
 
     #[test]
     fn review_writes_pending_and_accept_makes_it_match() {
-        let dir = tmp("review");
+        let (_root, dir) = tmp("review");
         let path = file_name(&dir, "sc", "after", "entra");
         let first = compare(
             &path,
@@ -449,7 +450,7 @@ mod tests {
     /// directory's own file is the expected one. A scenario from disk never falls back.
     #[test]
     fn built_in_snapshots_stand_in_until_the_directory_has_its_own() {
-        let dir = tmp("builtin");
+        let (_root, dir) = tmp("builtin");
         let scenario = crate::catalog::select("entra")
             .into_iter()
             .flatten()
@@ -509,12 +510,11 @@ mod tests {
             Outcome::Matched,
             "the accepted file overrides the built-in one"
         );
-        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
     fn read_only_mode_writes_nothing() {
-        let dir = tmp("ci");
+        let (_root, dir) = tmp("ci");
         let path = file_name(&dir, "sc", "s", "entra");
         let out = compare(&path, "sc.yaml", "snapshot s", "x", Mode::ReadOnly).expect("io");
         assert!(matches!(out, Outcome::Mismatch { pending: None, .. }));

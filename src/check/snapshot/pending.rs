@@ -138,14 +138,12 @@ fn snapshot_files(dir: &Path, suffix: &str) -> std::io::Result<Vec<PathBuf>> {
 mod tests {
     use super::*;
 
-    fn dir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "scim-harness-pending-{}-{name}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
+    /// A fresh snapshot directory, removed with its guard when the test ends.
+    fn dir(name: &str) -> (tempfile::TempDir, PathBuf) {
+        let root = tempfile::tempdir().expect("tmp");
+        let dir = root.path().join(name);
         std::fs::create_dir_all(&dir).expect("tmp");
-        dir
+        (root, dir)
     }
 
     fn snap(text: &str) -> String {
@@ -154,7 +152,7 @@ mod tests {
 
     #[test]
     fn accept_moves_the_new_version_and_its_side_file_into_place() {
-        let d = dir("accept");
+        let (_root, d) = dir("accept");
         std::fs::write(d.join("a__s@entra.snap"), snap("old")).expect("w");
         std::fs::write(d.join("a__s@entra.snap.new"), snap("new")).expect("w");
         std::fs::write(d.join("a__s@entra.snap.users.new"), "u1 {}\n").expect("w");
@@ -185,7 +183,7 @@ mod tests {
 
     #[test]
     fn reject_removes_the_new_version_and_keeps_the_snapshot() {
-        let d = dir("reject");
+        let (_root, d) = dir("reject");
         std::fs::write(d.join("a__s@okta.snap"), snap("old")).expect("w");
         std::fs::write(d.join("a__s@okta.snap.new"), snap("new")).expect("w");
         std::fs::write(d.join("a__s@okta.snap.users.new"), "x\n").expect("w");
@@ -202,7 +200,7 @@ mod tests {
 
     #[test]
     fn unreferenced_lists_only_snapshots_no_step_names() {
-        let d = dir("unref");
+        let (_root, d) = dir("unref");
         for name in [
             "a__s@entra.snap",
             "gone__s@entra.snap",

@@ -210,13 +210,12 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn tmp(name: &str) -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "scim-harness-summary-{}-{name}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        dir
+    /// A snapshot directory not yet created, inside a temporary one removed with its guard
+    /// when the test ends.
+    fn tmp(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+        let root = tempfile::tempdir().expect("tmp");
+        let dir = root.path().join(name);
+        (root, dir)
     }
 
     fn large(n: usize, inactive: &str) -> Value {
@@ -250,7 +249,7 @@ mod tests {
         assert!(before.text.lines().count() < 30, "{}", before.text);
         assert_eq!(before.lines.lines().count(), 61);
 
-        let dir = tmp("large");
+        let (_root, dir) = tmp("large");
         let path = file_name(&dir, "sc", "big", "entra");
         let wrote = compare_summary(&path, "sc.yaml", "snapshot big", &before, Mode::Accept);
         assert_eq!(wrote.expect("io"), Outcome::Written(path.clone()));
@@ -312,7 +311,7 @@ mod tests {
         assert!(with_groups.lines.starts_with(&users_only.lines));
 
         // A member lost: the group hash changes and the diff names that group's line.
-        let dir = tmp("groups");
+        let (_root, dir) = tmp("groups");
         let path = super::super::file_name(&dir, "sc", "big", "entra");
         compare_summary(&path, "sc.yaml", "snapshot big", &with_groups, Mode::Accept).expect("io");
         state["groups"]["big"]["members"]

@@ -139,9 +139,8 @@ mod tests {
 
     #[test]
     fn a_template_file_replaces_the_shipped_one() {
-        let dir = std::env::temp_dir().join(format!("onelogin-template-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("tmp");
-        let file = dir.join("t.json");
+        let dir = tempfile::tempdir().expect("tmp");
+        let file = dir.path().join("t.json");
         std::fs::write(
             &file,
             r#"{"userName": "{$user.email}", "title": "{$user.title}"}"#,
@@ -158,7 +157,7 @@ mod tests {
             .expect_err("no userName")
             .to_string();
         assert!(err.contains("no placeholder for `userName`"), "{err}");
-        let _ = std::fs::remove_dir_all(&dir);
+        drop(dir);
         let err = OneLogin::from_options(&opts(&[("template_file", "/no/such/template.json")]))
             .expect_err("missing file")
             .to_string();

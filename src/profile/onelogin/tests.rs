@@ -301,12 +301,11 @@ fn events_without_probes_pod_restart_import_or_manager() {
 
 #[test]
 fn a_template_without_active_still_suspends() {
-    let dir = std::env::temp_dir().join(format!("onelogin-noactive-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("tmp");
-    let file = dir.join("t.json");
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("t.json");
     std::fs::write(&file, r#"{"userName": "{$user.email}"}"#).expect("write");
     let p = onelogin(&[("template_file", &file.to_string_lossy())]);
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(dir);
     let on = p.desired_user(&alice(), "", true);
     assert_eq!(p.managed_paths(), vec!["userName", "active"]);
     let post = p

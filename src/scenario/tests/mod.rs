@@ -318,8 +318,8 @@ fn load_file_names_a_missing_file() {
 
 #[test]
 fn discover_walks_directories_sorted_and_rejects_missing_paths() {
-    let root = std::env::temp_dir().join(format!("scim-harness-discover-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().to_path_buf();
     std::fs::create_dir_all(root.join("b/nested")).unwrap();
     std::fs::create_dir_all(root.join("a")).unwrap();
     for f in [
@@ -357,5 +357,4 @@ fn discover_walks_directories_sorted_and_rejects_missing_paths() {
     let errs = discover(&[missing.clone(), root.clone()]).unwrap_err();
     assert_eq!(errs.0.len(), 1);
     assert_eq!((errs.0[0].kind, &errs.0[0].file), (ErrorKind::Io, &missing));
-    std::fs::remove_dir_all(&root).unwrap();
 }
