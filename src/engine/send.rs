@@ -46,6 +46,18 @@ impl Engine<'_> {
         }
         let sent = requests.iter().filter(|r| !self.withholds(r)).count();
         self.progress.sent(sent as u64);
+        if parallelism <= 1 {
+            // In turn, not through `buffer_unordered(1)`: its `FuturesUnordered` wakes its own
+            // task after every poll of its one request, a second poll of the cycle per answer.
+            let mut out = Vec::with_capacity(requests.len());
+            for r in requests {
+                out.push(match self.withholds(r) {
+                    true => Sent::Preview(r.clone()),
+                    false => self.exchange(r).await,
+                });
+            }
+            return out;
+        }
         // Boxed as a `Send` stream, like `run_ops`'s window (rust-lang/rust#64552).
         let window: futures::stream::BoxStream<'_, (usize, Sent)> =
             stream::iter(requests.iter().enumerate())
