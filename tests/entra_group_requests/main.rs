@@ -2,7 +2,8 @@
 //! (idp-behavior.md §1.5, §1.7, §1.8): a wiremock target plays a minimal correct SCIM server
 //! for users and groups, the engine syncs a simulated tenant, and every request the target
 //! received is compared, in order, with Entra's. The user requests themselves are pinned in
-//! `entra_requests.rs`; here they appear only as the steps around the group and manager writes.
+//! `tests/entra_requests/`; here they appear only as the steps around the group and manager
+//! writes.
 
 #[path = "../wire/mod.rs"]
 mod wire;
