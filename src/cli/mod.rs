@@ -46,6 +46,7 @@ mod control;
 mod explain;
 mod init;
 mod list_json;
+mod oauth;
 mod progress;
 mod reports;
 mod review;

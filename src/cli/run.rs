@@ -128,6 +128,8 @@ pub struct RunArgs {
     pub control: super::control::ControlArgs,
     #[command(flatten)]
     pub transport: super::transport::TransportArgs,
+    #[command(flatten)]
+    pub oauth: super::oauth::OAuthArgs,
 }
 
 #[derive(Debug, Args)]
@@ -312,6 +314,9 @@ pub async fn run(args: RunArgs) -> ExitCode {
     }
     if let Some(t) = transport {
         builder = builder.transport(t);
+    }
+    if let Some(credentials) = args.oauth.credentials() {
+        builder = builder.client_credentials(credentials);
     }
     if let Some(token) = &args.next_token {
         builder = builder.next_token(token);

@@ -36,6 +36,9 @@ pub enum ClientError {
         url: String,
         limit: u64,
     },
+    /// OAuth client credentials (PF-2): no access token, so the request was not sent.
+    #[error("could not obtain an access token from {url}: {detail}")]
+    TokenEndpoint { url: String, detail: String },
 }
 
 /// What kind of failure an exchange without an answer had, for findings to classify.
@@ -48,6 +51,8 @@ pub enum FailureKind {
     Transport,
     Redirected,
     TooLarge,
+    /// The token endpoint gave no access token; the request was not sent.
+    TokenEndpoint,
 }
 
 impl ClientError {
@@ -58,6 +63,7 @@ impl ClientError {
             ClientError::Http { .. } => FailureKind::Transport,
             ClientError::Redirected { .. } => FailureKind::Redirected,
             ClientError::BodyTooLarge { .. } => FailureKind::TooLarge,
+            ClientError::TokenEndpoint { .. } => FailureKind::TokenEndpoint,
         }
     }
 
@@ -95,6 +101,10 @@ impl ClientError {
                 method,
                 url: r.scrub(&url),
                 limit,
+            },
+            ClientError::TokenEndpoint { url, detail } => ClientError::TokenEndpoint {
+                url: r.scrub(&url),
+                detail: r.scrub(&detail),
             },
         }
     }

@@ -6,6 +6,8 @@
 
 mod body;
 mod error;
+mod oauth;
+mod receive;
 mod redact;
 mod tls;
 mod transcript;
@@ -13,6 +15,7 @@ mod url;
 
 pub use body::{truncate_text, DEFAULT_MAX_BODY, RECORDED_JSON_MAX, RECORDED_TEXT_MAX};
 pub use error::{ClientError, ClientSetupError, FailureKind};
+pub use oauth::ClientCredentials;
 pub use redact::{
     install_panic_scrubber, redact_passwords, scrub_userinfo, Redactor, MIN_SECRET_LEN, REDACTED,
 };
@@ -151,6 +154,9 @@ pub struct ScimClient {
     headers: reqwest::header::HeaderMap,
     /// Kept so that a sibling client (another token, same target) connects the same way.
     transport: Transport,
+    /// OAuth client credentials (PF-2): without a token set, each request carries one issued
+    /// for them.
+    oauth: Option<Arc<oauth::Session>>,
 }
 
 /// Called with every exchange as it completes (the CLI's `--dry-run` listing uses it).
@@ -214,7 +220,18 @@ impl ScimClient {
             max_body: DEFAULT_MAX_BODY,
             headers: reqwest::header::HeaderMap::new(),
             transport: transport.clone(),
+            oauth: None,
         })
+    }
+
+    /// Authenticates with OAuth 2 client credentials (PF-2, `client::oauth`): while no token
+    /// is set (`set_token`, as an admin pasting one would), every request carries an access
+    /// token the token endpoint issued for `credentials`, asked for again when it expires or
+    /// the target refuses it. The secret and every token issued are scrubbed like the token.
+    pub fn with_client_credentials(mut self, credentials: ClientCredentials) -> Self {
+        self.redactor.add(&credentials.client_secret);
+        self.oauth = Some(Arc::new(oauth::Session::new(credentials)));
+        self
     }
 
     /// How this client reaches its target, for a sibling client to do the same.
@@ -360,9 +377,17 @@ impl ScimClient {
         req: &ScimRequest,
         timeout: Option<Duration>,
     ) -> Result<Response, ClientError> {
-        let token = self.token.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let set = self.token.read().unwrap_or_else(|e| e.into_inner()).clone();
         let url = format!("{}{}", self.base, req.path);
         let started = Instant::now();
+        let (token, issued) = match (set, &self.oauth) {
+            (Some(token), _) => (Some(token), None),
+            (None, Some(session)) => match session.token(&self.http, &self.redactor).await {
+                Ok(token) => (Some(token), Some(session)),
+                Err(e) => return Err(self.not_sent(req, &url, e)),
+            },
+            (None, None) => (None, None),
+        };
         let mut exchange = Exchange {
             method: req.verb,
             url: url.clone(),
@@ -445,6 +470,9 @@ impl ScimClient {
             Err(e) => Err(self.classify(&url, e)),
         };
         let outcome = outcome.map_err(|e| e.scrubbed(&self.redactor));
+        if let (Some(session), Some(401), Some(token)) = (issued, exchange.status, &token) {
+            session.refused(token).await;
+        }
         exchange.duration_ms = started.elapsed().as_millis() as u64;
         exchange.duration_us = started.elapsed().as_micros() as u64;
         match &outcome {
@@ -458,96 +486,32 @@ impl ScimClient {
         outcome
     }
 
+    /// A request that was not sent, recorded with why (the token endpoint gave no access
+    /// token, PF-2), so that the run's findings name the cause.
+    fn not_sent(&self, req: &ScimRequest, url: &str, e: ClientError) -> ClientError {
+        let e = e.scrubbed(&self.redactor);
+        let exchange = Exchange {
+            method: req.verb,
+            url: url.to_string(),
+            path: req.path.clone(),
+            authorization: None,
+            request_body: req.body.clone(),
+            status: None,
+            response_body: None,
+            response_cut: false,
+            content_type: None,
+            error: Some(e.to_string()),
+            failure: Some(e.kind()),
+            duration_ms: 0,
+            duration_us: 0,
+        };
+        self.record(exchange, None, false);
+        e
+    }
+
     /// A reqwest failure told as the client's error, under this client's limits.
     fn classify(&self, url: &str, e: reqwest::Error) -> ClientError {
         error::classify(url, e, self.timeout, self.transport.connect_timeout())
-    }
-
-    /// Turns an answer into a `Response`: redirects refused, body capped, secrets replaced;
-    /// with it, what the exchange records of the body (`body::recorded`), made here where
-    /// the text as received is at hand.
-    async fn receive(
-        &self,
-        verb: Verb,
-        url: &str,
-        mut resp: reqwest::Response,
-    ) -> Result<(Response, Option<Arc<Value>>), ClientError> {
-        let status = resp.status();
-        // 304 answers a conditional request; it points nowhere else.
-        if status.is_redirection() && status != reqwest::StatusCode::NOT_MODIFIED {
-            return Err(ClientError::Redirected {
-                method: verb.as_str(),
-                url: url.to_string(),
-                status: status.as_u16(),
-                location: resp
-                    .headers()
-                    .get(reqwest::header::LOCATION)
-                    .map(|v| truncate_text(&String::from_utf8_lossy(v.as_bytes()), 512)),
-            });
-        }
-        let retry_after = resp
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok());
-        let content_type = resp
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .map(|v| truncate_text(&String::from_utf8_lossy(v.as_bytes()), 200));
-        let header = |name: reqwest::header::HeaderName| {
-            resp.headers().get(name).map(|v| {
-                self.redactor
-                    .scrub(&truncate_text(&String::from_utf8_lossy(v.as_bytes()), 512))
-            })
-        };
-        let location = header(reqwest::header::LOCATION);
-        let etag = header(reqwest::header::ETAG);
-        let www_authenticate = header(reqwest::header::WWW_AUTHENTICATE);
-        let bytes = match body::read_capped(&mut resp, self.max_body).await {
-            Ok(bytes) => bytes,
-            Err(body::BodyError::TooLarge) => {
-                return Err(ClientError::BodyTooLarge {
-                    method: verb.as_str(),
-                    url: url.to_string(),
-                    limit: self.max_body,
-                })
-            }
-            Err(body::BodyError::Http(e)) => return Err(self.classify(url, e)),
-        };
-        // Valid UTF-8 (nearly every answer) is checked by the standard library's fast path.
-        let raw = match std::str::from_utf8(&bytes) {
-            Ok(text) => std::borrow::Cow::Borrowed(text),
-            Err(_) => String::from_utf8_lossy(&bytes),
-        };
-        let mut body = serde_json::from_str::<Value>(&raw).ok();
-        if let Some(body) = body
-            .as_mut()
-            .filter(|_| !self.redactor.is_clean_raw_json(&raw))
-        {
-            self.redactor.scrub_value(body);
-        }
-        // One answer, shared by the engine and the exchange's record: copying it for the
-        // record was ~5 % of the harness's instructions per request (callgrind, 2,000 users).
-        let body = body.map(Arc::new);
-        let text = match body {
-            Some(_) => String::new(),
-            None => self.redactor.scrub(&raw),
-        };
-        let kept = match &body {
-            Some(_) => body::recorded(body.as_ref(), &raw),
-            None => body::recorded(None, &text),
-        };
-        let response = Response {
-            status: status.as_u16(),
-            body,
-            text,
-            retry_after,
-            content_type,
-            location,
-            etag,
-            www_authenticate,
-        };
-        Ok((response, kept))
     }
 }
 

@@ -63,6 +63,7 @@ impl CycleError {
                     | ClientError::Tls { .. }
                     | ClientError::Timeout { .. }
                     | ClientError::Redirected { .. }
+                    | ClientError::TokenEndpoint { .. }
             ),
         }
     }

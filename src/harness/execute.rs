@@ -47,7 +47,13 @@ pub(super) async fn run(h: Harness) -> Result<Report, HarnessError> {
                     url,
                     token,
                     transport,
-                } => Some((url.base.clone(), token.clone(), transport.clone())),
+                    oauth,
+                } => Some((
+                    url.base.clone(),
+                    token.clone(),
+                    transport.clone(),
+                    oauth.clone(),
+                )),
                 Target::Builtin | Target::DryRun { .. } => None,
             };
             let suite = suite::run(suite::SuiteRunArgs {

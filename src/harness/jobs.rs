@@ -57,6 +57,18 @@ pub(crate) async fn run_all(
         if shared.stop_rx.borrow().is_some() || failed.load(Ordering::Relaxed) {
             return Ok(Turn::Stopped);
         }
+        if let Target::External { oauth: Some(_), .. } = shared.target {
+            if !p.client_credentials() {
+                return Ok(Turn::Skipped(Box::new(runner::skipped(
+                    s,
+                    p.name(),
+                    format!(
+                        "not run: {} authenticates with a bearer token, not OAuth client credentials (only PingFederate does, PF-2)",
+                        p.name()
+                    ),
+                ))));
+            }
+        }
         if let (Target::External { .. }, Some(step)) = (shared.target, runner::needs_builtin(s)) {
             return Ok(Turn::Skipped(Box::new(runner::skipped(
                 s,

@@ -116,6 +116,8 @@ pub(crate) enum Target {
         url: crate::client::TenantUrl,
         token: Option<crate::client::Secret>,
         transport: Transport,
+        /// OAuth 2 client credentials in place of a token (PF-2).
+        oauth: Option<crate::client::ClientCredentials>,
     },
     /// Dry run: a built-in stand-in, with requests shown against this base URL.
     DryRun {
@@ -207,6 +209,7 @@ impl Harness {
 #[derive(Default)]
 pub struct HarnessBuilder {
     target: Option<(String, Option<String>)>,
+    client_credentials: Option<crate::client::ClientCredentials>,
     next_token: Option<String>,
     dry_run: bool,
     transport: Option<Transport>,
@@ -243,6 +246,13 @@ impl HarnessBuilder {
     /// built-in server per scenario.
     pub fn target(mut self, url: impl Into<String>, token: impl Into<Option<String>>) -> Self {
         self.target = Some((url.into(), token.into()));
+        self
+    }
+
+    /// Authenticate to the target with OAuth 2 client credentials instead of a token, as a
+    /// PingFederate channel can (PF-2): runs of profiles that cannot are skipped, saying so.
+    pub fn client_credentials(mut self, credentials: crate::client::ClientCredentials) -> Self {
+        self.client_credentials = Some(credentials);
         self
     }
 

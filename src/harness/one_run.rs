@@ -38,16 +38,23 @@ pub(crate) async fn run_one(
     redactor: &Redactor,
 ) -> Result<OneRun, HarnessError> {
     let plain = Transport::default();
-    let (builtin, base, token, transport) = match target {
+    let (builtin, base, token, transport, oauth) = match target {
         Target::Builtin | Target::DryRun { .. } => {
             let (running, base, token) = start_builtin().await?;
-            (Some(running), base, Some(token), &plain)
+            (Some(running), base, Some(token), &plain, None)
         }
         Target::External {
             url,
             token,
             transport,
-        } => (None, url.base.clone(), token.clone(), transport),
+            oauth,
+        } => (
+            None,
+            url.base.clone(),
+            token.clone(),
+            transport,
+            oauth.as_ref(),
+        ),
     };
     // Kept for cleanup: a scenario may have left the IdP holding a wrong token.
     let real_token = token.clone();
@@ -58,6 +65,9 @@ pub(crate) async fn run_one(
         .with_redactor(redactor.clone())
         .with_headers(profile.wire_headers())
         .map_err(|e| HarnessError::Internal(e.to_string()))?;
+    if let Some(credentials) = oauth {
+        client = client.with_client_credentials(credentials.clone());
+    }
     if let Some(path) = &config.transcript {
         client = client
             .transcript(path, &s.name, profile.name())

@@ -49,14 +49,27 @@ pub(super) fn build(b: HarnessBuilder) -> Result<Harness, HarnessError> {
             Ok(url) if b.dry_run => Target::DryRun {
                 shown_base: url.base,
             },
+            Ok(_) if token.is_some() && b.client_credentials.is_some() => {
+                return Err(HarnessError::Setting(
+                    "a token and client credentials: the IdP authenticates one way, give one"
+                        .into(),
+                ))
+            }
             Ok(url) => Target::External {
                 url,
                 token: token.clone().map(Secret::new),
                 transport: b.transport.clone().unwrap_or_default(),
+                oauth: b.client_credentials.clone(),
             },
             Err(e) => return Err(HarnessError::Setting(e.to_string())),
         },
     };
+    if b.client_credentials.is_some() && !matches!(target, Target::External { .. }) {
+        return Err(HarnessError::Setting(
+            "client credentials are for a target the run sends to (--target, not --dry-run): the built-in server takes its own token"
+                .into(),
+        ));
+    }
     let target_given = b.target.as_ref().map(|(url, _)| url.clone());
     let given: BTreeMap<String, String> = b.options.iter().cloned().collect();
 
@@ -154,9 +167,12 @@ pub(super) fn build(b: HarnessBuilder) -> Result<Harness, HarnessError> {
     // so console, reports and a panic message are scrubbed of all of them.
     let next_token = b.next_token.map(Secret::new);
     let redactor = match &target {
-        Target::External { token, .. } => {
-            Redactor::from_secrets(token.iter().chain(next_token.iter()))
-        }
+        Target::External { token, oauth, .. } => Redactor::from_secrets(
+            token
+                .iter()
+                .chain(next_token.iter())
+                .chain(oauth.iter().map(|c| &c.client_secret)),
+        ),
         Target::Builtin | Target::DryRun { .. } => Redactor::new(),
     };
     let settings = RunSettings {

@@ -12,9 +12,15 @@ use crate::engine::runner::{ScenarioOutcome, StepFailure, Verdict};
 use crate::protocol::{self, Check, SuiteSettings};
 use crate::scenario::known::KnownFailure;
 
-/// Where the suite sends its requests: the target (base URL, token, and how to connect) or,
-/// when `None`, a fresh built-in server.
-pub(crate) type External = Option<(String, Option<Secret>, Transport)>;
+/// Where the suite sends its requests: the target (base URL, token, how to connect, and the
+/// client credentials to authenticate with instead of a token) or, when `None`, a fresh
+/// built-in server.
+pub(crate) type External = Option<(
+    String,
+    Option<Secret>,
+    Transport,
+    Option<crate::client::ClientCredentials>,
+)>;
 
 /// What the suite did.
 pub(crate) struct SuiteRun {
@@ -35,17 +41,20 @@ pub(crate) struct SuiteRunArgs<'a> {
 
 /// Runs the suite, telling each outcome as it is known.
 pub(crate) async fn run(a: SuiteRunArgs<'_>) -> Result<SuiteRun, HarnessError> {
-    let (builtin, base, token, transport) = match a.external {
-        Some((base, token, transport)) => (None, base, token, transport),
+    let (builtin, base, token, transport, oauth) = match a.external {
+        Some((base, token, transport, oauth)) => (None, base, token, transport, oauth),
         None => {
             let (running, base, token) = super::one_run::start_builtin().await?;
-            (Some(running), base, Some(token), Transport::default())
+            (Some(running), base, Some(token), Transport::default(), None)
         }
     };
-    let client = ScimClient::connect(&base, token, a.config.timeout, &transport)
+    let mut client = ScimClient::connect(&base, token, a.config.timeout, &transport)
         .map_err(|e| HarnessError::Internal(e.to_string()))?
         .max_body(a.config.max_body)
         .with_redactor(a.redactor.clone());
+    if let Some(credentials) = oauth {
+        client = client.with_client_credentials(credentials);
+    }
     a.config.tell(Event::SuiteStarting {
         checks: a.checks.len(),
         base: &base,

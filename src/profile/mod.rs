@@ -384,6 +384,12 @@ pub trait Profile: Send + Sync {
         TransientRetry::of(self.name())
     }
 
+    /// Whether the IdP can authenticate with OAuth 2 client credentials (PF-2). Default: no,
+    /// a bearer token the admin pastes; a run with client credentials skips such profiles.
+    fn client_credentials(&self) -> bool {
+        false
+    }
+
     /// The headers the IdP puts on every request, GET included (`ScimClient::with_headers`),
     /// each replacing the client's own. Default: none, so every request carries the client's
     /// `User-Agent: scim-harness/<version>`, `Accept: application/scim+json`, and

@@ -244,6 +244,10 @@ fn transport(strict: &Strictness, x: &Exchange, kind: FailureKind, shape: &str) 
             Code::Transient,
             format!("{idp}'s {shape} failed: the connection failed or was reset"),
         ),
+        FailureKind::TokenEndpoint => (
+            Code::Auth,
+            format!("{idp} could not obtain an access token for its {shape}, so it was not sent"),
+        ),
     };
     Finding::new(code, Severity::Cause, title)
         .keyed(format!("{shape} {kind:?}"))

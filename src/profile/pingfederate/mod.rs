@@ -39,6 +39,11 @@ impl Profile for PingFederate {
         "pingfederate"
     }
 
+    /// "None, Basic, OAuth2 bearer, OAuth2 client-credentials (+scope)" (PF-2, `pf-settings`).
+    fn client_credentials(&self) -> bool {
+        true
+    }
+
     /// Nothing documents which answers PingFederate rejects: tolerant everywhere \[I\].
     fn strictness(&self) -> Strictness {
         Strictness {

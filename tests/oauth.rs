@@ -1,0 +1,223 @@
+//! OAuth 2 client credentials (PF-2): PingFederate's channel can authenticate with a token
+//! it asks a token endpoint for. A wiremock token endpoint pins the token request the IdP
+//! sends (client_credentials grant, HTTP Basic client authentication, the scope); the target
+//! is the built-in server, accepting only the token the endpoint issues.
+
+use std::time::Duration;
+
+use scim_harness::client::{ClientCredentials, ScimClient, Secret};
+use scim_harness::engine::runner::Verdict;
+use scim_harness::scim::ScimRequest;
+use scim_harness::server::{self, RunningServer, ServerConfig};
+use scim_harness::Harness;
+use serde_json::json;
+use wiremock::matchers::{body_string, header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// Only ever compared, never printed (STYLE.md).
+const SECRET: &str = "pf-client-secret-value-0042";
+const ISSUED: &str = "issued-access-token-for-pf-0042";
+
+const CREATES_LEA: &str = "name: oauth-creates-lea\ndescription: d\nsymptom: s\nprofiles: [pingfederate, entra]\nsteps:\n  - create_user: { user: lea, userPrincipalName: lea@contoso.com, mail: lea@contoso.com, givenName: Lea, surname: Roy }\n  - assign: lea\n  - sync: initial\n  - expect: { user: lea, active: true }\n";
+
+async fn target() -> RunningServer {
+    server::start(ServerConfig {
+        tokens: vec![ISSUED.into()],
+        ..ServerConfig::default()
+    })
+    .await
+    .expect("built-in server")
+}
+
+fn credentials(endpoint: &MockServer) -> ClientCredentials {
+    ClientCredentials {
+        token_url: format!("{}/token", endpoint.uri()),
+        client_id: "pf-client".into(),
+        client_secret: Secret::new(SECRET),
+        scope: Some("scim".into()),
+    }
+}
+
+/// `Basic base64("pf-client:<SECRET>")`, as RFC 6749 §2.3.1 spells client authentication.
+const BASIC: &str = "Basic cGYtY2xpZW50OnBmLWNsaWVudC1zZWNyZXQtdmFsdWUtMDA0Mg==";
+
+async fn issuing(endpoint: &MockServer, lifetime: u64) {
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .and(header("authorization", BASIC))
+        .and(header("content-type", "application/x-www-form-urlencoded"))
+        .and(body_string("grant_type=client_credentials&scope=scim"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": ISSUED, "token_type": "Bearer", "expires_in": lifetime
+        })))
+        .mount(endpoint)
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pingfederate_provisions_with_an_issued_token_and_other_idps_are_skipped() {
+    let scim = target().await;
+    let endpoint = MockServer::start().await;
+    issuing(&endpoint, 3600).await;
+    let harness = Harness::builder()
+        .scenario_text("oauth-creates-lea.yaml", CREATES_LEA)
+        .target(scim.base_url(), None)
+        .client_credentials(credentials(&endpoint))
+        .build()
+        .expect("valid");
+    let report = tokio::spawn(harness.run())
+        .await
+        .expect("the task ends")
+        .expect("ran");
+    let pf = report
+        .outcome("oauth-creates-lea", "pingfederate")
+        .expect("ran");
+    assert_eq!(pf.verdict, Verdict::Passed, "{:?}", pf.failure);
+    let entra = report
+        .outcome("oauth-creates-lea", "entra")
+        .expect("listed");
+    assert_eq!(entra.verdict, Verdict::Skipped);
+    assert!(
+        entra.warnings[0].contains("bearer token, not OAuth client credentials"),
+        "{:?}",
+        entra.warnings
+    );
+    // One token for the whole run: the cycle's match and create (the outcome's count),
+    // the checks' read-back and the cleanup all carried it.
+    let asked = endpoint.received_requests().await.expect("recorded");
+    assert_eq!(asked.len(), 1);
+    assert_eq!(pf.requests, 2);
+    let json = report.json();
+    assert!(!json.contains(SECRET) && !json.contains(ISSUED));
+    scim.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_client_secret_is_named_with_the_token_endpoints_answer() {
+    let scim = target().await;
+    let endpoint = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+            "error": "invalid_client", "error_description": format!("unknown secret {SECRET}")
+        })))
+        .mount(&endpoint)
+        .await;
+    let harness = Harness::builder()
+        .scenario_text("oauth-creates-lea.yaml", CREATES_LEA)
+        .target(scim.base_url(), None)
+        .client_credentials(credentials(&endpoint))
+        .profiles(["pingfederate"])
+        .build()
+        .expect("valid");
+    let report = tokio::spawn(harness.run())
+        .await
+        .expect("the task ends")
+        .expect("ran");
+    let pf = report
+        .outcome("oauth-creates-lea", "pingfederate")
+        .expect("ran");
+    assert_eq!(pf.verdict, Verdict::Failed);
+    let message = &pf.failure.as_ref().expect("a failure").message;
+    let endpoint_url = format!("{}/token", endpoint.uri());
+    assert!(
+        message.contains(&format!(
+            "could not obtain an access token from {endpoint_url}: 401 Unauthorized invalid_client: unknown secret [REDACTED]"
+        )),
+        "{message}"
+    );
+    // Nothing reached the target: without a token the IdP sends nothing.
+    let admin = ScimClient::new(
+        scim.base_url(),
+        Some(Secret::new(ISSUED)),
+        Duration::from_secs(5),
+    )
+    .expect("client");
+    let users = admin
+        .send(&ScimRequest::get("/Users"))
+        .await
+        .expect("listed");
+    assert_eq!(users.body.as_ref().expect("JSON")["totalResults"], 0);
+    assert!(!report.json().contains(SECRET));
+    scim.stop().await;
+}
+
+#[tokio::test]
+async fn a_token_is_asked_for_again_when_it_expires_or_the_target_refuses_it() {
+    let scim = target().await;
+    let endpoint = MockServer::start().await;
+    // `expires_in: 0`: spent at once, so every request asks for a new one.
+    issuing(&endpoint, 0).await;
+    let client = ScimClient::new(scim.base_url(), None, Duration::from_secs(5))
+        .expect("client")
+        .with_client_credentials(credentials(&endpoint));
+    for _ in 0..2 {
+        let r = client
+            .send(&ScimRequest::get("/Users"))
+            .await
+            .expect("sent");
+        assert_eq!(r.status, 200);
+    }
+    assert_eq!(endpoint.received_requests().await.expect("on").len(), 2);
+
+    // A long-lived token is kept until the target refuses it (401), then asked for again.
+    let endpoint = MockServer::start().await;
+    issuing(&endpoint, 3600).await;
+    let client = ScimClient::new(scim.base_url(), None, Duration::from_secs(5))
+        .expect("client")
+        .with_client_credentials(credentials(&endpoint));
+    for _ in 0..2 {
+        client
+            .send(&ScimRequest::get("/Users"))
+            .await
+            .expect("sent");
+    }
+    assert_eq!(endpoint.received_requests().await.expect("on").len(), 1);
+    scim.tokens()
+        .replace_all(vec!["another-token-entirely-0042".into()]);
+    let refused = client
+        .send(&ScimRequest::get("/Users"))
+        .await
+        .expect("sent");
+    assert_eq!(refused.status, 401);
+    client
+        .send(&ScimRequest::get("/Users"))
+        .await
+        .expect("sent");
+    assert_eq!(endpoint.received_requests().await.expect("on").len(), 2);
+    // What the exchanges recorded carries neither the secret nor the issued token.
+    let recorded = format!("{:?}", client.take_exchanges());
+    assert!(!recorded.contains(SECRET) && !recorded.contains(ISSUED));
+    scim.stop().await;
+}
+
+/// PF-2's Basic option: `user:password@` in the target URL goes as HTTP Basic, and the
+/// password is a secret of the run like a token.
+#[tokio::test]
+async fn basic_credentials_in_the_target_url_are_sent_as_http_basic() {
+    let target = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/scim/v2/Users"))
+        .and(header(
+            "authorization",
+            "Basic cGYtYWRtaW46YmFzaWMtcGFzc3dvcmQtMDA0Mg==",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+            "totalResults": 0, "Resources": []
+        })))
+        .mount(&target)
+        .await;
+    let base = target
+        .uri()
+        .replace("http://", "http://pf-admin:basic-password-0042@");
+    let client =
+        ScimClient::new(&format!("{base}/scim/v2"), None, Duration::from_secs(5)).expect("client");
+    let r = client
+        .send(&ScimRequest::get("/Users"))
+        .await
+        .expect("sent");
+    assert_eq!(r.status, 200);
+    let recorded = format!("{:?}", client.take_exchanges());
+    assert!(!recorded.contains("basic-password-0042"), "{recorded}");
+}
