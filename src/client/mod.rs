@@ -319,8 +319,10 @@ impl ScimClient {
             redact_passwords(body);
             self.redactor.scrub_value(body);
         }
-        exchange.url = self.redactor.scrub(&exchange.url);
-        exchange.error = exchange.error.map(|e| self.redactor.scrub(&e));
+        self.redactor.scrub_in_place(&mut exchange.url);
+        if let Some(error) = &mut exchange.error {
+            self.redactor.scrub_in_place(error);
+        }
         if let Some(observe) = &self.observer {
             observe(&exchange);
         }
