@@ -41,6 +41,26 @@ fn credentials(endpoint: &MockServer) -> ClientCredentials {
 /// `Basic base64("pf-client:<SECRET>")`, as RFC 6749 §2.3.1 spells client authentication.
 const BASIC: &str = "Basic cGYtY2xpZW50OnBmLWNsaWVudC1zZWNyZXQtdmFsdWUtMDA0Mg==";
 
+/// The scenario under `profiles` against `scim`, authenticating with `endpoint`'s tokens;
+/// spawned, as the CLI runs it.
+async fn run_creates_lea(
+    scim: &RunningServer,
+    endpoint: &MockServer,
+    profiles: &[&str],
+) -> scim_harness::Report {
+    let harness = Harness::builder()
+        .scenario_text("oauth-creates-lea.yaml", CREATES_LEA)
+        .target(scim.base_url(), None)
+        .client_credentials(credentials(endpoint))
+        .profiles(profiles.iter().copied())
+        .build()
+        .expect("valid");
+    tokio::spawn(harness.run())
+        .await
+        .expect("the task ends")
+        .expect("ran")
+}
+
 async fn issuing(endpoint: &MockServer, lifetime: u64) {
     Mock::given(method("POST"))
         .and(path("/token"))
@@ -59,16 +79,7 @@ async fn pingfederate_provisions_with_an_issued_token_and_other_idps_are_skipped
     let scim = target().await;
     let endpoint = MockServer::start().await;
     issuing(&endpoint, 3600).await;
-    let harness = Harness::builder()
-        .scenario_text("oauth-creates-lea.yaml", CREATES_LEA)
-        .target(scim.base_url(), None)
-        .client_credentials(credentials(&endpoint))
-        .build()
-        .expect("valid");
-    let report = tokio::spawn(harness.run())
-        .await
-        .expect("the task ends")
-        .expect("ran");
+    let report = run_creates_lea(&scim, &endpoint, &["pingfederate", "entra"]).await;
     let pf = report
         .outcome("oauth-creates-lea", "pingfederate")
         .expect("ran");
@@ -103,17 +114,7 @@ async fn a_refused_client_secret_is_named_with_the_token_endpoints_answer() {
         })))
         .mount(&endpoint)
         .await;
-    let harness = Harness::builder()
-        .scenario_text("oauth-creates-lea.yaml", CREATES_LEA)
-        .target(scim.base_url(), None)
-        .client_credentials(credentials(&endpoint))
-        .profiles(["pingfederate"])
-        .build()
-        .expect("valid");
-    let report = tokio::spawn(harness.run())
-        .await
-        .expect("the task ends")
-        .expect("ran");
+    let report = run_creates_lea(&scim, &endpoint, &["pingfederate"]).await;
     let pf = report
         .outcome("oauth-creates-lea", "pingfederate")
         .expect("ran");
