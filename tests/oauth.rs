@@ -127,6 +127,15 @@ async fn a_refused_client_secret_is_named_with_the_token_endpoints_answer() {
         )),
         "{message}"
     );
+    // One finding names the cause, judged by the token endpoint's rules, not the target's.
+    let json = report.json();
+    assert!(
+        json.contains(
+            "could not obtain an access token for its GET /Users?filter, so it was not sent"
+        ),
+        "{json}"
+    );
+    assert!(json.contains("RFC 6749 §4.4, §5.2"), "{json}");
     // Nothing reached the target: without a token the IdP sends nothing.
     let admin = ScimClient::new(
         scim.base_url(),

@@ -245,11 +245,13 @@ stopped answering mid-run, which is a finding against it (exit 1).",
     Entry {
         code: Code::Credentials,
         name: "F-CREDENTIALS",
-        summary: "the target refused the token",
+        summary: "the target refused the token, or the token endpoint issued none",
         reference: "RFC 7644 §2; docs/idp-behavior.md E-8",
         explanation: "The connection probe was answered 401 or 403. Entra quarantines the job \
 (EncounteredQuarantineException); Okta's Test Connection fails. Check the token and the \
-Authorization scheme (`Bearer`).",
+Authorization scheme (`Bearer`). With OAuth client credentials (PingFederate, PF-2) the token \
+endpoint may refuse first: the finding names its status and OAuth error (RFC 6749 §5.2), and \
+no request reaches the target; check the client id, the secret and the scope.",
     },
     Entry {
         code: Code::State,

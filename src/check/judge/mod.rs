@@ -227,32 +227,41 @@ fn is_collection(path: &str) -> bool {
 
 fn transport(strict: &Strictness, x: &Exchange, kind: FailureKind, shape: &str) -> Finding {
     let idp = strict.idp;
-    let (code, title) = match kind {
+    let (code, title, reference) = match kind {
         FailureKind::Redirected => (
             Code::Redirect,
             format!("the server redirected {idp}'s {shape}"),
+            None,
         ),
         FailureKind::TooLarge => (
             Code::TooLarge,
             format!("the server's answer to {idp}'s {shape} exceeded the size limit"),
+            None,
         ),
         FailureKind::Timeout => (
             Code::Transient,
             format!("{idp}'s {shape} got no answer in time"),
+            None,
         ),
         FailureKind::Connect | FailureKind::Transport => (
             Code::Transient,
             format!("{idp}'s {shape} failed: the connection failed or was reset"),
+            None,
         ),
         FailureKind::TokenEndpoint => (
-            Code::Auth,
+            Code::Credentials,
             format!("{idp} could not obtain an access token for its {shape}, so it was not sent"),
+            Some("RFC 6749 §4.4, §5.2; docs/idp-behavior.md PF-2"),
         ),
     };
-    Finding::new(code, Severity::Cause, title)
+    let finding = Finding::new(code, Severity::Cause, title)
         .keyed(format!("{shape} {kind:?}"))
         .at(x)
-        .consequence(strict.on_transient)
+        .consequence(strict.on_transient);
+    match reference {
+        Some(r) => finding.reference(r),
+        None => finding,
+    }
 }
 
 fn not_json(strict: &Strictness, x: &Exchange, what: &str) -> Finding {
