@@ -1,5 +1,5 @@
 //! Pins what PingOne's connection settings (idp-behavior.md §4.1, P1-1) change on the wire:
-//! the same wiremock target as `pingone_requests.rs`, one connection per setting, and every
+//! the same wiremock target as `tests/pingone_requests/`, one connection per setting, and every
 //! request compared, in order, with PingOne's.
 
 mod pingone_target;
@@ -148,7 +148,7 @@ async fn every_request_and_cleanup_go_to_the_configured_resources() {
 
 /// P1-1 `GROUP_NAME_SOURCE` distinguished name: the group is matched, POSTed, written and
 /// renamed under `CN=<name>,OU=Groups,DC=contoso,DC=com` (the DN's base is `[inferred]`); the
-/// default sends the group's own name (`pingone_requests.rs`).
+/// default sends the group's own name (`tests/pingone_requests/`).
 #[tokio::test]
 async fn group_name_source_distinguished_name_sends_the_dn_as_display_name() {
     let conn = Connection::start(&[("group_name_source", "distinguished_name")]).await;

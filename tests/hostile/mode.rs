@@ -69,7 +69,7 @@ pub enum Mode {
     FirstRequestFails,
     /// The first two writes are answered 429 with `Retry-After: 1`.
     TooManyRequestsTwice,
-    // Servers that break one protocol behaviour (tests/protocol.rs).
+    // Servers that break one protocol behaviour (tests/protocol/).
     /// Any bearer token, or none, is accepted.
     AcceptAnyToken,
     /// Creates are answered without a `Location` header.

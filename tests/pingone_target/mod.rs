@@ -1,6 +1,6 @@
 //! The wiremock target the PingOne request tests run against (idp-behavior.md §4): a small
 //! correct SCIM server with state, the outbound connection as an admin configures it, and the
-//! expected-request vocabulary. Shared by `pingone_requests.rs` (the default connection) and
+//! expected-request vocabulary. Shared by `tests/pingone_requests/` (the default connection) and
 //! `pingone_settings.rs` (the connection's settings, P1-1).
 #![allow(dead_code)]
 
