@@ -331,6 +331,11 @@ fn main() {
     let oha_seconds: u64 = env_or("BENCH_OHA_SECONDS", 3);
     let profiles: String = env_or("BENCH_PROFILES", "entra,okta".to_string());
     let rounds: usize = env_or("BENCH_ROUNDS", 2);
+    if rounds == 0 {
+        // Said before anything runs: found after the first harness phase, it cost minutes
+        // and left the bench's temporary directory behind.
+        fail("BENCH_ROUNDS must be at least 1: the ratio needs a replay");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
