@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::Value;
 
+use super::body::BodyError;
 use super::{truncate_text, ClientError, Redactor, Secret};
 
 /// What the admin enters for a client-credentials channel.
@@ -33,7 +34,7 @@ pub struct ClientCredentials {
 const MARGIN_MAX: Duration = Duration::from_secs(30);
 
 /// The largest token endpoint answer read: a token response is a few hundred bytes.
-const MAX_ANSWER: usize = 64 * 1024;
+const MAX_ANSWER: u64 = 64 * 1024;
 
 /// `application/x-www-form-urlencoded` (RFC 6749 Appendix B): everything but ALPHA, DIGIT
 /// and `*-._` is percent-encoded.
@@ -131,26 +132,20 @@ impl Session {
             .map_err(|e| fail(format!("no answer ({})", super::error::root_cause(&e))))?;
         let status = answer.status();
         let mut answer = answer;
-        let mut bytes = Vec::new();
-        loop {
-            match answer.chunk().await {
-                Ok(Some(chunk)) => {
-                    if bytes.len() + chunk.len() > MAX_ANSWER {
-                        return Err(fail(format!(
-                            "{status}: an answer of more than {MAX_ANSWER} bytes"
-                        )));
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    return Err(fail(format!(
-                        "{status}, then the answer broke off ({})",
-                        super::error::root_cause(&e)
-                    )))
-                }
+        let bytes = match super::body::read_capped(&mut answer, MAX_ANSWER).await {
+            Ok(bytes) => bytes,
+            Err(BodyError::TooLarge) => {
+                return Err(fail(format!(
+                    "{status}: an answer of more than {MAX_ANSWER} bytes"
+                )))
             }
-        }
+            Err(BodyError::Http(e)) => {
+                return Err(fail(format!(
+                    "{status}, then the answer broke off ({})",
+                    super::error::root_cause(&e)
+                )))
+            }
+        };
         let text = String::from_utf8_lossy(&bytes);
         let json: Option<Value> = serde_json::from_str(&text).ok();
         let field = |name: &str| {
