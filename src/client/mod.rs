@@ -131,6 +131,28 @@ pub struct Exchange {
     pub duration_us: u64,
 }
 
+impl Exchange {
+    /// `req` to `url` before any answer: what `send_within` fills in as the exchange goes,
+    /// and what a request that was never sent is recorded as.
+    fn unanswered(req: &ScimRequest, url: String, authorized: bool) -> Exchange {
+        Exchange {
+            method: req.verb,
+            url,
+            path: req.path.clone(),
+            authorization: authorized.then_some("Bearer [REDACTED]"),
+            request_body: req.body.clone(),
+            status: None,
+            response_body: None,
+            response_cut: false,
+            content_type: None,
+            error: None,
+            failure: None,
+            duration_ms: 0,
+            duration_us: 0,
+        }
+    }
+}
+
 /// The SCIM client for one target.
 pub struct ScimClient {
     http: reqwest::Client,
@@ -390,21 +412,7 @@ impl ScimClient {
             },
             (None, None) => (None, None),
         };
-        let mut exchange = Exchange {
-            method: req.verb,
-            url: url.clone(),
-            path: req.path.clone(),
-            authorization: token.as_ref().map(|_| "Bearer [REDACTED]"),
-            request_body: req.body.clone(),
-            status: None,
-            response_body: None,
-            response_cut: false,
-            content_type: None,
-            error: None,
-            failure: None,
-            duration_ms: 0,
-            duration_us: 0,
-        };
+        let mut exchange = Exchange::unanswered(req, url.clone(), token.is_some());
         let method = match req.verb {
             Verb::Get => reqwest::Method::GET,
             Verb::Post => reqwest::Method::POST,
@@ -492,21 +500,9 @@ impl ScimClient {
     /// token, PF-2), so that the run's findings name the cause.
     fn not_sent(&self, req: &ScimRequest, url: &str, e: ClientError) -> ClientError {
         let e = e.scrubbed(&self.redactor);
-        let exchange = Exchange {
-            method: req.verb,
-            url: url.to_string(),
-            path: req.path.clone(),
-            authorization: None,
-            request_body: req.body.clone(),
-            status: None,
-            response_body: None,
-            response_cut: false,
-            content_type: None,
-            error: Some(e.to_string()),
-            failure: Some(e.kind()),
-            duration_ms: 0,
-            duration_us: 0,
-        };
+        let mut exchange = Exchange::unanswered(req, url.to_string(), false);
+        exchange.error = Some(e.to_string());
+        exchange.failure = Some(e.kind());
         self.record(exchange, None, false);
         e
     }
