@@ -109,16 +109,21 @@ impl Redactor {
         scrub_value_with(&self.read(), value);
     }
 
-    /// Whether a request body, read from the text serde_json wrote for it (compact, as
-    /// `serde_json::to_string` writes it), needs neither the password walk nor the secret
-    /// walk: clean as an answer's text would be (`is_clean_raw_json`; serde_json writes a
-    /// `\u` only for a control character, which then takes the walk), and naming no
-    /// password. Every request body is checked: the walks and the copy they need were a
-    /// few per cent of the harness's own time per request, and a body almost never holds
-    /// either.
-    pub(super) fn is_clean_json(&self, json: &str) -> bool {
-        // `may_name_password` less its `\u` test, which `is_clean_raw_json` makes.
-        !contains_ignoring_ascii_case(json, "password") && self.is_clean_raw_json(json)
+    /// Which walks a request body needs, read from the text serde_json wrote for it
+    /// (compact, as `serde_json::to_string` writes it): the secret walk unless the text is
+    /// clean as an answer's would be (`is_clean_raw_json`; serde_json writes a `\u` only for
+    /// a control character, which then takes both walks), the password walk when it names
+    /// a password. Every request body is checked: the walks and the copy they need were a
+    /// few per cent of the harness's own time per request, and a body almost never needs
+    /// the secret walk, while every Okta create needs the password walk (§2.2).
+    pub(super) fn request_walks(&self, json: &str) -> Walks {
+        let secrets = !self.is_clean_raw_json(json);
+        Walks {
+            // `may_name_password` less its `\u` test: a `\u` takes the secret walk, and
+            // with it this one.
+            passwords: secrets || names_password(json),
+            secrets,
+        }
     }
 
     /// Whether the raw JSON text a server sent holds nothing to scrub, so the value parsed
@@ -156,10 +161,19 @@ fn holds_secret(secrets: &[Known], text: &str) -> bool {
         .any(|s| s.finder.find(text.as_bytes()).is_some())
 }
 
+/// The walks over a parsed body its text showed it needs (`Redactor::request_walks`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Walks {
+    /// `redact_passwords`: the text may name a password.
+    pub passwords: bool,
+    /// `Redactor::scrub_value`: the text may hold a secret or a URL with a password.
+    pub secrets: bool,
+}
+
 /// Whether JSON `text` may hold a `password` key (any case): the letters appear, or a `\u`
 /// escape could spell them.
 pub(super) fn may_name_password(text: &str) -> bool {
-    contains_ignoring_ascii_case(text, "password") || Escapes::of(text).unicode
+    names_password(text) || Escapes::of(text).unicode
 }
 
 /// The escapes in JSON text that can hide what a search looks for: `\u` (any character) and
@@ -197,15 +211,18 @@ impl Escapes {
     }
 }
 
-/// Whether `text` holds `word` (lower-case ASCII) in any mix of cases.
-fn contains_ignoring_ascii_case(text: &str, word: &str) -> bool {
-    let (text, word) = (text.as_bytes(), word.as_bytes());
-    let Some(&first) = word.first() else {
-        return true;
-    };
-    memchr::memchr2_iter(first, first.to_ascii_uppercase(), text).any(|i| {
-        text.get(i..i + word.len())
-            .is_some_and(|w| w.eq_ignore_ascii_case(word))
+/// Whether `text` holds `password` in any mix of cases. Found from its `w`: in SCIM JSON a
+/// `p` is everywhere (`primary`, `department`, `enterprise`, `employeeNumber`…) and each
+/// was a comparison, while a `w` is rare (`work`). Every request body and every answer is
+/// searched (~1,000 instructions an answer from the `p`s, callgrind).
+fn names_password(text: &str) -> bool {
+    const WORD: &[u8] = b"password";
+    const PIVOT: usize = 4; // WORD[PIVOT] == b'w'
+    let text = text.as_bytes();
+    memchr::memchr2_iter(b'w', b'W', text).any(|i| {
+        i.checked_sub(PIVOT)
+            .and_then(|start| text.get(start..start + WORD.len()))
+            .is_some_and(|w| w.eq_ignore_ascii_case(WORD))
     })
 }
 
@@ -296,12 +313,29 @@ fn next_authority(text: &str) -> Option<(&str, &str, &str)> {
         std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"://"));
     let i = SCHEME_END.find(text.as_bytes())?;
     let (head, tail) = text.split_at(i + 3);
-    let end = tail
-        .find(|c: char| {
-            matches!(c, '/' | '?' | '#' | '"' | '\'' | '<' | '>' | '`') || c.is_whitespace()
-        })
-        .unwrap_or(tail.len());
+    let end = authority_end(tail);
     Some((head, &tail[..end], &tail[end..]))
+}
+
+/// Whether `c` ends a URL authority.
+fn ends_authority(c: char) -> bool {
+    matches!(c, '/' | '?' | '#' | '"' | '\'' | '<' | '>' | '`') || c.is_whitespace()
+}
+
+/// Where the authority at the start of `tail` ends: read by bytes while they are ASCII
+/// (every authority the harness meets), by characters from the first that is not (it may
+/// be whitespace, U+00A0…). Decoding each character cost ~1,000 instructions a request.
+fn authority_end(tail: &str) -> usize {
+    for (i, &b) in tail.as_bytes().iter().enumerate() {
+        if !b.is_ascii() {
+            // `i` is a character boundary: every byte before it is ASCII.
+            return i + tail[i..].find(ends_authority).unwrap_or(tail.len() - i);
+        }
+        if ends_authority(char::from(b)) {
+            return i;
+        }
+    }
+    tail.len()
 }
 
 /// Where `user:password` ends in an authority (at its last `@`), when it holds a password.
@@ -396,20 +430,34 @@ mod tests {
         let r = Redactor::new();
         r.add_text("s3cret-token-value");
         let text = |v: serde_json::Value| v.to_string();
-        assert!(r.is_clean_json(&text(serde_json::json!({"userName": "a", "x": [1, "b"]}))));
-        for dirty in [
-            serde_json::json!({"a": ["x s3cret-token-value y"]}),
-            serde_json::json!({"s3cret-token-value": 1}),
-            serde_json::json!({"ref": "https://u:p@host/x"}),
-            serde_json::json!({"PassWord": "p"}),
-            serde_json::json!({"nested": {"password": "p"}}),
+        let walks = |r: &Redactor, v: serde_json::Value| {
+            let w = r.request_walks(&text(v));
+            (w.passwords, w.secrets)
+        };
+        assert_eq!(
+            walks(&r, json!({"userName": "a", "x": [1, "b"]})),
+            (false, false)
+        );
+        for secret in [
+            json!({"a": ["x s3cret-token-value y"]}),
+            json!({"s3cret-token-value": 1}),
+            json!({"ref": "https://u:p@host/x"}),
+            // A control character is written `\u0001`, which could spell anything.
+            json!({"a": "\u{1}"}),
         ] {
-            assert!(!r.is_clean_json(&text(dirty.clone())), "{dirty}");
+            assert_eq!(walks(&r, secret.clone()), (true, true), "{secret}");
+        }
+        // A password alone needs its walk, not the secret walk.
+        for password in [
+            json!({"PassWord": "p"}),
+            json!({"nested": {"password": "p"}}),
+        ] {
+            assert_eq!(walks(&r, password.clone()), (true, false), "{password}");
         }
         // A secret that JSON would escape cannot be searched for in the text.
         let quoted = Redactor::new();
         quoted.add_text("a\"quoted\"secret");
-        assert!(!quoted.is_clean_json("{}"));
+        assert_eq!(walks(&quoted, json!({})), (true, true));
     }
 
     #[test]
@@ -453,6 +501,47 @@ mod tests {
         // A backslash as the last byte (not JSON, but answers are not always JSON).
         assert_eq!(of("abc\\"), (false, false));
         assert_eq!(of("\\u"), (true, false));
+    }
+
+    #[test]
+    fn a_password_is_named_in_any_case_anywhere_and_only_whole() {
+        for text in [
+            "password",
+            "PASSWORD",
+            "x\"PassWord\":1",
+            "wwwpasswordw",
+            "pwd password",
+        ] {
+            assert!(names_password(text), "{text}");
+        }
+        for text in [
+            "",
+            "w",
+            "passwor",
+            "assword",
+            "pass word",
+            "work www sw",
+            "passwo rd",
+        ] {
+            assert!(!names_password(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn an_authority_ends_at_the_first_delimiter_or_whitespace_ascii_or_not() {
+        assert_eq!(authority_end("h:1/x"), 3);
+        assert_eq!(authority_end("u:p@h?q"), 5);
+        assert_eq!(authority_end("h\u{b}x"), 1);
+        assert_eq!(authority_end("h"), 1);
+        assert_eq!(authority_end(""), 0);
+        // Past the first non-ASCII character, by characters: U+00A0 is whitespace, é is not.
+        assert_eq!(authority_end("hé:p@x/y"), 7);
+        assert_eq!(authority_end("h\u{a0}x"), 1);
+        assert_eq!(authority_end("é"), 2);
+        assert_eq!(
+            scrub_userinfo("https://ü:pw@hé/x https://a:b@c d"),
+            "https://[REDACTED]@hé/x https://[REDACTED]@c d"
+        );
     }
 
     #[test]

@@ -55,14 +55,29 @@ pub(super) fn request_url(base: &reqwest::Url, path: &str) -> Option<reqwest::Ur
     let odd = !p.starts_with('/')
         || path.contains(['#', '\\'])
         || p.split('/').any(|seg| seg == "." || seg == "..")
-        || p.to_ascii_lowercase().contains("%2e");
+        || encodes_a_dot(p);
     if odd {
         return None;
     }
     let mut url = base.clone();
-    url.set_path(&format!("{}{p}", base.path().trim_end_matches('/')));
+    let prefix = base.path().trim_end_matches('/');
+    let mut full = String::with_capacity(prefix.len() + p.len());
+    full.push_str(prefix);
+    full.push_str(p);
+    url.set_path(&full);
     url.set_query(query);
     Some(url)
+}
+
+/// Whether `p` holds `%2e` or `%2E` (a dot, which may make a dot segment): found from each
+/// `%`, without a lower-cased copy of the path per request.
+fn encodes_a_dot(p: &str) -> bool {
+    let bytes = p.as_bytes();
+    memchr::memchr_iter(b'%', bytes).any(|i| {
+        bytes
+            .get(i + 1..i + 3)
+            .is_some_and(|h| h.eq_ignore_ascii_case(b"2e"))
+    })
 }
 
 #[cfg(test)]
@@ -116,6 +131,8 @@ mod tests {
                 "/Users#x",
                 "Users",
                 "/Users/%2e%2e/x",
+                "/Users/%2E./x",
+                "/Users/.%2E",
                 "/a\\b",
             ] {
                 assert_eq!(
