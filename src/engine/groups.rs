@@ -318,8 +318,7 @@ impl Engine<'_> {
             .filter_map(|m| tenant.user(m))
             .filter_map(|u| {
                 let id = self.links.get(&u.object_id)?.target_id.clone();
-                let desired = self.profile.desired_user(u, &self.prefix, true);
-                Some((id, desired.user_name()?.to_string()))
+                Some((id, self.profile.user_name(u, &self.prefix)?))
             })
             .collect()
     }

@@ -7,6 +7,24 @@ use super::ScimRequest;
 use crate::scim::lookup::ClientPath;
 use crate::scim::schema::USER;
 
+/// A mapped source text as a value: an empty or missing one is not sent ("null attributes
+/// can't be provisioned", idp-behavior.md §1.3).
+pub(crate) fn text(v: Option<&str>) -> Option<Value> {
+    v.filter(|s| !s.is_empty())
+        .map(|s| Value::String(s.to_string()))
+}
+
+/// `prefix` then `s`, as a string value: the run prefix in front of a mapped value. One
+/// allocation of the right size: a profile builds a user's values on every pass over it
+/// (Okta passes over each user once per event), and `format!` made this a few hundred
+/// instructions a value.
+pub(crate) fn prefixed(prefix: &str, s: &str) -> Value {
+    let mut out = String::with_capacity(prefix.len() + s.len());
+    out.push_str(prefix);
+    out.push_str(s);
+    Value::String(out)
+}
+
 /// What the IdP wants the target to hold for a user: attribute paths in mapping order.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct DesiredUser {

@@ -118,10 +118,20 @@ pub fn set_path(body: &mut serde_json::Map<String, Value>, path: &str, value: Va
         body.insert(path.to_string(), value);
         return;
     }
-    let Ok(p) = ClientPath::parse(path, &USER) else {
-        body.insert(path.to_string(), value);
-        return;
-    };
+    match ClientPath::parse(path, &USER) {
+        Ok(p) => set_parsed(body, &p, value),
+        Err(_) => {
+            body.insert(path.to_string(), value);
+        }
+    }
+}
+
+/// `set_path` for a path parsed once (a profile's static mapping), not for every user.
+pub fn set_parsed(
+    body: &mut serde_json::Map<String, Value>,
+    p: &super::lookup::ClientPath<'_>,
+    value: Value,
+) {
     let holder = match p.extension {
         Some(urn) => {
             let entry = body

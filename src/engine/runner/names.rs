@@ -32,12 +32,8 @@ impl Run<'_> {
             if let Some(link) = self.engine.link(&user.object_id) {
                 return Whereabouts::Id(link.target_id.clone());
             }
-            let desired = self
-                .engine
-                .profile
-                .desired_user(user, &self.settings.prefix, true);
-            if let Some(name) = desired.user_name() {
-                return Whereabouts::UserName(name.to_string());
+            if let Some(name) = self.engine.profile.user_name(user, &self.settings.prefix) {
+                return Whereabouts::UserName(name);
             }
         }
         match self.last_user_name.get(object) {
@@ -71,7 +67,9 @@ impl Run<'_> {
         let name = sent.or_else(|| {
             let mut before = u.clone();
             before.soft_deleted = false;
-            user_name_sent(self.engine.profile, &self.settings.prefix, &before)
+            self.engine
+                .profile
+                .user_name(&before, &self.settings.prefix)
         });
         if let Some(name) = name {
             self.last_user_name.insert(user.to_string(), name);
@@ -86,17 +84,4 @@ impl Run<'_> {
 /// and found absent whatever the server held.
 pub(super) fn group_name_sent(profile: &dyn Profile, prefix: &str, display_name: &str) -> String {
     profile.group_display_name(&format!("{prefix}{display_name}"))
-}
-
-/// The userName `profile` sends for `u` under the run's `prefix`: what an expectation on
-/// the user looks for on the target.
-fn user_name_sent(
-    profile: &dyn Profile,
-    prefix: &str,
-    u: &crate::idp::SourceUser,
-) -> Option<String> {
-    profile
-        .desired_user(u, prefix, true)
-        .user_name()
-        .map(str::to_string)
 }

@@ -17,11 +17,7 @@ impl<'a> Run<'a> {
         let target = self.builtin_target()?;
         let mut mentions = Vec::new();
         if let Some(user) = spec.user.as_deref().and_then(|u| self.tenant.user(u)) {
-            let desired = self
-                .engine
-                .profile
-                .desired_user(user, &self.settings.prefix, true);
-            mentions.extend(desired.user_name().map(str::to_string));
+            mentions.extend(self.engine.profile.user_name(user, &self.settings.prefix));
             if let Some(link) = self.engine.link(&user.object_id) {
                 mentions.push(link.target_id.clone());
             }

@@ -14,6 +14,7 @@ use super::{
     TransientRetry, Update, Verb,
 };
 use crate::idp::SourceUser;
+use crate::profile::desired::{prefixed, text};
 use crate::scenario::model::{Step, SyncKind, UserAttr};
 use crate::scim::{resource_path, urn};
 
@@ -78,11 +79,6 @@ pub struct CyberArk {
     pub deprovision_disabled: bool,
     /// "Preview mode" (CA-10): jobs compute every change and commit none.
     pub preview: bool,
-}
-
-fn text(v: Option<&str>) -> Option<Value> {
-    v.filter(|s| !s.is_empty())
-        .map(|s| Value::String(s.to_string()))
 }
 
 impl CyberArk {
@@ -196,19 +192,17 @@ impl Profile for CyberArk {
     }
 
     fn desired_user(&self, user: &SourceUser, prefix: &str, active: bool) -> DesiredUser {
-        let mut attrs = Vec::new();
+        let mut attrs = Vec::with_capacity(MAPPING.len());
         for (path, source) in MAPPING {
             let value = match source {
                 Source::Active => Some(Value::Bool(active)),
                 Source::Attr(a) => text(user.text(*a)),
                 // No UPN tombstone: that rename is Entra's recycle bin (§1.6).
                 Source::Prefixed(a) => text(user.text(*a)).map(|v| match v {
-                    Value::String(s) => Value::String(format!("{prefix}{s}")),
+                    Value::String(s) => prefixed(prefix, &s),
                     other => other,
                 }),
-                Source::MailNickname => {
-                    Some(Value::String(format!("{prefix}{}", user.mail_nickname())))
-                }
+                Source::MailNickname => Some(prefixed(prefix, &user.mail_nickname())),
             };
             if let Some(v) = value {
                 attrs.push((*path, v));

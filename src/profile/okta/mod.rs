@@ -229,6 +229,10 @@ impl Profile for Okta {
         Okta::desired(user, prefix, active)
     }
 
+    fn user_name(&self, user: &SourceUser, prefix: &str) -> Option<String> {
+        Some(Okta::login(user, prefix))
+    }
+
     /// §2.2 step 1: filter on userName, with Okta's paging parameters after it.
     fn match_user(&self, desired: &DesiredUser) -> ScimRequest {
         Okta::user_query(desired)

@@ -6,6 +6,7 @@ use serde_json::{json, Map, Value};
 
 use super::{Integration, Okta};
 use crate::idp::SourceUser;
+use crate::profile::desired::{prefixed, text};
 use crate::profile::{
     encode_query_value, quote, Before, DesiredUser, ModifiedProperty, ScimRequest, Update, Verb,
 };
@@ -99,14 +100,23 @@ impl Okta {
         }
     }
 
+    /// Okta's `login`, its userName: directory-mastered Okta users take it from the UPN. No
+    /// UPN tombstone: that is Entra's recycle bin (§1.6), not Okta's.
+    pub(super) fn login(user: &SourceUser, prefix: &str) -> String {
+        let upn = user.text(UserAttr::UserPrincipalName).unwrap_or_default();
+        let mut login = String::with_capacity(prefix.len() + upn.len());
+        login.push_str(prefix);
+        login.push_str(upn);
+        login
+    }
+
     /// The mapping (§2.2, O-9): what Okta's app-user profile holds for a source user.
     pub(super) fn desired(user: &SourceUser, prefix: &str, active: bool) -> DesiredUser {
         let upn = user.text(UserAttr::UserPrincipalName).unwrap_or_default();
-        let mut attrs = Vec::new();
+        let mut attrs = Vec::with_capacity(MAPPING.len());
         for (path, source) in MAPPING {
             let value = match source {
-                // No UPN tombstone: that is Entra's recycle bin (§1.6), not Okta's.
-                Source::Login => Some(Value::String(format!("{prefix}{upn}"))),
+                Source::Login => Some(Value::String(Okta::login(user, prefix))),
                 Source::Attr(a) => text(user.text(*a)),
                 // [I] Okta's `email` is a required profile attribute, so an Okta user always
                 // has one; for a source user without `mail`, the login (UPN) is the closest.
@@ -127,13 +137,10 @@ impl Okta {
                         .filter(|s| !s.is_empty())
                         .map(str::to_string)
                         .or_else(joined)
-                        .map(|d| Value::String(format!("{prefix}{d}")))
+                        .map(|d| prefixed(prefix, &d))
                 }
                 Source::Locale => Some(Value::String(LOCALE.into())),
-                Source::OktaId => Some(Value::String(format!(
-                    "{prefix}{}",
-                    okta_user_id(user.object_id)
-                ))),
+                Source::OktaId => Some(prefixed(prefix, &okta_user_id(user.object_id))),
                 Source::Active => Some(Value::Bool(active)),
             };
             if let Some(v) = value {
@@ -166,7 +173,8 @@ impl Okta {
     /// is random per create and never part of `DesiredUser`, so the provisioning log (which
     /// lists desired attributes) never shows it.
     pub(super) fn post_user(desired: &DesiredUser) -> ScimRequest {
-        let mut body = Map::new();
+        // Sized for the mapping and the fixed keys: grown from empty it was rehashed twice.
+        let mut body = Map::with_capacity(desired.attrs.len() + 4);
         body.insert("schemas".into(), json!([urn::USER]));
         for (path, value) in &desired.attrs {
             if *path == "active" {
@@ -260,11 +268,6 @@ impl Okta {
         };
         Some(Update { request, modified })
     }
-}
-
-fn text(v: Option<&str>) -> Option<Value> {
-    v.filter(|s| !s.is_empty())
-        .map(|s| Value::String(s.to_string()))
 }
 
 const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

@@ -7,6 +7,7 @@ use serde_json::{json, Map, Value};
 
 use super::{PingFederate, UniqueUserIdentifier};
 use crate::idp::SourceUser;
+use crate::profile::desired::{prefixed, text};
 use crate::profile::ping_emails::{mark_primary, written_types, MAPPED_TYPES, OTHER_EMAIL};
 use crate::profile::{
     encode_query_value, quote, set_path, Before, DesiredUser, MatchKey, ModifiedProperty,
@@ -95,20 +96,18 @@ impl PingFederate {
         prefix: &str,
         active: bool,
     ) -> DesiredUser {
-        let mut attrs = Vec::new();
+        let mut attrs = Vec::with_capacity(MAPPING.len());
         for (path, source) in MAPPING {
             let value = match source {
                 Source::Upn => {
                     let upn = user.text(UserAttr::UserPrincipalName).unwrap_or_default();
-                    Some(Value::String(format!("{prefix}{upn}")))
+                    Some(prefixed(prefix, upn))
                 }
-                Source::AccountName => {
-                    Some(Value::String(format!("{prefix}{}", user.mail_nickname())))
-                }
+                Source::AccountName => Some(prefixed(prefix, &user.mail_nickname())),
                 Source::Active => Some(Value::Bool(active)),
                 Source::Attr(a) => text(user.text(*a)),
                 Source::Prefixed(a) => text(user.text(*a)).map(|v| match v {
-                    Value::String(s) => Value::String(format!("{prefix}{s}")),
+                    Value::String(s) => prefixed(prefix, &s),
                     other => other,
                 }),
             };
@@ -206,11 +205,6 @@ impl PingFederate {
             modified,
         })
     }
-}
-
-fn text(v: Option<&str>) -> Option<Value> {
-    v.filter(|s| !s.is_empty())
-        .map(|s| Value::String(s.to_string()))
 }
 
 #[cfg(test)]

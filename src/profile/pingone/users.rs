@@ -7,6 +7,7 @@ use serde_json::{json, Map, Value};
 use super::overlay::overlay;
 use super::{PingOne, UniqueUserIdentifier};
 use crate::idp::SourceUser;
+use crate::profile::desired::{prefixed, text};
 use crate::profile::ping_emails::{mark_primary, written_types, OTHER_EMAIL};
 use crate::profile::{
     encode_query_value, set_path, Before, DesiredUser, ModifiedProperty, ScimRequest, Update, Verb,
@@ -101,19 +102,17 @@ impl PingOne {
 
     /// The mapping applied to a source user (`MAPPING`); `active` is the entitlement outcome.
     pub(super) fn mapped_user(&self, user: &SourceUser, prefix: &str, active: bool) -> DesiredUser {
-        let mut attrs = Vec::new();
+        let mut attrs = Vec::with_capacity(MAPPING.len());
         for (path, source) in MAPPING {
             let value = match source {
                 Source::Active => Some(Value::Bool(active)),
                 Source::Attr(a) => text(user.text(*a)),
                 // No UPN tombstone: that rename is Entra's recycle bin (§1.6), not PingOne's.
                 Source::Prefixed(a) => text(user.text(*a)).map(|v| match v {
-                    Value::String(s) => Value::String(format!("{prefix}{s}")),
+                    Value::String(s) => prefixed(prefix, &s),
                     other => other,
                 }),
-                Source::MailNickname => {
-                    Some(Value::String(format!("{prefix}{}", user.mail_nickname())))
-                }
+                Source::MailNickname => Some(prefixed(prefix, &user.mail_nickname())),
             };
             if let Some(v) = value {
                 attrs.push((*path, v));
@@ -202,11 +201,6 @@ impl PingOne {
             modified,
         })
     }
-}
-
-fn text(v: Option<&str>) -> Option<Value> {
-    v.filter(|s| !s.is_empty())
-        .map(|s| Value::String(s.to_string()))
 }
 
 #[cfg(test)]
