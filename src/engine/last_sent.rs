@@ -20,14 +20,33 @@ pub struct LastSent {
 
 impl LastSent {
     pub fn pack(user: &DesiredUser) -> Self {
-        let values: Vec<&Value> = user.attrs.iter().map(|(_, v)| v).collect();
         LastSent {
             paths: shape(user.attrs.iter().map(|(p, _)| *p).collect()),
             // Serializing a `Value` cannot fail (its map keys are strings).
-            values: serde_json::to_string(&values)
+            values: serde_json::to_string(&Values(user))
                 .unwrap_or_default()
                 .into_boxed_str(),
         }
+    }
+
+    /// Whether this record is `user` exactly: the same paths in the same order and values
+    /// that pack to the same text (so are equal). Told without unpacking or allocating, by
+    /// comparing `user`'s packed text as it is written: an IdP that diffs against its own
+    /// record passes over each linked user at every event (Okta) and nearly always finds
+    /// it unchanged, and the unpack alone was ~3,700 instructions a pass (callgrind). A
+    /// `false` says only "not known equal" (an object's keys in another order pack to
+    /// another text): the caller then diffs as before.
+    pub fn holds(&self, user: &DesiredUser) -> bool {
+        let same_paths = self.paths.len() == user.attrs.len()
+            && self.paths.iter().zip(&user.attrs).all(|(a, (b, _))| a == b);
+        if !same_paths {
+            return false;
+        }
+        let mut rest = Unwritten {
+            rest: self.values.as_bytes(),
+            same: true,
+        };
+        serde_json::to_writer(&mut rest, &Values(user)).is_ok() && rest.same && rest.rest.is_empty()
     }
 
     /// The record as it was packed: same paths, order and values (JSON text round-trips a
@@ -37,6 +56,35 @@ impl LastSent {
         DesiredUser {
             attrs: self.paths.iter().copied().zip(values).collect(),
         }
+    }
+}
+
+/// A user's values as the JSON array `LastSent` keeps, written without collecting them.
+struct Values<'a>(&'a DesiredUser);
+
+impl serde::Serialize for Values<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.attrs.iter().map(|(_, v)| v))
+    }
+}
+
+/// A writer that checks what is written against the text still expected.
+struct Unwritten<'a> {
+    rest: &'a [u8],
+    same: bool,
+}
+
+impl std::io::Write for Unwritten<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.rest.strip_prefix(buf) {
+            Some(rest) if self.same => self.rest = rest,
+            _ => self.same = false,
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -102,5 +150,44 @@ mod tests {
         });
         assert!(Arc::ptr_eq(&packed.paths, &other.paths));
         assert_eq!(other.unpack().attrs[0], ("userName", json!("x")));
+    }
+
+    #[test]
+    fn a_record_holds_only_the_user_it_was_packed_from() {
+        let user = DesiredUser {
+            attrs: vec![
+                ("userName", json!("ada@example.com")),
+                ("active", json!(true)),
+                ("obj", json!({"z": 1, "a": [2, "three"]})),
+            ],
+        };
+        let packed = LastSent::pack(&user);
+        assert!(packed.holds(&user));
+        let changed = |i: usize, v: Value| {
+            let mut u = user.clone();
+            u.attrs[i].1 = v;
+            u
+        };
+        // Another value, a value cut short, one written longer, another type.
+        for other in [
+            changed(0, json!("ada@example.org")),
+            changed(0, json!("ada@example.co")),
+            changed(0, json!("ada@example.com.au")),
+            changed(1, json!("True")),
+            changed(2, json!({"z": 1, "a": [2, "three", 4]})),
+        ] {
+            assert!(!packed.holds(&other), "{other:?}");
+        }
+        // Another path, one path fewer, one more.
+        let mut renamed = user.clone();
+        renamed.attrs[1].0 = "enabled";
+        let mut fewer = user.clone();
+        fewer.attrs.pop();
+        let mut more = user.clone();
+        more.attrs.push(("title", json!("x")));
+        for other in [renamed, fewer, more] {
+            assert!(!packed.holds(&other), "{other:?}");
+        }
+        assert!(LastSent::pack(&DesiredUser::default()).holds(&DesiredUser::default()));
     }
 }

@@ -20,6 +20,15 @@ use crate::profile::{
 /// The skip reason of a matched user the profile leaves alone (`ExistingUser::Leave`).
 pub const EXISTING_USER_LEFT: &str = "ExistingUserNotOverwritten";
 
+/// The record of a pass whose IdP found its own record of the user (`name`) unchanged.
+fn own_record_unchanged(mut rec: LogRecord, name: &str) -> LogRecord {
+    rec.step(StepType::Export, true, format!("{name} is unchanged"));
+    rec.skipped(
+        "RedundantExport",
+        format!("{name} is unchanged; nothing sent"),
+    )
+}
+
 /// The profile-facing reason for a lost entitlement.
 fn reason(why: NotEntitled) -> Deprovision {
     match why {
@@ -166,9 +175,6 @@ impl Engine<'_> {
         let entitlement = tenant.entitlement(user_ref);
         let mut rec = LogRecord::new(pass.report.cycle_id, user_ref, user.object_id.to_string());
         rec.step(StepType::Import, true, "retrieved the user from the source");
-        let desired = self
-            .profile
-            .desired_user(user, &self.prefix, entitlement.is_ok());
         let link = self.links.get(&user.object_id).cloned();
         let in_scope_text = match entitlement {
             Ok(()) => "effectively entitled".to_string(),
@@ -194,21 +200,26 @@ impl Engine<'_> {
             Err(NotEntitled::NotAssigned | NotEntitled::ScopingFilter)
         );
 
+        // "Provision Disabled Users" (PF-3, P1-3): a disabled user is created inactive.
+        let created_disabled =
+            entitlement == Err(NotEntitled::Disabled) && self.profile.provisions_disabled_users();
+        if link.is_none() && entitlement.is_err() && !created_disabled {
+            // Disabled or unassigned users are never created (§1.6). Told before the mapping
+            // runs: an event-driven IdP passes over every unassigned user at each change.
+            pass.push(rec.skipped(
+                "NotEffectivelyEntitled",
+                format!("the user will be skipped: it does not have required entitlement for provisioning ({in_scope_text})"),
+            ));
+            pass.unescrow(user_ref);
+            return;
+        }
+        let desired = self
+            .profile
+            .desired_user(user, &self.prefix, entitlement.is_ok());
+
         // The link as this pass holds it: what the connector store will hold once it is applied.
         let mut linked = match link {
             None => {
-                // "Provision Disabled Users" (PF-3, P1-3): a disabled user is created inactive.
-                let created_disabled = entitlement == Err(NotEntitled::Disabled)
-                    && self.profile.provisions_disabled_users();
-                if entitlement.is_err() && !created_disabled {
-                    // Disabled or unassigned users are never created (§1.6).
-                    pass.push(rec.skipped(
-                        "NotEffectivelyEntitled",
-                        format!("the user will be skipped: it does not have required entitlement for provisioning ({in_scope_text})"),
-                    ));
-                    pass.unescrow(user_ref);
-                    return;
-                }
                 let found = match self.match_user(&desired, &mut rec, &mut pass.report).await {
                     Ok(found) => found,
                     Err(Unmatched::Recorded) => return pass.push(rec),
@@ -391,6 +402,14 @@ impl Engine<'_> {
         // Linked: diff and update. Entra reads the target and diffs against its answer
         // (E-23); Okta and Ping diff against their own record of what they last sent.
         let source = self.profile.diff_source();
+        if let (DiffSource::OwnRecord { name }, Some(last)) = (source, &linked.last_desired) {
+            // Its own record is what it would diff against: one equal to what it wants now
+            // has nothing to send, told without unpacking the record.
+            if last.holds(&desired) {
+                pass.unescrow(user_ref);
+                return pass.push(own_record_unchanged(rec, name));
+            }
+        }
         let record = match source {
             DiffSource::Target => None,
             DiffSource::OwnRecord { .. } => Some(
@@ -418,13 +437,8 @@ impl Engine<'_> {
                     .update_user(&target_id, &Value::Null, &desired, before)
                 {
                     None => {
-                        rec.step(StepType::Export, true, format!("{name} is unchanged"));
-                        pass.push(rec.skipped(
-                            "RedundantExport",
-                            format!("{name} is unchanged; nothing sent"),
-                        ));
                         pass.unescrow(user_ref);
-                        return;
+                        return pass.push(own_record_unchanged(rec, name));
                     }
                     Some(_) if update_off.is_some() => {
                         rec.provisioning_action = Action::Update;
