@@ -2,11 +2,14 @@
 //! assignments and scope, and change tracking so an incremental cycle sees only what changed
 //! since its watermark. It knows nothing of SCIM requests; profiles turn it into those.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use uuid::Uuid;
 
+mod keyed;
 mod population;
+
+use keyed::Keyed;
 
 use crate::scenario::model::{AttrValue, Ref, ScopeMode, ScopingClause, ScopingOperator, UserAttr};
 
@@ -101,9 +104,10 @@ pub enum DirectoryError {
 /// The tenant: directory, the application's assignments and scope, and a change clock.
 #[derive(Debug, Clone)]
 pub struct Tenant {
-    users: BTreeMap<Ref, SourceUser>,
-    groups: BTreeMap<Ref, SourceGroup>,
-    assigned: BTreeSet<Ref>,
+    users: Keyed<SourceUser>,
+    groups: Keyed<SourceGroup>,
+    /// Looked up for every user a cycle passes over, never walked: by hash (see `Keyed`).
+    assigned: HashSet<Ref>,
     scope: ScopeMode,
     scoping_filter: Vec<Vec<ScopingClause>>,
     /// In the order they happened, so `at` only grows.
@@ -119,22 +123,23 @@ pub struct Tenant {
     /// `SourceGroup::members`, so a user's scope does not scan every group. A sorted `Vec`,
     /// not a `BTreeSet`: almost every user is in one or two groups, and a one-entry
     /// `BTreeSet` allocates a whole B-tree node (~280 bytes; 28 MB for 100,000 users).
-    member_of: BTreeMap<Ref, Vec<Ref>>,
+    /// Looked up, never walked: by hash (see `Keyed`).
+    member_of: HashMap<Ref, Vec<Ref>>,
 }
 
 impl Default for Tenant {
     fn default() -> Self {
         Tenant {
-            users: BTreeMap::new(),
-            groups: BTreeMap::new(),
-            assigned: BTreeSet::new(),
+            users: Keyed::default(),
+            groups: Keyed::default(),
+            assigned: HashSet::new(),
             scope: ScopeMode::AssignedOnly,
             scoping_filter: vec![],
             purges: vec![],
             clock: 0,
             user_changes: BTreeSet::new(),
             group_changes: BTreeSet::new(),
-            member_of: BTreeMap::new(),
+            member_of: HashMap::new(),
         }
     }
 }
