@@ -23,7 +23,11 @@ impl Engine<'_> {
         let Some(link) = self.links.get(&object_id).cloned() else {
             return;
         };
-        let mut rec = LogRecord::new(pass.report.cycle_id, group, object_id.to_string());
+        let mut rec = LogRecord::new(
+            pass.report.cycle_id,
+            group,
+            LogRecord::source_identity(object_id),
+        );
         rec.step(
             StepType::Import,
             true,
@@ -87,7 +91,11 @@ impl Engine<'_> {
         let Some(group) = tenant.group(group_ref) else {
             return;
         };
-        let mut rec = LogRecord::new(pass.report.cycle_id, group_ref, group.object_id.to_string());
+        let mut rec = LogRecord::new(
+            pass.report.cycle_id,
+            group_ref,
+            LogRecord::source_identity(group.object_id),
+        );
         rec.step(
             StepType::Import,
             true,

@@ -22,10 +22,10 @@ pub const EXISTING_USER_LEFT: &str = "ExistingUserNotOverwritten";
 
 /// The record of a pass whose IdP found its own record of the user (`name`) unchanged.
 fn own_record_unchanged(mut rec: LogRecord, name: &str) -> LogRecord {
-    rec.step(StepType::Export, true, format!("{name} is unchanged"));
+    rec.step(StepType::Export, true, [name, " is unchanged"].concat());
     rec.skipped(
         "RedundantExport",
-        format!("{name} is unchanged; nothing sent"),
+        [name, " is unchanged; nothing sent"].concat(),
     )
 }
 
@@ -44,7 +44,11 @@ impl Engine<'_> {
         let Some(link) = self.links.get(&object_id).cloned() else {
             return;
         };
-        let mut rec = LogRecord::new(pass.report.cycle_id, user, object_id.to_string());
+        let mut rec = LogRecord::new(
+            pass.report.cycle_id,
+            user,
+            LogRecord::source_identity(object_id),
+        );
         rec.step(
             StepType::Import,
             true,
@@ -173,7 +177,11 @@ impl Engine<'_> {
             return;
         };
         let entitlement = tenant.entitlement(user_ref);
-        let mut rec = LogRecord::new(pass.report.cycle_id, user_ref, user.object_id.to_string());
+        let mut rec = LogRecord::new(
+            pass.report.cycle_id,
+            user_ref,
+            LogRecord::source_identity(user.object_id),
+        );
         rec.step(StepType::Import, true, "retrieved the user from the source");
         let link = self.links.get(&user.object_id).cloned();
         let in_scope_text = match entitlement {
