@@ -28,7 +28,7 @@ pub mod runner;
 mod send;
 mod users;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
@@ -134,7 +134,10 @@ pub struct Engine<'a> {
     pub client: &'a ScimClient,
     /// Marks every object this run writes (userName, displayName, externalId).
     pub prefix: String,
-    links: BTreeMap<Uuid, Link>,
+    /// By hash: looked up for every object of every pass and every group member, never
+    /// walked in order (a B-tree of 110,000 random UUIDs is ~17 comparisons across nodes
+    /// a few cache lines apart for each).
+    links: HashMap<Uuid, Link>,
     watermark: u64,
     escrow: escrow::Escrow,
     next_cycle: u32,
@@ -178,7 +181,7 @@ impl<'a> Engine<'a> {
             profile,
             client,
             prefix,
-            links: BTreeMap::new(),
+            links: HashMap::new(),
             watermark: 0,
             escrow: escrow::Escrow::new(profile.transient_retry().pushes.cadence()),
             next_cycle: 1,
