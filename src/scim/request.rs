@@ -106,15 +106,20 @@ pub fn list_resources(body: Option<&Value>) -> Vec<Value> {
         .unwrap_or_default()
 }
 
+/// Whether `path` is a plain attribute name (no URN, filter or sub-attribute), which parses
+/// to itself: `set_path` needs no parse for it.
+pub fn is_plain_name(path: &str) -> bool {
+    !path.is_empty() && !path.contains([':', '[', '.'])
+}
+
 /// Sets `value` at a mapped attribute path inside a JSON body, creating the containers:
 /// `name.givenName` nests, `emails[type eq "work"].value` creates a typed element,
 /// extension URNs nest under their schema key.
 pub fn set_path(body: &mut serde_json::Map<String, Value>, path: &str, value: Value) {
     use super::lookup::ClientPath;
     use super::schema::USER;
-    // A plain attribute name (no URN, filter or sub-attribute) parses to itself: set at once,
-    // as most of a POST's attributes are, without the parse's strings.
-    if !path.is_empty() && !path.contains([':', '[', '.']) {
+    // Set at once, as most of a POST's attributes are, without the parse's strings.
+    if is_plain_name(path) {
         body.insert(path.to_string(), value);
         return;
     }

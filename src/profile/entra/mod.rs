@@ -14,6 +14,7 @@ use crate::idp::SourceUser;
 use crate::profile::desired::{prefixed, text};
 use crate::scenario::model::{Step, UserAttr};
 use crate::scim::lookup::ClientPath;
+use crate::scim::request::is_plain_name;
 use crate::scim::schema::USER;
 use crate::scim::{resource_path, urn};
 
@@ -50,7 +51,7 @@ static PARSED: std::sync::LazyLock<Vec<(&'static str, ClientPath<'static>)>> =
     std::sync::LazyLock::new(|| {
         MAPPING
             .iter()
-            .filter(|(path, _)| path.contains([':', '[', '.']))
+            .filter(|(path, _)| !is_plain_name(path))
             .filter_map(|(path, _)| Some((*path, ClientPath::parse(path, &USER).ok()?)))
             .collect()
     });
