@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use wire::{sent, Sent};
 
 use scim_harness::client::{ScimClient, Secret};
 use scim_harness::engine::{CycleReport, Engine};
@@ -38,27 +39,6 @@ const ENTERPRISE_USER: &str = "urn:ietf:params:scim:schemas:extension:enterprise
 const CORE_GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
-
-/// One request as the target received it.
-#[derive(Debug, Clone, PartialEq)]
-struct Sent {
-    method: String,
-    path: String,
-    query: Vec<(String, String)>,
-    body: Option<Value>,
-}
-
-fn sent(method: &str, path: &str, query: &[(&str, &str)], body: Option<Value>) -> Sent {
-    Sent {
-        method: method.into(),
-        path: path.into(),
-        query: query
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        body,
-    }
-}
 
 fn get(path: &str) -> Sent {
     sent("GET", path, &[], None)
@@ -95,15 +75,6 @@ fn patch(path: &str, ops: Value) -> Sent {
         &[],
         Some(json!({"schemas": [PATCH_OP], "Operations": ops})),
     )
-}
-
-fn reduce(req: &Request) -> Sent {
-    Sent {
-        method: req.method.to_string(),
-        path: req.url.path().to_string(),
-        query: wire::query(req),
-        body: wire::checked_body(req, TOKEN),
-    }
 }
 
 fn list(resources: Vec<Value>) -> Value {
@@ -181,7 +152,7 @@ impl App {
             .await
             .expect("request recording is on");
         let from = self.seen.swap(all.len(), Ordering::SeqCst);
-        all[from..].iter().map(reduce).collect()
+        all[from..].iter().map(|r| wire::reduce(r, TOKEN)).collect()
     }
 }
 

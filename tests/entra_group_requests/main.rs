@@ -17,6 +17,7 @@ mod target;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
+use wire::{sent, Sent};
 
 use scim_harness::client::{ScimClient, Secret};
 use scim_harness::engine::{Created, Engine};
@@ -25,7 +26,6 @@ use scim_harness::profile::entra::{Dialect, Entra};
 use scim_harness::profile::Profile;
 use scim_harness::scenario::model::{AttrValue, SyncKind, UserAttr};
 use serde_json::{json, Value};
-use wiremock::Request;
 
 use target::Target;
 
@@ -42,28 +42,6 @@ const AD_GROUP: &str = "http://schemas.microsoft.com/2006/11/ResourceManagement/
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 const DIALECTS: [Dialect; 2] = [Dialect::Default, Dialect::Scim062020];
-
-/// One request as the target received it: what Entra's behaviour is about.
-#[derive(Debug, PartialEq)]
-struct Sent {
-    method: String,
-    path: String,
-    /// Decoded query pairs; the probe's random GUID reads `<guid>` once checked.
-    query: Vec<(String, String)>,
-    body: Option<Value>,
-}
-
-fn sent(method: &str, path: &str, query: &[(&str, &str)], body: Option<Value>) -> Sent {
-    Sent {
-        method: method.into(),
-        path: path.into(),
-        query: query
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        body,
-    }
-}
 
 fn patch_body(operations: Value) -> Option<Value> {
     Some(json!({"schemas": [PATCH_OP], "Operations": operations}))
@@ -196,16 +174,6 @@ fn replace_op(dialect: Dialect) -> &'static str {
     match dialect {
         Dialect::Default => "Replace",
         Dialect::Scim062020 => "replace",
-    }
-}
-
-/// Reduces a received request to a `Sent`, checking the headers (`wire::checked_body`).
-fn reduce(req: &Request) -> Sent {
-    Sent {
-        method: req.method.to_string(),
-        path: req.url.path().to_string(),
-        query: wire::query(req),
-        body: wire::checked_body(req, TOKEN),
     }
 }
 

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use super::{reduce, wire, Sent, BASE, LIST_RESPONSE};
+use super::{wire, Sent, BASE, LIST_RESPONSE, TOKEN};
 
 fn not_found() -> ResponseTemplate {
     wire::scim(
@@ -192,6 +192,6 @@ impl Target {
     pub(crate) async fn take(&self) -> Vec<Sent> {
         let all = self.received().await;
         let from = self.seen.swap(all.len(), Ordering::SeqCst);
-        all[from..].iter().map(reduce).collect()
+        all[from..].iter().map(|r| wire::reduce(r, TOKEN)).collect()
     }
 }

@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use wire::Sent;
 
 use scim_harness::client::{ScimClient, Secret};
 use scim_harness::engine::{CycleError, CycleReport, Engine};
@@ -36,16 +37,6 @@ const ENTERPRISE_USER: &str = "urn:ietf:params:scim:schemas:extension:enterprise
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 const DIALECTS: [Dialect; 2] = [Dialect::Default, Dialect::Scim062020];
-
-/// One request as the target received it: what Entra's behaviour is about.
-#[derive(Debug, PartialEq)]
-struct Sent {
-    method: String,
-    path: String,
-    /// Decoded query pairs; the probe's random GUID reads `<guid>` once checked.
-    query: Vec<(String, String)>,
-    body: Option<Value>,
-}
 
 fn get(path: &str, query: &[(&str, &str)]) -> Sent {
     Sent {
@@ -109,16 +100,6 @@ fn delete_alice() -> Sent {
         path: ALICE.into(),
         query: vec![],
         body: None,
-    }
-}
-
-/// Reduces a received request to a `Sent`, checking the headers (`wire::checked_body`).
-fn reduce(req: &Request) -> Sent {
-    Sent {
-        method: req.method.to_string(),
-        path: req.url.path().to_string(),
-        query: wire::query(req),
-        body: wire::checked_body(req, TOKEN),
     }
 }
 
@@ -229,7 +210,7 @@ impl Target {
     async fn take(&self) -> Vec<Sent> {
         let all = self.received().await;
         let from = self.seen.swap(all.len(), Ordering::SeqCst);
-        all[from..].iter().map(reduce).collect()
+        all[from..].iter().map(|r| wire::reduce(r, TOKEN)).collect()
     }
 
     /// Every raw (still encoded) query string received so far.

@@ -13,6 +13,7 @@ mod users;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
+use wire::{sent, Sent};
 
 use scim_harness::client::{ScimClient, Secret};
 use scim_harness::engine::Engine;
@@ -34,29 +35,6 @@ const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 /// Stands for the random password once it has been checked.
 const PASSWORD: &str = "<password>";
-
-/// One request as the target received it.
-#[derive(Debug, PartialEq)]
-struct Sent {
-    method: String,
-    /// Path below the base URL.
-    path: String,
-    /// Decoded query pairs, in the order sent.
-    query: Vec<(String, String)>,
-    body: Option<Value>,
-}
-
-fn sent(method: &str, path: &str, query: &[(&str, &str)], body: Option<Value>) -> Sent {
-    Sent {
-        method: method.into(),
-        path: path.into(),
-        query: query
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        body,
-    }
-}
 
 /// §2.1: Test Connection lists two users.
 fn probe() -> Sent {

@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use wire::{sent, Sent};
 
 use scim_harness::client::{ScimClient, Secret};
 use scim_harness::engine::{CycleReport, Engine};
@@ -39,28 +40,6 @@ const ENTERPRISE_USER: &str = "urn:ietf:params:scim:schemas:extension:enterprise
 const CORE_GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
-
-/// One request as the target received it.
-#[derive(Debug, Clone, PartialEq)]
-struct Sent {
-    method: String,
-    path: String,
-    /// Decoded query pairs; the probe's random value reads `<guid>` once checked.
-    query: Vec<(String, String)>,
-    body: Option<Value>,
-}
-
-fn sent(method: &str, path: &str, query: &[(&str, &str)], body: Option<Value>) -> Sent {
-    Sent {
-        method: method.into(),
-        path: path.into(),
-        query: query
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        body,
-    }
-}
 
 /// OL-3/OL-4: the userName lookup.
 fn match_user(user_name: &str) -> Sent {
@@ -107,18 +86,6 @@ fn group_path(id: &str) -> String {
     format!("{GROUPS}/{id}")
 }
 
-/// Reduces a received request to a `Sent`, checking the headers (`wire::checked_body`): the
-/// bearer token, `Accept: application/scim+json`, and `Content-Type: application/scim+json`
-/// exactly when a body goes (OneLogin's own headers are not documented).
-fn reduce(req: &Request) -> Sent {
-    Sent {
-        method: req.method.to_string(),
-        path: req.url.path().to_string(),
-        query: wire::query(req),
-        body: wire::checked_body(req, TOKEN),
-    }
-}
-
 fn list(resources: Vec<Value>) -> Value {
     json!({"schemas": [LIST_RESPONSE], "totalResults": resources.len(),
            "itemsPerPage": resources.len(), "startIndex": 1, "Resources": resources})
@@ -162,7 +129,7 @@ impl Target {
             .await
             .expect("request recording is on");
         let from = self.seen.swap(all.len(), Ordering::SeqCst);
-        all[from..].iter().map(reduce).collect()
+        all[from..].iter().map(|r| wire::reduce(r, TOKEN)).collect()
     }
 }
 

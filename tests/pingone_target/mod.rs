@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 use super::wire;
+pub use super::wire::{sent, Sent};
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -29,28 +30,6 @@ pub const CORE_USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 pub const ENTERPRISE_USER: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 pub const CORE_GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 pub const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
-
-/// One request as the target received it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Sent {
-    pub method: String,
-    pub path: String,
-    /// Decoded query pairs; the probe's random value reads `<guid>` once checked.
-    pub query: Vec<(String, String)>,
-    pub body: Option<Value>,
-}
-
-pub fn sent(method: &str, path: &str, query: &[(&str, &str)], body: Option<Value>) -> Sent {
-    Sent {
-        method: method.into(),
-        path: path.into(),
-        query: query
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        body,
-    }
-}
 
 pub fn get(path: &str) -> Sent {
     sent("GET", path, &[], None)
@@ -94,16 +73,6 @@ pub fn group_put(id: &str, name: &str, members: &[&str]) -> Sent {
         &group_path(id),
         json!({"schemas": [CORE_GROUP], "displayName": name, "members": members}),
     )
-}
-
-/// Reduces a received request to a `Sent`, checking the headers (`wire::checked_body`).
-pub fn reduce(req: &Request) -> Sent {
-    Sent {
-        method: req.method.to_string(),
-        path: req.url.path().to_string(),
-        query: wire::query(req),
-        body: wire::checked_body(req, TOKEN),
-    }
 }
 
 pub fn list(resources: Vec<Value>) -> Value {
@@ -302,7 +271,7 @@ impl Target {
     pub async fn take(&self) -> Vec<Sent> {
         let all = self.received().await;
         let from = self.seen.swap(all.len(), Ordering::SeqCst);
-        all[from..].iter().map(reduce).collect()
+        all[from..].iter().map(|r| wire::reduce(r, TOKEN)).collect()
     }
 
     pub async fn raw_queries(&self) -> Vec<Option<String>> {

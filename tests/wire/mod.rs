@@ -1,12 +1,47 @@
 //! Shared fixtures for the wiremock tests that pin a profile's exact requests: the header
 //! checks every request must pass, query decoding with the probe's random GUID named, and the
-//! SCIM response template. Each test file keeps its own `Sent` shape and expectations.
+//! SCIM response template, and `Sent`, a request as the target received it (PingFederate's
+//! tests keep a sortable one of their own: its requests go out in parallel).
 #![allow(dead_code)]
 
 use serde_json::Value;
 use wiremock::{Request, ResponseTemplate};
 
 pub const SCIM_JSON: &str = "application/scim+json";
+
+/// One request as the target received it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sent {
+    pub method: String,
+    pub path: String,
+    /// Decoded query pairs, in the order sent; a probe's random value reads `<guid>` once
+    /// checked (`query`).
+    pub query: Vec<(String, String)>,
+    pub body: Option<Value>,
+}
+
+/// The request a test expects.
+pub fn sent(method: &str, path: &str, query: &[(&str, &str)], body: Option<Value>) -> Sent {
+    Sent {
+        method: method.into(),
+        path: path.into(),
+        query: query
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        body,
+    }
+}
+
+/// A received request reduced to a `Sent`, its headers checked (`checked_body`).
+pub fn reduce(req: &Request, token: &str) -> Sent {
+    Sent {
+        method: req.method.to_string(),
+        path: req.url.path().to_string(),
+        query: query(req),
+        body: checked_body(req, token),
+    }
+}
 
 /// Checks the headers every request carries — the bearer token, `Accept`, and
 /// `Content-Type: application/scim+json` exactly when a body goes — and returns the body.
