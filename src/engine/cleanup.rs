@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::{Created, CreatedObject};
 use crate::client::ScimClient;
 use crate::scim::lookup::get_ci;
-use crate::scim::request::{encode_query_value, list_resources, quote, ScimRequest, Verb};
+use crate::scim::request::{eq_filter_path, list_resources, ScimRequest, Verb};
 use crate::scim::{member_path, server_id};
 
 /// What cleanup did: human-readable entries such as
@@ -58,11 +58,8 @@ async fn find_by_name(
     name: &str,
 ) -> Result<Vec<String>, String> {
     let attribute = entry.name_attribute();
-    let path = format!(
-        "{}?filter={}",
-        entry.collection.trim_end_matches('/'),
-        encode_query_value(&format!("{attribute} eq {}", quote(name)))
-    );
+    let head = format!("{}?filter=", entry.collection.trim_end_matches('/'));
+    let path = eq_filter_path(&head, attribute, name, "");
     let r = client
         .send(&ScimRequest::get(path.clone()))
         .await

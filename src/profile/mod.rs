@@ -19,7 +19,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 pub use crate::scim::request::{
-    encode_query_value, list_resources, quote, set_parsed, set_path, ScimRequest, Verb,
+    encode_query_value, eq_filter_path, list_resources, quote, set_parsed, set_path, ScimRequest,
+    Verb,
 };
 
 use crate::idp::SourceUser;
@@ -149,9 +150,11 @@ pub trait Profile: Send + Sync {
 
     /// The matching query for an unlinked group (`display_name` already carries the prefix).
     fn match_group(&self, display_name: &str) -> ScimRequest {
-        ScimRequest::get(format!(
-            "/Groups?filter={}",
-            encode_query_value(&format!("displayName eq {}", quote(display_name)))
+        ScimRequest::get(eq_filter_path(
+            "/Groups?filter=",
+            "displayName",
+            display_name,
+            "",
         ))
     }
 

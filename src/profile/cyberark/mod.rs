@@ -8,8 +8,8 @@
 use serde_json::{json, Map, Value};
 
 use super::{
-    encode_query_value, quote, set_path, Before, Cadence, Deprovision, DeprovisionAction,
-    DesiredUser, DiffSource, ExistingGroup, ExistingUser, GroupLookup, GroupRemoval, JobSettings,
+    eq_filter_path, set_path, Before, Cadence, Deprovision, DeprovisionAction, DesiredUser,
+    DiffSource, ExistingGroup, ExistingUser, GroupLookup, GroupRemoval, JobSettings,
     MembershipChange, ModifiedProperty, Profile, PushRetry, Scheduling, ScimRequest, Strictness,
     TransientRetry, Update, Verb,
 };
@@ -213,8 +213,8 @@ impl Profile for CyberArk {
 
     /// CA-2, CA-3: `GET /Users?filter=userName eq "<principal name>"`.
     fn match_user(&self, desired: &DesiredUser) -> ScimRequest {
-        let filter = format!("userName eq {}", quote(desired.user_name().unwrap_or("")));
-        ScimRequest::get(format!("/Users?filter={}", encode_query_value(&filter)))
+        let name = desired.user_name().unwrap_or("");
+        ScimRequest::get(eq_filter_path("/Users?filter=", "userName", name, ""))
     }
 
     /// CA-7: overwrite adopts the user (the first push then PUTs the whole mapped user: the

@@ -4,7 +4,7 @@
 
 use super::{Entra, WORK_EMAIL};
 use crate::profile::ProfileError;
-use crate::profile::{encode_query_value, quote, DesiredUser, Lookup, MatchKey, ScimRequest};
+use crate::profile::{eq_filter_path, DesiredUser, Lookup, MatchKey, ScimRequest};
 
 /// The user attributes Entra is documented to match on (`ms-scim-tutorial`,
 /// `ms-customize-attrs`): `userName` is the default mapping's only one (precedence 1).
@@ -40,18 +40,17 @@ pub(super) fn parse(
 
 /// `GET /Users?filter=<attr> eq "<value>"`.
 pub(super) fn user_filter(attr: &str, value: &str) -> ScimRequest {
-    ScimRequest::get(format!(
-        "/Users?filter={}",
-        encode_query_value(&format!("{attr} eq {}", quote(value)))
-    ))
+    ScimRequest::get(eq_filter_path("/Users?filter=", attr, value, ""))
 }
 
 /// `GET /Groups?excludedAttributes=members&filter=<attr> eq "<value>"`: Entra never reads
 /// members back (§1.7).
 pub(super) fn group_filter(attr: &str, value: &str) -> ScimRequest {
-    ScimRequest::get(format!(
-        "/Groups?excludedAttributes=members&filter={}",
-        encode_query_value(&format!("{attr} eq {}", quote(value)))
+    ScimRequest::get(eq_filter_path(
+        "/Groups?excludedAttributes=members&filter=",
+        attr,
+        value,
+        "",
     ))
 }
 

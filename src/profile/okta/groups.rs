@@ -5,16 +5,18 @@
 use serde_json::{json, Value};
 
 use super::{Integration, MemberPush, Okta};
-use crate::profile::{encode_query_value, quote, MembershipChange, ScimRequest, Verb};
+use crate::profile::{eq_filter_path, quote, MembershipChange, ScimRequest, Verb};
 use crate::scim::{resource_path, urn};
 
 impl Okta {
     /// [I] §2.5 documents no lookup query for Push Groups; this is the user match (§2.2)
     /// applied to displayName, with the same paging parameters.
     pub(super) fn group_query(display_name: &str) -> ScimRequest {
-        ScimRequest::get(format!(
-            "/Groups?filter={}&startIndex=1&count=100",
-            encode_query_value(&format!("displayName eq {}", quote(display_name)))
+        ScimRequest::get(eq_filter_path(
+            "/Groups?filter=",
+            "displayName",
+            display_name,
+            "&startIndex=1&count=100",
         ))
     }
 

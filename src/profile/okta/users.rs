@@ -8,7 +8,7 @@ use super::{Integration, Okta};
 use crate::idp::SourceUser;
 use crate::profile::desired::{prefixed, text};
 use crate::profile::{
-    encode_query_value, quote, Before, DesiredUser, ModifiedProperty, ScimRequest, Update, Verb,
+    eq_filter_path, Before, DesiredUser, ModifiedProperty, ScimRequest, Update, Verb,
 };
 use crate::scenario::model::UserAttr;
 use crate::scim::lookup::get_ci;
@@ -153,9 +153,11 @@ impl Okta {
     /// §2.2 step 1: filter on userName, with Okta's paging parameters after it.
     pub(super) fn user_query(desired: &DesiredUser) -> ScimRequest {
         let name = desired.user_name().unwrap_or_default();
-        ScimRequest::get(format!(
-            "/Users?filter={}&startIndex=1&count=100",
-            encode_query_value(&format!("userName eq {}", quote(name)))
+        ScimRequest::get(eq_filter_path(
+            "/Users?filter=",
+            "userName",
+            name,
+            "&startIndex=1&count=100",
         ))
     }
 

@@ -15,7 +15,7 @@ pub use options::{RemovalAction, OPTIONS};
 pub use template::{Template, TemplateError, DEFAULT_TEMPLATE};
 
 use super::{
-    encode_query_value, quote, Before, Cadence, Deprovision, DeprovisionAction, DesiredUser,
+    eq_filter_path, quote, Before, Cadence, Deprovision, DeprovisionAction, DesiredUser,
     DiffSource, GroupLookup, MembershipChange, ModifiedProperty, Profile, PushRetry, Scheduling,
     ScimRequest, Strictness, TransientRetry, Update, Verb,
 };
@@ -145,10 +145,7 @@ impl Profile for OneLogin {
     /// OL-2 (`ol-implement`): enabling provisioning looks up a userName known not to exist.
     fn test_connection(&self) -> ScimRequest {
         let probe = uuid::Uuid::new_v4().to_string();
-        ScimRequest::get(format!(
-            "/Users?filter={}",
-            encode_query_value(&format!("userName eq {}", quote(&probe)))
-        ))
+        ScimRequest::get(eq_filter_path("/Users?filter=", "userName", &probe, ""))
     }
 
     /// OL-2: "an empty array of users or alternately a 404" both confirm the endpoint. An
@@ -200,10 +197,7 @@ impl Profile for OneLogin {
     /// OL-3/OL-4: `GET /Users?filter=userName eq "<userName>"`.
     fn match_user(&self, desired: &DesiredUser) -> ScimRequest {
         let name = desired.user_name().unwrap_or_default();
-        ScimRequest::get(format!(
-            "/Users?filter={}",
-            encode_query_value(&format!("userName eq {}", quote(name)))
-        ))
+        ScimRequest::get(eq_filter_path("/Users?filter=", "userName", name, ""))
     }
 
     /// OL-2: an empty list or a 404 both mean "no such user" [I for the match].

@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use super::PingOne;
-use crate::profile::{encode_query_value, quote, ScimRequest, Verb};
+use crate::profile::{eq_filter_path, ScimRequest, Verb};
 use crate::scim::{member_path, urn};
 
 /// `GROUP_NAME_SOURCE` (P1-1): which name of a PingOne group becomes its `displayName`.
@@ -69,11 +69,8 @@ impl PingOne {
     /// \[I\] P1-12: the lookup of an unlinked group, `displayName eq` in the groups
     /// resource, as the other filter-matching IdPs send it.
     pub(super) fn group_query(&self, display_name: &str) -> ScimRequest {
-        ScimRequest::get(format!(
-            "{}?filter={}",
-            self.groups_resource,
-            encode_query_value(&format!("displayName eq {}", quote(display_name)))
-        ))
+        let head = format!("{}?filter=", self.groups_resource);
+        ScimRequest::get(eq_filter_path(&head, "displayName", display_name, ""))
     }
 
     /// \[I\] §4 does not show the group POST; PingFederate's carries only `displayName` and
