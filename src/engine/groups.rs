@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::links::Kind;
 use super::log::{Action, LogRecord, StepType};
 use super::matching::collection_404;
 use super::pool::Pass;
@@ -251,7 +252,8 @@ impl Engine<'_> {
                         id
                     }
                     [id] => {
-                        if let Some(other) = self.linked_elsewhere(id, group.object_id) {
+                        if let Some(other) = self.linked_elsewhere(Kind::Group, id, group.object_id)
+                        {
                             // Two source groups with one displayName: the second cannot match.
                             pass.push(rec.failed(
                                 TARGET_ALREADY_LINKED,
@@ -479,9 +481,7 @@ impl Engine<'_> {
                 "the target group already matches the source",
             );
         }
-        if let Some(l) = self.links.get_mut(&group.object_id) {
-            l.members = written;
-        }
+        self.links.set_members(&group.object_id, written);
         report.records.push(rec);
     }
 }

@@ -11,6 +11,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::deadline::within_record;
+use super::links::Kind;
 use super::log::LogRecord;
 use super::{CycleReport, Engine, Link, TARGET_ALREADY_LINKED};
 use crate::idp::{Purge, Tenant};
@@ -21,8 +22,9 @@ use crate::idp::{Purge, Tenant};
 pub(super) struct Pass {
     pub(super) report: CycleReport,
     changes: Vec<Change>,
-    /// "user" or "group", for the record of a link refused at apply time.
-    noun: &'static str,
+    /// A user's or a group's: which links its own are among, and how the record of a link
+    /// refused at apply time names it.
+    kind: Kind,
     /// A linked group's record, handed on to the membership phase with the group's ref.
     handed_on: Option<(String, LogRecord)>,
 }
@@ -58,7 +60,7 @@ impl Pass {
                 ..CycleReport::default()
             },
             changes: Vec::new(),
-            noun: "user",
+            kind: Kind::User,
             handed_on: None,
         }
     }
@@ -66,7 +68,7 @@ impl Pass {
     /// A group's pass.
     pub(super) fn for_group(cycle_id: u32) -> Self {
         Pass {
-            noun: "group",
+            kind: Kind::Group,
             ..Pass::new(cycle_id)
         }
     }
@@ -284,7 +286,7 @@ impl Engine<'_> {
         let Pass {
             report: mut own,
             changes,
-            noun,
+            kind,
             mut handed_on,
         } = pass;
         for change in changes {
@@ -295,7 +297,7 @@ impl Engine<'_> {
                     matched,
                 } => {
                     let other = matched
-                        .then(|| self.linked_elsewhere(&link.target_id, object_id))
+                        .then(|| self.linked_elsewhere(kind, &link.target_id, object_id))
                         .flatten();
                     match other {
                         Some(other) => {
@@ -308,7 +310,8 @@ impl Engine<'_> {
                                 own.records.push(rec.failed(
                                     TARGET_ALREADY_LINKED,
                                     format!(
-                                        "target {noun} {} already belongs to source object `{other}`",
+                                        "target {} {} already belongs to source object `{other}`",
+                                        kind.noun(),
                                         link.target_id
                                     ),
                                 ));
@@ -317,7 +320,7 @@ impl Engine<'_> {
                             break;
                         }
                         None => {
-                            self.links.insert(object_id, link);
+                            self.links.insert(kind, object_id, link);
                         }
                     }
                 }

@@ -5,6 +5,7 @@
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::links::Kind;
 use super::log::{Action, LogRecord, StepType};
 use super::matching::{collection_404, Unmatched};
 use super::{
@@ -287,7 +288,7 @@ impl Engine<'_> {
                         return;
                     }
                     [id] => {
-                        if let Some(other) = self.linked_elsewhere(id, user.object_id) {
+                        if let Some(other) = self.linked_elsewhere(Kind::User, id, user.object_id) {
                             pass.push(rec.failed(
                                 TARGET_ALREADY_LINKED,
                                 format!(
@@ -560,12 +561,15 @@ impl Engine<'_> {
         pass.push(rec);
     }
 
-    /// The source object another link already ties `target_id` to, if any.
-    pub(super) fn linked_elsewhere(&self, target_id: &str, object_id: Uuid) -> Option<String> {
-        self.links
-            .iter()
-            .find(|(oid, l)| l.target_id == target_id && **oid != object_id)
-            .map(|(_, l)| l.object.clone())
+    /// The source object another link of `kind` already ties `target_id` to, if any.
+    pub(super) fn linked_elsewhere(
+        &self,
+        kind: Kind,
+        target_id: &str,
+        object_id: Uuid,
+    ) -> Option<String> {
+        let other = self.links.linked_elsewhere(kind, target_id, object_id)?;
+        Some(other.object.clone())
     }
 }
 

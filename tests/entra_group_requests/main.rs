@@ -186,7 +186,10 @@ struct EntraApp {
 
 impl EntraApp {
     async fn start(options: &[(&str, &str)]) -> EntraApp {
-        let target = Target::start().await;
+        Self::on(Target::start().await, options)
+    }
+
+    fn on(target: Target, options: &[(&str, &str)]) -> EntraApp {
         let options: BTreeMap<String, String> = options
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))

@@ -213,3 +213,45 @@ async fn member_remove_is_batched_by_member_batch() {
         assert_eq!(app.target.take().await, expected, "{dialect:?}");
     }
 }
+
+/// A server that numbers each collection on its own holds user `n-1` and group `n-1`, two
+/// different objects: the group Entra matches by displayName is linked and gets its member.
+/// Until 2026-12-03 the engine looked for a matched id among every link, users' included,
+/// and refused the group as `TargetEntryAlreadyLinked` to the user.
+#[tokio::test]
+async fn a_group_matched_under_the_id_of_a_linked_user_is_linked() {
+    let app = EntraApp::on(Target::start_numbered().await, &[]);
+    let existing = scim_harness::scim::ScimRequest::with_body(
+        scim_harness::scim::Verb::Post,
+        "/Groups",
+        json!({"schemas": [CORE_GROUP], "displayName": "Sales"}),
+    );
+    let made = app.client.send(&existing).await.expect("the group is made");
+    assert_eq!(made.status, 201);
+    app.target.take().await;
+    let tenant = tenant_with_sales(&["alice"]);
+    let mut engine = app.engine();
+    let report = engine
+        .cycle(&tenant, SyncKind::Initial)
+        .await
+        .expect("the cycle runs");
+    let failed: Vec<_> = report
+        .records
+        .iter()
+        .filter(|r| r.status == scim_harness::scenario::model::Status::Failure)
+        .map(|r| (&r.object, &r.error_code, &r.reason))
+        .collect();
+    assert!(failed.is_empty(), "{failed:?}");
+    let link = |object: &str| {
+        let object_id = tenant.group(object).map(|g| g.object_id);
+        let object_id = object_id.or_else(|| tenant.user(object).map(|u| u.object_id));
+        engine
+            .link(&object_id.expect("in the tenant"))
+            .map(|l| l.target_id.clone())
+    };
+    assert_eq!(link("alice").as_deref(), Some("n-1"));
+    assert_eq!(link("sales").as_deref(), Some("n-1"));
+    let sent = app.target.take().await;
+    let add = patch_group("n-1", add_members(add_op(Dialect::Default), &["n-1"]));
+    assert!(sent.contains(&add), "{sent:#?}");
+}

@@ -137,10 +137,20 @@ pub(crate) struct Target {
 
 impl Target {
     pub(crate) async fn start() -> Target {
+        Self::start_with_prefixes("u", "g").await
+    }
+
+    /// A server that numbers each collection on its own, as many do: its first user and
+    /// its first group are both `n-1`.
+    pub(crate) async fn start_numbered() -> Target {
+        Self::start_with_prefixes("n", "n").await
+    }
+
+    async fn start_with_prefixes(users: &'static str, groups: &'static str) -> Target {
         let server = MockServer::start().await;
         let directory = Arc::new(Mutex::new(Directory {
-            users: Resources::new("u"),
-            groups: Resources::new("g"),
+            users: Resources::new(users),
+            groups: Resources::new(groups),
         }));
         Mock::given(any())
             .respond_with(MinimalScim(directory.clone()))
