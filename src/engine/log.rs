@@ -63,7 +63,8 @@ pub struct ProvisioningStep {
     pub kind: StepType,
     #[serde(deserialize_with = "de_step_status")]
     pub status: Word,
-    pub description: String,
+    /// Borrowed when it is fixed text (most steps): every pass writes two or three steps.
+    pub description: std::borrow::Cow<'static, str>,
 }
 
 /// Serialized as the `--log` line reads; read back (`Deserialize`) only from the run's own
@@ -171,7 +172,12 @@ impl LogRecord {
         }
     }
 
-    pub fn step(&mut self, kind: StepType, ok: bool, description: impl Into<String>) {
+    pub fn step(
+        &mut self,
+        kind: StepType,
+        ok: bool,
+        description: impl Into<std::borrow::Cow<'static, str>>,
+    ) {
         self.provisioning_steps.push(ProvisioningStep {
             kind,
             status: if ok { "success" } else { "failure" },

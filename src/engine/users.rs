@@ -2,6 +2,8 @@
 //! anchor or matching query, create or read-diff-update (Okta and Ping: diff against their own
 //! record, read only to build a PUT), disable, and DELETE on a purge of a still-managed user. Never re-creates a linked user that vanished (`InvalidAnchor`).
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -185,15 +187,16 @@ impl Engine<'_> {
         );
         rec.step(StepType::Import, true, "retrieved the user from the source");
         let link = self.links.get(&user.object_id).cloned();
-        let in_scope_text = match entitlement {
-            Ok(()) => "effectively entitled".to_string(),
+        let in_scope_text: Cow<'static, str> = match entitlement {
+            Ok(()) => "effectively entitled".into(),
             Err(NotEntitled::NotAssigned) => {
                 "not assigned to the application (IsInProvisioningScope false)".into()
             }
             Err(NotEntitled::ScopingFilter) => format!(
                 "the scoping filter does not hold (IsInProvisioningScope false): {}",
                 tenant.scoping_filter_text()
-            ),
+            )
+            .into(),
             Err(NotEntitled::Disabled) => "accountEnabled is false (IsActive false)".into(),
             Err(NotEntitled::SoftDeleted) => {
                 "soft-deleted in the source (IsSoftDeleted true)".into()
@@ -270,17 +273,18 @@ impl Engine<'_> {
                             true,
                             format!("POST answered {}", created.status),
                         );
-                        rec.modified_properties = desired
-                            .attrs
-                            .iter()
-                            .map(|(p, v)| ModifiedProperty {
-                                name: (*p).to_string(),
-                                old: None,
-                                new: Some(v.clone()),
-                            })
-                            .collect();
                         let mut link = Link::new(&id, user_ref);
                         link.last_desired = Some(LastSent::pack(&desired));
+                        // The record takes the values sent: nothing reads `desired` after this.
+                        rec.modified_properties = desired
+                            .attrs
+                            .into_iter()
+                            .map(|(p, v)| ModifiedProperty {
+                                name: p.into(),
+                                old: None,
+                                new: Some(v),
+                            })
+                            .collect();
                         pass.link(user.object_id, link, false);
                         pass.unescrow(user_ref);
                         pass.exported(user_ref, created.body.as_deref().unwrap_or(&Value::Null));

@@ -107,8 +107,10 @@ impl Before<'_> {
 /// A changed attribute, as Entra's provisioning log lists it (`modifiedProperties`).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ModifiedProperty {
+    /// Borrowed when it is a mapped path (nearly always): a create names every attribute
+    /// it sent, and each name was a string allocated for the log.
     #[serde(rename = "displayName")]
-    pub name: String,
+    pub name: std::borrow::Cow<'static, str>,
     #[serde(rename = "oldValue")]
     pub old: Option<Value>,
     #[serde(rename = "newValue")]

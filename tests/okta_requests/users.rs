@@ -324,7 +324,7 @@ async fn a_server_that_drops_an_attribute_gets_no_put_until_the_okta_profile_cha
             .expect("a record for alice")
             .modified_properties
             .iter()
-            .map(|m| m.name.as_str())
+            .map(|m| m.name.as_ref())
             .collect();
         assert_eq!(
             changed,

@@ -240,7 +240,7 @@ async fn a_server_that_drops_email_types_gets_no_put_until_pingone_changes() {
         .expect("a record for alice")
         .modified_properties
         .iter()
-        .map(|m| m.name.as_str())
+        .map(|m| m.name.as_ref())
         .collect();
     assert_eq!(changed, ["title"]);
 }

@@ -250,7 +250,7 @@ impl Profile for CyberArk {
             let new = desired.get(path).cloned();
             if old != new {
                 modified.push(ModifiedProperty {
-                    name: (*path).to_string(),
+                    name: (*path).into(),
                     old,
                     new,
                 });

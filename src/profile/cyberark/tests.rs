@@ -130,7 +130,7 @@ fn an_update_is_a_put_of_the_whole_user_and_a_clear_leaves_the_value_out() {
         update.request,
         ScimRequest::with_body(Verb::Put, "/Users/u-1", body)
     );
-    let names: Vec<&str> = update.modified.iter().map(|m| m.name.as_str()).collect();
+    let names: Vec<&str> = update.modified.iter().map(|m| m.name.as_ref()).collect();
     assert_eq!(names, ["active", ENTERPRISE_DEPARTMENT]);
     // A user adopted under "overwrite" has no record yet: everything is written.
     let adopted = p

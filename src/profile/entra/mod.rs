@@ -469,7 +469,7 @@ impl Profile for Entra {
                 if let Some(op) = have.as_ref().and_then(|old| self.clear_op(path, old)) {
                     ops.push(op);
                     modified.push(ModifiedProperty {
-                        name: (*path).to_string(),
+                        name: (*path).into(),
                         old: have,
                         new: None,
                     });
@@ -480,7 +480,7 @@ impl Profile for Entra {
                 continue;
             }
             modified.push(ModifiedProperty {
-                name: (*path).to_string(),
+                name: (*path).into(),
                 old: have.clone(),
                 new: Some(want.clone()),
             });

@@ -241,7 +241,7 @@ impl Okta {
             .filter_map(|(path, want)| {
                 let have = before.value(current, path);
                 (have.as_ref() != Some(want)).then(|| ModifiedProperty {
-                    name: (*path).to_string(),
+                    name: (*path).into(),
                     old: have,
                     new: Some(want.clone()),
                 })

@@ -264,7 +264,7 @@ impl Profile for OneLogin {
             }
             value.insert(top.to_string(), sent);
             modified.push(ModifiedProperty {
-                name: (*path).to_string(),
+                name: (*path).into(),
                 old: have,
                 new: Some(want.clone()),
             });

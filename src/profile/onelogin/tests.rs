@@ -129,7 +129,7 @@ fn updates_are_one_pathless_replace_of_what_changed() {
             }}]})
         )
     );
-    let names: Vec<&str> = update.modified.iter().map(|m| m.name.as_str()).collect();
+    let names: Vec<&str> = update.modified.iter().map(|m| m.name.as_ref()).collect();
     assert_eq!(names, vec!["name.familyName", WORK_EMAIL]);
     let arrays = onelogin(&[("patch_email_object", "false")])
         .update_user("u-1", &Value::Null, &after, Before::Record(&before))

@@ -175,7 +175,7 @@ impl PingFederate {
                     let old = before.value(current, path).filter(|v| !v.is_null());
                     if old.as_ref() != Some(want) {
                         modified.push(ModifiedProperty {
-                            name: (*path).to_string(),
+                            name: (*path).into(),
                             old,
                             new: Some(want.clone()),
                         });

@@ -154,7 +154,7 @@ impl PingOne {
             let have = before.value(current, path);
             if have.as_ref() != Some(want) {
                 modified.push(ModifiedProperty {
-                    name: (*path).to_string(),
+                    name: (*path).into(),
                     old: have,
                     new: Some(want.clone()),
                 });
@@ -342,7 +342,7 @@ mod tests {
                 urn::ENTERPRISE_USER: {"department": "Sales"}
             }))
         );
-        let names: Vec<&str> = update.modified.iter().map(|m| m.name.as_str()).collect();
+        let names: Vec<&str> = update.modified.iter().map(|m| m.name.as_ref()).collect();
         assert_eq!(names, [WORK_EMAIL, "name.familyName"]);
     }
 

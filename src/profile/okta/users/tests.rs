@@ -241,7 +241,7 @@ fn profile_change_is_a_put_of_the_merged_object() {
     assert_eq!(update.request.path, "/Users/u1");
     // id, meta, groups and the unmapped nickName are echoed (§2.3).
     assert_eq!(update.request.body.as_deref().cloned(), Some(expected));
-    let names: Vec<&str> = update.modified.iter().map(|m| m.name.as_str()).collect();
+    let names: Vec<&str> = update.modified.iter().map(|m| m.name.as_ref()).collect();
     assert_eq!(names, ["name.familyName", WORK_EMAIL, "displayName"]);
 }
 
