@@ -136,7 +136,9 @@ async fn a_refused_client_secret_is_named_with_the_token_endpoints_answer() {
         "{json}"
     );
     assert!(json.contains("RFC 6749 §4.4, §5.2"), "{json}");
-    // Nothing reached the target: without a token the IdP sends nothing.
+    // Nothing reached the target: without a token the IdP sends nothing, and the run counts
+    // no request it did not send.
+    assert_eq!(pf.requests, 0);
     let admin = ScimClient::new(
         scim.base_url(),
         Some(Secret::new(ISSUED)),

@@ -102,7 +102,7 @@ impl Engine<'_> {
                     format!("HTTP {}: {}", r.status, short(&r.text())),
                 )
             }
-            Sent::Transport(e) => {
+            Sent::Transport(e) | Sent::Unsent(e) => {
                 escrow = escrows;
                 // A redirect or an oversized answer is how the server is built, not a passing
                 // fault: retried like any failure, but never settled as transient.

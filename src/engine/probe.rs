@@ -93,19 +93,23 @@ impl Engine<'_> {
     /// One probe request: sent, retried on transient faults, judged by `probe_ok`.
     async fn probe(&self, req: ScimRequest, report: &mut CycleReport) -> Result<(), CycleError> {
         let retry = self.profile.transient_retry();
-        *report.requests.entry(req.verb.as_str()).or_default() += 1;
         self.progress.sent(1);
         let started = Instant::now();
         let mut faults: Vec<String> = Vec::new();
+        // Counted once however often it is tried, and only if one try reached the target.
+        let mut reached = false;
         let outcome = loop {
             let outcome = self.exchange_once(&req).await;
+            reached |= outcome.reached_target();
             let fault = match &outcome {
                 Sent::Answer(r) if is_transient(r.status) => Some(format!(
                     "answered {}{}",
                     r.status,
                     detail_of(r).map(|d| format!(" ({d})")).unwrap_or_default()
                 )),
-                Sent::Transport(e) if is_transient_error(e) => Some(format!("failed: {e}")),
+                Sent::Transport(e) | Sent::Unsent(e) if is_transient_error(e) => {
+                    Some(format!("failed: {e}"))
+                }
                 _ => None,
             };
             let attempt = faults.len() as u32 + 1;
@@ -113,7 +117,7 @@ impl Engine<'_> {
                 Some(fault) if attempt < retry.probe_attempts => {
                     let wait = match &outcome {
                         Sent::Answer(r) => wait_before_retry(r.retry_after, attempt),
-                        Sent::Transport(_) | Sent::Preview(_) => backoff(attempt),
+                        Sent::Transport(_) | Sent::Unsent(_) | Sent::Preview(_) => backoff(attempt),
                     };
                     faults.push(fault);
                     tokio::time::sleep(wait).await;
@@ -121,6 +125,9 @@ impl Engine<'_> {
                 _ => break outcome,
             }
         };
+        if reached {
+            *report.requests.entry(req.verb.as_str()).or_default() += 1;
+        }
         let result = self.judge_probe(&req, outcome, faults.len() + 1);
         if let (Ok(()), Some(first)) = (&result, faults.first()) {
             let again = match faults.len() {
@@ -144,7 +151,7 @@ impl Engine<'_> {
     ) -> Result<(), CycleError> {
         let retry = self.profile.transient_retry();
         let r = match outcome {
-            Sent::Transport(e) => return Err(CycleError::Unreachable(e)),
+            Sent::Transport(e) | Sent::Unsent(e) => return Err(CycleError::Unreachable(e)),
             Sent::Answer(r) => r,
             // A probe is a read and goes through `exchange_once`: preview never holds it.
             Sent::Preview(_) => return Ok(()),

@@ -11,25 +11,41 @@ use futures::stream::{self, StreamExt};
 use super::escrow::retry_after;
 use super::log::is_transient;
 use super::{deadline, CycleReport, Engine};
-use crate::client::{ClientError, Response};
+use crate::client::{ClientError, FailureKind, Response};
 use crate::scim::ScimRequest;
 
 pub(super) enum Sent {
     Answer(Response),
+    /// Sent, and the exchange failed on the way: a timeout, a broken connection, a
+    /// redirect or an oversized answer. The target may have seen it.
     Transport(ClientError),
+    /// Never reached the target: no connection could be made, the token endpoint gave no
+    /// token (PF-2), or the record's budget was spent before it (PF-20). Not counted.
+    Unsent(ClientError),
     /// A write preview mode withheld (CA-10): not sent, so there is no answer.
     Preview(ScimRequest),
 }
 
+impl Sent {
+    /// Whether the target saw the request: what a cycle's request counts count.
+    pub(super) fn reached_target(&self) -> bool {
+        matches!(self, Sent::Answer(_) | Sent::Transport(_))
+    }
+}
+
 impl Engine<'_> {
-    /// A write withheld by preview mode is not counted: the counts are what the target saw.
+    /// A write withheld by preview mode is not counted, nor one that never reached the
+    /// target: the counts are what the target saw.
     pub(super) async fn send(&self, req: &ScimRequest, report: &mut CycleReport) -> Sent {
         if self.withholds(req) {
             return Sent::Preview(req.clone());
         }
-        *report.requests.entry(req.verb.as_str()).or_default() += 1;
         self.progress.sent(1);
-        self.exchange(req).await
+        let sent = self.exchange(req).await;
+        if sent.reached_target() {
+            *report.requests.entry(req.verb.as_str()).or_default() += 1;
+        }
+        sent
     }
 
     /// Sends requests through a pool of `parallelism` workers, as an IdP with a worker pool
@@ -41,11 +57,18 @@ impl Engine<'_> {
         parallelism: usize,
         report: &mut CycleReport,
     ) -> Vec<Sent> {
-        for req in requests.iter().filter(|r| !self.withholds(r)) {
-            *report.requests.entry(req.verb.as_str()).or_default() += 1;
-        }
         let sent = requests.iter().filter(|r| !self.withholds(r)).count();
         self.progress.sent(sent as u64);
+        let outcomes = self.exchange_all(requests, parallelism).await;
+        for (req, outcome) in requests.iter().zip(&outcomes) {
+            if outcome.reached_target() {
+                *report.requests.entry(req.verb.as_str()).or_default() += 1;
+            }
+        }
+        outcomes
+    }
+
+    async fn exchange_all(&self, requests: &[ScimRequest], parallelism: usize) -> Vec<Sent> {
         if parallelism <= 1 {
             // In turn, not through `buffer_unordered(1)`: its `FuturesUnordered` wakes its own
             // task after every poll of its one request, a second poll of the cycle per answer.
@@ -95,7 +118,8 @@ impl Engine<'_> {
             rate.acquire().await;
         }
         let budget = deadline::request_budget(self.job.record_timeout);
-        let outcome = if budget == Some(std::time::Duration::ZERO) {
+        let spent = budget == Some(std::time::Duration::ZERO);
+        let outcome = if spent {
             // The record's budget is spent: it is left for the next cycle unsent (PF-20).
             let url = format!("{}{}", self.client.base(), req.path);
             Err(ClientError::Timeout {
@@ -105,7 +129,7 @@ impl Engine<'_> {
         } else {
             self.client.send_within(req, budget).await
         };
-        match (outcome, self.job.record_timeout) {
+        let sent = match (outcome, self.job.record_timeout) {
             (Ok(r), _) => {
                 if let (true, Some(seconds)) = (is_transient(r.status), r.retry_after) {
                     let until = Instant::now() + retry_after(seconds);
@@ -126,6 +150,10 @@ impl Engine<'_> {
                 })
             }
             (Err(e), _) => Sent::Transport(e),
+        };
+        match sent {
+            Sent::Transport(e) if spent || unsent(&e) => Sent::Unsent(e),
+            sent => sent,
         }
     }
 
@@ -146,4 +174,10 @@ impl Engine<'_> {
     pub(super) async fn wait_for_escrow(&self, object: &str) {
         self.wait_until(self.escrow.not_before(object)).await;
     }
+}
+
+/// A client error that left nothing on the wire: no connection (or no TLS session) was
+/// made, or the token endpoint gave no token, so the request itself was never written.
+fn unsent(e: &ClientError) -> bool {
+    matches!(e.kind(), FailureKind::Connect | FailureKind::TokenEndpoint)
 }
