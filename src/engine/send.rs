@@ -68,6 +68,8 @@ impl Engine<'_> {
         outcomes
     }
 
+    /// `send_all`'s exchanges, one outcome per request in request order; a write preview
+    /// mode withholds is not sent.
     async fn exchange_all(&self, requests: &[ScimRequest], parallelism: usize) -> Vec<Sent> {
         if parallelism <= 1 {
             // In turn, not through `buffer_unordered(1)`: its `FuturesUnordered` wakes its own
