@@ -215,7 +215,9 @@ async fn member_remove_is_batched_by_member_batch() {
 }
 
 /// A server that numbers each collection on its own holds user `n-1` and group `n-1`, two
-/// different objects: the group Entra matches by displayName is linked and gets its member.
+/// different objects (RFC 7643 §3.1 wants ids unique across all resources; that is the
+/// server's fault, not a link clash): the group Entra matches by displayName is linked and
+/// gets its member.
 /// Until 2026-12-03 the engine looked for a matched id among every link, users' included,
 /// and refused the group as `TargetEntryAlreadyLinked` to the user.
 #[tokio::test]
