@@ -48,12 +48,12 @@ pub(super) async fn run(h: Harness) -> Result<Report, HarnessError> {
                     token,
                     transport,
                     oauth,
-                } => Some((
-                    url.base.clone(),
-                    token.clone(),
-                    transport.clone(),
-                    oauth.clone(),
-                )),
+                } => Some(suite::External {
+                    base: url.base.clone(),
+                    token: token.clone(),
+                    transport: transport.clone(),
+                    oauth: oauth.clone(),
+                }),
                 Target::Builtin | Target::DryRun { .. } => None,
             };
             let suite = suite::run(suite::SuiteRunArgs {

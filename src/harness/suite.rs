@@ -12,15 +12,15 @@ use crate::engine::runner::{ScenarioOutcome, StepFailure, Verdict};
 use crate::protocol::{self, Check, SuiteSettings};
 use crate::scenario::known::KnownFailure;
 
-/// Where the suite sends its requests: the target (base URL, token, how to connect, and the
-/// client credentials to authenticate with instead of a token) or, when `None`, a fresh
-/// built-in server.
-pub(crate) type External = Option<(
-    String,
-    Option<Secret>,
-    Transport,
-    Option<crate::client::ClientCredentials>,
-)>;
+/// The target the suite sends its requests to, when it is not a fresh built-in server.
+pub(crate) struct External {
+    pub base: String,
+    pub token: Option<Secret>,
+    /// How to connect: trusted CAs, client certificate, proxy, connect timeout.
+    pub transport: Transport,
+    /// OAuth 2 client credentials to authenticate with instead of a token (PF-2).
+    pub oauth: Option<crate::client::ClientCredentials>,
+}
 
 /// What the suite did.
 pub(crate) struct SuiteRun {
@@ -32,7 +32,8 @@ pub(crate) struct SuiteRun {
 /// Everything the run knows that the suite needs.
 pub(crate) struct SuiteRunArgs<'a> {
     pub checks: Vec<&'static Check>,
-    pub external: External,
+    /// `None`: a fresh built-in server.
+    pub external: Option<External>,
     pub prefix: String,
     pub config: &'a Config,
     pub redactor: &'a Redactor,
@@ -42,7 +43,12 @@ pub(crate) struct SuiteRunArgs<'a> {
 /// Runs the suite, telling each outcome as it is known.
 pub(crate) async fn run(a: SuiteRunArgs<'_>) -> Result<SuiteRun, HarnessError> {
     let (builtin, base, token, transport, oauth) = match a.external {
-        Some((base, token, transport, oauth)) => (None, base, token, transport, oauth),
+        Some(External {
+            base,
+            token,
+            transport,
+            oauth,
+        }) => (None, base, token, transport, oauth),
         None => {
             let (running, base, token) = super::one_run::start_builtin().await?;
             (Some(running), base, Some(token), Transport::default(), None)
