@@ -46,17 +46,21 @@ struct Sent {
     body: Option<String>,
 }
 
-fn sent(method: &str, path: &str, query: &[(&str, &str)], body: Option<Value>) -> Sent {
-    Sent {
-        method: method.into(),
-        path: path.into(),
-        query: query
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-        // Compared as canonical JSON text so that `Sent` can be sorted (parallel requests).
-        body: body.map(|b| canonical(&b)),
+/// `wire`'s request with its body as canonical JSON text, so that `Sent` can be sorted
+/// (PingFederate's worker threads send in no fixed order).
+impl From<wire::Sent> for Sent {
+    fn from(s: wire::Sent) -> Sent {
+        Sent {
+            method: s.method,
+            path: s.path,
+            query: s.query,
+            body: s.body.map(|b| canonical(&b)),
+        }
     }
+}
+
+fn sent(method: &str, path: &str, query: &[(&str, &str)], body: Option<Value>) -> Sent {
+    wire::sent(method, path, query, body).into()
 }
 
 fn get(path: &str, query: &[(&str, &str)]) -> Sent {
@@ -110,14 +114,9 @@ fn canonical(v: &Value) -> String {
     sort(v).to_string()
 }
 
-/// Reduces a received request to a `Sent`, checking the headers (`wire::checked_body`).
+/// Reduces a received request to a `Sent`, checking the headers (`wire::reduce`).
 fn reduce(req: &Request) -> Sent {
-    Sent {
-        method: req.method.to_string(),
-        path: req.url.path().to_string(),
-        query: wire::query(req),
-        body: wire::checked_body(req, TOKEN).map(|v| canonical(&v)),
-    }
+    wire::reduce(req, TOKEN).into()
 }
 
 fn list(resources: Vec<Value>) -> Value {
