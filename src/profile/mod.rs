@@ -19,8 +19,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 pub use crate::scim::request::{
-    encode_query_value, eq_filter_path, list_resources, quote, set_parsed, set_path, ScimRequest,
-    Verb,
+    encode_query_value, eq_filter_path, escape_filter_value, list_resources, quote, set_parsed,
+    set_path, ScimRequest, Verb,
 };
 
 use crate::idp::SourceUser;

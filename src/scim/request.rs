@@ -133,7 +133,13 @@ pub fn eq_filter_path(head: &str, attr: &str, value: &str, tail: &str) -> String
 
 /// A filter string value, quoted with `"` and `\` escaped (RFC 7644 §3.4.2.2).
 pub fn quote(value: &str) -> String {
-    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+    format!("\"{}\"", escape_filter_value(value))
+}
+
+/// `value` with `\` and `"` escaped for a quoted filter string, unquoted: what `quote` puts
+/// between its quotes, and what Ping's filter templates put in place of `%s`.
+pub fn escape_filter_value(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
 /// The resources of a ListResponse body, as the server sent them.

@@ -10,8 +10,8 @@ use crate::idp::SourceUser;
 use crate::profile::desired::{prefixed, text};
 use crate::profile::ping_emails::{mark_primary, written_types, MAPPED_TYPES, OTHER_EMAIL};
 use crate::profile::{
-    encode_query_value, quote, set_path, Before, DesiredUser, MatchKey, ModifiedProperty,
-    ScimRequest, Update, Verb,
+    encode_query_value, escape_filter_value, quote, set_path, Before, DesiredUser, MatchKey,
+    ModifiedProperty, ScimRequest, Update, Verb,
 };
 use crate::scenario::model::UserAttr;
 use crate::scim::{resource_path, urn};
@@ -65,9 +65,7 @@ impl PingFederate {
     /// escapes is not documented.
     fn filter(&self, value: &str) -> String {
         match (&self.filter_expression, self.identifier) {
-            (Some(template), _) => {
-                template.replace("%s", &value.replace('\\', "\\\\").replace('"', "\\\""))
-            }
+            (Some(template), _) => template.replace("%s", &escape_filter_value(value)),
             (None, UniqueUserIdentifier::UserName) => format!("userName eq {}", quote(value)),
             (None, UniqueUserIdentifier::WorkEmail) => format!("emails eq {}", quote(value)),
         }

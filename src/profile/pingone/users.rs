@@ -10,7 +10,8 @@ use crate::idp::SourceUser;
 use crate::profile::desired::{prefixed, text};
 use crate::profile::ping_emails::{mark_primary, written_types, OTHER_EMAIL};
 use crate::profile::{
-    encode_query_value, set_path, Before, DesiredUser, ModifiedProperty, ScimRequest, Update, Verb,
+    encode_query_value, escape_filter_value, set_path, Before, DesiredUser, ModifiedProperty,
+    ScimRequest, Update, Verb,
 };
 use crate::scenario::model::UserAttr;
 use crate::scim::{member_path, urn};
@@ -91,7 +92,7 @@ impl PingOne {
     /// (`"` and `\`) [I: §4 only shows the template; an unescaped quote would make the filter
     /// unparsable, which is a harness artefact rather than a finding about the server].
     pub(super) fn user_query(&self, value: &str) -> ScimRequest {
-        let escaped = value.replace('\\', "\\\\").replace('"', "\\\"");
+        let escaped = escape_filter_value(value);
         let filter = self.user_filter.replace("%s", &escaped);
         ScimRequest::get(format!(
             "{}?filter={}",
