@@ -58,16 +58,9 @@ pub(crate) async fn run_one(
     };
     // Kept for cleanup: a scenario may have left the IdP holding a wrong token.
     let real_token = token.clone();
-    let timeout = config.timeout;
-    let mut client = ScimClient::connect(&base, token, timeout, transport)
-        .map_err(|e| HarnessError::Internal(e.to_string()))?
-        .max_body(config.max_body)
-        .with_redactor(redactor.clone())
+    let mut client = target_client(&base, token, transport, oauth.cloned(), config, redactor)?
         .with_headers(profile.wire_headers())
         .map_err(|e| HarnessError::Internal(e.to_string()))?;
-    if let Some(credentials) = oauth {
-        client = client.with_client_credentials(credentials.clone());
-    }
     if let Some(path) = &config.transcript {
         client = client
             .transcript(path, &s.name, profile.name())
@@ -132,7 +125,10 @@ pub(crate) async fn run_one(
             client.set_token(t);
         }
         // Cleanup gets its own bound: a target that stopped answering must not hold the run.
-        let bound = timeout.saturating_mul(4).max(Duration::from_secs(60));
+        let bound = config
+            .timeout
+            .saturating_mul(4)
+            .max(Duration::from_secs(60));
         match tokio::time::timeout(bound, runner::cleanup(&client, &created)).await {
             Ok(done) => left = done.left,
             Err(_) => {
@@ -157,6 +153,27 @@ pub(crate) async fn run_one(
 
 /// A fresh built-in server on an ephemeral 127.0.0.1 port with a random token: the target
 /// of a run without a target, one per scenario (and one for the protocol suite).
+/// The client every part of a run reaches the target with: the run's timeout, body cap and
+/// redactor (so a secret the client learns is scrubbed from every report), and the channel's
+/// OAuth client credentials when it has them (PF-2).
+pub(crate) fn target_client(
+    base: &str,
+    token: Option<Secret>,
+    transport: &Transport,
+    oauth: Option<crate::client::ClientCredentials>,
+    config: &Config,
+    redactor: &Redactor,
+) -> Result<ScimClient, HarnessError> {
+    let client = ScimClient::connect(base, token, config.timeout, transport)
+        .map_err(|e| HarnessError::Internal(e.to_string()))?
+        .max_body(config.max_body)
+        .with_redactor(redactor.clone());
+    Ok(match oauth {
+        Some(credentials) => client.with_client_credentials(credentials),
+        None => client,
+    })
+}
+
 pub(crate) async fn start_builtin() -> Result<(server::RunningServer, String, Secret), HarnessError>
 {
     let token = uuid::Uuid::new_v4().simple().to_string();

@@ -54,13 +54,8 @@ pub(crate) async fn run(a: SuiteRunArgs<'_>) -> Result<SuiteRun, HarnessError> {
             (Some(running), base, Some(token), Transport::default(), None)
         }
     };
-    let mut client = ScimClient::connect(&base, token, a.config.timeout, &transport)
-        .map_err(|e| HarnessError::Internal(e.to_string()))?
-        .max_body(a.config.max_body)
-        .with_redactor(a.redactor.clone());
-    if let Some(credentials) = oauth {
-        client = client.with_client_credentials(credentials);
-    }
+    let client =
+        super::one_run::target_client(&base, token, &transport, oauth, a.config, a.redactor)?;
     a.config.tell(Event::SuiteStarting {
         checks: a.checks.len(),
         base: &base,
