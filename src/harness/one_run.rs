@@ -151,8 +151,6 @@ pub(crate) async fn run_one(
     })
 }
 
-/// A fresh built-in server on an ephemeral 127.0.0.1 port with a random token: the target
-/// of a run without a target, one per scenario (and one for the protocol suite).
 /// The client every part of a run reaches the target with: the run's timeout, body cap and
 /// redactor (so a secret the client learns is scrubbed from every report), and the channel's
 /// OAuth client credentials when it has them (PF-2).
@@ -174,6 +172,8 @@ pub(crate) fn target_client(
     })
 }
 
+/// A fresh built-in server on an ephemeral 127.0.0.1 port with a random token: the target
+/// of a run without a target, one per scenario (and one for the protocol suite).
 pub(crate) async fn start_builtin() -> Result<(server::RunningServer, String, Secret), HarnessError>
 {
     let token = uuid::Uuid::new_v4().simple().to_string();
