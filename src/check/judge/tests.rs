@@ -91,6 +91,59 @@ fn a_dropped_email_type_is_named_by_its_path() {
     assert_eq!(found[0].key, "F-DROPPED-ATTR|emails[].type");
 }
 
+/// Keys are compared lower-cased at every level, an extension's attributes by their URN,
+/// a path written twice (two emails without a type) is one finding, and several are
+/// named in path order.
+#[test]
+fn dropped_attributes_are_matched_without_case_once_each_in_path_order() {
+    let ext = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    let sent = json!({"schemas": [urn::USER], "userName": "a",
+        "Name": {"givenName": "A", "familyName": "B"},
+        "emails": [{"value": "a@x", "type": "work"}, {"value": "b@x", "type": "home"}],
+        ext: {"Department": "Sales", "costCenter": "7"}});
+    let answer = json!({"id": "1", "userName": "a", "name": {"GIVENNAME": "A"},
+        "emails": [{"value": "a@x"}, {"value": "b@x"}], ext: {"department": "Sales"}});
+    let found = exchange(&entra(), &x(Verb::Post, "/Users", Some(sent), 201, answer));
+    let keys: Vec<&str> = found.iter().map(|f| f.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        vec![
+            "F-DROPPED-ATTR|emails[].type",
+            "F-DROPPED-ATTR|name.familyname",
+            "F-DROPPED-ATTR|urn:ietf:params:scim:schemas:extension:enterprise:2.0:user:costcenter",
+        ],
+        "{found:?}"
+    );
+}
+
+/// A group query's strays are told by displayName, a user query's by the filtered attribute.
+#[test]
+fn an_ignored_group_filter_is_keyed_by_the_groups_endpoint() {
+    let ex = x(
+        Verb::Get,
+        "/Groups?filter=displayName%20eq%20%22Sales%22",
+        None,
+        200,
+        list(json!([{"id": "9", "displayName": "Ops"}])),
+    );
+    let found = exchange(&entra(), &ex);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].code, Code::FilterIgnored);
+    assert!(
+        found[0].key.ends_with("/Groups displayName"),
+        "{}",
+        found[0].key
+    );
+    let matching = x(
+        Verb::Get,
+        "/Groups?filter=displayName%20eq%20%22Sales%22",
+        None,
+        200,
+        list(json!([{"id": "9", "displayName": "Sales"}])),
+    );
+    assert_eq!(exchange(&entra(), &matching), vec![]);
+}
+
 #[test]
 fn a_list_response_without_paging_fields_names_each_missing_field() {
     let body = json!({"schemas": [urn::LIST_RESPONSE], "totalResults": 0, "Resources": []});
