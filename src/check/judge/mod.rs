@@ -13,8 +13,9 @@ use crate::scim::{server_id, urn, MatchKey, Verb};
 pub fn exchange(strict: &Strictness, x: &Exchange) -> Vec<Finding> {
     let mut out = Vec::new();
     let idp = strict.idp;
-    // The request's shape names a cause only where something went wrong: made there, not
-    // for every exchange of a cycle.
+    // The request's shape (`request_shape`) names a cause only where something went wrong:
+    // it is made there, not for every exchange of a cycle.
+    //
     // A failure without a usable answer (no answer, a redirect, a body past the cap) is
     // judged as such even when a status line arrived.
     if let Some(kind) = x.failure {

@@ -92,8 +92,8 @@ fn a_dropped_email_type_is_named_by_its_path() {
 }
 
 /// Keys are compared lower-cased at every level, an extension's attributes by their URN,
-/// a path written twice (two emails without a type) is one finding, and several are
-/// named in path order.
+/// a path written twice and dropped twice (the type of each of two emails) is one finding,
+/// and several are named in path order.
 #[test]
 fn dropped_attributes_are_matched_without_case_once_each_in_path_order() {
     let ext = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
