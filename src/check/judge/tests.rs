@@ -29,6 +29,11 @@ fn x(method: Verb, path: &str, req: Option<Value>, status: u16, resp: Value) -> 
     }
 }
 
+/// A 200 to a GET of `path` listing `resources`.
+fn query(path: &str, resources: Value) -> Exchange {
+    x(Verb::Get, path, None, 200, list(resources))
+}
+
 fn entra() -> Strictness {
     use crate::profile::Profile;
     crate::profile::entra::Entra::from_options(&Default::default())
@@ -119,12 +124,9 @@ fn dropped_attributes_are_matched_without_case_once_each_in_path_order() {
 /// A group query's strays are told by displayName, a user query's by the filtered attribute.
 #[test]
 fn an_ignored_group_filter_is_keyed_by_the_groups_endpoint() {
-    let ex = x(
-        Verb::Get,
+    let ex = query(
         "/Groups?filter=displayName%20eq%20%22Sales%22",
-        None,
-        200,
-        list(json!([{"id": "9", "displayName": "Ops"}])),
+        json!([{"id": "9", "displayName": "Ops"}]),
     );
     let found = exchange(&entra(), &ex);
     assert_eq!(found.len(), 1, "{found:?}");
@@ -134,12 +136,9 @@ fn an_ignored_group_filter_is_keyed_by_the_groups_endpoint() {
         "{}",
         found[0].key
     );
-    let matching = x(
-        Verb::Get,
+    let matching = query(
         "/Groups?filter=displayName%20eq%20%22Sales%22",
-        None,
-        200,
-        list(json!([{"id": "9", "displayName": "Sales"}])),
+        json!([{"id": "9", "displayName": "Sales"}]),
     );
     assert_eq!(exchange(&entra(), &matching), vec![]);
 }
@@ -189,12 +188,9 @@ fn a_rejected_patch_groups_across_ids_and_boolean_strings() {
 
 #[test]
 fn html_content_type_and_an_ignored_filter_are_found() {
-    let mut ex = x(
-        Verb::Get,
+    let mut ex = query(
         "/Users?filter=userName+eq+%22ada%40x.com%22",
-        None,
-        200,
-        list(json!([{"id": "9", "userName": "bob@other.com"}])),
+        json!([{"id": "9", "userName": "bob@other.com"}]),
     );
     ex.content_type = Some("text/html; charset=utf-8".into());
     let found = exchange(&entra(), &ex);
@@ -209,12 +205,9 @@ fn html_content_type_and_an_ignored_filter_are_found() {
         "{}",
         found[1].title
     );
-    let matching = x(
-        Verb::Get,
+    let matching = query(
         "/Users?filter=userName+eq+%22ada%40x.com%22",
-        None,
-        200,
-        list(json!([{"id": "9", "userName": "ADA@x.com"}])),
+        json!([{"id": "9", "userName": "ADA@x.com"}]),
     );
     assert_eq!(exchange(&entra(), &matching), vec![]);
 }
