@@ -93,7 +93,6 @@ impl Engine<'_> {
     /// One probe request: sent, retried on transient faults, judged by `probe_ok`.
     async fn probe(&self, req: ScimRequest, report: &mut CycleReport) -> Result<(), CycleError> {
         let retry = self.profile.transient_retry();
-        self.progress.sent(1);
         let started = Instant::now();
         let mut faults: Vec<String> = Vec::new();
         // Counted once however often it is tried, and only if one try reached the target.
@@ -127,6 +126,7 @@ impl Engine<'_> {
         };
         if reached {
             *report.requests.entry(req.verb.as_str()).or_default() += 1;
+            self.progress.sent(1);
         }
         let result = self.judge_probe(&req, outcome, faults.len() + 1);
         if let (Ok(()), Some(first)) = (&result, faults.first()) {

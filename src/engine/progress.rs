@@ -15,7 +15,9 @@ pub struct Progress {
     pub cycle_id: u32,
     pub done: u64,
     pub total: u64,
-    /// Logical requests sent in this cycle so far (retries within the cycle not counted).
+    /// Logical requests that reached the target in this cycle so far (retries within the
+    /// cycle not counted; one that never left, no connection or no token, not either): the
+    /// same count as the cycle report's.
     pub requests: u64,
 }
 
@@ -168,5 +170,55 @@ mod tests {
             .expect("the second cycle runs");
         assert!(events.lock().unwrap_or_else(|e| e.into_inner()).is_empty());
         running.stop().await;
+    }
+
+    /// A target that answers the connection probe and then stops listening: every later
+    /// request fails to connect, never reaches it, and is not counted, in progress as in the
+    /// report.
+    #[tokio::test]
+    async fn requests_that_never_reach_the_target_are_not_counted() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}/scim", listener.local_addr().expect("addr"));
+        let answered = tokio::spawn(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let (mut sock, _) = listener.accept().await.expect("the probe connects");
+            let mut buf = vec![0; 8192];
+            let _ = sock.read(&mut buf).await;
+            let body = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"startIndex":1,"itemsPerPage":0,"Resources":[]}"#;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/scim+json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = sock.write_all(head.as_bytes()).await;
+            let _ = sock.write_all(body.as_bytes()).await;
+            // The listener is dropped here: later connections are refused.
+        });
+        let client = ScimClient::new(&base, Some(Secret::new("t")), Duration::from_secs(5))
+            .expect("a client");
+        let profile = crate::profile::by_name("entra", &BTreeMap::new()).expect("entra");
+        let mut tenant = Tenant::new();
+        for r in ["ana", "ben"] {
+            user(&mut tenant, r);
+        }
+        let events: Arc<Mutex<Vec<Progress>>> = Arc::default();
+        let seen = events.clone();
+        let mut engine = Engine::new(&*profile, &client, "p-".into(), Created::default());
+        engine.set_progress(Some(ProgressSink::new(move |p| {
+            seen.lock().unwrap_or_else(|e| e.into_inner()).push(p)
+        })));
+        let cycle = engine.cycle(&tenant, SyncKind::Initial).await;
+        answered.await.expect("the probe was answered");
+        let got = std::mem::take(&mut *events.lock().unwrap_or_else(|e| e.into_inner()));
+        assert_eq!(
+            got.iter().map(|p| (p.done, p.requests)).collect::<Vec<_>>(),
+            vec![(1, 1), (2, 1)],
+            "only the probe reached the target; cycle: {:?}",
+            cycle.as_ref().map(|r| &r.requests)
+        );
+        if let Ok(report) = cycle {
+            assert_eq!(report.total_requests(), 1, "{:?}", report.requests);
+        }
     }
 }

@@ -40,10 +40,11 @@ impl Engine<'_> {
         if self.withholds(req) {
             return Sent::Preview(req.clone());
         }
-        self.progress.sent(1);
         let sent = self.exchange(req).await;
+        // Progress counts what the report counts: what reached the target.
         if sent.reached_target() {
             *report.requests.entry(req.verb.as_str()).or_default() += 1;
+            self.progress.sent(1);
         }
         sent
     }
@@ -57,12 +58,11 @@ impl Engine<'_> {
         parallelism: usize,
         report: &mut CycleReport,
     ) -> Vec<Sent> {
-        let sent = requests.iter().filter(|r| !self.withholds(r)).count();
-        self.progress.sent(sent as u64);
         let outcomes = self.exchange_all(requests, parallelism).await;
         for (req, outcome) in requests.iter().zip(&outcomes) {
             if outcome.reached_target() {
                 *report.requests.entry(req.verb.as_str()).or_default() += 1;
+                self.progress.sent(1);
             }
         }
         outcomes
