@@ -125,8 +125,7 @@ impl Engine<'_> {
             }
         };
         if reached {
-            *report.requests.entry(req.verb.as_str()).or_default() += 1;
-            self.progress.sent(1);
+            self.count_reached(&req, report);
         }
         let result = self.judge_probe(&req, outcome, faults.len() + 1);
         if let (Ok(()), Some(first)) = (&result, faults.first()) {

@@ -41,12 +41,17 @@ impl Engine<'_> {
             return Sent::Preview(req.clone());
         }
         let sent = self.exchange(req).await;
-        // Progress counts what the report counts: what reached the target.
         if sent.reached_target() {
-            *report.requests.entry(req.verb.as_str()).or_default() += 1;
-            self.progress.sent(1);
+            self.count_reached(req, report);
         }
         sent
+    }
+
+    /// A request that reached the target, counted once for the cycle report and the
+    /// progress listener alike: both count what the target saw.
+    pub(super) fn count_reached(&self, req: &ScimRequest, report: &mut CycleReport) {
+        *report.requests.entry(req.verb.as_str()).or_default() += 1;
+        self.progress.sent(1);
     }
 
     /// Sends requests through a pool of `parallelism` workers, as an IdP with a worker pool
@@ -61,8 +66,7 @@ impl Engine<'_> {
         let outcomes = self.exchange_all(requests, parallelism).await;
         for (req, outcome) in requests.iter().zip(&outcomes) {
             if outcome.reached_target() {
-                *report.requests.entry(req.verb.as_str()).or_default() += 1;
-                self.progress.sent(1);
+                self.count_reached(req, report);
             }
         }
         outcomes
