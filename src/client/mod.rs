@@ -562,4 +562,6 @@ impl ScimClient {
 }
 
 #[cfg(test)]
+pub(crate) mod test_server;
+#[cfg(test)]
 mod tests;

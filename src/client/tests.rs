@@ -33,20 +33,8 @@ async fn a_token_no_header_can_hold_fails_its_requests_and_a_rotation_mends_them
     assert_eq!(header.to_str().ok(), Some("Bearer good-token-123"));
     assert!(header.is_sensitive());
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let base = format!("http://{}/scim", listener.local_addr().expect("addr"));
-    let seen = tokio::spawn(async move {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let (mut sock, _) = listener.accept().await.expect("accept");
-        let mut buf = vec![0; 4096];
-        let n = sock.read(&mut buf).await.expect("read");
-        let _ = sock
-            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}")
-            .await;
-        String::from_utf8_lossy(&buf[..n]).to_string()
-    });
+    let (server, seen) = super::test_server::answering(vec![(200, "{}".into())]).await;
+    let base = format!("{server}/scim");
     let client = ScimClient::new(
         &base,
         Some(Secret::new("line-one\nline-two")),
@@ -64,7 +52,8 @@ async fn a_token_no_header_can_hold_fails_its_requests_and_a_rotation_mends_them
         .await
         .expect("sent");
     assert_eq!(ok.status, 200);
-    let request = seen.await.expect("server");
+    let requests = seen.await.expect("server");
+    let request = requests.first().expect("the request read");
     assert!(
         request
             .to_ascii_lowercase()

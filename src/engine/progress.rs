@@ -177,24 +177,10 @@ mod tests {
     /// report.
     #[tokio::test]
     async fn requests_that_never_reach_the_target_are_not_counted() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let base = format!("http://{}/scim", listener.local_addr().expect("addr"));
-        let answered = tokio::spawn(async move {
-            use tokio::io::{AsyncReadExt, AsyncWriteExt};
-            let (mut sock, _) = listener.accept().await.expect("the probe connects");
-            let mut buf = vec![0; 8192];
-            let _ = sock.read(&mut buf).await;
-            let body = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"startIndex":1,"itemsPerPage":0,"Resources":[]}"#;
-            let head = format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: application/scim+json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = sock.write_all(head.as_bytes()).await;
-            let _ = sock.write_all(body.as_bytes()).await;
-            // The listener is dropped here: later connections are refused.
-        });
+        let probe_answer = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":0,"startIndex":1,"itemsPerPage":0,"Resources":[]}"#;
+        let (server, answered) =
+            crate::client::test_server::answering(vec![(200, probe_answer.into())]).await;
+        let base = format!("{server}/scim");
         let client = ScimClient::new(&base, Some(Secret::new("t")), Duration::from_secs(5))
             .expect("a client");
         let profile = crate::profile::by_name("entra", &BTreeMap::new()).expect("entra");

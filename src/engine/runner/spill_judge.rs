@@ -48,7 +48,6 @@ mod tests {
     use crate::profile::Profile;
     use crate::scim::ScimRequest;
     use std::time::Duration;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     fn strictness() -> Strictness {
         crate::profile::entra::Entra::from_options(&Default::default())
@@ -56,35 +55,14 @@ mod tests {
             .strictness()
     }
 
-    /// A server on 127.0.0.1 that answers its connections with `statuses` in turn, one
-    /// request a connection.
-    async fn answering(statuses: Vec<u16>) -> String {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+    /// A server on 127.0.0.1 that answers its connections with `statuses` in turn.
+    async fn answering(statuses: &[u16]) -> String {
+        let answers = statuses
+            .iter()
+            .map(|s| (*s, r#"{"detail":"x"}"#.to_string()));
+        crate::client::test_server::answering(answers.collect())
             .await
-            .expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
-        tokio::spawn(async move {
-            for status in statuses {
-                let Ok((mut sock, _)) = listener.accept().await else {
-                    return;
-                };
-                let mut buf = vec![0; 4096];
-                let mut read = 0;
-                while !buf[..read].windows(4).any(|w| w == b"\r\n\r\n") {
-                    match sock.read(&mut buf[read..]).await {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => read += n,
-                    }
-                }
-                let body = r#"{"detail":"x"}"#;
-                let answer = format!(
-                    "HTTP/1.1 {status} X\r\ncontent-type: application/scim+json\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = sock.write_all(answer.as_bytes()).await;
-            }
-        });
-        base
+            .0
     }
 
     /// Every exchange but the newest reaches the judge as the next is recorded, one at a
@@ -93,7 +71,7 @@ mod tests {
     #[tokio::test]
     async fn each_exchange_but_the_newest_is_judged_as_the_next_is_recorded() {
         let statuses = vec![500, 200, 503, 500, 429, 200];
-        let base = answering(statuses.clone()).await;
+        let base = answering(&statuses).await;
         let client = ScimClient::new(&base, None, Duration::from_secs(5)).expect("client");
         let strictness = strictness();
         let judge = SpillJudge::start(&client, &strictness);
@@ -113,7 +91,7 @@ mod tests {
         );
 
         // The same answers judged at once, as a cycle without spills is.
-        let base = answering(statuses.clone()).await;
+        let base = answering(&statuses).await;
         let whole = ScimClient::new(&base, None, Duration::from_secs(5)).expect("client");
         for n in 0..statuses.len() - 1 {
             whole
@@ -135,7 +113,7 @@ mod tests {
     /// A cycle that never spills finds nothing, and its exchange stays with the client.
     #[tokio::test]
     async fn a_cycle_without_spills_finds_nothing_and_keeps_its_exchange() {
-        let base = answering(vec![500]).await;
+        let base = answering(&[500]).await;
         let client = ScimClient::new(&base, None, Duration::from_secs(5)).expect("client");
         let judge = SpillJudge::start(&client, &strictness());
         client
