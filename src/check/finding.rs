@@ -128,17 +128,27 @@ fn describe_request(body: &serde_json::Value) -> Option<String> {
     None
 }
 
+/// A request path's segments, without its query: `/Users/2819c2?x` → `Users`, `2819c2`.
+pub(crate) fn segments(path: &str) -> impl Iterator<Item = &str> {
+    let bare = path.split('?').next().unwrap_or_default();
+    bare.split('/').filter(|s| !s.is_empty())
+}
+
+/// `/Users/2819c2?x` → `/Users/{id}`; `/Users?filter=…` → `/Users`.
+pub(crate) fn template(path: &str) -> String {
+    let mut parts = segments(path);
+    match (parts.next(), parts.next()) {
+        (Some(e), Some(_)) => format!("/{e}/{{id}}"),
+        (Some(e), None) => format!("/{e}"),
+        _ => "/".into(),
+    }
+}
+
 /// The request shape a finding groups by: method, path with ids replaced (`/Users/{id}`),
 /// and for a PATCH its operations' `op` and `path` with the JSON type of each value, so
 /// `Replace active "False"` and `Replace active "True"` are one cause.
 pub fn request_shape(x: &Exchange) -> String {
-    let path = x.path.split('?').next().unwrap_or_default();
-    let mut parts = path.split('/').filter(|s| !s.is_empty());
-    let template = match (parts.next(), parts.next()) {
-        (Some(endpoint), Some(_)) => format!("/{endpoint}/{{id}}"),
-        (Some(endpoint), None) => format!("/{endpoint}"),
-        _ => "/".to_string(),
-    };
+    let template = template(&x.path);
     let query = if x.path.contains("filter=") {
         "?filter"
     } else if x.path.contains('?') {

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::finding::{request_shape, Code, Finding, Severity};
+use super::finding::{request_shape, segments, template, Code, Finding, Severity};
 use crate::client::{Exchange, FailureKind};
 use crate::profile::{Level, Strictness};
 use crate::scim::{server_id, urn, MatchKey, Verb};
@@ -207,20 +207,8 @@ fn level(l: Level, code: Code, title: String) -> Finding {
     Finding::new(code, severity, title)
 }
 
-/// `/Users/2819c2?x` → `/Users/{id}`; `/Users?filter=…` → `/Users`.
-fn template(path: &str) -> String {
-    let bare = path.split('?').next().unwrap_or_default();
-    let mut parts = bare.split('/').filter(|s| !s.is_empty());
-    match (parts.next(), parts.next()) {
-        (Some(e), Some(_)) => format!("/{e}/{{id}}"),
-        (Some(e), None) => format!("/{e}"),
-        _ => "/".into(),
-    }
-}
-
 fn is_collection(path: &str) -> bool {
-    let bare = path.split('?').next().unwrap_or_default();
-    let mut segments = bare.split('/').filter(|s| !s.is_empty());
+    let mut segments = segments(path);
     // `/ServiceProviderConfig` is one resource, not a query (RFC 7644 §4): CyberArk reads it
     // at Verify (CA-2) and its answer is no ListResponse.
     matches!(
@@ -359,14 +347,7 @@ fn ignored_filter(strict: &Strictness, x: &Exchange, body: &Value) -> Vec<Findin
         return vec![];
     };
     // A query's path is a collection (`is_query`): its one segment names the endpoint.
-    let key = if x
-        .path
-        .split('?')
-        .next()
-        .unwrap_or_default()
-        .trim_matches('/')
-        == "Groups"
-    {
+    let key = if segments(&x.path).next() == Some("Groups") {
         MatchKey::display_name(&value)
     } else {
         MatchKey::user_attribute(&attr, &value)
