@@ -8,6 +8,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+mod common;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -27,20 +29,10 @@ fn page() -> String {
 
 /// Every file under `dir` (recursively) whose name ends with one of `exts`.
 fn files(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files(&path, exts, out);
-        } else if exts
-            .iter()
+    out.extend(common::files_under(dir).into_iter().filter(|path| {
+        exts.iter()
             .any(|e| path.extension().and_then(|x| x.to_str()) == Some(e))
-        {
-            out.push(path);
-        }
-    }
+    }));
 }
 
 /// The backtick spans of `text`, with the text between each and the one before.

@@ -8,6 +8,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
+mod common;
+
 const TOKEN: &str = "install-test-token";
 
 /// The temp layout: `bin/scim-harness`, `work/` (the vendor repo), `home/` and `tmp/`.
@@ -119,20 +121,14 @@ fn assert_code(o: &Output, code: i32, what: &str) {
     assert_eq!(o.status.code(), Some(code), "{what}:\n{}", text(o));
 }
 
-/// Every file under `dir`, relative, sorted.
+/// Every file under `dir`, relative, sorted as text (`scim-harness.toml` before `scim/…`,
+/// where paths sort `scim` first).
 fn files(dir: &Path) -> Vec<String> {
-    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
-        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(base, &path, out);
-            } else if let Ok(rel) = path.strip_prefix(base) {
-                out.push(rel.display().to_string());
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
+    let mut out: Vec<String> = common::files_under(dir)
+        .iter()
+        .filter_map(|path| path.strip_prefix(dir).ok())
+        .map(|rel| rel.display().to_string())
+        .collect();
     out.sort();
     out
 }
