@@ -343,6 +343,13 @@ fn list_shape(strict: &Strictness, x: &Exchange, body: &Value) -> Vec<Finding> {
 
 /// A `<attr> eq "<value>"` filter answered with resources that do not carry the value.
 fn ignored_filter(strict: &Strictness, x: &Exchange, body: &Value) -> Vec<Finding> {
+    // Nothing listed, nothing that could fail to match: told before the filter is decoded,
+    // since nearly every matching query of an initial cycle is answered with an empty list
+    // (callgrind, Okta at 2,000 users: ~4,200 instructions a query otherwise).
+    let listed = body.get("Resources").and_then(Value::as_array);
+    if listed.is_none_or(|list| list.is_empty()) {
+        return vec![];
+    }
     let Some((attr, value)) = simple_eq_filter(&x.path) else {
         return vec![];
     };
@@ -352,9 +359,7 @@ fn ignored_filter(strict: &Strictness, x: &Exchange, body: &Value) -> Vec<Findin
     } else {
         MatchKey::user_attribute(&attr, &value)
     };
-    let strays: Vec<String> = body
-        .get("Resources")
-        .and_then(Value::as_array)
+    let strays: Vec<String> = listed
         .map(|list| {
             list.iter()
                 .filter(|r| !key.held_by(r))
