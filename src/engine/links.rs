@@ -11,8 +11,8 @@
 //! for its user, and neither does the harness: the check finds a second source object
 //! matched to one target object, not a clash of ids across collections.
 
-use std::collections::hash_map::RandomState;
-use std::collections::HashMap;
+use foldhash::fast::RandomState;
+use foldhash::HashMap;
 use std::hash::BuildHasher;
 
 use uuid::Uuid;

@@ -5,7 +5,7 @@
 //! settling, the end-of-run check) stays in memory as one compact `LogEntry` per record;
 //! the whole records are read back only by reports.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 

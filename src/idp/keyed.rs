@@ -7,7 +7,9 @@
 //! The walk keeps the `BTreeMap`'s order (by ref), which cycles, reports and snapshots
 //! are made in, from a set of the refs alone.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use foldhash::HashMap;
 
 use crate::scenario::model::Ref;
 
@@ -21,7 +23,7 @@ pub(super) struct Keyed<T> {
 impl<T> Default for Keyed<T> {
     fn default() -> Self {
         Keyed {
-            items: HashMap::new(),
+            items: HashMap::default(),
             order: BTreeSet::new(),
         }
     }

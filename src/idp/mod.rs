@@ -2,7 +2,9 @@
 //! assignments and scope, and change tracking so an incremental cycle sees only what changed
 //! since its watermark. It knows nothing of SCIM requests; profiles turn it into those.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+use foldhash::{HashMap, HashSet};
 
 use uuid::Uuid;
 
@@ -132,14 +134,14 @@ impl Default for Tenant {
         Tenant {
             users: Keyed::default(),
             groups: Keyed::default(),
-            assigned: HashSet::new(),
+            assigned: HashSet::default(),
             scope: ScopeMode::AssignedOnly,
             scoping_filter: vec![],
             purges: vec![],
             clock: 0,
             user_changes: BTreeSet::new(),
             group_changes: BTreeSet::new(),
-            member_of: HashMap::new(),
+            member_of: HashMap::default(),
         }
     }
 }
