@@ -202,8 +202,11 @@ impl Tenant {
     fn stamp_user(&mut self, r: &str, at: u64) -> Option<&mut SourceUser> {
         let user = self.users.get_mut(r)?;
         if user.changed_at != at {
-            self.user_changes.remove(&(user.changed_at, r.to_string()));
-            self.user_changes.insert((at, r.to_string()));
+            // The entry's own ref moves to the new stamp: one ref made (the key to find it),
+            // not two. Okta stamps every member of a group at each membership event.
+            let key = (user.changed_at, r.to_string());
+            let (_, r) = self.user_changes.take(&key).unwrap_or(key);
+            self.user_changes.insert((at, r));
             user.changed_at = at;
         }
         Some(user)
@@ -213,9 +216,9 @@ impl Tenant {
     fn stamp_group(&mut self, r: &str, at: u64) -> Option<&mut SourceGroup> {
         let group = self.groups.get_mut(r)?;
         if group.changed_at != at {
-            self.group_changes
-                .remove(&(group.changed_at, r.to_string()));
-            self.group_changes.insert((at, r.to_string()));
+            let key = (group.changed_at, r.to_string());
+            let (_, r) = self.group_changes.take(&key).unwrap_or(key);
+            self.group_changes.insert((at, r));
             group.changed_at = at;
         }
         Some(group)
