@@ -49,7 +49,17 @@ pub fn reset_peak_rss() {
 /// CPU time this process has used (user + system, all threads), in seconds: beside the wall
 /// clock, which on a shared machine moves with the neighbours, what each request cost.
 pub fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    cpu_seconds_in("/proc/self/stat")
+}
+
+/// CPU time process `pid` has used (user + system, all threads), in seconds: the server's,
+/// which serves one phase from its start, so its total is that phase's.
+pub fn cpu_seconds_of(pid: u32) -> f64 {
+    cpu_seconds_in(&format!("/proc/{pid}/stat"))
+}
+
+fn cpu_seconds_in(path: &str) -> f64 {
+    let stat = std::fs::read_to_string(path).unwrap_or_default();
     // Fields after the parenthesised command name; utime and stime are the 12th and 13th.
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
     let fields: Vec<&str> = rest.split_whitespace().collect();
