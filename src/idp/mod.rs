@@ -129,6 +129,15 @@ pub struct Tenant {
     member_of: HashMap<Ref, Vec<Ref>>,
 }
 
+/// Moves `r` in a change index from stamp `from` to stamp `to`. The entry's own ref moves:
+/// one ref is made (the key to find it), not two. Okta stamps every member of a group at
+/// each membership event.
+fn restamp(changes: &mut BTreeSet<(u64, Ref)>, from: u64, to: u64, r: &str) {
+    let key = (from, r.to_string());
+    let (_, r) = changes.take(&key).unwrap_or(key);
+    changes.insert((to, r));
+}
+
 impl Default for Tenant {
     fn default() -> Self {
         Tenant {
@@ -202,11 +211,7 @@ impl Tenant {
     fn stamp_user(&mut self, r: &str, at: u64) -> Option<&mut SourceUser> {
         let user = self.users.get_mut(r)?;
         if user.changed_at != at {
-            // The entry's own ref moves to the new stamp: one ref made (the key to find it),
-            // not two. Okta stamps every member of a group at each membership event.
-            let key = (user.changed_at, r.to_string());
-            let (_, r) = self.user_changes.take(&key).unwrap_or(key);
-            self.user_changes.insert((at, r));
+            restamp(&mut self.user_changes, user.changed_at, at, r);
             user.changed_at = at;
         }
         Some(user)
@@ -216,9 +221,7 @@ impl Tenant {
     fn stamp_group(&mut self, r: &str, at: u64) -> Option<&mut SourceGroup> {
         let group = self.groups.get_mut(r)?;
         if group.changed_at != at {
-            let key = (group.changed_at, r.to_string());
-            let (_, r) = self.group_changes.take(&key).unwrap_or(key);
-            self.group_changes.insert((at, r));
+            restamp(&mut self.group_changes, group.changed_at, at, r);
             group.changed_at = at;
         }
         Some(group)
