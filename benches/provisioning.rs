@@ -535,6 +535,12 @@ fn main() {
             );
         }
         let per_request = |cpu: f64, n: u64| cpu * 1e6 / n.max(1) as f64;
+        // The client's CPU per request in the judged phases: on the summary line and in the
+        // CPU line under it.
+        let harness_n: u64 = harness[1..].iter().map(|p| p.requests).sum();
+        let replay_n: u64 = replays.iter().map(|r| r.requests).sum();
+        let client_h = per_request(harness[1..].iter().map(|p| p.cpu_s).sum(), harness_n);
+        let client_r = per_request(replays.iter().map(|r| r.cpu_s).sum(), replay_n);
         let list = |rates: &[f64]| {
             rates
                 .iter()
@@ -547,9 +553,9 @@ fn main() {
              harness/oha {:.2}; ratio (harness/replay) ≥ {RATIO_TARGET} {}; peak < {RSS_TARGET_MB} MB {}; server ≥ {SERVER_TARGET_RPS} req/s {}",
             list(&rates),
             list(&run_rates),
-            per_request(harness[1..].iter().map(|p| p.cpu_s).sum(), harness[1..].iter().map(|p| p.requests).sum()),
+            client_h,
             list(&replay_rates),
-            per_request(replays.iter().map(|r| r.cpu_s).sum(), replays.iter().map(|r| r.requests).sum()),
+            client_r,
             harness.iter().map(|p| p.verdict).collect::<Vec<_>>(),
             raw_lat.percentile_ms(0.5),
             raw_lat.percentile_ms(0.99),
@@ -562,10 +568,6 @@ fn main() {
         // server's (benches/README.md), so the CPU figures give the ratio the code would
         // reach with no neighbours. Printed to tell a change from the host's noise; the
         // target is judged on the rates above.
-        let harness_n: u64 = harness[1..].iter().map(|p| p.requests).sum();
-        let replay_n: u64 = replays.iter().map(|r| r.requests).sum();
-        let client_h = per_request(harness[1..].iter().map(|p| p.cpu_s).sum(), harness_n);
-        let client_r = per_request(replays.iter().map(|r| r.cpu_s).sum(), replay_n);
         let server_h = per_request(served_harness, harness_n);
         let server_r = per_request(served_replay, replay_n);
         println!(
