@@ -105,6 +105,41 @@ async fn a_body_under_the_cap_is_read_whole() {
     );
 }
 
+/// A body under the cap that arrives in pieces, written apart with no length announced, is
+/// joined in order: the client keeps the pieces and joins them once the body ends.
+#[tokio::test]
+async fn a_body_in_many_chunks_under_the_cap_is_joined_in_order() {
+    let names: Vec<String> = (0..5)
+        .map(|i| format!("{i}{}", "x".repeat(20_000)))
+        .collect();
+    let text = json!({"names": names}).to_string();
+    let pieces: Vec<String> = text
+        .as_bytes()
+        .chunks(16 * 1024)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    let server = serve(Arc::new(move |_head, mut stream| {
+        let pieces = pieces.clone();
+        Box::pin(async move {
+            let head = "HTTP/1.1 200 OK\r\nContent-Type: application/scim+json\r\nConnection: close\r\n\r\n";
+            let _ = stream.write_all(head.as_bytes()).await;
+            for piece in pieces {
+                let _ = stream.write_all(piece.as_bytes()).await;
+                let _ = stream.flush().await;
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            let _ = stream.shutdown().await;
+        })
+    }))
+    .await;
+    let client = client(&server.base).max_body(200_000);
+    let r = client
+        .send(&ScimRequest::get("/Users/1"))
+        .await
+        .expect("answer");
+    assert_eq!(r.body.as_deref(), Some(&json!({"names": names})));
+}
+
 #[tokio::test]
 async fn a_content_length_over_the_cap_is_refused_without_reading() {
     // Announces 50 MB, sends none of it, and holds the connection: reading would hang.

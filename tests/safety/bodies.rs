@@ -41,8 +41,11 @@ async fn an_endless_body_is_cut_at_the_cap_and_memory_stays_small() {
     .await;
     expect("endless-body", &ran, 1, "more than 4194304 bytes");
     assert!(ran.wall < Duration::from_secs(60), "{:?}", ran.wall);
+    // Six GETs meet the endless body here, each cut at 4 MiB; a plain run of this scenario
+    // peaks at ~27 MB and this one at 43–53 MB. Growing one buffer per answer peaked at
+    // 77–103 MB: the bound catches that coming back.
     assert!(
-        ran.peak_rss_kb < 100 * 1024,
+        ran.peak_rss_kb < 72 * 1024,
         "peak RSS {} KiB",
         ran.peak_rss_kb
     );
