@@ -35,7 +35,9 @@ mod oha;
 #[path = "support/replay.rs"]
 mod replay;
 
-use measure::{cpu_seconds, cpu_seconds_of, peak_rss_mb, reset_peak_rss, Latencies, Window};
+use measure::{
+    cpu_seconds, cpu_seconds_of, peak_rss_mb, reset_peak_rss, Latencies, Stretches, Window,
+};
 
 use scim_harness::check::snapshot;
 use scim_harness::client::{ScimClient, Secret};
@@ -151,6 +153,8 @@ struct HarnessRun {
     latency: Latencies,
     peak_mb: f64,
     cpu_s: f64,
+    /// The request span split at the first `/Groups` request.
+    stretches: Option<Stretches>,
 }
 
 /// One initial cycle under `profile`, every request appended to `replay` (when given) as it
@@ -184,7 +188,7 @@ async fn run_harness(
         .observe(Box::new(move |x| {
             let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
             seen.0.add(x.duration_us);
-            seen.1.answered(x.duration_us);
+            seen.1.answered(x.duration_us, &x.path);
             drop(seen);
             let Some(out) = &out else { return };
             let created = (x.method.as_str() == "POST")
@@ -239,6 +243,7 @@ async fn run_harness(
         latency,
         peak_mb,
         cpu_s,
+        stretches: window.stretches(),
     }
 }
 
@@ -574,6 +579,46 @@ fn main() {
             "       CPU µs per request, client + server: harness {client_h:.0} + {server_h:.0}, replay {client_r:.0} + {server_r:.0}; \
              the ratio by CPU (replay's sum / harness's) {:.2}, not judged",
             (client_r + server_r) / (client_h + server_h),
+        );
+        // Where the ratio is lost: the users' stretch and the groups' (measure::Window),
+        // median rates over the same judged phases. Printed, not judged.
+        let stretch_rps = |all: &mut dyn Iterator<Item = Option<Stretches>>,
+                           pick: fn(&Stretches) -> (u64, f64)|
+         -> f64 {
+            let rates: Vec<f64> = all
+                .flatten()
+                .map(|s| {
+                    let (n, secs) = pick(&s);
+                    n as f64 / secs
+                })
+                .collect();
+            if rates.is_empty() {
+                f64::NAN
+            } else {
+                median(&rates)
+            }
+        };
+        let mut stretch_line = Vec::new();
+        for (label, pick) in [
+            (
+                "users (first request to the first /Groups one)",
+                (|s: &Stretches| s.users) as fn(&Stretches) -> (u64, f64),
+            ),
+            ("groups (from there to the last answer)", |s: &Stretches| {
+                s.groups
+            }),
+        ] {
+            let h = stretch_rps(&mut harness[1..].iter().map(|p| p.stretches), pick);
+            let r = stretch_rps(&mut replays.iter().map(|r| r.stretches), pick);
+            let n = harness[0].stretches.map_or(0, |s| pick(&s).0);
+            stretch_line.push(format!(
+                "{label} {n} requests, harness {h:.0} req/s, replay {r:.0}, ratio {:.2}",
+                h / r
+            ));
+        }
+        println!(
+            "       stretches, median rates: {}; not judged",
+            stretch_line.join("; ")
         );
         missed |= ratio < RATIO_TARGET
             || h.peak_mb >= RSS_TARGET_MB

@@ -64,6 +64,9 @@ async fn a_replay_sends_the_fresh_servers_ids_in_paths_and_bodies() {
         .await
         .expect("replay runs");
     assert_eq!((run.requests, run.errors), (4, 0));
+    let stretches = run.stretches.expect("a /Groups request was replayed");
+    assert_eq!((stretches.users.0, stretches.groups.0), (3, 1));
+    assert!((stretches.users.1 + stretches.groups.1 - run.seconds).abs() < 1e-9);
     let get = |path: &str| {
         reqwest::Client::new()
             .get(format!("{}{path}", target.base_url()))
@@ -103,4 +106,26 @@ async fn an_id_no_replayed_create_returned_is_sent_as_it_was_and_counted_as_an_e
         .await
         .expect("replay runs");
     assert_eq!((run.requests, run.errors), (1, 1));
+    assert_eq!(run.stretches, None, "no /Groups request: no split");
+}
+
+/// The bench's span split (`measure::Window`), on the harness's side.
+#[test]
+fn the_span_splits_at_the_first_groups_request() {
+    let mut w = measure::Window::default();
+    w.answered(10, "/Users?filter=userName%20eq%20%22a%22");
+    w.answered(10, "/Users");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    w.answered(5_000, "/Groups?filter=displayName%20eq%20%22g%22");
+    w.answered(10, "/Users/1");
+    w.answered(10, "/Groups/1");
+    let s = w.stretches().expect("a /Groups request was answered");
+    assert_eq!((s.users.0, s.groups.0), (2, 3));
+    // The first /Groups request was sent 5 ms before its answer: the users stretch ends
+    // there, and the two add up to the whole span.
+    assert!(s.users.1 >= 0.015 && s.users.1 < w.seconds(), "{s:?}");
+    assert!((s.users.1 + s.groups.1 - w.seconds()).abs() < 1e-9, "{s:?}");
+    let mut only_users = measure::Window::default();
+    only_users.answered(10, "/Users");
+    assert_eq!(only_users.stretches(), None);
 }

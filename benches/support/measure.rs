@@ -76,18 +76,49 @@ fn cpu_seconds_in(path: &str) -> f64 {
 /// prepares before its first request (the harness builds its directory from the scenario, the
 /// replay reads and splits its file) and the harness judges after its last; the request rate
 /// is judged over this span for both, and the harness's whole-run rate is printed beside it.
+///
+/// The span is also split where the first request to `/Groups` is sent (`Stretches`): every
+/// profile provisions the users first and the groups after, and the two stretches cost the
+/// harness differently (under Okta each group's push is an event cycle of its own).
 #[derive(Default)]
 pub struct Window {
     first_sent: Option<std::time::Instant>,
     last_answered: Option<std::time::Instant>,
+    answers: u64,
+    /// The first `/Groups` request's send, and the answers before it.
+    groups_from: Option<(std::time::Instant, u64)>,
+}
+
+/// A phase's span in two: (requests, seconds) from the first request to the first `/Groups`
+/// one, and from there to the last answer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Stretches {
+    pub users: (u64, f64),
+    pub groups: (u64, f64),
+}
+
+impl Stretches {
+    /// From the phase's request count and span, and where its first `/Groups` request stood:
+    /// `before` requests answered, `at` seconds into the span.
+    pub fn new(requests: u64, seconds: f64, before: u64, at: f64) -> Stretches {
+        Stretches {
+            users: (before, at),
+            groups: (requests.saturating_sub(before), seconds - at),
+        }
+    }
 }
 
 impl Window {
-    /// An exchange that took `us` microseconds was just answered.
-    pub fn answered(&mut self, us: u64) {
+    /// An exchange that took `us` microseconds was just answered; `path` is its request's
+    /// path under the base URL.
+    pub fn answered(&mut self, us: u64, path: &str) {
         let now = std::time::Instant::now();
-        self.first_sent
-            .get_or_insert_with(|| now - std::time::Duration::from_micros(us));
+        let sent = now - std::time::Duration::from_micros(us);
+        self.first_sent.get_or_insert(sent);
+        if self.groups_from.is_none() && path.starts_with("/Groups") {
+            self.groups_from = Some((sent, self.answers));
+        }
+        self.answers += 1;
         self.last_answered = Some(now);
     }
 
@@ -96,5 +127,17 @@ impl Window {
             (Some(a), Some(b)) => b.duration_since(a).as_secs_f64(),
             _ => f64::NAN,
         }
+    }
+
+    /// The span split at the first `/Groups` request; `None` when no request went there.
+    pub fn stretches(&self) -> Option<Stretches> {
+        let (at, before) = self.groups_from?;
+        let first = self.first_sent?;
+        Some(Stretches::new(
+            self.answers,
+            self.seconds(),
+            before,
+            at.duration_since(first).as_secs_f64(),
+        ))
     }
 }

@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use super::measure::{cpu_seconds, Latencies};
+use super::measure::{cpu_seconds, Latencies, Stretches};
 
 /// One replay phase: the harness's requests, sent again by plain reqwest.
 pub struct ReplayRun {
@@ -26,6 +26,8 @@ pub struct ReplayRun {
     /// Answers that were not 2xx, and requests that got no answer.
     pub errors: u64,
     pub cpu_s: f64,
+    /// The span split where the first `/Groups` request was sent (`Stretches`).
+    pub stretches: Option<Stretches>,
 }
 
 /// Part of a request's path or body: text as the harness sent it, or the place of a server
@@ -130,9 +132,17 @@ pub async fn run_raw(replay: PathBuf, base: String, token: &str) -> Result<Repla
     let mut latency = Latencies::new();
     let mut errors = 0;
     let (mut path, mut url) = (String::new(), String::new());
+    // Found before the clock starts, like everything else the loop does not need to do.
+    let first_group = requests
+        .iter()
+        .position(|r| matches!(r.path.first(), Some(Piece::Text(t)) if t.starts_with("/Groups")));
+    let mut groups_at = None;
     let started = Instant::now();
     let cpu = cpu_seconds();
-    for r in &requests {
+    for (n, r) in requests.iter().enumerate() {
+        if Some(n) == first_group {
+            groups_at = Some(started.elapsed().as_secs_f64());
+        }
         join(&r.path, &ids, &mut path);
         url.clear();
         url.push_str(&base);
@@ -167,11 +177,16 @@ pub async fn run_raw(replay: PathBuf, base: String, token: &str) -> Result<Repla
             Err(_) => errors += 1,
         }
     }
+    let seconds = started.elapsed().as_secs_f64();
+    let n = requests.len() as u64;
     Ok(ReplayRun {
-        requests: requests.len() as u64,
-        seconds: started.elapsed().as_secs_f64(),
+        requests: n,
+        seconds,
         latency,
         errors,
         cpu_s: cpu_seconds() - cpu,
+        stretches: first_group
+            .zip(groups_at)
+            .map(|(before, at)| Stretches::new(n, seconds, before as u64, at)),
     })
 }
