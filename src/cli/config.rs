@@ -28,6 +28,15 @@ struct Raw {
 }
 
 /// A loaded config file, its paths resolved against its directory.
+/// `--config`, as every command that reads the project's settings takes it (`run`, `list`,
+/// `review`, `accept`, `reject`): one definition, so its help and variable cannot drift apart.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ConfigArg {
+    /// Config file (default: the nearest `scim-harness.toml` from the working directory up).
+    #[arg(long = "config", env = "SCIM_HARNESS_CONFIG", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub file: PathBuf,
@@ -158,9 +167,9 @@ fn flatten(
 
 /// The config for a command: the file found (or given), loaded; None without one. A file
 /// that is there but wrong stops the command with exit code 2.
-pub fn for_command(given: Option<&Path>) -> Result<Option<Config>, ExitCode> {
+pub fn for_command(given: &ConfigArg) -> Result<Option<Config>, ExitCode> {
     let cwd = std::env::current_dir().unwrap_or_default();
-    let Some(path) = find(given, &cwd) else {
+    let Some(path) = find(given.file.as_deref(), &cwd) else {
         return Ok(None);
     };
     let mut config = load(&path).map_err(|e| {
@@ -328,6 +337,36 @@ mod tests {
         assert_eq!(find(None, &deep), Some(deep.join(FILE_NAME)));
         let given = Path::new("/elsewhere/x.toml");
         assert_eq!(find(Some(given), &deep), Some(given.to_path_buf()));
+    }
+
+    /// Every command that reads the project's settings takes `--config` the same way (one
+    /// `ConfigArg`), and hands `for_command` what was given.
+    #[test]
+    fn every_command_reading_the_config_takes_the_flag() {
+        use super::super::{Cli, Command};
+        let file = |cmd: &[&str]| {
+            let mut argv = vec!["scim-harness"];
+            argv.extend_from_slice(cmd);
+            argv.extend_from_slice(&["--config", "/p/x.toml"]);
+            let cli = Cli::try_parse_from(&argv).unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+            match cli.command {
+                Command::Run(a) => a.config.file,
+                Command::List(a) => a.config.file,
+                Command::Review(a) => a.config.file,
+                Command::Accept(a) | Command::Reject(a) => a.config.file,
+                _ => None,
+            }
+        };
+        let given = Some(PathBuf::from("/p/x.toml"));
+        for cmd in [
+            &["run"][..],
+            &["list"],
+            &["review"],
+            &["accept", "--all"],
+            &["reject", "--all"],
+        ] {
+            assert_eq!(file(cmd), given, "{cmd:?}");
+        }
     }
 
     #[derive(Debug, Parser)]

@@ -144,7 +144,7 @@ pub fn main() -> i32 {
     // worker: the bench's Entra cycle went from 246 to 139 µs of CPU per request.
     let work = runtime.spawn(async move {
         match cli.command {
-            Command::Run(mut args) => match config::for_command(args.config.as_deref()) {
+            Command::Run(mut args) => match config::for_command(&args.config) {
                 Ok(found) => {
                     config::apply_run(&mut args, found.as_ref());
                     if args.snapshots.is_none() && !args.control.quiet {
@@ -154,7 +154,7 @@ pub fn main() -> i32 {
                 }
                 Err(code) => code,
             },
-            Command::List(mut args) => match config::for_command(args.config.as_deref()) {
+            Command::List(mut args) => match config::for_command(&args.config) {
                 Ok(found) => {
                     args.snapshots = config::snapshot_dir(args.snapshots.as_deref(), found.as_ref());
                     args.defaults = config::defaults(found.as_ref());

@@ -23,9 +23,8 @@ pub struct ReviewArgs {
     /// else `scenarios`).
     #[arg(long = "scenarios", value_name = "PATH")]
     pub scenarios: Vec<PathBuf>,
-    /// Config file (default: the nearest `scim-harness.toml` from the working directory up).
-    #[arg(long, env = "SCIM_HARNESS_CONFIG", value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: super::config::ConfigArg,
 }
 
 #[derive(Debug, Args)]
@@ -41,9 +40,8 @@ pub struct SettleArgs {
     /// `snapshots`).
     #[arg(long, value_name = "DIR")]
     pub snapshots: Option<PathBuf>,
-    /// Config file (default: the nearest `scim-harness.toml` from the working directory up).
-    #[arg(long, env = "SCIM_HARNESS_CONFIG", value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: super::config::ConfigArg,
 }
 
 /// The snapshot directory of `review`/`accept`/`reject`: the flag, the config file's, or
@@ -60,7 +58,7 @@ pub enum Settle {
 }
 
 pub fn settle(args: SettleArgs, how: Settle) -> ExitCode {
-    let config = match super::config::for_command(args.config.as_deref()) {
+    let config = match super::config::for_command(&args.config) {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -120,7 +118,7 @@ fn plural(n: usize, what: &str) -> String {
 /// The interactive review: each pending snapshot's diff, then a (accept), r (reject) or
 /// s (skip). The end of stdin skips whatever is left.
 pub fn review(args: ReviewArgs) -> ExitCode {
-    let config = match super::config::for_command(args.config.as_deref()) {
+    let config = match super::config::for_command(&args.config) {
         Ok(c) => c,
         Err(code) => return code,
     };

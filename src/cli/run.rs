@@ -74,9 +74,8 @@ pub struct RunArgs {
     /// snapshots are compared and nothing is written).
     #[arg(long, value_name = "DIR")]
     pub snapshots: Option<PathBuf>,
-    /// Config file (default: the nearest `scim-harness.toml` from the working directory up).
-    #[arg(long, env = "SCIM_HARNESS_CONFIG", value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: super::config::ConfigArg,
     /// Scenarios to run without PATHS: set from the config file, not on the command line.
     #[arg(skip)]
     pub defaults: super::config::Selection,
@@ -143,9 +142,8 @@ pub struct ListArgs {
     /// Directory of snapshot files; without PATHS, snapshots no scenario names are reported.
     #[arg(long, value_name = "DIR")]
     pub snapshots: Option<PathBuf>,
-    /// Config file (default: the nearest `scim-harness.toml` from the working directory up).
-    #[arg(long, env = "SCIM_HARNESS_CONFIG", value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: super::config::ConfigArg,
     /// Scenarios to list without PATHS: set from the config file.
     #[arg(skip)]
     pub defaults: super::config::Selection,
