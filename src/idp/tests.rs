@@ -40,6 +40,43 @@ fn entitlement_follows_assignment_group_membership_and_state() {
     assert_eq!(t.entitlement("alice"), Ok(()));
 }
 
+/// A group's assignment changes the members whose scope it changes, and no other: a member
+/// already in scope directly, or through another assigned group, is not a changed user.
+#[test]
+fn assigning_a_group_changes_only_the_members_it_brings_into_or_out_of_scope() {
+    let mut t = Tenant::new();
+    for u in ["ada", "bob", "cy"] {
+        t.create_user(u, attrs(&format!("{u}@contoso.com")))
+            .expect("create");
+    }
+    t.create_group("sales", "Sales", &["ada".into(), "bob".into(), "cy".into()])
+        .expect("sales");
+    t.create_group("ops", "Ops", &["cy".into()]).expect("ops");
+    t.assign("ada").expect("assign ada");
+    t.assign("ops").expect("assign ops");
+    let changed =
+        |t: &Tenant, since: u64| -> Vec<Ref> { t.users_changed_since(since).cloned().collect() };
+    let before = t.clock();
+    t.assign("sales").expect("assign sales");
+    assert_eq!(changed(&t, before), vec!["bob".to_string()]);
+    assert_eq!(
+        t.groups_changed_since(before).cloned().collect::<Vec<_>>(),
+        vec!["sales".to_string()]
+    );
+    // Assigned again: nothing about any member changes.
+    let before = t.clock();
+    t.assign("sales").expect("assign sales again");
+    assert_eq!(changed(&t, before), Vec::<Ref>::new());
+    let before = t.clock();
+    t.unassign("sales").expect("unassign sales");
+    assert_eq!(changed(&t, before), vec!["bob".to_string()]);
+    assert_eq!(t.entitlement("bob"), Err(NotEntitled::NotAssigned));
+    assert_eq!(
+        (t.entitlement("ada"), t.entitlement("cy")),
+        (Ok(()), Ok(()))
+    );
+}
+
 #[test]
 fn scoping_filter_ands_clauses_and_ors_groups() {
     let mut t = Tenant::new();

@@ -75,9 +75,8 @@ async fn oin_group_create_membership_rename_and_delete() {
     assert_eq!(
         app.target.take().await,
         vec![
-            // The tenant marks members whose group changed as changed (their entitlement
-            // may have); Okta's app-user profiles of both are unchanged, so neither is read
-            // nor written.
+            // Both are assigned directly, so the membership change leaves their scope as it
+            // was: neither is an event of its own, and neither is read nor written.
             read("/Groups/g-1"),
             group_patch(
                 "/Groups/g-1",
@@ -116,8 +115,8 @@ async fn oin_group_create_membership_rename_and_delete() {
     push(&mut engine, &tenant).await;
     assert_eq!(
         app.target.take().await,
-        // bob, the remaining member, is marked changed, but his app-user profile is not:
-        // he is neither read nor written.
+        // bob, the remaining member, is assigned directly: the group's delete leaves his
+        // scope as it was, and he is neither read nor written.
         vec![sent("DELETE", "/Groups/g-1", &[], None)],
         "unlink and delete"
     );
@@ -356,5 +355,54 @@ async fn inactive_users_are_not_pushed_as_members() {
             ),
         ],
         "only the active member is pushed"
+    );
+}
+
+/// Assigning a group for push is an event for the members it newly entitles only: alice and
+/// bob, assigned and provisioned before, have no event (Okta pushes nothing and logs nothing
+/// for an app user it already has), carol is matched and created, then the group is pushed.
+#[tokio::test]
+async fn a_group_assignment_is_no_event_for_members_already_provisioned() {
+    let app = OktaApp::start(Integration::Oin).await;
+    let mut tenant = Tenant::new();
+    for (r, given) in [("alice", "Alice"), ("bob", "Bob"), ("carol", "Carol")] {
+        add_user(&mut tenant, r, given, "Smith");
+    }
+    tenant.assign("alice").expect("assign alice");
+    tenant.assign("bob").expect("assign bob");
+    let mut engine = app.engine();
+    push(&mut engine, &tenant).await;
+    assert_eq!(app.target.take().await.len(), 4, "alice and bob created");
+
+    tenant
+        .create_group(
+            "sales",
+            "Sales",
+            &["alice".into(), "bob".into(), "carol".into()],
+        )
+        .expect("create sales");
+    tenant.assign("sales").expect("push sales");
+    let report = engine
+        .cycle(&tenant, SyncKind::Incremental)
+        .await
+        .expect("the push runs");
+    let objects: Vec<&str> = report.records.iter().map(|r| r.object.as_str()).collect();
+    assert_eq!(objects, vec!["carol", "sales"], "{:#?}", report.records);
+    let sent = app.target.take().await;
+    assert_eq!(
+        sent[..2],
+        [
+            match_user("carol@contoso.com"),
+            with_body(
+                "POST",
+                "/Users",
+                post_body(&tenant, "carol", "Carol", "Smith")
+            ),
+        ]
+    );
+    assert_eq!(
+        sent.len(),
+        5,
+        "carol's match and create, then the group's three"
     );
 }
