@@ -27,7 +27,6 @@ struct Raw {
     token: Option<toml::Spanned<toml::Value>>,
 }
 
-/// A loaded config file, its paths resolved against its directory.
 /// `--config`, as every command that reads the project's settings takes it (`run`, `list`,
 /// `review`, `accept`, `reject`): one definition, so its help and variable cannot drift apart.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -37,6 +36,7 @@ pub struct ConfigArg {
     pub file: Option<PathBuf>,
 }
 
+/// A loaded config file, its paths resolved against its directory.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub file: PathBuf,
