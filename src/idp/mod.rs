@@ -346,7 +346,6 @@ impl Tenant {
             return Err(DirectoryError::Exists(r.to_string()));
         }
         let at = self.tick();
-        let before = self.scopes(members);
         self.groups.insert(
             r.to_string(),
             SourceGroup {
@@ -360,9 +359,12 @@ impl Tenant {
         for m in members {
             self.index_member(r, m);
         }
-        // A new group is not assigned yet, so its users' scope stays as it was: they become
-        // changed users when the group is assigned (`set_assignment`).
-        self.stamp_rescoped(members, &before, at, true);
+        // A new group is not assigned yet (a ref is assigned only once it exists), so no
+        // member's scope changes: its users become changed users when it is assigned
+        // (`set_assignment`); member groups are stamped (`stamp_group` skips users).
+        for m in members {
+            self.stamp_group(m, at);
+        }
         Ok(())
     }
 
@@ -375,8 +377,8 @@ impl Tenant {
     }
 
     /// Whether each of `members` is in scope, before an assignment or membership change.
-    fn scopes(&self, members: &[Ref]) -> Vec<bool> {
-        members.iter().map(|m| self.in_scope(m)).collect()
+    fn scopes<M: AsRef<str>>(&self, members: &[M]) -> Vec<bool> {
+        members.iter().map(|m| self.in_scope(m.as_ref())).collect()
     }
 
     /// After an assignment or membership change: stamps the users among `members` whose
@@ -386,9 +388,16 @@ impl Tenant {
     /// event-driven IdP passed over it for nothing (Okta pushes nothing and logs nothing for
     /// an app user it already provisions): at 100,000 users, ten such passes and their log
     /// records for each group the bench assigns.
-    fn stamp_rescoped(&mut self, members: &[Ref], before: &[bool], at: u64, groups_too: bool) {
+    fn stamp_rescoped<M: AsRef<str>>(
+        &mut self,
+        members: &[M],
+        before: &[bool],
+        at: u64,
+        groups_too: bool,
+    ) {
         for (m, was) in members.iter().zip(before) {
-            if self.users.contains_key(m.as_str()) {
+            let m = m.as_ref();
+            if self.users.contains_key(m) {
                 if self.in_scope(m) != *was {
                     self.stamp_user(m, at);
                 }
@@ -444,29 +453,27 @@ impl Tenant {
 
     pub fn add_member(&mut self, group: &str, member: &str) -> Result<(), DirectoryError> {
         let at = self.tick();
-        let member = [member.to_string()];
-        let before = self.scopes(&member);
+        let before = self.scopes(&[member]);
         let g = self
             .stamp_group(group, at)
             .ok_or_else(|| DirectoryError::UnknownObject(group.to_string()))?;
-        if !g.members.iter().any(|m| *m == member[0]) {
-            g.members.push(member[0].clone());
+        if !g.members.iter().any(|m| m == member) {
+            g.members.push(member.to_string());
         }
-        self.index_member(group, &member[0]);
-        self.stamp_rescoped(&member, &before, at, true);
+        self.index_member(group, member);
+        self.stamp_rescoped(&[member], &before, at, true);
         Ok(())
     }
 
     pub fn remove_member(&mut self, group: &str, member: &str) -> Result<(), DirectoryError> {
         let at = self.tick();
-        let member = [member.to_string()];
-        let before = self.scopes(&member);
+        let before = self.scopes(&[member]);
         let g = self
             .stamp_group(group, at)
             .ok_or_else(|| DirectoryError::UnknownObject(group.to_string()))?;
-        g.members.retain(|m| *m != member[0]);
-        self.unindex_member(group, &member[0]);
-        self.stamp_rescoped(&member, &before, at, true);
+        g.members.retain(|m| m != member);
+        self.unindex_member(group, member);
+        self.stamp_rescoped(&[member], &before, at, true);
         Ok(())
     }
 
