@@ -582,40 +582,42 @@ fn main() {
         );
         // Where the ratio is lost: the users' stretch and the groups' (measure::Window),
         // median rates over the same judged phases. Printed, not judged.
-        let stretch_rps = |all: &mut dyn Iterator<Item = Option<Stretches>>,
-                           pick: fn(&Stretches) -> (u64, f64)|
-         -> f64 {
-            let rates: Vec<f64> = all
-                .flatten()
-                .map(|s| {
-                    let (n, secs) = pick(&s);
-                    n as f64 / secs
-                })
-                .collect();
-            if rates.is_empty() {
-                f64::NAN
-            } else {
-                median(&rates)
-            }
+        let medians = |rates: Vec<[f64; 2]>| -> [f64; 2] {
+            [0, 1].map(|i| median(&rates.iter().map(|r| r[i]).collect::<Vec<_>>()))
         };
-        let mut stretch_line = Vec::new();
-        for (label, pick) in [
-            (
-                "users (first request to the first /Groups one)",
-                (|s: &Stretches| s.users) as fn(&Stretches) -> (u64, f64),
-            ),
-            ("groups (from there to the last answer)", |s: &Stretches| {
-                s.groups
-            }),
-        ] {
-            let h = stretch_rps(&mut harness[1..].iter().map(|p| p.stretches), pick);
-            let r = stretch_rps(&mut replays.iter().map(|r| r.stretches), pick);
-            let n = harness[0].stretches.map_or(0, |s| pick(&s).0);
-            stretch_line.push(format!(
-                "{label} {n} requests, harness {h:.0} req/s, replay {r:.0}, ratio {:.2}",
-                h / r
-            ));
-        }
+        let by_harness = medians(
+            harness[1..]
+                .iter()
+                .filter_map(|p| p.stretches)
+                .map(|s| s.rates())
+                .collect(),
+        );
+        let by_replay = medians(
+            replays
+                .iter()
+                .filter_map(|r| r.stretches)
+                .map(|s| s.rates())
+                .collect(),
+        );
+        let n = harness[0]
+            .stretches
+            .map_or([0, 0], |s| [s.users.0, s.groups.0]);
+        let stretch_line: Vec<String> = [
+            "users (first request to the first /Groups one)",
+            "groups (from there to the last answer)",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, label)| {
+            format!(
+                "{label} {} requests, harness {:.0} req/s, replay {:.0}, ratio {:.2}",
+                n[i],
+                by_harness[i],
+                by_replay[i],
+                by_harness[i] / by_replay[i]
+            )
+        })
+        .collect();
         println!(
             "       stretches, median rates: {}; not judged",
             stretch_line.join("; ")

@@ -125,6 +125,7 @@ fn the_span_splits_at_the_first_groups_request() {
     // there, and the two add up to the whole span.
     assert!(s.users.1 >= 0.015 && s.users.1 < w.seconds(), "{s:?}");
     assert!((s.users.1 + s.groups.1 - w.seconds()).abs() < 1e-9, "{s:?}");
+    assert_eq!(s.rates(), [2.0 / s.users.1, 3.0 / s.groups.1]);
     let mut only_users = measure::Window::default();
     only_users.answered(10, "/Users");
     assert_eq!(only_users.stretches(), None);

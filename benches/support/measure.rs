@@ -106,6 +106,11 @@ impl Stretches {
             groups: (requests.saturating_sub(before), seconds - at),
         }
     }
+
+    /// The users' stretch's requests/s and the groups'.
+    pub fn rates(&self) -> [f64; 2] {
+        [self.users, self.groups].map(|(n, secs)| n as f64 / secs)
+    }
 }
 
 impl Window {
