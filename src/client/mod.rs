@@ -213,8 +213,8 @@ pub struct ScimClient {
 /// Called with every exchange as it completes (the CLI's `--dry-run` listing uses it).
 pub type Observer = Box<dyn Fn(&Exchange) + Send + Sync>;
 
-/// Takes a batch of exchanges the client stops keeping (oldest first).
-pub type Spill = Box<dyn Fn(Vec<Exchange>) + Send + Sync>;
+/// Reads the exchanges the client stops keeping (oldest first), which are dropped after.
+pub type Spill = Box<dyn Fn(&[Exchange]) + Send + Sync>;
 
 /// How many exchanges the client keeps before it hands them to a spill, when one is set: a
 /// cycle over 100,000 users makes hundreds of thousands, and kept whole (bodies included)
@@ -225,6 +225,13 @@ pub type Spill = Box<dyn Fn(Vec<Exchange>) + Send + Sync>;
 /// 20,000 users under Entra its `_mi_page_free_collect` and `_mi_page_malloc_zero` took
 /// ~18 µs a request against the replay's ~3, and the judge thread ~12 µs more (perf).
 const SPILL_AFTER: usize = 1;
+
+/// What `record` takes from the kept exchanges for the spill.
+enum Spilled {
+    None,
+    One(Exchange),
+    Many(Vec<Exchange>),
+}
 
 impl ScimClient {
     pub fn new(
@@ -402,22 +409,26 @@ impl ScimClient {
                 let _ = f.write_all(format!("{line}\n").as_bytes());
             }
         }
-        let batch = {
+        let spilled = {
             let mut kept = self.exchanges.lock().unwrap_or_else(|e| e.into_inner());
             kept.push(exchange);
             let spill = self.spill.read().unwrap_or_else(|e| e.into_inner());
-            match &*spill {
-                Some(_) if kept.len() > SPILL_AFTER => {
-                    let last = kept.len() - 1;
-                    Some(kept.drain(..last).collect::<Vec<_>>())
-                }
-                _ => None,
+            match (&*spill, kept.len().saturating_sub(SPILL_AFTER)) {
+                (None, _) | (_, 0) => Spilled::None,
+                // A cycle's steady state: the one before this exchange, taken out without a
+                // list made for it (one allocation a request less).
+                (Some(_), 1) => Spilled::One(kept.remove(0)),
+                // A spill set while exchanges were kept.
+                (Some(_), excess) => Spilled::Many(kept.drain(..excess).collect()),
             }
         };
-        if let Some(batch) = batch {
-            if let Some(spill) = &*self.spill.read().unwrap_or_else(|e| e.into_inner()) {
-                spill(batch);
-            }
+        let spilled: &[Exchange] = match &spilled {
+            Spilled::None => return,
+            Spilled::One(x) => std::slice::from_ref(x),
+            Spilled::Many(xs) => xs,
+        };
+        if let Some(spill) = &*self.spill.read().unwrap_or_else(|e| e.into_inner()) {
+            spill(spilled);
         }
     }
 

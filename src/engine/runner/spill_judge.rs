@@ -29,7 +29,7 @@ impl SpillJudge {
         let strictness = strictness.clone();
         client.spill_to(Some(Box::new(move |batch| {
             let mut found = sink.lock().unwrap_or_else(PoisonError::into_inner);
-            judge_into(&mut found, &strictness, &batch);
+            judge_into(&mut found, &strictness, batch);
         })));
         SpillJudge(found)
     }
@@ -108,6 +108,40 @@ mod tests {
             "500, 503 and 429 are three keys: {at_once:?}"
         );
         assert_eq!(keys(&found), keys(&at_once));
+    }
+
+    /// A spill set while the client keeps several exchanges takes them all, oldest first,
+    /// with the first one recorded after it: only the newest stays.
+    #[tokio::test]
+    async fn a_spill_set_late_takes_every_kept_exchange_but_the_newest_in_order() {
+        let base = answering(&[200, 200, 200, 200]).await;
+        let client = ScimClient::new(&base, None, Duration::from_secs(5)).expect("client");
+        for n in 0..3 {
+            client
+                .send(&ScimRequest::get(format!("/Users/{n}")))
+                .await
+                .expect("answered");
+        }
+        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+        let sink = seen.clone();
+        client.spill_to(Some(Box::new(move |spilled| {
+            let mut seen = sink.lock().unwrap_or_else(PoisonError::into_inner);
+            seen.extend(spilled.iter().map(|x| x.path.clone()));
+        })));
+        client
+            .send(&ScimRequest::get("/Users/3"))
+            .await
+            .expect("answered");
+        client.spill_to(None);
+        assert_eq!(
+            *seen.lock().unwrap_or_else(PoisonError::into_inner),
+            ["/Users/0", "/Users/1", "/Users/2"]
+        );
+        let kept = client.take_exchanges();
+        assert_eq!(
+            kept.iter().map(|x| x.path.as_str()).collect::<Vec<_>>(),
+            ["/Users/3"]
+        );
     }
 
     /// A cycle that never spills finds nothing, and its exchange stays with the client.
