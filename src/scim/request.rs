@@ -79,6 +79,29 @@ impl ScimRequest {
     }
 }
 
+/// A JSON object of `members`, in their order, each value moved in. `json!` serializes every
+/// value it embeds — a deep copy through serde's serializer, each key made and hashed again —
+/// so a body of nested `json!` copied its inner parts once per level: Okta's PATCH adding ten
+/// members took ~10 µs to build.
+pub fn object<const N: usize>(members: [(&str, Value); N]) -> Value {
+    let mut map = serde_json::Map::with_capacity(N);
+    for (key, value) in members {
+        map.insert(key.to_string(), value);
+    }
+    Value::Object(map)
+}
+
+/// A PatchOp body (RFC 7644 §3.5.2) carrying `ops`, moved in.
+pub fn patch_op(ops: Vec<Value>) -> Value {
+    object([
+        (
+            "schemas",
+            Value::Array(vec![Value::from(super::urn::PATCH_OP)]),
+        ),
+        ("Operations", Value::Array(ops)),
+    ])
+}
+
 /// Query-string encoding as IdPs send it: space as `+`, quotes as `%22` (§1.2).
 const QUERY: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
@@ -224,6 +247,28 @@ pub fn set_parsed(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Members go on the wire in the order given, as the IdPs send them: `op` before `path`
+    /// before `value` (wiremock pins compare values, not text, so this is checked here).
+    #[test]
+    fn an_object_keeps_its_members_in_the_order_given() {
+        let op = object([
+            ("op", Value::from("add")),
+            ("path", Value::from("members")),
+            ("value", json!([{"value": "u-1"}])),
+        ]);
+        assert_eq!(
+            op.to_string(),
+            r#"{"op":"add","path":"members","value":[{"value":"u-1"}]}"#
+        );
+        assert_eq!(
+            patch_op(vec![op]).to_string(),
+            format!(
+                r#"{{"schemas":["{}"],"Operations":[{{"op":"add","path":"members","value":[{{"value":"u-1"}}]}}]}}"#,
+                super::super::urn::PATCH_OP
+            )
+        );
+    }
 
     #[test]
     fn only_reads_and_searches_are_not_writes() {

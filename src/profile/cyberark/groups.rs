@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use super::CyberArk;
 use crate::profile::{quote, MembershipChange, ScimRequest, Verb};
+use crate::scim::request::{object, patch_op};
 use crate::scim::{resource_path, urn};
 
 impl CyberArk {
@@ -29,8 +30,16 @@ impl CyberArk {
     pub(super) fn group_patch(&self, change: &MembershipChange) -> Vec<ScimRequest> {
         let mut ops: Vec<Value> = Vec::new();
         if !change.add.is_empty() {
-            let members: Vec<Value> = change.add.iter().map(|m| json!({"value": m})).collect();
-            ops.push(json!({"op": "add", "path": "members", "value": members}));
+            let members: Vec<Value> = change
+                .add
+                .iter()
+                .map(|m| object([("value", Value::String(m.clone()))]))
+                .collect();
+            ops.push(object([
+                ("op", Value::from("add")),
+                ("path", Value::from("members")),
+                ("value", Value::Array(members)),
+            ]));
         }
         ops.extend(
             change.remove.iter().map(
@@ -43,7 +52,7 @@ impl CyberArk {
         vec![ScimRequest::with_body(
             Verb::Patch,
             resource_path("Groups", &change.group_id),
-            json!({"schemas": [urn::PATCH_OP], "Operations": ops}),
+            patch_op(ops),
         )]
     }
 }

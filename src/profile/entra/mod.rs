@@ -14,7 +14,7 @@ use crate::idp::SourceUser;
 use crate::profile::desired::{prefixed, text};
 use crate::scenario::model::{Step, UserAttr};
 use crate::scim::lookup::ClientPath;
-use crate::scim::request::is_plain_name;
+use crate::scim::request::{is_plain_name, object, patch_op};
 use crate::scim::schema::USER;
 use crate::scim::{resource_path, urn};
 
@@ -138,10 +138,6 @@ pub enum ManagerShape {
 }
 
 impl Entra {
-    fn patch_body(&self, ops: Vec<Value>) -> Value {
-        json!({"schemas": [urn::PATCH_OP], "Operations": ops})
-    }
-
     /// The manager's path and value in the configured shape (§1.5, E-32, E-33).
     fn manager_value(&self, base_url: &str, manager_id: &str) -> (String, Value) {
         let path = format!("{}:manager", urn::ENTERPRISE_USER);
@@ -310,7 +306,7 @@ impl Profile for Entra {
         Some(ScimRequest::with_body(
             Verb::Patch,
             resource_path("Groups", id),
-            self.patch_body(vec![op]),
+            patch_op(vec![op]),
         ))
     }
 
@@ -326,18 +322,29 @@ impl Profile for Entra {
             .map(|chunk| {
                 let value: Vec<Value> = chunk
                     .iter()
-                    .map(|m| json!({"$ref": null, "value": m}))
+                    .map(|m| object([("$ref", Value::Null), ("value", Value::String(m.clone()))]))
                     .collect();
-                let op = json!({"op": self.dialect.table().add, "path": "members", "value": value});
-                ScimRequest::with_body(Verb::Patch, path.clone(), self.patch_body(vec![op]))
+                let op = object([
+                    ("op", Value::from(self.dialect.table().add)),
+                    ("path", Value::from("members")),
+                    ("value", Value::Array(value)),
+                ]);
+                ScimRequest::with_body(Verb::Patch, path.clone(), patch_op(vec![op]))
             })
             .collect();
         // Removes are batched like adds [I]: no source gives a size for either (E-51).
         for chunk in change.remove.chunks(self.job.member_batch.max(1)) {
             let ops = match self.dialect {
                 Dialect::Default => {
-                    let value: Vec<Value> = chunk.iter().map(|m| json!({"value": m})).collect();
-                    vec![json!({"op": "Remove", "path": "members", "value": value})]
+                    let value: Vec<Value> = chunk
+                        .iter()
+                        .map(|m| object([("value", Value::String(m.clone()))]))
+                        .collect();
+                    vec![object([
+                        ("op", Value::from("Remove")),
+                        ("path", Value::from("members")),
+                        ("value", Value::Array(value)),
+                    ])]
                 }
                 Dialect::Scim062020 => chunk
                     .iter()
@@ -347,7 +354,7 @@ impl Profile for Entra {
             requests.push(ScimRequest::with_body(
                 Verb::Patch,
                 path.clone(),
-                self.patch_body(ops),
+                patch_op(ops),
             ));
         }
         requests
@@ -387,7 +394,11 @@ impl Profile for Entra {
         Some(ScimRequest::with_body(
             Verb::Patch,
             resource_path("Users", user_id),
-            self.patch_body(vec![json!({"op": op, "path": path, "value": value})]),
+            patch_op(vec![object([
+                ("op", Value::from(op)),
+                ("path", Value::from(path)),
+                ("value", value),
+            ])]),
         ))
     }
 
@@ -496,21 +507,24 @@ impl Profile for Entra {
                 pathless.insert((*path).to_string(), wire);
             } else {
                 let op = if is_add { table.add } else { table.replace };
-                ops.push(json!({"op": op, "path": path, "value": wire}));
+                ops.push(object([
+                    ("op", Value::from(op)),
+                    ("path", Value::from(*path)),
+                    ("value", wire),
+                ]));
             }
         }
         if !pathless.is_empty() {
-            ops.push(json!({"op": table.replace, "value": Value::Object(pathless)}));
+            ops.push(object([
+                ("op", Value::from(table.replace)),
+                ("value", Value::Object(pathless)),
+            ]));
         }
         if ops.is_empty() {
             return None;
         }
         Some(Update {
-            request: ScimRequest::with_body(
-                Verb::Patch,
-                resource_path("Users", id),
-                self.patch_body(ops),
-            ),
+            request: ScimRequest::with_body(Verb::Patch, resource_path("Users", id), patch_op(ops)),
             modified,
         })
     }
@@ -523,15 +537,17 @@ impl Profile for Entra {
             (ManagerRemoval::ReplaceEmpty, _) => {
                 json!({"op": table.replace, "path": path, "value": ""})
             }
-            (ManagerRemoval::Remove, Dialect::Default) => {
-                json!({"op": "Remove", "path": path, "value": value})
-            }
+            (ManagerRemoval::Remove, Dialect::Default) => object([
+                ("op", Value::from("Remove")),
+                ("path", Value::from(path)),
+                ("value", value),
+            ]),
             (ManagerRemoval::Remove, Dialect::Scim062020) => json!({"op": "remove", "path": path}),
         };
         Some(ScimRequest::with_body(
             Verb::Patch,
             resource_path("Users", user_id),
-            self.patch_body(vec![op]),
+            patch_op(vec![op]),
         ))
     }
 }

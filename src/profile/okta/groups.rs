@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 use super::{Integration, MemberPush, Okta};
 use crate::profile::{eq_filter_path, quote, MembershipChange, ScimRequest, Verb};
+use crate::scim::request::{object, patch_op};
 use crate::scim::{resource_path, urn};
 
 impl Okta {
@@ -52,7 +53,7 @@ impl Okta {
             Integration::Oin => ScimRequest::with_body(
                 Verb::Patch,
                 resource_path("Groups", id),
-                Self::patch_body(vec![rename_op(id, display_name)]),
+                patch_op(vec![rename_op(id, display_name)]),
             ),
         })
     }
@@ -67,16 +68,23 @@ impl Okta {
     pub(super) fn membership_requests(&self, change: &MembershipChange) -> Vec<ScimRequest> {
         let path = resource_path("Groups", &change.group_id);
         let member = |id: &String| match change.display.get(id) {
-            Some(display) => json!({"value": id, "display": display}),
-            None => json!({"value": id}),
+            Some(display) => object([
+                ("value", Value::String(id.clone())),
+                ("display", Value::String(display.clone())),
+            ]),
+            None => object([("value", Value::String(id.clone()))]),
         };
         if self.integration == Integration::Aiw {
             let members: Vec<Value> = change.all.iter().map(member).collect();
             return vec![ScimRequest::with_body(
                 Verb::Put,
                 path,
-                json!({"schemas": [urn::GROUP], "id": change.group_id,
-                       "displayName": change.display_name, "members": members}),
+                object([
+                    ("schemas", json!([urn::GROUP])),
+                    ("id", Value::String(change.group_id.clone())),
+                    ("displayName", Value::String(change.display_name.clone())),
+                    ("members", Value::Array(members)),
+                ]),
             )];
         }
         // Each member once, in the order sent: removes, then adds (delta), or the whole list.
@@ -114,12 +122,15 @@ impl Okta {
                     .map(|(_, id)| member(id))
                     .collect();
                 let full = self.member_push == MemberPush::Replace && n == 0;
-                if full {
-                    ops.push(json!({"op": "replace", "path": "members", "value": value}));
-                } else if !value.is_empty() {
-                    ops.push(json!({"op": "add", "path": "members", "value": value}));
+                let op = if full { "replace" } else { "add" };
+                if full || !value.is_empty() {
+                    ops.push(object([
+                        ("op", Value::from(op)),
+                        ("path", Value::from("members")),
+                        ("value", Value::Array(value)),
+                    ]));
                 }
-                ScimRequest::with_body(Verb::Patch, path.clone(), Self::patch_body(ops))
+                ScimRequest::with_body(Verb::Patch, path.clone(), patch_op(ops))
             })
             .collect()
     }

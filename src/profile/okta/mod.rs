@@ -7,7 +7,7 @@ mod users;
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 pub use users::{okta_user_id, LOCALE, WORK_EMAIL};
 
@@ -168,10 +168,6 @@ impl Okta {
             }
         }
         Ok(okta)
-    }
-
-    fn patch_body(ops: Vec<Value>) -> Value {
-        json!({"schemas": [urn::PATCH_OP], "Operations": ops})
     }
 }
 
@@ -396,6 +392,7 @@ impl Profile for Okta {
 mod tests {
     use super::*;
     use crate::scim::urn;
+    use serde_json::json;
 
     pub(super) fn okta(options: &[(&str, &str)]) -> Okta {
         Okta::from_options(

@@ -12,6 +12,7 @@ use crate::profile::{
 };
 use crate::scenario::model::UserAttr;
 use crate::scim::lookup::get_ci;
+use crate::scim::request::patch_op;
 use crate::scim::{resource_path, urn};
 
 pub const WORK_EMAIL: &str = "emails[type eq \"work\"].value";
@@ -52,7 +53,7 @@ impl Okta {
         ScimRequest::with_body(
             Verb::Patch,
             resource_path("Users", id),
-            Self::patch_body(vec![json!({"op": "replace", "value": {"active": active}})]),
+            patch_op(vec![json!({"op": "replace", "value": {"active": active}})]),
         )
     }
 
@@ -74,7 +75,7 @@ impl Okta {
         vec![ScimRequest::with_body(
             Verb::Patch,
             resource_path("Users", id),
-            Self::patch_body(vec![
+            patch_op(vec![
                 json!({"op": "replace", "value": {"password": random_password()}}),
             ]),
         )]

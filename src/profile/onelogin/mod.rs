@@ -21,7 +21,8 @@ use super::{
 };
 use crate::idp::SourceUser;
 use crate::scenario::model::{Step, SyncKind, UserAttr};
-use crate::scim::{resource_path, urn};
+use crate::scim::request::{object, patch_op};
+use crate::scim::resource_path;
 use template::{Expr, Field, Piece};
 
 #[derive(Debug)]
@@ -92,10 +93,6 @@ impl OneLogin {
         } else {
             Value::Bool(active)
         }
-    }
-
-    fn patch(ops: Vec<Value>) -> Value {
-        json!({"schemas": [urn::PATCH_OP], "Operations": ops})
     }
 }
 
@@ -272,7 +269,10 @@ impl Profile for OneLogin {
         if modified.is_empty() {
             return None;
         }
-        let body = Self::patch(vec![json!({"op": "replace", "value": value})]);
+        let body = patch_op(vec![object([
+            ("op", Value::from("replace")),
+            ("value", Value::Object(value)),
+        ])]);
         Some(Update {
             request: ScimRequest::with_body(Verb::Patch, resource_path("Users", id), body),
             modified,
@@ -337,7 +337,7 @@ impl Profile for OneLogin {
         Some(ScimRequest::with_body(
             Verb::Patch,
             resource_path("Groups", id),
-            Self::patch(vec![
+            patch_op(vec![
                 json!({"op": "replace", "path": "displayName", "value": display_name}),
             ]),
         ))
@@ -356,8 +356,16 @@ impl Profile for OneLogin {
             })
             .collect();
         if !change.add.is_empty() {
-            let members: Vec<Value> = change.add.iter().map(|m| json!({"value": m})).collect();
-            ops.push(json!({"op": "add", "path": "members", "value": members}));
+            let members: Vec<Value> = change
+                .add
+                .iter()
+                .map(|m| object([("value", Value::String(m.clone()))]))
+                .collect();
+            ops.push(object([
+                ("op", Value::from("add")),
+                ("path", Value::from("members")),
+                ("value", Value::Array(members)),
+            ]));
         }
         if ops.is_empty() {
             return vec![];
@@ -365,7 +373,7 @@ impl Profile for OneLogin {
         vec![ScimRequest::with_body(
             Verb::Patch,
             resource_path("Groups", &change.group_id),
-            Self::patch(ops),
+            patch_op(ops),
         )]
     }
 }

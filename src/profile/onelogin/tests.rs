@@ -6,6 +6,7 @@ use super::template::{ENTERPRISE_DEPARTMENT, WORK_EMAIL};
 use super::*;
 use crate::idp::Tenant;
 use crate::scenario::model::{AttrValue, RestartKind, UserSpec};
+use crate::scim::urn;
 
 fn onelogin(pairs: &[(&str, &str)]) -> OneLogin {
     OneLogin::from_options(

@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 use super::{GroupUpdates, PingFederate};
 use crate::profile::{quote, MembershipChange, ScimRequest, Verb};
+use crate::scim::request::patch_op;
 use crate::scim::{resource_path, urn};
 
 impl PingFederate {
@@ -44,11 +45,7 @@ impl PingFederate {
             }
             GroupUpdates::Patch => {
                 let op = json!({"op": "replace", "path": "displayName", "value": display_name});
-                ScimRequest::with_body(
-                    Verb::Patch,
-                    resource_path("Groups", id),
-                    patch_body(vec![op]),
-                )
+                ScimRequest::with_body(Verb::Patch, resource_path("Groups", id), patch_op(vec![op]))
             }
         }
     }
@@ -78,17 +75,11 @@ impl PingFederate {
                     |m| json!({"op": "remove", "path": format!("members[value eq {}]", quote(m))}),
                 );
                 adds.chain(removes)
-                    .map(|op| {
-                        ScimRequest::with_body(Verb::Patch, path.clone(), patch_body(vec![op]))
-                    })
+                    .map(|op| ScimRequest::with_body(Verb::Patch, path.clone(), patch_op(vec![op])))
                     .collect()
             }
         }
     }
-}
-
-fn patch_body(ops: Vec<Value>) -> Value {
-    json!({"schemas": [urn::PATCH_OP], "Operations": ops})
 }
 
 #[cfg(test)]
