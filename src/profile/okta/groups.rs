@@ -43,11 +43,19 @@ impl Okta {
         }
         Some(match self.integration {
             Integration::Aiw => {
-                let members: Vec<Value> = members.iter().map(|m| json!({"value": m})).collect();
+                let members: Vec<Value> = members
+                    .iter()
+                    .map(|m| object([("value", Value::from(m.as_str()))]))
+                    .collect();
                 ScimRequest::with_body(
                     Verb::Put,
                     resource_path("Groups", id),
-                    json!({"schemas": [urn::GROUP], "id": id, "displayName": display_name, "members": members}),
+                    object([
+                        ("schemas", json!([urn::GROUP])),
+                        ("id", Value::from(id)),
+                        ("displayName", Value::from(display_name)),
+                        ("members", Value::Array(members)),
+                    ]),
                 )
             }
             Integration::Oin => ScimRequest::with_body(

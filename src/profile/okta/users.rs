@@ -12,7 +12,7 @@ use crate::profile::{
 };
 use crate::scenario::model::UserAttr;
 use crate::scim::lookup::get_ci;
-use crate::scim::request::patch_op;
+use crate::scim::request::{object, patch_op};
 use crate::scim::{resource_path, urn};
 
 pub const WORK_EMAIL: &str = "emails[type eq \"work\"].value";
@@ -331,7 +331,11 @@ fn merge(obj: &mut Map<String, Value>, path: &str, value: Value) {
             }
             None => {
                 let primary = items.is_empty();
-                items.push(json!({"primary": primary, "value": value, "type": "work"}));
+                items.push(object([
+                    ("primary", Value::Bool(primary)),
+                    ("value", value),
+                    ("type", Value::from("work")),
+                ]));
             }
         }
         return;
