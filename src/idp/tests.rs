@@ -1,4 +1,5 @@
 use super::*;
+use crate::scenario::model::ScopingOperator;
 
 fn attrs(upn: &str) -> BTreeMap<UserAttr, AttrValue> {
     BTreeMap::from([(UserAttr::UserPrincipalName, AttrValue::Text(upn.into()))])
