@@ -102,6 +102,20 @@ pub fn patch_op(ops: Vec<Value>) -> Value {
     ])
 }
 
+/// A PATCH operation `op` on `members` whose value lists `ids` as `{"value": id}` objects
+/// (RFC 7644 §3.5.2): the add most IdPs send, and Entra's default-dialect remove.
+pub fn members_op(op: &str, ids: &[String]) -> Value {
+    let value = ids
+        .iter()
+        .map(|id| object([("value", Value::String(id.clone()))]))
+        .collect();
+    object([
+        ("op", Value::from(op)),
+        ("path", Value::from("members")),
+        ("value", Value::Array(value)),
+    ])
+}
+
 /// Query-string encoding as IdPs send it: space as `+`, quotes as `%22` (§1.2).
 const QUERY: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')

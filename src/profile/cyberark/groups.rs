@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use super::CyberArk;
 use crate::profile::{quote, MembershipChange, ScimRequest, Verb};
-use crate::scim::request::{object, patch_op};
+use crate::scim::request::{members_op, patch_op};
 use crate::scim::{resource_path, urn};
 
 impl CyberArk {
@@ -30,16 +30,7 @@ impl CyberArk {
     pub(super) fn group_patch(&self, change: &MembershipChange) -> Vec<ScimRequest> {
         let mut ops: Vec<Value> = Vec::new();
         if !change.add.is_empty() {
-            let members: Vec<Value> = change
-                .add
-                .iter()
-                .map(|m| object([("value", Value::String(m.clone()))]))
-                .collect();
-            ops.push(object([
-                ("op", Value::from("add")),
-                ("path", Value::from("members")),
-                ("value", Value::Array(members)),
-            ]));
+            ops.push(members_op("add", &change.add));
         }
         ops.extend(
             change.remove.iter().map(

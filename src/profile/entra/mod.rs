@@ -14,7 +14,7 @@ use crate::idp::SourceUser;
 use crate::profile::desired::{prefixed, text};
 use crate::scenario::model::{Step, UserAttr};
 use crate::scim::lookup::ClientPath;
-use crate::scim::request::{is_plain_name, object, patch_op};
+use crate::scim::request::{is_plain_name, members_op, object, patch_op};
 use crate::scim::schema::USER;
 use crate::scim::{resource_path, urn};
 
@@ -336,15 +336,7 @@ impl Profile for Entra {
         for chunk in change.remove.chunks(self.job.member_batch.max(1)) {
             let ops = match self.dialect {
                 Dialect::Default => {
-                    let value: Vec<Value> = chunk
-                        .iter()
-                        .map(|m| object([("value", Value::String(m.clone()))]))
-                        .collect();
-                    vec![object([
-                        ("op", Value::from("Remove")),
-                        ("path", Value::from("members")),
-                        ("value", Value::Array(value)),
-                    ])]
+                    vec![members_op("Remove", chunk)]
                 }
                 Dialect::Scim062020 => chunk
                     .iter()

@@ -21,7 +21,7 @@ use super::{
 };
 use crate::idp::SourceUser;
 use crate::scenario::model::{Step, SyncKind, UserAttr};
-use crate::scim::request::{object, patch_op};
+use crate::scim::request::{members_op, object, patch_op};
 use crate::scim::resource_path;
 use template::{Expr, Field, Piece};
 
@@ -356,16 +356,7 @@ impl Profile for OneLogin {
             })
             .collect();
         if !change.add.is_empty() {
-            let members: Vec<Value> = change
-                .add
-                .iter()
-                .map(|m| object([("value", Value::String(m.clone()))]))
-                .collect();
-            ops.push(object([
-                ("op", Value::from("add")),
-                ("path", Value::from("members")),
-                ("value", Value::Array(members)),
-            ]));
+            ops.push(members_op("add", &change.add));
         }
         if ops.is_empty() {
             return vec![];
