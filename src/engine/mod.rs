@@ -256,9 +256,6 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// Sends one logical request. With `honor_retry_after`, a 429 carrying `Retry-After`
-    /// (capped at `RETRY_AFTER_CAP`) is waited out and retried once within the cycle; the
-    /// retry is not counted.
     /// Records a failure of the whole endpoint; the first one met is kept.
     fn fail_globally(&self, detail: String) {
         let mut slot = self

@@ -103,6 +103,9 @@ impl Engine<'_> {
         out.into_iter().map(|(_, sent)| sent).collect()
     }
 
+    /// Sends one logical request. With `honor_retry_after`, a 429 carrying `Retry-After`
+    /// (capped at `RETRY_AFTER_CAP`) is waited out and retried once within the cycle; the
+    /// retry is not counted.
     async fn exchange(&self, req: &ScimRequest) -> Sent {
         let first = self.exchange_once(req).await;
         match first {
