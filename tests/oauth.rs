@@ -154,6 +154,54 @@ async fn a_refused_client_secret_is_named_with_the_token_endpoints_answer() {
     scim.stop().await;
 }
 
+/// A refused client secret costs the authorization server one request, not one per object:
+/// PingFederate probes nothing before a poll, so each user's pass needs a token, and the
+/// refusal stands for the rest of the cycle (`ASK_AGAIN_AFTER`).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_client_secret_is_asked_once_for_a_whole_cycle() {
+    let scim = target().await;
+    let endpoint = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": "invalid_client"})))
+        .mount(&endpoint)
+        .await;
+    let mut scenario = String::from(
+        "name: oauth-six-users\ndescription: d\nsymptom: s\nprofiles: [pingfederate]\nsteps:\n",
+    );
+    for n in 1..=6 {
+        scenario.push_str(&format!(
+            "  - create_user: {{ user: u{n}, userPrincipalName: u{n}@contoso.com, mail: u{n}@contoso.com }}\n  - assign: u{n}\n"
+        ));
+    }
+    scenario.push_str("  - sync: initial\n");
+    let harness = Harness::builder()
+        .scenario_text("oauth-six-users.yaml", &scenario)
+        .target(scim.base_url(), None)
+        .client_credentials(credentials(&endpoint))
+        .profiles(["pingfederate"])
+        .build()
+        .expect("valid");
+    let report = tokio::spawn(harness.run())
+        .await
+        .expect("the task ends")
+        .expect("ran");
+    let pf = report
+        .outcome("oauth-six-users", "pingfederate")
+        .expect("ran");
+    assert_eq!(pf.verdict, Verdict::Failed);
+    assert_eq!(pf.requests, 0, "nothing reached the target");
+    // Six users' passes needed a token; one request asked for it.
+    assert_eq!(endpoint.received_requests().await.expect("on").len(), 1);
+    let log = report.log();
+    assert_eq!(
+        log.matches("could not obtain an access token").count(),
+        6,
+        "each user's record names the refusal: {log}"
+    );
+    scim.stop().await;
+}
+
 #[tokio::test]
 async fn a_token_is_asked_for_again_when_it_expires_or_the_target_refuses_it() {
     let scim = target().await;

@@ -8,7 +8,8 @@
 //! The secret and every token issued are secrets of the run: the redactor learns each one
 //! before it can appear anywhere. The token endpoint's exchanges are not SCIM exchanges and
 //! are not recorded; a failure there is the failure of the SCIM request that needed the
-//! token, told with the endpoint's status and OAuth error.
+//! token, told with the endpoint's status and OAuth error, and it stands for
+//! `ASK_AGAIN_AFTER` before the endpoint is asked again.
 
 use std::time::{Duration, Instant};
 
@@ -33,6 +34,13 @@ pub struct ClientCredentials {
 /// reach the target with a token that expires on the way.
 const MARGIN_MAX: Duration = Duration::from_secs(30);
 
+/// How long a token endpoint's refusal (or silence) stands before the endpoint is asked
+/// again. Without it a wrong client secret meant one token request per object of a cycle
+/// (PingFederate probes nothing first, PF-2), 100,000 of them for a large directory, at an
+/// authorization server that may lock the client out for less. Within the wait the records
+/// fail with the answer already had, and are retried as any failed record is.
+const ASK_AGAIN_AFTER: Duration = Duration::from_secs(10);
+
 /// The largest token endpoint answer read: a token response is a few hundred bytes.
 const MAX_ANSWER: u64 = 64 * 1024;
 
@@ -52,7 +60,16 @@ fn form(value: &str) -> String {
 #[derive(Debug)]
 pub(super) struct Session {
     credentials: ClientCredentials,
-    issued: tokio::sync::Mutex<Option<Issued>>,
+    state: tokio::sync::Mutex<State>,
+    /// `ASK_AGAIN_AFTER`, shorter in tests.
+    ask_again_after: Duration,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    issued: Option<Issued>,
+    /// The last request's failure and when it came, while it stands.
+    failed: Option<(Instant, ClientError)>,
 }
 
 #[derive(Debug)]
@@ -66,38 +83,60 @@ impl Session {
     pub(super) fn new(credentials: ClientCredentials) -> Session {
         Session {
             credentials,
-            issued: tokio::sync::Mutex::new(None),
+            state: tokio::sync::Mutex::new(State::default()),
+            ask_again_after: ASK_AGAIN_AFTER,
         }
     }
 
     /// The token to send now: the one issued while it lives, otherwise a new one. Workers
-    /// sending at once wait for one request to the token endpoint, not one each.
+    /// sending at once wait for one request to the token endpoint, not one each; after a
+    /// failure, the endpoint is not asked again for `ASK_AGAIN_AFTER` and the same failure
+    /// is the answer.
     pub(super) async fn token(
         &self,
         http: &reqwest::Client,
         redactor: &Redactor,
     ) -> Result<Secret, ClientError> {
-        let mut issued = self.issued.lock().await;
-        if let Some(i) = issued
+        let mut state = self.state.lock().await;
+        if let Some(i) = state
+            .issued
             .as_ref()
             .filter(|i| i.use_until.is_none_or(|t| Instant::now() < t))
         {
             return Ok(i.token.clone());
         }
-        let fresh = self.request(http, redactor).await?;
-        let token = fresh.token.clone();
-        *issued = Some(fresh);
-        Ok(token)
+        if let Some((_, e)) = state
+            .failed
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < self.ask_again_after)
+        {
+            return Err(e.clone());
+        }
+        match self.request(http, redactor).await {
+            Ok(fresh) => {
+                let token = fresh.token.clone();
+                *state = State {
+                    issued: Some(fresh),
+                    failed: None,
+                };
+                Ok(token)
+            }
+            Err(e) => {
+                state.failed = Some((Instant::now(), e.clone()));
+                Err(e)
+            }
+        }
     }
 
     /// The target refused `token` (401): the next request asks for a new one.
     pub(super) async fn refused(&self, token: &Secret) {
-        let mut issued = self.issued.lock().await;
-        if issued
+        let mut state = self.state.lock().await;
+        if state
+            .issued
             .as_ref()
             .is_some_and(|i| i.token.expose() == token.expose())
         {
-            *issued = None;
+            state.issued = None;
         }
     }
 
@@ -193,6 +232,36 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A refusal stands for `ask_again_after`: asked again within it, the session answers
+    /// with the same failure and sends nothing; after it, the endpoint is asked again.
+    #[tokio::test]
+    async fn a_refusal_stands_for_a_while_then_the_endpoint_is_asked_again() {
+        let (base, served) = crate::client::test_server::answering(vec![
+            (401, r#"{"error":"invalid_client"}"#.into()),
+            (
+                200,
+                r#"{"access_token":"t-1","token_type":"Bearer"}"#.into(),
+            ),
+        ])
+        .await;
+        let mut session = Session::new(ClientCredentials {
+            token_url: format!("{base}/token"),
+            client_id: "c".into(),
+            client_secret: Secret::new("s"),
+            scope: None,
+        });
+        let (http, redactor) = (reqwest::Client::new(), Redactor::new());
+        let first = session.token(&http, &redactor).await.expect_err("refused");
+        assert!(first.to_string().contains("invalid_client"), "{first}");
+        let again = session.token(&http, &redactor).await.expect_err("stands");
+        assert_eq!(again, first);
+        session.ask_again_after = Duration::ZERO;
+        let token = session.token(&http, &redactor).await.expect("issued");
+        assert_eq!(token.expose(), "t-1");
+        let heads = served.await.expect("served");
+        assert_eq!(heads.len(), 2, "asked twice, not three times");
+    }
 
     #[test]
     fn form_encoding_keeps_only_the_unreserved_form_characters() {
