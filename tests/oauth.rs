@@ -41,15 +41,33 @@ fn credentials(endpoint: &MockServer) -> ClientCredentials {
 /// `Basic base64("pf-client:<SECRET>")`, as RFC 6749 §2.3.1 spells client authentication.
 const BASIC: &str = "Basic cGYtY2xpZW50OnBmLWNsaWVudC1zZWNyZXQtdmFsdWUtMDA0Mg==";
 
-/// The scenario under `profiles` against `scim`, authenticating with `endpoint`'s tokens;
-/// spawned, as the CLI runs it.
+/// `CREATES_LEA` under `profiles` (see `run_scenario`).
 async fn run_creates_lea(
     scim: &RunningServer,
     endpoint: &MockServer,
     profiles: &[&str],
 ) -> scim_harness::Report {
+    run_scenario(
+        scim,
+        endpoint,
+        "oauth-creates-lea.yaml",
+        CREATES_LEA,
+        profiles,
+    )
+    .await
+}
+
+/// The scenario `text` under `profiles` against `scim`, authenticating with `endpoint`'s
+/// tokens; spawned, as the CLI runs it.
+async fn run_scenario(
+    scim: &RunningServer,
+    endpoint: &MockServer,
+    file: &str,
+    text: &str,
+    profiles: &[&str],
+) -> scim_harness::Report {
     let harness = Harness::builder()
-        .scenario_text("oauth-creates-lea.yaml", CREATES_LEA)
+        .scenario_text(file, text)
         .target(scim.base_url(), None)
         .client_credentials(credentials(endpoint))
         .profiles(profiles.iter().copied())
@@ -59,6 +77,15 @@ async fn run_creates_lea(
         .await
         .expect("the task ends")
         .expect("ran")
+}
+
+/// A token endpoint that refuses every request with 401 and `body`.
+async fn refusing(endpoint: &MockServer, body: serde_json::Value) {
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(body))
+        .mount(endpoint)
+        .await;
 }
 
 async fn issuing(endpoint: &MockServer, lifetime: u64) {
@@ -107,13 +134,11 @@ async fn pingfederate_provisions_with_an_issued_token_and_other_idps_are_skipped
 async fn a_refused_client_secret_is_named_with_the_token_endpoints_answer() {
     let scim = target().await;
     let endpoint = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/token"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
-            "error": "invalid_client", "error_description": format!("unknown secret {SECRET}")
-        })))
-        .mount(&endpoint)
-        .await;
+    refusing(
+        &endpoint,
+        json!({"error": "invalid_client", "error_description": format!("unknown secret {SECRET}")}),
+    )
+    .await;
     let report = run_creates_lea(&scim, &endpoint, &["pingfederate"]).await;
     let pf = report
         .outcome("oauth-creates-lea", "pingfederate")
@@ -161,11 +186,7 @@ async fn a_refused_client_secret_is_named_with_the_token_endpoints_answer() {
 async fn a_refused_client_secret_is_asked_once_for_a_whole_cycle() {
     let scim = target().await;
     let endpoint = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/token"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": "invalid_client"})))
-        .mount(&endpoint)
-        .await;
+    refusing(&endpoint, json!({"error": "invalid_client"})).await;
     let mut scenario = String::from(
         "name: oauth-six-users\ndescription: d\nsymptom: s\nprofiles: [pingfederate]\nsteps:\n",
     );
@@ -175,17 +196,14 @@ async fn a_refused_client_secret_is_asked_once_for_a_whole_cycle() {
         ));
     }
     scenario.push_str("  - sync: initial\n");
-    let harness = Harness::builder()
-        .scenario_text("oauth-six-users.yaml", &scenario)
-        .target(scim.base_url(), None)
-        .client_credentials(credentials(&endpoint))
-        .profiles(["pingfederate"])
-        .build()
-        .expect("valid");
-    let report = tokio::spawn(harness.run())
-        .await
-        .expect("the task ends")
-        .expect("ran");
+    let report = run_scenario(
+        &scim,
+        &endpoint,
+        "oauth-six-users.yaml",
+        &scenario,
+        &["pingfederate"],
+    )
+    .await;
     let pf = report
         .outcome("oauth-six-users", "pingfederate")
         .expect("ran");
