@@ -57,10 +57,6 @@ fn list_groups() -> Sent {
     )
 }
 
-fn get(path: &str) -> Sent {
-    sent("GET", path, &[], None)
-}
-
 fn post(path: &str, body: Value) -> Sent {
     sent("POST", path, &[], Some(body))
 }

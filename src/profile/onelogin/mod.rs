@@ -326,6 +326,14 @@ impl Profile for OneLogin {
         GroupLookup::ListAll
     }
 
+    /// OL-3 lists "Get User by ID" among the calls a server must support, but for groups only
+    /// "Get Groups": a server built to that list need not answer `GET /Groups/{id}`, and
+    /// reading the group before every change failed each membership change against it. So
+    /// OneLogin decides a rename from the name it last sent, as PingFederate does \[I\].
+    fn reads_linked_group(&self) -> bool {
+        false
+    }
+
     /// \[I\] a rename is a PATCH replace of `displayName`, in the group PATCH OneLogin uses for
     /// memberships (OL-4).
     fn rename_group(
