@@ -36,7 +36,8 @@ mod oha;
 mod replay;
 
 use measure::{
-    cpu_seconds, cpu_seconds_of, peak_rss_mb, reset_peak_rss, Latencies, Stretches, Window,
+    cpu_seconds, cpu_seconds_of, machine, peak_rss_mb, reset_peak_rss, Latencies, Stretches, Ticks,
+    Window,
 };
 
 use scim_harness::check::snapshot;
@@ -360,7 +361,7 @@ fn main() {
         println!(
         "initial cycle: {users} users, {groups} groups of {} members; oha = {}; \
          replay = plain reqwest replay of the same requests, one at a time; \
-         {rounds} rounds of replay then harness after the first harness phase; ratio = median rate of the harness phases after the first (which also writes the replay file) / median replay rate\n",
+         {rounds} rounds of replay then harness after the first harness phase; ratio = median rate of the harness phases after the first (which also writes the replay file) / median replay rate",
         users / groups.max(1),
         match &oha_bin {
             Some(_) => "oha on the harness's mix, the profile's workers, {oha_seconds} s per class",
@@ -368,6 +369,7 @@ fn main() {
         }
         .replace("{oha_seconds}", &oha_seconds.to_string())
     );
+        println!("machine: {}\n", machine());
         println!(
             "{:<6} {:>9} {:>9} {:>8} {:>8} {:>9} | {:>9} {:>8} {:>8} | {:>10} | {:>6} | {:>10}",
             "idp",
@@ -409,6 +411,7 @@ fn main() {
     }
     let mut missed = false;
     for name in names {
+        let ticks = Ticks::now();
         let replay = dir.join(format!("{name}.replay.jsonl"));
         let server = Server::start();
         let h = on_worker(
@@ -621,6 +624,10 @@ fn main() {
         println!(
             "       stretches, median rates: {}; not judged",
             stretch_line.join("; ")
+        );
+        println!(
+            "       host: {:.2} % of the machine's time stolen by other guests during this profile's phases",
+            ticks.stolen_since()
         );
         missed |= ratio < RATIO_TARGET
             || h.peak_mb >= RSS_TARGET_MB

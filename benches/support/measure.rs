@@ -146,3 +146,65 @@ impl Window {
         ))
     }
 }
+
+/// Where the bench runs: the CPU's model name, its logical CPUs and the cache size
+/// `/proc/cpuinfo` gives. The same code read a ratio of 0.72–0.78 on one 2-core machine and
+/// 0.84–0.91 on another the same day, with the same instructions a request (benches/README.md,
+/// 2026-12-04): a run that does not name its machine cannot be compared with another.
+pub fn machine() -> String {
+    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let field = |name: &str| {
+        info.lines().find_map(|l| {
+            let (key, value) = l.split_once(':')?;
+            (key.trim() == name).then(|| value.trim().to_string())
+        })
+    };
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    format!(
+        "{}, {cpus} logical CPUs, cache size {}",
+        field("model name").unwrap_or_else(|| "unknown CPU".into()),
+        field("cache size").unwrap_or_else(|| "unknown".into())
+    )
+}
+
+/// The machine's CPU ticks at one moment (`/proc/stat`'s first line): those the hypervisor
+/// gave to other guests (steal) and all of them. Earlier sessions read them by hand to tell a
+/// run slowed by its neighbours from a slow harness; the bench now prints the share.
+#[derive(Clone, Copy)]
+pub struct Ticks {
+    steal: u64,
+    total: u64,
+}
+
+impl Ticks {
+    pub fn now() -> Ticks {
+        let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
+        // user nice system idle iowait irq softirq steal (guest time is inside user and nice).
+        let values: Vec<u64> = stat
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("cpu "))
+            .map(|l| {
+                l.split_whitespace()
+                    .take(8)
+                    .filter_map(|v| v.parse().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ticks {
+            steal: values.get(7).copied().unwrap_or(0),
+            total: values.iter().sum(),
+        }
+    }
+
+    /// The per cent of the machine's time stolen since `self`; NaN where `/proc/stat` says
+    /// nothing.
+    pub fn stolen_since(&self) -> f64 {
+        let now = Ticks::now();
+        let total = now.total.saturating_sub(self.total);
+        if total == 0 {
+            return f64::NAN;
+        }
+        100.0 * now.steal.saturating_sub(self.steal) as f64 / total as f64
+    }
+}
