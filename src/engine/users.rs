@@ -105,14 +105,40 @@ impl Engine<'_> {
                     *value = Value::Bool(false);
                 }
             }
-            let req = self.profile.read_user(&link.target_id);
-            let current = match self.send(&req, &mut pass.report).await {
-                Sent::Answer(r) if r.status == 200 => r.body.unwrap_or_default(),
-                outcome => return self.fail_in_pass(rec, user, outcome, pass),
-            };
             let before = match self.profile.diff_source() {
                 DiffSource::Target => Before::Target,
                 DiffSource::OwnRecord { .. } => Before::Record(&last),
+            };
+            // As for an update: an IdP with its own record knows before any read whether it
+            // will write, and reads only to build a whole-object write. A user it already
+            // deactivated draws nothing at its purge (Okta, O-23), not a read.
+            let read = match before {
+                Before::Record(_) => {
+                    match self
+                        .profile
+                        .update_user(&link.target_id, &Value::Null, &desired, before)
+                    {
+                        None => {
+                            pass.unlink(object_id);
+                            pass.unescrow(user);
+                            return pass.push(rec.skipped(
+                                "RedundantExport",
+                                "the user was already deactivated on the target; nothing sent",
+                            ));
+                        }
+                        Some(planned) => planned.request.verb == Verb::Put,
+                    }
+                }
+                Before::Target => true,
+            };
+            let current = if read {
+                let req = self.profile.read_user(&link.target_id);
+                match self.send(&req, &mut pass.report).await {
+                    Sent::Answer(r) if r.status == 200 => r.body.unwrap_or_default(),
+                    outcome => return self.fail_in_pass(rec, user, outcome, pass),
+                }
+            } else {
+                Default::default()
             };
             if let Some(update) =
                 self.profile

@@ -149,6 +149,33 @@ async fn oin_deactivates_and_reactivates_with_pathless_patches() {
     );
 }
 
+/// O-23: Okta deletes only a deactivated user, so deleting an active one deactivates it: the
+/// app gets the deactivation, OIN's path-less PATCH or AIW's GET + PUT, and never a DELETE.
+#[tokio::test]
+async fn deleting_an_active_user_sends_its_deactivation() {
+    for integration in [Integration::Oin, Integration::Aiw] {
+        let app = OktaApp::start(integration).await;
+        let mut tenant = tenant_with_alice();
+        let mut engine = app.engine();
+        create_alice(&app, &mut engine, &tenant).await;
+        let mut inactive = alice_on_target(&tenant);
+        inactive["active"] = json!(false);
+
+        tenant.hard_delete_user("alice").expect("delete alice");
+        push(&mut engine, &tenant).await;
+        let expected = match integration {
+            Integration::Oin => vec![set_active("/Users/u-1", false)],
+            Integration::Aiw => vec![read("/Users/u-1"), with_body("PUT", "/Users/u-1", inactive)],
+        };
+        assert_eq!(app.target.take().await, expected, "{integration:?}");
+        assert_eq!(
+            app.target.held("/Users/u-1").map(|u| u["active"].clone()),
+            Some(json!(false)),
+            "{integration:?}: alice stays, inactive"
+        );
+    }
+}
+
 /// §2.4, AIW: (de)activation is a PUT of the whole object with `active` changed.
 #[tokio::test]
 async fn aiw_deactivates_and_reactivates_with_put() {

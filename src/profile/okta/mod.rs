@@ -306,15 +306,13 @@ impl Profile for Okta {
 
     /// §2.4: unassigned, deactivated or suspended, soft-deleted → deactivate, and the app
     /// user stays linked, so a reassignment reactivates it instead of creating another.
-    /// Okta never sends `DELETE /Users`: a purge sends nothing.
-    fn deprovision(&self, why: Deprovision) -> DeprovisionAction {
-        match why {
-            Deprovision::Unassigned | Deprovision::Disabled | Deprovision::SoftDeleted => {
-                DeprovisionAction::Disable {
-                    stays_managed: true,
-                }
-            }
-            Deprovision::Purged => DeprovisionAction::Nothing,
+    /// Okta never sends `DELETE /Users` (O-23). Okta deletes only a deactivated user: deleting
+    /// an active one deactivates it first, which deprovisions its apps (O-23). So a purge
+    /// deactivates too; for a user already deactivated, Okta's own record shows nothing to
+    /// send, and nothing is sent.
+    fn deprovision(&self, _why: Deprovision) -> DeprovisionAction {
+        DeprovisionAction::Disable {
+            stays_managed: true,
         }
     }
 
@@ -461,6 +459,7 @@ mod tests {
             Deprovision::Unassigned,
             Deprovision::Disabled,
             Deprovision::SoftDeleted,
+            Deprovision::Purged,
         ] {
             assert_eq!(
                 o.deprovision(why),
@@ -469,10 +468,6 @@ mod tests {
                 }
             );
         }
-        assert_eq!(
-            o.deprovision(Deprovision::Purged),
-            DeprovisionAction::Nothing
-        );
     }
 
     #[test]
