@@ -379,8 +379,9 @@ impl Engine<'_> {
                 .and_then(|u| self.links.get(&u.object_id))
                 .map(|l| l.target_id.clone());
             match linked {
-                // Okta does not push inactive users (O-25): one no longer entitled is not
-                // added; one already pushed is left as it is, neither added nor removed [I].
+                // Okta does not push inactive users (O-25), and Entra writes no member out of
+                // scope (E-56): one no longer entitled is not added; one already pushed is
+                // left as it is, neither added nor removed (E-43; for Okta [I]).
                 Some(id)
                     if !self.profile.pushes_inactive_members()
                         && tenant.entitlement(member).is_err() =>

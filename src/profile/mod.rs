@@ -321,7 +321,8 @@ pub trait Profile: Send + Sync {
     }
 
     /// Whether a member that is no longer entitled (unassigned, disabled, soft-deleted) is
-    /// still written into a group. Default: yes; Okta does not push inactive users (O-25).
+    /// still written into a group. Default: yes; Okta does not push inactive users (O-25) and
+    /// Entra writes no member out of scope (E-56).
     fn pushes_inactive_members(&self) -> bool {
         true
     }

@@ -266,6 +266,13 @@ impl Profile for Entra {
         self.parallel_exports
     }
 
+    /// E-56 (`ms-known-issues`): members are written only for users Entra provisions; one out
+    /// of scope (unassigned, scoped out, disabled, soft-deleted) is passed over. One already
+    /// written stays (E-43: a disabled user's memberships are left alone).
+    fn pushes_inactive_members(&self) -> bool {
+        false
+    }
+
     fn provisions_groups(&self) -> bool {
         true
     }
