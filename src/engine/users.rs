@@ -123,7 +123,10 @@ impl Engine<'_> {
                             pass.unescrow(user);
                             return pass.push(rec.skipped(
                                 "RedundantExport",
-                                "the user was already deactivated on the target; nothing sent",
+                                format!(
+                                    "{} already deactivated the user; nothing sent",
+                                    self.profile.name()
+                                ),
                             ));
                         }
                         Some(planned) => planned.request.verb == Verb::Put,
