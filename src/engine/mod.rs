@@ -27,6 +27,7 @@ mod rate;
 mod references;
 pub mod runner;
 mod send;
+mod user_purge;
 mod users;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,6 +1,7 @@
 //! One user through a cycle, as Entra processes it (idp-behavior.md §1.3, §1.4, §1.6): scope,
 //! anchor or matching query, create or read-diff-update (Okta and Ping: diff against their own
-//! record, read only to build a PUT), disable, and DELETE on a purge of a still-managed user. Never re-creates a linked user that vanished (`InvalidAnchor`).
+//! record, read only to build a PUT), and disable. Never re-creates a linked user that vanished
+//! (`InvalidAnchor`). A user deleted for good in the source is `user_purge`'s.
 
 use std::borrow::Cow;
 
@@ -16,8 +17,8 @@ use super::{
 };
 use crate::idp::{NotEntitled, Tenant};
 use crate::profile::{
-    Before, Deprovision, DeprovisionAction, DiffSource, ExistingUser, ModifiedProperty, UserWrite,
-    Verb,
+    Before, Deprovision, DeprovisionAction, DesiredUser, DiffSource, ExistingUser,
+    ModifiedProperty, UserWrite, Verb,
 };
 
 /// The skip reason of a matched user the profile leaves alone (`ExistingUser::Leave`).
@@ -42,142 +43,19 @@ fn reason(why: NotEntitled) -> Deprovision {
 }
 
 impl Engine<'_> {
-    /// A permanently deleted user: DELETE only if still managed (§1.6).
-    pub(super) async fn user_purge_pass(&self, user: &str, object_id: Uuid, pass: &mut UserPass) {
-        let Some(link) = self.links.get(&object_id).cloned() else {
-            return;
-        };
-        let mut rec = LogRecord::new(
-            pass.report.cycle_id,
-            user,
-            LogRecord::source_identity(object_id),
-        );
-        rec.step(
-            StepType::Import,
-            true,
-            "the user was permanently deleted in the source",
-        );
-        rec.target_identity = Some(link.target_id.clone());
-        if !link.managed {
-            pass.unlink(object_id);
-            pass.push(rec.skipped(
-                "NotEffectivelyEntitled",
-                "the user was no longer managed (out of scope before the delete); nothing sent",
-            ));
-            return;
-        }
-        let action = self.profile.deprovision(Deprovision::Purged);
-        if action == DeprovisionAction::Nothing {
-            return pass.push(rec.skipped(
-                "NotEffectivelyEntitled",
-                format!(
-                    "{} does not deprovision deleted users; nothing sent",
-                    self.profile.name()
-                ),
-            ));
-        }
-        if let Some(setting) = self.profile.switched_off(UserWrite::Deprovision) {
-            // The source object is gone for good: nothing will ever deprovision it.
-            pass.unlink(object_id);
-            pass.unescrow(user);
-            return pass.push(switched_off(
-                rec,
-                setting,
-                "deprovision",
-                self.profile.name(),
-            ));
-        }
-        if self.held.contains(user) {
-            rec.provisioning_action = Action::Delete;
-            return pass.push(staged(rec));
-        }
-        if let DeprovisionAction::Disable { .. } = action {
-            rec.provisioning_action = Action::Disable;
-            let Some(last) = link.last_desired.as_ref().map(LastSent::unpack) else {
-                return pass.push(rec.skipped(
-                    "NotEffectivelyEntitled",
-                    "nothing was exported for this user; nothing sent",
-                ));
-            };
-            let mut desired = last.clone();
-            for (path, value) in desired.attrs.iter_mut() {
-                if *path == "active" {
-                    *value = Value::Bool(false);
-                }
-            }
-            let before = match self.profile.diff_source() {
-                DiffSource::Target => Before::Target,
-                DiffSource::OwnRecord { .. } => Before::Record(&last),
-            };
-            // As for an update: an IdP with its own record knows before any read whether it
-            // will write, and reads only to build a whole-object write. A user it already
-            // deactivated draws nothing at its purge (Okta, O-23), not a read.
-            let read = match before {
-                Before::Record(_) => {
-                    match self
-                        .profile
-                        .update_user(&link.target_id, &Value::Null, &desired, before)
-                    {
-                        None => {
-                            pass.unlink(object_id);
-                            pass.unescrow(user);
-                            return pass.push(rec.skipped(
-                                "RedundantExport",
-                                format!(
-                                    "{} already deactivated the user; nothing sent",
-                                    self.profile.name()
-                                ),
-                            ));
-                        }
-                        Some(planned) => planned.request.verb == Verb::Put,
-                    }
-                }
-                Before::Target => true,
-            };
-            let current = if read {
-                let req = self.profile.read_user(&link.target_id);
-                match self.send(&req, &mut pass.report).await {
-                    Sent::Answer(r) if r.status == 200 => r.body.unwrap_or_default(),
-                    outcome => return self.fail_in_pass(rec, user, outcome, pass),
-                }
-            } else {
-                Default::default()
-            };
-            if let Some(update) =
-                self.profile
-                    .update_user(&link.target_id, &current, &desired, before)
-            {
-                match self.send(&update.request, &mut pass.report).await {
-                    Sent::Answer(r) if r.is_success() => {
-                        rec.step(
-                            StepType::Export,
-                            true,
-                            format!("{} answered {}", update.request.verb.as_str(), r.status),
-                        );
-                        rec.modified_properties = update.modified;
-                    }
-                    outcome => return self.fail_in_pass(rec, user, outcome, pass),
-                }
-            }
-            pass.unlink(object_id);
-            pass.unescrow(user);
-            return pass.push(rec);
-        }
-        rec.provisioning_action = Action::Delete;
-        let req = self.profile.delete_user(&link.target_id);
-        match self.send(&req, &mut pass.report).await {
-            Sent::Answer(r) if r.is_success() || r.status == 404 => {
-                rec.step(
-                    StepType::Export,
-                    true,
-                    format!("DELETE answered {}", r.status),
-                );
-                pass.unlink(object_id);
-                pass.unescrow(user);
-                pass.push(rec);
-            }
-            outcome => self.fail_in_pass(rec, user, outcome, pass),
-        }
+    /// What an IdP with its own record of the user (`before`) plans before any read: `None`
+    /// when it has nothing to send, else whether its write needs the target's user first. It
+    /// reads only to build a whole-object write (Okta's merged PUT, O-13; Ping's PUT), never
+    /// for a PATCH such as Okta's (de)activation (O-20, O-24).
+    pub(super) fn planned_read(
+        &self,
+        target_id: &str,
+        desired: &DesiredUser,
+        before: Before<'_>,
+    ) -> Option<bool> {
+        self.profile
+            .update_user(target_id, &Value::Null, desired, before)
+            .map(|planned| planned.request.verb == Verb::Put)
     }
 
     /// Whether processing this user this cycle would disable or delete it on the target:
@@ -469,15 +347,9 @@ impl Engine<'_> {
             .is_ok()
             .then(|| self.profile.switched_off(UserWrite::Update))
             .flatten();
-        // With its own record the IdP knows before any read whether it will write; it reads
-        // only to build a whole-object write (Okta's merged PUT, O-13; Ping's PUT), never for
-        // a PATCH such as Okta's (de)activation (O-20, O-24).
         let read = match (source, &record) {
             (DiffSource::OwnRecord { name }, Some(_)) => {
-                match self
-                    .profile
-                    .update_user(&target_id, &Value::Null, &desired, before)
-                {
+                match self.planned_read(&target_id, &desired, before) {
                     None => {
                         pass.unescrow(user_ref);
                         return pass.push(own_record_unchanged(rec, name));
@@ -493,7 +365,7 @@ impl Engine<'_> {
                             self.profile.name(),
                         ));
                     }
-                    Some(planned) => planned.request.verb == Verb::Put,
+                    Some(read) => read,
                 }
             }
             _ => true,
@@ -607,7 +479,7 @@ impl Engine<'_> {
 }
 
 /// A user write the IdP's admin switched off: nothing sent, and the log says which setting.
-fn switched_off(rec: LogRecord, setting: &str, write: &str, idp: &str) -> LogRecord {
+pub(super) fn switched_off(rec: LogRecord, setting: &str, write: &str, idp: &str) -> LogRecord {
     rec.skipped(
         SWITCHED_OFF,
         format!("{setting} is off: {idp} does not {write} users; nothing sent"),
