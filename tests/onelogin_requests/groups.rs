@@ -31,6 +31,18 @@ fn bob_joins_team() -> Vec<Sent> {
     ]
 }
 
+/// What alice leaving `team` sends: she had access through the group only, so she is
+/// suspended first, then the group PATCH removes her.
+fn alice_leaves_team() -> Vec<Sent> {
+    vec![
+        active_patch("false"),
+        patch(
+            &group_path("g-2"),
+            json!([{"op": "remove", "path": "members[value eq \"u-1\"]"}]),
+        ),
+    ]
+}
+
 #[tokio::test]
 async fn group_create_lists_groups_posts_and_patches_the_members_in() {
     let conn = Connection::start(&[]).await;
@@ -71,17 +83,7 @@ async fn membership_changes_are_group_patches_of_the_delta() {
 
     tenant.remove_member("team", "alice").expect("remove alice");
     push(&mut engine, &tenant).await;
-    assert_eq!(
-        conn.target.take().await,
-        vec![
-            // alice had access through the group only: suspended first.
-            active_patch("false"),
-            patch(
-                &group_path("g-2"),
-                json!([{"op": "remove", "path": "members[value eq \"u-1\"]"}])
-            ),
-        ]
-    );
+    assert_eq!(conn.target.take().await, alice_leaves_team());
     assert_eq!(
         conn.target.group("g-2").expect("kept")["members"],
         json!([{"value": "u-3"}])
@@ -133,13 +135,7 @@ async fn a_rename_is_decided_from_the_name_last_sent_without_a_read() {
     push(&mut engine, &tenant).await;
     assert_eq!(
         conn.target.take().await,
-        vec![
-            active_patch("false"),
-            patch(
-                &group_path("g-2"),
-                json!([{"op": "remove", "path": "members[value eq \"u-1\"]"}])
-            ),
-        ],
+        alice_leaves_team(),
         "no second rename: the name last sent is now Team EMEA"
     );
 }
